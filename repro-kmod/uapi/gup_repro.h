@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * gup_repro.h - ioctl ABI of the gup_repro test module (/dev/gup_repro).
+ *
+ * This one header is shared by the module and by user space.  Every
+ * argument structure starts with a @size field that the caller sets to
+ * sizeof() the structure it was compiled with; the module rejects any other
+ * value with -EINVAL, so an old binary never talks to a newer module by
+ * accident.  The size is also encoded in each _IOWR() number.  All fields
+ * have fixed widths and every structure is a multiple of 8 bytes with
+ * explicit padding, so the layout is the same for 32- and 64-bit callers.
+ *
+ * State lives in the open file: one set of pinned pages per open
+ * /dev/gup_repro, released (unpinned, not dirtied) on close.
+ *
+ * The module exists to reproduce, inside a disposable VM, what a careless
+ * GUP user does to a MAP_SHARED file page: pin it without FOLL_LONGTERM,
+ * write to it through the kernel mapping after writeback cleaned it, and
+ * dirty it without ->page_mkwrite.  Never load it on a machine you care about.
+ */
+#ifndef _UAPI_GUP_REPRO_H
+#define _UAPI_GUP_REPRO_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/** define GUP_REPRO_ABI_VERSION - version reported by %GUP_REPRO_IOC_INFO */
+#define GUP_REPRO_ABI_VERSION		1
+
+/** define GUP_REPRO_MAX_PAGES - most pages one open file may hold pinned */
+#define GUP_REPRO_MAX_PAGES		512
+
+/** define GUP_REPRO_ALL_PAGES - page number meaning "every pinned page" */
+#define GUP_REPRO_ALL_PAGES		0xffffffffU
+
+/* struct gup_repro_pin.flags */
+/** define GUP_REPRO_PIN_WRITE - pass FOLL_WRITE: the pin may be written */
+#define GUP_REPRO_PIN_WRITE		_BITUL(0)
+/** define GUP_REPRO_PIN_LONGTERM - pass FOLL_LONGTERM (pin API only) */
+#define GUP_REPRO_PIN_LONGTERM		_BITUL(1)
+/** define GUP_REPRO_PIN_FAST - use the *_fast() variant of the API */
+#define GUP_REPRO_PIN_FAST		_BITUL(2)
+#define GUP_REPRO_PIN_FLAGS_MASK	(GUP_REPRO_PIN_WRITE | \
+					 GUP_REPRO_PIN_LONGTERM | \
+					 GUP_REPRO_PIN_FAST)
+
+/**
+ * enum gup_repro_api - which GUP family takes the page references
+ * @GUP_REPRO_API_PIN: pin_user_pages() / pin_user_pages_fast(), FOLL_PIN
+ *	references, counted in /proc/vmstat nr_foll_pin_acquired and visible
+ *	to folio_maybe_dma_pinned().
+ * @GUP_REPRO_API_GET: get_user_pages() / get_user_pages_fast(), plain
+ *	FOLL_GET page references.  FOLL_LONGTERM is refused for this API
+ *	because mm/gup.c is_valid_gup_flags() (v5.6..v6.4) warns on it.
+ */
+enum gup_repro_api {
+	GUP_REPRO_API_PIN = 0,
+	GUP_REPRO_API_GET = 1,
+};
+
+/**
+ * enum gup_repro_dirty_mode - how %GUP_REPRO_IOC_DIRTY dirties a page
+ * @GUP_REPRO_DIRTY_NONE: do nothing (a step that keeps the sequence aligned).
+ * @GUP_REPRO_DIRTY_LOCKED: set_page_dirty_lock(): takes the folio lock around
+ *	->dirty_folio, as mm/gup.c unpin_user_pages_dirty_lock() does.
+ * @GUP_REPRO_DIRTY_UNLOCKED: set_page_dirty() without the folio lock, as a
+ *	careless GUP user does; on ext4 (v5.18+) this trips the
+ *	WARN_ON_ONCE(!folio_test_locked(folio) && !folio_test_dirty(folio))
+ *	in ext4_dirty_folio() when the folio was cleaned by writeback.
+ */
+enum gup_repro_dirty_mode {
+	GUP_REPRO_DIRTY_NONE = 0,
+	GUP_REPRO_DIRTY_LOCKED = 1,
+	GUP_REPRO_DIRTY_UNLOCKED = 2,
+};
+
+/**
+ * enum gup_repro_unpin_mode - how %GUP_REPRO_IOC_UNPIN drops the references
+ * @GUP_REPRO_UNPIN_PLAIN: unpin_user_pages() (pin API) or put_page() (get
+ *	API); the folios are not dirtied.
+ * @GUP_REPRO_UNPIN_DIRTY: unpin_user_pages_dirty_lock(pages, n, true) (pin
+ *	API) or set_page_dirty_lock() + put_page() (get API).
+ */
+enum gup_repro_unpin_mode {
+	GUP_REPRO_UNPIN_PLAIN = 0,
+	GUP_REPRO_UNPIN_DIRTY = 1,
+};
+
+/**
+ * struct gup_repro_info - module identification (%GUP_REPRO_IOC_INFO)
+ * @size: in: sizeof(struct gup_repro_info).
+ * @abi_version: out: %GUP_REPRO_ABI_VERSION of the loaded module.
+ * @max_pages: out: %GUP_REPRO_MAX_PAGES, in pages.
+ * @page_size: out: PAGE_SIZE of the running kernel, in bytes.
+ * @linux_version_code: out: LINUX_VERSION_CODE the module was built for.
+ * @reserved: must be zero.
+ */
+struct gup_repro_info {
+	__u32 size;
+	__u32 abi_version;
+	__u32 max_pages;
+	__u32 page_size;
+	__u32 linux_version_code;
+	__u32 reserved;
+};
+
+/**
+ * struct gup_repro_pin - take GUP references on user pages (%GUP_REPRO_IOC_PIN)
+ * @size: in: sizeof(struct gup_repro_pin).
+ * @flags: in: %GUP_REPRO_PIN_WRITE, %GUP_REPRO_PIN_LONGTERM,
+ *	%GUP_REPRO_PIN_FAST; any other bit is -EINVAL.
+ * @api: in: an &enum gup_repro_api value.
+ * @nr_pages: in: pages to pin, 1..%GUP_REPRO_MAX_PAGES.
+ * @addr: in: user virtual address, page aligned, of the first page.
+ * @nr_pinned: out: pages actually pinned (may be fewer than @nr_pages when
+ *	the GUP call stops early; the module keeps the ones it got).
+ * @reserved: must be zero.
+ */
+struct gup_repro_pin {
+	__u32 size;
+	__u32 flags;
+	__u32 api;
+	__u32 nr_pages;
+	__u64 addr;
+	__u32 nr_pinned;
+	__u32 reserved;
+};
+
+/**
+ * struct gup_repro_write - write through the kernel mapping (%GUP_REPRO_IOC_WRITE)
+ * @size: in: sizeof(struct gup_repro_write).
+ * @page: in: pinned page number, 0..nr_pinned-1.
+ * @offset: in: byte offset in the page.
+ * @length: in: bytes to write, 1..PAGE_SIZE - @offset.
+ * @pattern: in: the byte value written.
+ * @reserved: must be zero.
+ */
+struct gup_repro_write {
+	__u32 size;
+	__u32 page;
+	__u32 offset;
+	__u32 length;
+	__u8 pattern;
+	__u8 reserved[7];
+};
+
+/**
+ * struct gup_repro_dirty - mark pinned pages dirty (%GUP_REPRO_IOC_DIRTY)
+ * @size: in: sizeof(struct gup_repro_dirty).
+ * @mode: in: an &enum gup_repro_dirty_mode value.
+ * @page: in: pinned page number, or %GUP_REPRO_ALL_PAGES.
+ * @nr_newly_dirtied: out: pages whose folio was clean before the call (the
+ *	value set_page_dirty() returned true for).
+ */
+struct gup_repro_dirty {
+	__u32 size;
+	__u32 mode;
+	__u32 page;
+	__u32 nr_newly_dirtied;
+};
+
+/* struct gup_repro_page_state.flags: a snapshot of the folio's state */
+#define GUP_REPRO_F_DIRTY		_BITUL(0)  /* folio_test_dirty() */
+#define GUP_REPRO_F_WRITEBACK		_BITUL(1)  /* folio_test_writeback() */
+#define GUP_REPRO_F_UPTODATE		_BITUL(2)  /* folio_test_uptodate() */
+#define GUP_REPRO_F_LOCKED		_BITUL(3)  /* folio_test_locked() */
+#define GUP_REPRO_F_PRIVATE		_BITUL(4)  /* folio_test_private() */
+#define GUP_REPRO_F_BUFFERS		_BITUL(5)  /* folio_buffers() != NULL */
+#define GUP_REPRO_F_MAPPED		_BITUL(6)  /* folio_mapped() */
+#define GUP_REPRO_F_DMA_PINNED		_BITUL(7)  /* folio_maybe_dma_pinned() */
+#define GUP_REPRO_F_ANON		_BITUL(8)  /* folio_test_anon() */
+#define GUP_REPRO_F_FILE		_BITUL(9)  /* has a file ->mapping */
+
+/**
+ * struct gup_repro_page_state - one pinned page (%GUP_REPRO_IOC_STATE)
+ * @size: in: sizeof(struct gup_repro_page_state).
+ * @page: in: pinned page number, 0..nr_pinned-1.
+ * @pfn: out: page frame number of the page.
+ * @ino: out: inode number of folio->mapping->host, 0 if not a file folio.
+ * @dev: out: st_dev-style device number (new_encode_dev()) of the inode's
+ *	super block, 0 if not a file folio.
+ * @index: out: page index in the file, in pages (folio->index plus the page's
+ *	offset in the folio).
+ * @flags: out: GUP_REPRO_F_* bits.
+ * @refcount: out: folio_ref_count(); includes GUP_PIN_COUNTING_BIAS (1024)
+ *	per FOLL_PIN on small folios.
+ * @mapcount: out: page_mapcount(), user PTEs mapping this page.
+ * @folio_nr_pages: out: folio_nr_pages(), in pages.
+ */
+struct gup_repro_page_state {
+	__u32 size;
+	__u32 page;
+	__u64 pfn;
+	__u64 ino;
+	__u64 dev;
+	__u64 index;
+	__u32 flags;
+	__s32 refcount;
+	__s32 mapcount;
+	__u32 folio_nr_pages;
+};
+
+/**
+ * struct gup_repro_unpin - drop the GUP references (%GUP_REPRO_IOC_UNPIN)
+ * @size: in: sizeof(struct gup_repro_unpin).
+ * @mode: in: an &enum gup_repro_unpin_mode value.
+ * @nr_unpinned: out: pages released.
+ * @reserved: must be zero.
+ */
+struct gup_repro_unpin {
+	__u32 size;
+	__u32 mode;
+	__u32 nr_unpinned;
+	__u32 reserved;
+};
+
+#define GUP_REPRO_IOC_MAGIC	'G'
+
+/**
+ * define GUP_REPRO_IOC_INFO - report module identification
+ *
+ * Return: 0, or -EINVAL on a wrong @size or non-zero @reserved.
+ */
+#define GUP_REPRO_IOC_INFO	_IOWR(GUP_REPRO_IOC_MAGIC, 0x00, struct gup_repro_info)
+/**
+ * define GUP_REPRO_IOC_PIN - pin @nr_pages user pages at @addr
+ *
+ * Return: 0 with @nr_pinned >= 1; -EINVAL (bad size, flags, api, unaligned
+ * @addr, @nr_pages 0 or > %GUP_REPRO_MAX_PAGES, FOLL_LONGTERM with the get
+ * API); -EFAULT (@addr range not in user space); -EBUSY (pages already
+ * pinned on this file); -ENOMEM; or the errno of the GUP call itself, e.g.
+ * -EFAULT when FOLL_LONGTERM|FOLL_WRITE meets a file mapping on v6.5+
+ * (mm/gup.c writable_file_mapping_allowed()).
+ */
+#define GUP_REPRO_IOC_PIN	_IOWR(GUP_REPRO_IOC_MAGIC, 0x01, struct gup_repro_pin)
+/**
+ * define GUP_REPRO_IOC_WRITE - memset() a range of a pinned page via kmap_local_page()
+ *
+ * Return: 0; -ENOENT (nothing pinned); -ERANGE (@page, @offset or @length
+ * out of range); -EACCES (page was pinned without FOLL_WRITE, so it may be
+ * the shared zero page or a COW source); -EINVAL (bad size or reserved).
+ */
+#define GUP_REPRO_IOC_WRITE	_IOWR(GUP_REPRO_IOC_MAGIC, 0x02, struct gup_repro_write)
+/**
+ * define GUP_REPRO_IOC_DIRTY - dirty pinned pages
+ *
+ * Return: 0; -ENOENT (nothing pinned); -ERANGE (@page); -EINVAL (mode, size).
+ */
+#define GUP_REPRO_IOC_DIRTY	_IOWR(GUP_REPRO_IOC_MAGIC, 0x03, struct gup_repro_dirty)
+/**
+ * define GUP_REPRO_IOC_STATE - snapshot one pinned page's folio
+ *
+ * Return: 0; -ENOENT (nothing pinned); -ERANGE (@page); -EINVAL (size).
+ */
+#define GUP_REPRO_IOC_STATE	_IOWR(GUP_REPRO_IOC_MAGIC, 0x04, struct gup_repro_page_state)
+/**
+ * define GUP_REPRO_IOC_UNPIN - drop every reference taken by %GUP_REPRO_IOC_PIN
+ *
+ * Return: 0; -ENOENT (nothing pinned); -EINVAL (unknown mode, size or
+ * non-zero reserved).
+ */
+#define GUP_REPRO_IOC_UNPIN	_IOWR(GUP_REPRO_IOC_MAGIC, 0x05, struct gup_repro_unpin)
+
+#endif /* _UAPI_GUP_REPRO_H */

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gup-repro - run a scenario of steps against /dev/gup_repro inside the
+ * guest and report, after every step, the folio state of the first victim
+ * page: from the module (GUP_REPRO_IOC_STATE) while it holds a pin, else
+ * from /proc/self/pagemap + /proc/kpageflags + /proc/kpagecount.
+ *
+ * Output per step: one JSON object (machine line; to --log FILE when
+ * given, else to stdout) and one human line on stdout.  The last stdout
+ * line is "gup-repro: scenario=NAME status=complete|failed ...", which the
+ * host's verdict parser reads from the console.
+ *
+ * Exit: 0 every step succeeded, 1 a step failed, 2 usage error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "gup_repro.h"
+#include "steps.h"
+
+#define DEFAULT_FILE	"/mnt/scratch/victim"
+#define DEFAULT_DEVICE	"/dev/gup_repro"
+#define DEFAULT_SCEN	"unlocked-dirty"
+
+/* /proc/kpageflags bits, Documentation/admin-guide/mm/pagemap.rst */
+#define KPF_LOCKED	0
+#define KPF_UPTODATE	3
+#define KPF_DIRTY	4
+#define KPF_WRITEBACK	8
+#define KPF_MMAP	11
+#define KPF_ANON	12
+#define KPF_PRIVATE	35
+
+static const char *prog = "gup-repro";
+
+/**
+ * struct snap - folio state of the first victim page after a step
+ * @source: "module", "kpageflags" or "none".
+ * @st: the state; for "kpageflags", ino and dev are the driver's fstat()
+ *	of the victim and index is 0 (the first mapped page).
+ */
+struct snap {
+	const char *source;
+	struct gup_repro_page_state st;
+};
+
+static const struct {
+	__u32 bit;
+	const char *name;
+} flag_names[] = {
+	{ GUP_REPRO_F_DIRTY, "dirty" },
+	{ GUP_REPRO_F_WRITEBACK, "writeback" },
+	{ GUP_REPRO_F_UPTODATE, "uptodate" },
+	{ GUP_REPRO_F_LOCKED, "locked" },
+	{ GUP_REPRO_F_PRIVATE, "private" },
+	{ GUP_REPRO_F_BUFFERS, "buffers" },
+	{ GUP_REPRO_F_MAPPED, "mapped" },
+	{ GUP_REPRO_F_DMA_PINNED, "maybe-dma-pinned" },
+	{ GUP_REPRO_F_ANON, "anon" },
+	{ GUP_REPRO_F_FILE, "file" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s [options]\n"
+		"  -s, --scenario NAME  run the named scenario (default: %s)\n"
+		"  -S, --steps LIST     run a custom comma-separated list of steps\n"
+		"  -l, --list           list scenarios and steps, then exit\n"
+		"  -f, --file PATH      victim file on the filesystem under test (default: %s)\n"
+		"  -p, --pages N        pages to map and pin, 1..%d (default: 1)\n"
+		"  -d, --device PATH    module device (default: %s)\n"
+		"  -o, --log FILE       write the JSON step lines to FILE instead of stdout\n"
+		"  -n, --dry-run        check the arguments and print the plan; touch nothing\n"
+		"  -h, --help           this text\n"
+		"Exit: 0 all steps ran, 1 a step failed, 2 bad usage.\n",
+		prog, DEFAULT_SCEN, DEFAULT_FILE, GUP_REPRO_MAX_PAGES, DEFAULT_DEVICE);
+}
+
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", prog);
+	exit(2);
+}
+
+static void list_all(void)
+{
+	size_t i;
+
+	printf("scenarios:\n");
+	for (i = 0; i < gupr_nr_scenarios; i++)
+		printf("  %-16s %s\n    steps: %s\n", gupr_scenarios[i].name,
+		       gupr_scenarios[i].desc, gupr_scenarios[i].steps);
+	printf("steps:\n");
+	for (i = 0; i < gupr_nr_steps; i++)
+		printf("  %-16s %s\n", gupr_steps[i].name, gupr_steps[i].desc);
+}
+
+static const char *errname(int err)
+{
+	const char *n = err ? strerrorname_np(err) : "";
+
+	return n ? n : "E?";
+}
+
+/* Read one 64-bit entry of a /proc page table file. */
+static int read_u64(const char *path, off_t off, unsigned long long *val)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, val, sizeof(*val), off);
+	close(fd);
+	return n == sizeof(*val) ? 0 : -EIO;
+}
+
+static void take_snap(struct gupr_ctx *c, struct snap *s)
+{
+	unsigned long long pm, kf, cnt;
+	off_t vpn;
+
+	memset(s, 0, sizeof(*s));
+	s->source = "none";
+	if (c->nr_pinned && c->dev_fd >= 0) {
+		s->st.size = sizeof(s->st);
+		s->st.page = 0;
+		if (!ioctl(c->dev_fd, GUP_REPRO_IOC_STATE, &s->st)) {
+			s->source = "module";
+			return;
+		}
+		memset(&s->st, 0, sizeof(s->st));
+	}
+	if (!c->map)
+		return;
+	vpn = (off_t)((unsigned long)c->map / c->page_size);
+	if (read_u64("/proc/self/pagemap", vpn * 8, &pm) || !(pm >> 63 & 1))
+		return;
+	s->st.pfn = pm & ((1ULL << 55) - 1);
+	if (!s->st.pfn || read_u64("/proc/kpageflags", (off_t)s->st.pfn * 8, &kf))
+		return;
+	if (!read_u64("/proc/kpagecount", (off_t)s->st.pfn * 8, &cnt))
+		s->st.mapcount = (__s32)cnt;
+	s->source = "kpageflags";
+	s->st.refcount = -1;	/* not exported by /proc */
+	s->st.ino = c->ino;
+	s->st.dev = c->dev;
+	s->st.flags = ((kf >> KPF_DIRTY & 1) ? GUP_REPRO_F_DIRTY : 0) |
+		((kf >> KPF_WRITEBACK & 1) ? GUP_REPRO_F_WRITEBACK : 0) |
+		((kf >> KPF_UPTODATE & 1) ? GUP_REPRO_F_UPTODATE : 0) |
+		((kf >> KPF_LOCKED & 1) ? GUP_REPRO_F_LOCKED : 0) |
+		((kf >> KPF_PRIVATE & 1) ? GUP_REPRO_F_PRIVATE : 0) |
+		((kf >> KPF_MMAP & 1) ? GUP_REPRO_F_MAPPED : 0) |
+		((kf >> KPF_ANON & 1) ? GUP_REPRO_F_ANON : GUP_REPRO_F_FILE);
+}
+
+static void flags_str(__u32 flags, char *buf, size_t len, const char *sep,
+		      int quote)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (!(flags & flag_names[i].bit))
+			continue;
+		off += snprintf(buf + off, len - off, "%s%s%s%s", off ? sep : "",
+				quote ? "\"" : "", flag_names[i].name,
+				quote ? "\"" : "");
+		if (off >= len)
+			break;
+	}
+}
+
+static void report(FILE *log, int seq, const char *step, int err, long ret,
+		   const struct snap *s, const char *note)
+{
+	char json_flags[256], flags[256];
+
+	flags_str(s->st.flags, json_flags, sizeof(json_flags), ",", 1);
+	flags_str(s->st.flags, flags, sizeof(flags), " ", 0);
+
+	fprintf(log, "{\"seq\":%d,\"step\":\"%s\",\"result\":\"%s\",\"ret\":%ld,"
+		"\"errno\":%d,\"errname\":\"%s\",\"state\":{\"source\":\"%s\"",
+		seq, step, err ? "error" : "ok", err ? -1L : ret, -err,
+		errname(-err), s->source);
+	if (strcmp(s->source, "none"))
+		fprintf(log, ",\"pfn\":%llu,\"ino\":%llu,\"dev\":%llu,\"index\":%llu,"
+			"\"flags\":[%s],\"refcount\":%d,\"mapcount\":%d",
+			(unsigned long long)s->st.pfn, (unsigned long long)s->st.ino,
+			(unsigned long long)s->st.dev, (unsigned long long)s->st.index,
+			json_flags, s->st.refcount, s->st.mapcount);
+	fprintf(log, "}%s%s%s}\n", note ? ",\"note\":\"" : "", note ? note : "",
+		note ? "\"" : "");
+	fflush(log);
+
+	if (err)
+		printf("[%2d] %-14s FAILED %s (%s)", seq, step, errname(-err),
+		       strerror(-err));
+	else
+		printf("[%2d] %-14s ok ret=%ld", seq, step, ret);
+	if (!strcmp(s->source, "none"))
+		printf("  | folio: not mapped\n");
+	else
+		printf("  | pfn %#llx index %llu [%s] refs %d%s\n",
+		       (unsigned long long)s->st.pfn, (unsigned long long)s->st.index,
+		       flags, s->st.refcount, !strcmp(s->source, "module") ?
+		       "" : " (kpageflags)");
+	if (note)
+		printf("     %s\n", note);
+	fflush(stdout);
+}
+
+static unsigned int parse_pages(const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < 1 ||
+	    v > GUP_REPRO_MAX_PAGES)
+		die_usage("--pages takes a whole number from 1 to %d, not '%s'",
+			  GUP_REPRO_MAX_PAGES, arg);
+	return (unsigned int)v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "steps", required_argument, NULL, 'S' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "pages", required_argument, NULL, 'p' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "log", required_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct gupr_step *plan[GUPR_MAX_STEPS];
+	struct gupr_ctx c = { .path = DEFAULT_FILE, .device = DEFAULT_DEVICE,
+			      .nr_pages = 1, .fd = -1, .dev_fd = -1 };
+	const char *scen_name = NULL, *steps = NULL, *log_path = NULL;
+	const struct gupr_scenario *scen;
+	int opt, n, i, dry = 0, status = 0;
+	FILE *log = stdout;
+	char *bad;
+
+	while ((opt = getopt_long(argc, argv, "s:S:lf:p:d:o:nh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			scen_name = optarg;
+			break;
+		case 'S':
+			steps = optarg;
+			break;
+		case 'l':
+			list_all();
+			return 0;
+		case 'f':
+			c.path = optarg;
+			break;
+		case 'p':
+			c.nr_pages = parse_pages(optarg);
+			break;
+		case 'd':
+			c.device = optarg;
+			break;
+		case 'o':
+			log_path = optarg;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	if (scen_name && steps)
+		die_usage("--scenario and --steps are exclusive");
+	if (steps) {
+		scen_name = "custom";
+	} else {
+		if (!scen_name)
+			scen_name = DEFAULT_SCEN;
+		scen = gupr_find_scenario(scen_name);
+		if (!scen)
+			die_usage("unknown scenario '%s' (--list shows them)", scen_name);
+		steps = scen->steps;
+	}
+	n = gupr_parse_steps(steps, plan, &bad);
+	if (n == -ENOENT)
+		die_usage("unknown step '%s' (--list shows them)", bad);
+	if (n == -E2BIG)
+		die_usage("more than %d steps", GUPR_MAX_STEPS);
+	if (n < 0)
+		die_usage("empty step list or empty step name in '%s'", steps);
+
+	c.page_size = (size_t)sysconf(_SC_PAGESIZE);
+	printf("gup-repro: scenario=%s pages=%u file=%s steps=%s\n", scen_name,
+	       c.nr_pages, c.path, steps);
+	if (dry) {
+		for (i = 0; i < n; i++)
+			printf("[%2d] %-14s %s\n", i + 1, plan[i]->name, plan[i]->desc);
+		return 0;
+	}
+	if (log_path) {
+		log = fopen(log_path, "a");
+		if (!log) {
+			fprintf(stderr, "%s: cannot open log %s: %s\n", prog, log_path,
+				strerror(errno));
+			return 2;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		long ret = 0;
+		struct snap s;
+		int err = plan[i]->run(&c, &ret);
+
+		take_snap(&c, &s);
+		report(log, i + 1, plan[i]->name, err, ret, &s,
+		       !err && !strcmp(plan[i]->name, "verify") ? c.verify_note : NULL);
+		if (err) {
+			printf("gup-repro: scenario=%s status=failed step=%s errno=%s\n",
+			       scen_name, plan[i]->name, errname(-err));
+			status = 1;
+			break;
+		}
+	}
+	if (!status)
+		printf("gup-repro: scenario=%s status=complete steps=%d\n", scen_name, n);
+	/* Closing the device drops any pin still held (module release()). */
+	if (c.dev_fd >= 0)
+		close(c.dev_fd);
+	if (log != stdout)
+		fclose(log);
+	return status;
+}
