@@ -15,7 +15,7 @@ GUPR_KEYRING=${GUP_REPRO_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg
 GUPR_APT_MAX_AGE_MIN=${GUP_REPRO_APT_MAX_AGE_MIN:-1440}
 GUPR_VERBOSE=${GUPR_VERBOSE:-0}
 
-gupr_say() { printf '%s\n' "$*" >&2; }
+gupr_say() { printf '%s\n' "$*" >&"${GUPR_SAY_FD:-2}"; }
 gupr_die() { printf 'gup-repro: error: %s\n' "$*" >&2; exit "${GUPR_DIE_RC:-125}"; }
 gupr_vrun() {
 	# Run a command; its output is shown with --verbose, else kept in $GUPR_LOG.
@@ -36,9 +36,9 @@ gupr_host_uri() {
 	if [ "$kind" = security ] && [ -n "${GUP_REPRO_SECURITY_MIRROR:-}" ]; then
 		echo "$GUP_REPRO_SECURITY_MIRROR"; return 0
 	fi
-	local files=() f
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-		 /etc/apt/sources.list.d/*.sources; do
+	local files=() f etc=${GUP_REPRO_APT_ETC:-/etc/apt}
+	for f in "$etc/sources.list" "$etc"/sources.list.d/*.list \
+		 "$etc"/sources.list.d/*.sources; do
 		[ -r "$f" ] && files+=("$f")
 	done
 	[ ${#files[@]} -gt 0 ] || return 1
@@ -146,6 +146,16 @@ gupr_apt_update() {
 }
 
 # --- kernel -----------------------------------------------------------------
+
+# gupr_kernel_spec_ok SPEC: true when SPEC has one of the forms below.
+gupr_kernel_spec_ok() {
+	case "$1" in
+	debian:bookworm) return 0 ;;
+	[0-9]*.*-*-cloud-amd64) return 0 ;;
+	[0-9]*.*-[0-9]*) case "$1" in *[!0-9a-z.+~-]*) return 1 ;; esac; return 0 ;;
+	esac
+	return 1
+}
 
 # gupr_resolve_kernel SPEC: set KSUITE, KREL (e.g. 6.1.0-56-cloud-amd64) and
 # KPKGVER (e.g. 6.1.192-2).  SPEC: debian:SUITE (the newest cloud-amd64
@@ -351,4 +361,44 @@ gupr_boot() {
 		fi
 		BOOT_STATUS=ok; return 0
 	done
+}
+
+# --- everything the guest needs -------------------------------------------
+
+# gupr_prepare SPEC: resolve and fetch the kernel, build the module and the
+# initramfs (each only when stale).  Returns 1 (after printing the build
+# log) when the module does not build; dies on fetch errors.
+gupr_prepare() {
+	BUSYBOX=${GUP_REPRO_BUSYBOX:-/bin/busybox}
+	[ -x "$BUSYBOX" ] || gupr_die "no static busybox at $BUSYBOX (package busybox-static)"
+	gupr_resolve_kernel "$1"
+	gupr_fetch_kernel
+	gupr_build_module || return 1
+	gupr_build_initramfs
+}
+
+# gupr_fetch_kernel_scripts: checkpatch.pl and kernel-doc (with the data
+# files they read) from the linux-source-6.1 tarball of bookworm, cached;
+# sets KSCRIPTS to the directory holding scripts/.
+gupr_fetch_kernel_scripts() {
+	local dir ver
+	gupr_apt_update bookworm
+	ver=$(gupr_apt bookworm apt-cache policy linux-source-6.1 | awk '/Candidate:/ {print $2; exit}')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || gupr_die "linux-source-6.1 not found in bookworm"
+	dir="$GUPR_CACHE/linux-source/$ver"
+	KSCRIPTS="$dir/linux-source-6.1"
+	[ -e "$dir/.complete" ] && return 0
+	gupr_say "==> lint: fetching linux-source-6.1 $ver for checkpatch.pl"
+	rm -rf "$dir"; mkdir -p "$dir"
+	( cd "$dir" && gupr_vrun gupr_apt bookworm apt-get -q download "linux-source-6.1=$ver" ) ||
+		gupr_die "apt-get download linux-source-6.1 failed"
+	dpkg-deb --fsys-tarfile "$dir"/linux-source-6.1_*.deb |
+		tar -xO ./usr/src/linux-source-6.1.tar.xz |
+		tar -xJ -C "$dir" linux-source-6.1/scripts/checkpatch.pl \
+			linux-source-6.1/scripts/spelling.txt \
+			linux-source-6.1/scripts/const_structs.checkpatch \
+			linux-source-6.1/scripts/kernel-doc ||
+		gupr_die "cannot extract checkpatch.pl from linux-source-6.1"
+	rm -f "$dir"/linux-source-6.1_*.deb
+	touch "$dir/.complete"
 }

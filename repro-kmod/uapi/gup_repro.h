@@ -93,7 +93,8 @@ enum gup_repro_unpin_mode {
  * @abi_version: out: %GUP_REPRO_ABI_VERSION of the loaded module.
  * @max_pages: out: %GUP_REPRO_MAX_PAGES, in pages.
  * @page_size: out: PAGE_SIZE of the running kernel, in bytes.
- * @linux_version_code: out: LINUX_VERSION_CODE the module was built for.
+ * @linux_version_code: out: KERNEL_VERSION(a, b, c) of the headers the
+ *	module was built against.
  * @reserved: must be zero.
  */
 struct gup_repro_info {

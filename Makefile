@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# gup-repro: `make` builds, `make check` tests, `make bench` measures.
+#
+#   make              host tools + module and initramfs for the default kernel
+#   make host         only the user-space binaries (build/host/)
+#   make guest        fetch the guest kernel, build gup_repro.ko and the initramfs
+#   make check        TAP tests under prove (boots the real Debian 6.1 guest)
+#   make lint         checkpatch --strict and a W=1 build of the module
+#   make bench        wall time and reproduction rate (not part of check)
+
+CC       ?= gcc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2
+KERNEL   ?= debian:bookworm
+B        := build/host
+UAPI     := repro-kmod/uapi/gup_repro.h
+
+HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-verdict $(B)/abi-layout
+
+all: host guest
+
+host: $(HOST_BINS)
+
+$(B):
+	mkdir -p $@
+
+# Guest binaries are static: the initramfs has no libc.
+$(B)/gup-repro: repro-user/gup-repro.c repro-user/steps.c repro-user/steps.h $(UAPI) | $(B)
+	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ repro-user/gup-repro.c repro-user/steps.c
+
+$(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
+	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ $<
+
+$(B)/gup-repro-verdict: repro-user/verdict.c | $(B)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
+
+$(B)/abi-layout: tests/unit/abi_layout.c $(UAPI) | $(B)
+	$(CC) $(CFLAGS) $(WARN) -Irepro-kmod/uapi -o $@ $<
+
+guest: host
+	vm-images/build.sh --kernel $(KERNEL)
+
+check: host
+	prove tests/unit tests/lint tests/integration
+
+lint: host
+	prove -v tests/lint
+
+bench: host
+	tests/bench/bench.sh
+
+clean:
+	rm -rf build
+
+.PHONY: all host guest check lint bench clean

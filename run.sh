@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# run.sh - reproduce the GUP-after-writeback bug in a disposable QEMU VM.
+#
+# Builds what is stale, boots a real Debian kernel with -snapshot on a fresh
+# scratch ext4 image, runs a gup-repro scenario inside, and prints a verdict
+# with the kernel's own warning.  Exit status follows `git bisect run`:
+#   1 REPRODUCED, 0 NOT REPRODUCED, 125 COULD NOT TEST,
+#   128 bad usage or unusable host (stops a bisection instead of
+#       marking the commit bad).
+set -u
+GUPR_TOP=$(cd "$(dirname "$0")" && pwd)
+. "$GUPR_TOP/vm-images/lib.sh"
+
+usage() {
+	cat <<EOF
+usage: ./run.sh [options]
+
+Boots a throw-away VM on a real Debian kernel, runs a scenario with the
+gup_repro test module and prints the verdict.
+
+  -s, --scenario NAME  scenario to run (default: unlocked-dirty; --list shows all)
+      --steps LIST     run a custom comma-separated list of steps instead
+  -p, --pages N        pages to map and pin, 1..512 (default: 1)
+  -k, --kernel SPEC    guest kernel: debian:bookworm (default; newest
+                       bookworm cloud-amd64 kernel), a kernel release such
+                       as 6.1.0-56-cloud-amd64, or a Debian package version
+                       such as 6.1.192-2
+  -t, --timeout SEC    give up on the guest after SEC seconds (default: 300)
+      --keep           keep the scratch disk image in the run directory
+  -v, --verbose        show build output and the guest console as it runs
+  -l, --list           list scenarios and steps
+  -h, --help           this text
+
+Environment: GUP_REPRO_MIRROR / GUP_REPRO_SECURITY_MIRROR override the
+Debian archive URIs taken from the host's apt sources; GUP_REPRO_ACCEL=tcg
+forces TCG; XDG_CACHE_HOME (or GUP_REPRO_CACHE) sets the kernel cache.
+
+Exit: 1 reproduced, 0 not reproduced, 125 could not test, 128 bad usage.
+Artifacts: out/<timestamp>-<scenario>/ (console.log, steps.jsonl,
+guest.log, verdict.txt, run.txt).
+EOF
+}
+
+bad_usage() {
+	echo "run.sh: $*" >&2
+	echo "Try './run.sh --help'." >&2
+	exit 128
+}
+
+scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-s|--scenario) [ $# -ge 2 ] || bad_usage "$1 needs a scenario name"; scenario=$2; shift 2 ;;
+	--scenario=*) scenario=${1#*=}; shift ;;
+	--steps) [ $# -ge 2 ] || bad_usage "$1 needs a step list"; steps=$2; shift 2 ;;
+	--steps=*) steps=${1#*=}; shift ;;
+	-p|--pages) [ $# -ge 2 ] || bad_usage "$1 needs a number"; pages=$2; shift 2 ;;
+	--pages=*) pages=${1#*=}; shift ;;
+	-k|--kernel) [ $# -ge 2 ] || bad_usage "$1 needs a kernel"; kernel=$2; shift 2 ;;
+	--kernel=*) kernel=${1#*=}; shift ;;
+	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
+	--timeout=*) timeout=${1#*=}; shift ;;
+	--keep) keep=1; shift ;;
+	-v|--verbose) GUPR_VERBOSE=1; shift ;;
+	-l|--list) list=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) bad_usage "unknown option '$1'" ;;
+	esac
+done
+case "$timeout" in ''|*[!0-9]*) bad_usage "--timeout takes whole seconds, not '$timeout'" ;; esac
+[ "$timeout" -ge 10 ] || bad_usage "--timeout must be at least 10 seconds"
+[ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
+
+t0=$(date +%s.%N)
+exec 3>&2
+GUPR_SAY_FD=3
+phase() { printf '==> %s\n' "$*" >&2; }
+
+# Host: packages, then the user-space tools (make rebuilds only what changed).
+"$GUPR_TOP/vm-images/host-deps.sh" || exit 128
+make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh: building the host tools failed" >&2; exit 128; }
+
+if [ "$list" = 1 ]; then
+	"$GUPR_BUILD/host/gup-repro" --list
+	exit 0
+fi
+# Let the driver check the scenario, steps and pages before anything boots.
+drv_args=(--pages "$pages")
+if [ -n "$steps" ]; then drv_args+=(--steps "$steps"); else drv_args+=(--scenario "${scenario:=unlocked-dirty}"); fi
+if ! "$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}" >/dev/null; then
+	exit 128
+fi
+name=${scenario:-custom}
+gupr_kernel_spec_ok "$kernel" || bad_usage "--kernel '$kernel': expected debian:bookworm, a kernel release like 6.1.0-56-cloud-amd64, or a Debian version like 6.1.192-2"
+
+out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name"
+n=1; while [ -e "$out" ]; do out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name.$n"; n=$((n + 1)); done
+mkdir -p "$out"
+GUPR_LOG="$out/build.log"
+
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+finish() {	# finish RC: print the verdict file and exit with RC
+	trap - EXIT
+	cat "$out/verdict.txt"
+	printf '==> artifacts: %s (%s s)\n' "${out#"$GUPR_TOP"/}" "$(elapsed "$t0")" >&2
+	exit "$1"
+}
+
+# Whatever stops us before the verdict (kernel fetch, module build, mkfs)
+# still leaves a verdict: COULD NOT TEST with the reason.
+on_early_exit() {
+	local rc=$? why
+	exec 2>&3
+	[ -e "$out/verdict.txt" ] && return
+	why=$(grep -h '^gup-repro: error: ' "$out/build.log" 2>/dev/null | tail -n 1 | sed 's/^gup-repro: error: //')
+	[ -n "$why" ] || why="preparing the guest failed (exit $rc, see build.log)"
+	if [ "$rc" = 2 ]; then
+		echo "run.sh: $why" >&2
+		exit 128
+	fi
+	tail -n 30 "$out/build.log" >&2
+	printf 'verdict: COULD NOT TEST\nreason: %s\nexit: 125\n' "$why" >"$out/verdict.txt"
+	finish 125
+}
+trap on_early_exit EXIT
+
+phase "kernel: $kernel"
+if ! gupr_prepare "$kernel" 2>>"$out/build.log"; then
+	echo "gup-repro: error: module build failed for $KREL (see build.log)" >>"$out/build.log"
+	exit 125
+fi
+
+cmdline="gupr.mode=scenario gupr.pages=$pages"
+if [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
+
+phase "scratch: fresh ext4 image with the victim file ($pages page(s))"
+gupr_make_scratch "$out/scratch.img" "$pages"
+
+accel_hint=tcg; gupr_kvm_usable && accel_hint=kvm
+phase "boot: $KREL ($KPKGVER) under QEMU/$accel_hint, scenario $name, timeout ${timeout}s"
+tail_pid=""
+if [ "$GUPR_VERBOSE" = 1 ]; then
+	( sleep 0.2; exec tail -n +1 -F "$out/console.log" 2>/dev/null ) >&2 &
+	tail_pid=$!
+fi
+tb=$(date +%s.%N)
+gupr_boot "$out" "$timeout" "$cmdline" "$out/scratch.img"
+tboot=$(elapsed "$tb")
+[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
+[ "$keep" = 1 ] || rm -f "$out/scratch.img"
+
+{
+	echo "scenario: $name"
+	echo "steps: $("$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}" | head -n1 | sed 's/.*steps=//')"
+	echo "kernel: $KREL"
+	echo "kernel-package: linux-image-$KREL $KPKGVER ($KSUITE)"
+	echo "accel: $BOOT_ACCEL"
+	echo "boot-status: $BOOT_STATUS"
+	echo "boot-seconds: $tboot"
+	echo "cmdline: $cmdline"
+} >"$out/run.txt"
+
+phase "verdict (guest: $BOOT_STATUS after ${tboot}s under $BOOT_ACCEL)"
+"$GUPR_BUILD/host/gup-repro-verdict" --boot-status "$BOOT_STATUS" "$out/console.log" >"$out/verdict.txt"
+rc=$?
+case $rc in 0|1|125) ;; *) echo "verdict: COULD NOT TEST" >"$out/verdict.txt"; echo "reason: verdict parser failed ($rc)" >>"$out/verdict.txt"; rc=125 ;; esac
+finish $rc

@@ -1,0 +1,116 @@
+#!/usr/bin/perl
+# Argument validation of the guest driver (gup-repro, run on the host with
+# --dry-run / --list, which touch nothing) and of run.sh (usage errors exit
+# 128 before anything is built or booted), plus the apt source parsing that
+# picks the mirror URI.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use File::Temp qw(tempdir);
+
+my $top = "$FindBin::Bin/../..";
+my $drv = "$top/build/host/gup-repro";
+-x $drv or BAIL_OUT("$drv missing: run 'make host'");
+
+sub run { my $out = `@_ 2>&1`; return ($out, $? >> 8); }
+
+my ($out, $rc);
+
+($out, $rc) = run($drv, '--list');
+is($rc, 0, 'gup-repro --list exits 0');
+like($out, qr/^  unlocked-dirty\s+\S/m, '--list names unlocked-dirty with a description');
+like($out, qr/^  control\s+\S/m, '--list names control with a description');
+like($out, qr/^  dirty-unlocked\s+.*set_page_dirty\(\)/m, '--list describes the steps');
+
+($out, $rc) = run($drv, '--dry-run');
+is($rc, 0, 'default scenario dry run exits 0');
+like($out, qr/scenario=unlocked-dirty .*steps=open-file,mmap-shared,user-write,pin,msync,kernel-write,dirty-unlocked,unpin/,
+     'default scenario is unlocked-dirty: pin, msync, kernel-write, dirty-unlocked, unpin');
+($out, $rc) = run($drv, '--dry-run', '--scenario', 'control');
+like($out, qr/steps=open-file,mmap-shared,user-write,pin,msync,user-write,unpin,/,
+     'control: the second write goes through the user mapping, no module write or dirty');
+unlike($out, qr/kernel-write|dirty-/, 'control has no kernel-write and no dirty step');
+
+($out, $rc) = run($drv, '--dry-run', '--steps', 'pin,state');
+is($rc, 0, 'custom --steps accepted');
+like($out, qr/scenario=custom/, 'custom steps run as scenario "custom"');
+
+my @bad = (
+	[['--scenario', 'nope'], qr/unknown scenario 'nope'/],
+	[['--steps', 'pin,bogus'], qr/unknown step 'bogus'/],
+	[['--steps', ''], qr/empty step list/],
+	[['--steps', 'pin,,unpin'], qr/empty step/],
+	[['--steps', join(',', ('state') x 65)], qr/more than 64 steps/],
+	[['--pages', '0'], qr/--pages takes a whole number from 1 to 512, not '0'/],
+	[['--pages', '513'], qr/not '513'/],
+	[['--pages', '12abc'], qr/not '12abc'/],
+	[['--pages', '-1'], qr/not '-1'/],
+	[['--scenario', 'control', '--steps', 'pin'], qr/exclusive/],
+	[['extra-arg'], qr/unexpected argument 'extra-arg'/],
+	[['--bogus-option'], qr/unrecognized option|usage:/],
+);
+for my $b (@bad) {
+	my ($args, $msg) = @$b;
+	($out, $rc) = run($drv, '--dry-run', map { "'$_'" } @$args);
+	is($rc, 2, "gup-repro @$args: exit 2");
+	like($out, $msg, "gup-repro @$args: says what was wrong");
+}
+
+# A real (non dry) run against a device that does not exist fails at the
+# first module step, names it and the errno, and exits 1.
+my $d = tempdir(CLEANUP => 1);
+open(my $fh, '>', "$d/victim") or die; print $fh '.' x 4096; close $fh;
+($out, $rc) = run($drv, '--file', "$d/victim", '--device', "$d/nodev");
+is($rc, 1, 'missing device: exit 1');
+like($out, qr/^gup-repro: scenario=unlocked-dirty status=failed step=pin errno=ENOENT$/m,
+     'missing device: the failing step and errno are named');
+like($out, qr/^\{"seq":4,"step":"pin","result":"error","ret":-1,"errno":2,"errname":"ENOENT"/m,
+     'missing device: the JSON step line carries the errno');
+like($out, qr/^\{"seq":3,"step":"user-write","result":"ok".*"source":"kpageflags"|^\{"seq":3,"step":"user-write","result":"ok"/m,
+     'steps before the failure ran');
+($out, $rc) = run($drv, '--file', "$d/victim", '--pages', '2', '--device', "$d/nodev");
+like($out, qr/step=open-file errno=ENOSPC/, 'victim shorter than --pages: open-file fails with ENOSPC');
+
+# run.sh usage errors: exit 128 (stops git bisect run), nothing booted.
+for my $b ([['--scenario', 'nope'], qr/unknown scenario 'nope'/],
+	   [['--timeout', 'x'], qr/--timeout takes whole seconds/],
+	   [['--timeout', '3'], qr/at least 10 seconds/],
+	   [['--kernel', 'foo'], qr/--kernel 'foo': expected/],
+	   [['--pages', '0'], qr/--pages takes a whole number/],
+	   [['--frobnicate'], qr/unknown option '--frobnicate'/],
+	   [['--scenario'], qr/--scenario needs a scenario name/]) {
+	my ($args, $msg) = @$b;
+	($out, $rc) = run("$top/run.sh", @$args);
+	is($rc, 128, "run.sh @$args: exit 128");
+	like($out, $msg, "run.sh @$args: says what was wrong");
+}
+($out, $rc) = run("$top/run.sh", '--help');
+is($rc, 0, 'run.sh --help exits 0');
+like($out, qr/--scenario NAME.*--kernel SPEC.*--timeout SEC.*--keep.*--verbose/s, 'run.sh --help lists the options');
+
+# Mirror URI from the host's apt sources (deb822 and one-line), overridable.
+my $etc = tempdir(CLEANUP => 1);
+mkdir "$etc/sources.list.d";
+open($fh, '>', "$etc/sources.list.d/debian.sources") or die;
+print $fh "Types: deb\n# a comment\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n";
+print $fh "Types: deb\nURIs: http://security.invalid/debian-security\nSuites: bookworm-security\nComponents: main\n";
+close $fh;
+open($fh, '>', "$etc/sources.list.d/other.list") or die;
+print $fh "deb [arch=amd64] https://vendor.invalid/apt vendor-stable main\n";
+close $fh;
+my $lib = "$top/vm-images/lib.sh";
+is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://mirror.invalid/debian\n",
+   'main archive URI from a deb822 .sources file');
+is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri security'`, "http://security.invalid/debian-security\n",
+   'security URI from a deb822 .sources file');
+is(`GUP_REPRO_APT_ETC=$etc GUP_REPRO_MIRROR=http://override.invalid/d bash -c '. $lib; gupr_host_uri main'`,
+   "http://override.invalid/d\n", 'GUP_REPRO_MIRROR overrides');
+unlink "$etc/sources.list.d/debian.sources";
+open($fh, '>', "$etc/sources.list") or die;
+print $fh "# deb http://old.invalid/debian bookworm main\ndeb [signed-by=/k.gpg] http://oneline.invalid/debian bookworm main\n";
+close $fh;
+is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://oneline.invalid/debian\n",
+   'main archive URI from a one-line sources.list, options skipped, comments ignored');
+
+done_testing();

@@ -1,0 +1,78 @@
+#!/usr/bin/perl
+# The console-log verdict parser (repro-user/verdict.c) on fixture logs:
+# verdict, exit status (git bisect run convention) and the quoted site.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+
+my $top = "$FindBin::Bin/../..";
+my $bin = "$top/build/host/gup-repro-verdict";
+my $fx = "$top/tests/fixtures";
+-x $bin or BAIL_OUT("$bin missing: run 'make host'");
+
+sub verdict {
+	my ($log, @args) = @_;
+	my $out = `$bin @args $fx/$log 2>&1`;
+	return ($out, $? >> 8);
+}
+
+# fixture, boot status, exit, verdict, lines that must appear
+my @cases = (
+	['debian-6.1-unlocked-dirty.log', 'ok', 1, 'REPRODUCED',
+	 [qr/^warning: WARNING: CPU: \d+ PID: \d+ at fs\/ext4\/inode\.c:3663 ext4_dirty_folio\+/m,
+	  qr/^site: ext4_dirty_folio \(fs\/ext4\/inode\.c:3663\)$/m,
+	  qr/^trace: gupr_ioctl __x64_sys_ioctl/m]],
+	['debian-6.1-control.log', 'ok', 0, 'NOT REPRODUCED',
+	 [qr/^reason: scenario control completed/m]],
+	['ext4-no-buffers.log', 'ok', 1, 'REPRODUCED',
+	 [qr/does not have buffers attached/m,
+	  qr/^site: mpage_prepare_extent_to_map$/m]],
+	['ext4-bug.log', 'ok', 1, 'REPRODUCED',
+	 [qr/^warning: kernel BUG at fs\/ext4\/inode\.c:2712!$/m,
+	  qr/^trace: ext4_do_writepages ext4_writepages do_writepages$/m]],
+	['oops-null-deref.log', 'ok', 125, 'COULD NOT TEST',
+	 [qr/^reason: guest crash/m, qr/^site: virtblk_done$/m,
+	  qr/^trace: vring_interrupt __handle_irq_event_percpu$/m]],
+	['truncated.log', 'ok', 125, 'COULD NOT TEST',
+	 [qr/^reason: console log ends before the scenario finished/m]],
+	['truncated.log', 'timeout', 125, 'COULD NOT TEST',
+	 [qr/^reason: timeout: .*hang after init started/m]],
+	['other-warning.log', 'ok', 0, 'NOT REPRODUCED',
+	 [qr/^note: other warning: WARNING: CPU: 0 PID: 12 at mm\/page_alloc\.c:5525 __alloc_pages/m]],
+	['boot-panic.log', 'ok', 125, 'COULD NOT TEST',
+	 [qr/^reason: boot failure: .*No working init found/m]],
+	['boot-panic.log', 'qemu-error', 125, 'COULD NOT TEST',
+	 [qr/^reason: qemu-error$/m]],
+	['step-failed.log', 'ok', 125, 'COULD NOT TEST',
+	 [qr/^reason: scenario control failed at step pin \(EFAULT\)$/m]],
+	['debian-6.1-unlocked-dirty.log', 'timeout', 1, 'REPRODUCED',
+	 [qr/^note: afterwards the guest ended with: timeout$/m]],
+);
+
+for my $c (@cases) {
+	my ($log, $boot, $rc, $v, $res) = @$c;
+	my ($out, $got) = verdict($log, '--boot-status', $boot);
+	is($got, $rc, "$log ($boot): exit $rc");
+	like($out, qr/^verdict: \Q$v\E$/m, "$log ($boot): $v");
+	like($out, $_, "$log ($boot): $_") for @$res;
+}
+
+# A symptom in an earlier log line wins over a later crash, and the crash is noted.
+my $tmp = "/tmp/gupr-verdict-$$.log";
+system("cat $fx/debian-6.1-unlocked-dirty.log > $tmp; grep -A20 'BUG: kernel NULL' $fx/oops-null-deref.log >> $tmp");
+my $out = `$bin $tmp`;
+is($? >> 8, 1, 'warning then crash: exit 1');
+like($out, qr/^note: afterwards the guest crashed: BUG: kernel NULL pointer dereference/m,
+     'warning then crash: the crash is noted');
+unlink $tmp;
+
+# Bad usage.
+`$bin 2>/dev/null`;
+is($? >> 8, 2, 'no log given: exit 2');
+`$bin /nonexistent/console.log 2>/dev/null`;
+is($? >> 8, 2, 'missing log: exit 2');
+`$bin --boot-status maybe $fx/truncated.log 2>/dev/null`;
+is($? >> 8, 2, 'unknown --boot-status: exit 2');
+
+done_testing();
