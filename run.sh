@@ -162,6 +162,8 @@ tboot=$(elapsed "$tb")
 	echo "cmdline: $cmdline"
 } >"$out/run.txt"
 
+# The driver's human step lines, in the order the guest printed them.
+tr -d '\r' <"$out/console.log" | grep -E '^\[ ?[0-9]+\] [a-z-]+ ' >&2
 phase "verdict (guest: $BOOT_STATUS after ${tboot}s under $BOOT_ACCEL)"
 "$GUPR_BUILD/host/gup-repro-verdict" --boot-status "$BOOT_STATUS" "$out/console.log" >"$out/verdict.txt"
 rc=$?

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# tests/bench/bench.sh - what `make bench` measures (not part of `make check`):
+#   1. cold ./run.sh: empty kernel cache (own GUP_REPRO_CACHE) and no build/;
+#   2. warm ./run.sh vs a bare boot of the same kernel and initramfs (guest
+#      init powers off at once), interleaved, BENCH_RUNS (>= 5) each: medians
+#      and their ratio;
+#   3. reproduction rate: BENCH_REPRO runs (default 20) of unlocked-dirty
+#      (exit 1 expected) and of control (exit 0 expected).
+# Prints a table and writes it to out/bench-<timestamp>/bench.txt.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+runs=${BENCH_RUNS:-5}
+repro=${BENCH_REPRO:-20}
+[ "$runs" -ge 5 ] || { echo "BENCH_RUNS must be >= 5" >&2; exit 2; }
+res="$top/out/bench-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$res"
+exec 3>&1
+say() { echo "$*" | tee -a "$res/bench.txt" >&3; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+say "gup-repro bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) CPUs  $(uname -m)"
+
+# 1. cold
+if [ "${BENCH_COLD:-1}" = 1 ]; then
+	cold_cache=$(mktemp -d)
+	rm -rf "$top/build"
+	t=$(now)
+	GUP_REPRO_CACHE=$cold_cache ./run.sh >"$res/cold.out" 2>&1
+	rc=$?
+	say "cold run (empty cache, no build/): $(since "$t") s, exit $rc"
+	rm -rf "$cold_cache"
+fi
+
+# warm-up: fill the cache and build/ for the default kernel
+./run.sh >/dev/null 2>&1
+
+# 2. warm run.sh vs bare boot
+. "$top/vm-images/lib.sh"
+gupr_prepare debian:bookworm 2>/dev/null || { echo "cannot prepare the guest" >&2; exit 1; }
+bare=$(mktemp -d)
+gupr_make_scratch "$bare/scratch.img" 1 2>/dev/null
+: >"$res/warm.txt"; : >"$res/bare.txt"
+for i in $(seq "$runs"); do
+	t=$(now); ./run.sh >/dev/null 2>&1; echo "$(since "$t")" >>"$res/warm.txt"
+	t=$(now); gupr_boot "$bare" 120 gupr.mode=bare "$bare/scratch.img"; echo "$(since "$t")" >>"$res/bare.txt"
+	[ "$BOOT_STATUS" = ok ] && grep -q 'gup-repro: guest done rc=0' "$bare/console.log" ||
+		{ echo "bare boot $i failed: $BOOT_STATUS" >&2; exit 1; }
+done
+rm -rf "$bare"
+mw=$(median <"$res/warm.txt"); mb=$(median <"$res/bare.txt")
+say "warm ./run.sh:  median $mw s over $runs runs ($(tr '\n' ' ' <"$res/warm.txt"))"
+say "bare boot:      median $mb s over $runs runs ($(tr '\n' ' ' <"$res/bare.txt")) accel=$BOOT_ACCEL"
+say "ratio warm/bare: $(awk -v a="$mw" -v b="$mb" 'BEGIN { printf "%.2f", a / b }') (target <= 2.5)"
+
+# 3. reproduction rate
+count() {	# count SCENARIO EXPECTED-EXIT -> "hits other"
+	local s=$1 want=$2 hit=0 other="" i rc
+	for i in $(seq "$repro"); do
+		./run.sh --scenario "$s" >/dev/null 2>&1; rc=$?
+		if [ "$rc" = "$want" ]; then hit=$((hit + 1)); else other+="$rc "; fi
+	done
+	echo "$hit ${other:-none}"
+}
+read -r rh ro < <(count unlocked-dirty 1)
+say "unlocked-dirty: REPRODUCED $rh/$repro (other exits: $ro)"
+read -r ch co < <(count control 0)
+say "control: NOT REPRODUCED $ch/$repro, false positives $(echo "$co" | tr ' ' '\n' | grep -c '^1$')/$repro (other exits: $co)"
+say "results: ${res#"$top"/}/bench.txt"
