@@ -30,12 +30,19 @@ while read -r cmd pkg; do
 	command -v "$cmd" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 ||
 		missing+=("$pkg")
 done <<<"$deps"
-# Static binaries need the static C library; busybox must be the static one.
-[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(libc6-dev)
-[ -e /bin/busybox ] && ! LC_ALL=C file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' &&
-	missing+=(busybox-static)
-[ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
+# Libraries and data with no command of their own: the static C library
+# for the guest binaries, the libraries of the Debian kbuild tools
+# (modpost, objtool, sign-file), the archive keyring for the private apt.
+for pkg in libc6-dev libelf1 libssl3 debian-archive-keyring; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$pkg")
+done
+# /bin/busybox must be the static one (busybox-static), not busybox.
 command -v file >/dev/null 2>&1 || missing+=(file)
+if [ -e /bin/busybox ] && command -v file >/dev/null 2>&1 &&
+   ! LC_ALL=C file -L /bin/busybox | grep -q 'statically linked'; then
+	missing+=(busybox-static)
+fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
