@@ -190,104 +190,152 @@ static void add_trace(struct event *ev, const char *s)
 		ev->nr_trace++;
 }
 
+/*
+ * A kernel record can land in the middle of a line user space was writing
+ * to the same serial console ("... [uptodate private [    2.218642]
+ * WARNING: CPU: ..."): return the offset of an embedded "[ sec.usec] "
+ * timestamp after the start of the line, or 0.
+ */
+static size_t embedded_record(const char *s)
+{
+	const char *p = s;
+
+	while ((p = strchr(p + 1, '[')) != NULL) {
+		const char *e = strchr(p, ']');
+		size_t n = e ? (size_t)(e - p - 1) : 0;
+
+		if (n >= 3 && strspn(p + 1, " 0123456789.") == n &&
+		    memchr(p, '.', n + 1) && isdigit((unsigned char)e[-1]))
+			return (size_t)(p - s);
+	}
+	return 0;
+}
+
+struct parser {
+	struct event *tracing;
+	int in_trace;
+};
+
+static void parse_line(struct log *lg, struct parser *ps, char *s);
+
 static void parse(FILE *f, struct log *lg)
 {
-	struct event *tracing = NULL;
-	int in_trace = 0;
+	struct parser ps = { NULL, 0 };
 	char *buf = NULL;
 	size_t cap = 0;
 
 	while (getline(&buf, &cap, f) > 0) {
 		char *s = strip(buf);
-		struct event ev;
-		const char *p;
+		size_t off;
 
-		lg->lines++;
-		if (tracing) {
-			if (!strncmp(s, "Call Trace:", 11)) {
-				in_trace = 1;
-				continue;
-			}
-			if (!strncmp(s, "---[ end trace", 14) || !strncmp(s, "</TASK>", 7) ||
-			    !strncmp(s, "gup-repro:", 10)) {
-				tracing = NULL;
-				in_trace = 0;
-			} else if (in_trace) {
-				add_trace(tracing, s);
-				continue;
-			}
-		}
-		if (!strncmp(s, "gup-repro: guest init started", 29)) {
-			lg->booted = 1;
-		} else if (!strncmp(s, "gup-repro: guest done rc=", 25)) {
-			lg->done = 1;
-			lg->guest_rc = atoi(s + 25);
-		} else if (!strncmp(s, "gup-repro: scenario=", 20) && strstr(s, " status=")) {
-			sscanf(s + 20, "%63s", lg->scenario);
-			if (strstr(s, "status=complete")) {
-				lg->complete = 1;
-			} else if (strstr(s, "status=failed")) {
-				lg->failed = 1;
-				p = strstr(s, "step=");
-				if (p)
-					sscanf(p + 5, "%63s", lg->failed_step);
-				p = strstr(s, "errno=");
-				if (p)
-					sscanf(p + 6, "%31s", lg->failed_errno);
-			}
-		}
+		while ((off = embedded_record(s)) != 0) {
+			char *rest = s + off;
+			char saved = *rest;
 
-		memset(&ev, 0, sizeof(ev));
-		copy(ev.line, sizeof(ev.line), s);
-		if (parse_warning(s, &ev)) {
-			ev.sym = match(K_WARNING, &ev, s);
-			if (ev.sym && !lg->have_symptom) {
-				lg->symptom = ev;
-				lg->have_symptom = 1;
-				tracing = &lg->symptom;
-			} else if (!ev.sym && lg->nr_other < MAX_NOTES) {
-				copy(lg->other[lg->nr_other++], LINE_MAX_KEEP, s);
-			}
-			continue;
+			*rest = '\0';
+			parse_line(lg, &ps, s);
+			*rest = saved;
+			s = strip(rest);
 		}
-		if (strstr(s, "EXT4-fs") || strstr(s, "does not have buffers")) {
-			ev.sym = match(K_MESSAGE, &ev, s);
-			if (ev.sym && !lg->have_symptom) {
-				/* EXT4-fs warning (device vda): FUNC:LINE: ... */
-				p = strstr(s, "): ");
-				if (p) {
-					func_of(p + 3, ev.func, sizeof(ev.func));
-					ev.func[strcspn(ev.func, ":")] = '\0';
-				}
-				lg->symptom = ev;
-				lg->have_symptom = 1;
-			}
-			continue;
-		}
-		if (is_crash(s)) {
-			if (parse_bug_at(s, &ev))
-				ev.sym = match(K_BUG_AT, &ev, s);
-			if (ev.sym && !lg->have_symptom) {
-				lg->symptom = ev;
-				lg->have_symptom = 1;
-				tracing = &lg->symptom;
-			} else if (!ev.sym && !lg->have_crash) {
-				lg->crash = ev;
-				lg->have_crash = 1;
-				tracing = &lg->crash;
-			}
-			if (!strncmp(s, "Kernel panic - not syncing", 26) && !lg->panic[0])
-				copy(lg->panic, sizeof(lg->panic), s);
-			continue;
-		}
-		/* The function of an Oops is on its RIP line. */
-		if (tracing == &lg->crash && !lg->crash.func[0] && !strncmp(s, "RIP: ", 5)) {
-			p = strchr(s + 5, ':');
-			if (p)
-				func_of(p + 1, lg->crash.func, sizeof(lg->crash.func));
-		}
+		parse_line(lg, &ps, s);
 	}
 	free(buf);
+}
+
+static void parse_line(struct log *lg, struct parser *ps, char *s)
+{
+	struct event *tracing = ps->tracing;
+	int in_trace = ps->in_trace;
+	struct event ev;
+	const char *p;
+
+	lg->lines++;
+	if (tracing) {
+		if (!strncmp(s, "Call Trace:", 11)) {
+			in_trace = 1;
+			goto out;
+		}
+		if (!strncmp(s, "---[ end trace", 14) || !strncmp(s, "</TASK>", 7) ||
+		    !strncmp(s, "gup-repro:", 10)) {
+			tracing = NULL;
+			in_trace = 0;
+		} else if (in_trace) {
+			add_trace(tracing, s);
+			goto out;
+		}
+	}
+	if (!strncmp(s, "gup-repro: guest init started", 29)) {
+		lg->booted = 1;
+	} else if (!strncmp(s, "gup-repro: guest done rc=", 25)) {
+		lg->done = 1;
+		lg->guest_rc = atoi(s + 25);
+	} else if (!strncmp(s, "gup-repro: scenario=", 20) && strstr(s, " status=")) {
+		sscanf(s + 20, "%63s", lg->scenario);
+		if (strstr(s, "status=complete")) {
+			lg->complete = 1;
+		} else if (strstr(s, "status=failed")) {
+			lg->failed = 1;
+			p = strstr(s, "step=");
+			if (p)
+				sscanf(p + 5, "%63s", lg->failed_step);
+			p = strstr(s, "errno=");
+			if (p)
+				sscanf(p + 6, "%31s", lg->failed_errno);
+		}
+	}
+
+	memset(&ev, 0, sizeof(ev));
+	copy(ev.line, sizeof(ev.line), s);
+	if (parse_warning(s, &ev)) {
+		ev.sym = match(K_WARNING, &ev, s);
+		if (ev.sym && !lg->have_symptom) {
+			lg->symptom = ev;
+			lg->have_symptom = 1;
+			tracing = &lg->symptom;
+		} else if (!ev.sym && lg->nr_other < MAX_NOTES) {
+			copy(lg->other[lg->nr_other++], LINE_MAX_KEEP, s);
+		}
+		goto out;
+	}
+	if (strstr(s, "EXT4-fs") || strstr(s, "does not have buffers")) {
+		ev.sym = match(K_MESSAGE, &ev, s);
+		if (ev.sym && !lg->have_symptom) {
+			/* EXT4-fs warning (device vda): FUNC:LINE: ... */
+			p = strstr(s, "): ");
+			if (p) {
+				func_of(p + 3, ev.func, sizeof(ev.func));
+				ev.func[strcspn(ev.func, ":")] = '\0';
+			}
+			lg->symptom = ev;
+			lg->have_symptom = 1;
+		}
+		goto out;
+	}
+	if (is_crash(s)) {
+		if (parse_bug_at(s, &ev))
+			ev.sym = match(K_BUG_AT, &ev, s);
+		if (ev.sym && !lg->have_symptom) {
+			lg->symptom = ev;
+			lg->have_symptom = 1;
+			tracing = &lg->symptom;
+		} else if (!ev.sym && !lg->have_crash) {
+			lg->crash = ev;
+			lg->have_crash = 1;
+			tracing = &lg->crash;
+		}
+		if (!strncmp(s, "Kernel panic - not syncing", 26) && !lg->panic[0])
+			copy(lg->panic, sizeof(lg->panic), s);
+		goto out;
+	}
+	/* The function of an Oops is on its RIP line. */
+	if (tracing == &lg->crash && !lg->crash.func[0] && !strncmp(s, "RIP: ", 5)) {
+		p = strchr(s + 5, ':');
+		if (p)
+			func_of(p + 1, lg->crash.func, sizeof(lg->crash.func));
+	}
+out:
+	ps->tracing = tracing;
+	ps->in_trace = in_trace;
 }
 
 static void print_event(const char *key, const struct event *ev)
