@@ -15,7 +15,8 @@ KERNEL   ?= debian:bookworm
 B        := build/host
 UAPI     := repro-kmod/uapi/gup_repro.h
 
-HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-verdict $(B)/abi-layout
+HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-verdict $(B)/abi-layout \
+	     $(B)/pintrace-report
 
 all: host guest
 
@@ -36,6 +37,10 @@ $(B)/gup-repro-verdict: repro-user/verdict.c | $(B)
 
 $(B)/abi-layout: tests/unit/abi_layout.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -Irepro-kmod/uapi -o $@ $<
+
+# Host side of the BPF probes: the ordering checker and the report writer.
+$(B)/pintrace-report: bpf/pintrace-report.c bpf/checker.c bpf/checker.h bpf/pintrace.h | $(B)
+	$(CC) $(CFLAGS) $(WARN) -Ibpf -o $@ bpf/pintrace-report.c bpf/checker.c -ljansson
 
 guest: host
 	vm-images/build.sh --kernel $(KERNEL)

@@ -27,6 +27,7 @@ gup_repro test module and prints the verdict.
                        as 6.1.0-56-cloud-amd64, or a Debian package version
                        such as 6.1.192-2
   -t, --timeout SEC    give up on the guest after SEC seconds (default: 300)
+      --no-trace       do not run the BPF probes (pintrace) in the guest
       --keep           keep the scratch disk image in the run directory
   -v, --verbose        show build output and the guest console as it runs
   -l, --list           list scenarios and steps
@@ -36,9 +37,11 @@ Environment: GUP_REPRO_MIRROR / GUP_REPRO_SECURITY_MIRROR override the
 Debian archive URIs taken from the host's apt sources; GUP_REPRO_ACCEL=tcg
 forces TCG; XDG_CACHE_HOME (or GUP_REPRO_CACHE) sets the kernel cache.
 
-Exit: 1 reproduced, 0 not reproduced, 125 could not test, 128 bad usage.
+Exit: 1 reproduced (or ordering violated), 0 not reproduced, 125 could not
+test, 128 bad usage.
 Artifacts: out/<timestamp>-<scenario>/ (console.log, steps.jsonl,
-guest.log, verdict.txt, run.txt).
+guest.log, verdict.txt, run.txt; traced: events.jsonl, report.txt,
+trace.json, timeline.svg, ordering.txt).
 EOF
 }
 
@@ -48,7 +51,7 @@ bad_usage() {
 	exit 128
 }
 
-scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0
+scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-s|--scenario) [ $# -ge 2 ] || bad_usage "$1 needs a scenario name"; scenario=$2; shift 2 ;;
@@ -62,6 +65,7 @@ while [ $# -gt 0 ]; do
 	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
 	--timeout=*) timeout=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
+	--no-trace) trace=0; shift ;;
 	-v|--verbose) GUPR_VERBOSE=1; shift ;;
 	-l|--list) list=1; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -132,7 +136,7 @@ if ! gupr_prepare "$kernel" 2>>"$out/build.log"; then
 	exit 125
 fi
 
-cmdline="gupr.mode=scenario gupr.pages=$pages"
+cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace"
 if [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
 
 phase "scratch: fresh ext4 image with the victim file ($pages page(s))"
@@ -162,10 +166,27 @@ tboot=$(elapsed "$tb")
 	echo "cmdline: $cmdline"
 } >"$out/run.txt"
 
-# The driver's human step lines, in the order the guest printed them.
-tr -d '\r' <"$out/console.log" | grep -E '^\[ ?[0-9]+\] [a-z-]+ ' >&2
+# The driver's human step lines, in the order the guest printed them
+# (the traced timeline below repeats them with the kernel's events).
+[ "$trace" = 1 ] || tr -d '\r' <"$out/console.log" | grep -E '^\[ ?[0-9]+\] [a-z-]+ ' >&2
 phase "verdict (guest: $BOOT_STATUS after ${tboot}s under $BOOT_ACCEL)"
 "$GUPR_BUILD/host/gup-repro-verdict" --boot-status "$BOOT_STATUS" "$out/console.log" >"$out/verdict.txt"
 rc=$?
+# The ordering as the BPF probes saw it: short timeline here; report.txt,
+# trace.json and timeline.svg in the run directory.  The verdict then takes
+# the checker's result into account (VIOLATION without a kernel warning).
+if [ "$trace" = 1 ] && [ -s "$out/events.jsonl" ]; then
+	"$GUPR_BUILD/host/pintrace-report" --events "$out/events.jsonl" --steps "$out/steps.jsonl" \
+		--run "$out/run.txt" --verdict "$out/verdict.txt" --guest "$out/guest.log" \
+		--out "$out" >"$out/timeline.txt" 2>>"$out/build.log"
+	cat "$out/timeline.txt" >&2
+	if [ -s "$out/ordering.txt" ]; then
+		"$GUPR_BUILD/host/gup-repro-verdict" --boot-status "$BOOT_STATUS" \
+			--ordering "$out/ordering.txt" "$out/console.log" >"$out/verdict.txt"
+		rc=$?
+	fi
+elif [ "$trace" = 1 ]; then
+	echo "==> trace: no events recorded (see guest.log: trace=)" >&2
+fi
 case $rc in 0|1|125) ;; *) echo "verdict: COULD NOT TEST" >"$out/verdict.txt"; echo "reason: verdict parser failed ($rc)" >>"$out/verdict.txt"; rc=125 ;; esac
 finish $rc

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gup_repro.h"
@@ -186,8 +187,17 @@ static void flags_str(__u32 flags, char *buf, size_t len, const char *sep,
 	}
 }
 
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
 static void report(FILE *log, int seq, const char *step, int err, long ret,
-		   const struct snap *s, const char *note)
+		   const struct snap *s, const char *note,
+		   unsigned long long t0, unsigned long long t1)
 {
 	char json_flags[256], flags[256];
 
@@ -195,9 +205,10 @@ static void report(FILE *log, int seq, const char *step, int err, long ret,
 	flags_str(s->st.flags, flags, sizeof(flags), " ", 0);
 
 	fprintf(log, "{\"seq\":%d,\"step\":\"%s\",\"result\":\"%s\",\"ret\":%ld,"
-		"\"errno\":%d,\"errname\":\"%s\",\"state\":{\"source\":\"%s\"",
+		"\"errno\":%d,\"errname\":\"%s\",\"t0_ns\":%llu,\"t1_ns\":%llu,"
+		"\"state\":{\"source\":\"%s\"",
 		seq, step, err ? "error" : "ok", err ? -1L : ret, -err,
-		errname(-err), s->source);
+		errname(-err), t0, t1, s->source);
 	if (strcmp(s->source, "none"))
 		fprintf(log, ",\"pfn\":%llu,\"ino\":%llu,\"dev\":%llu,\"index\":%llu,"
 			"\"flags\":[%s],\"refcount\":%d,\"mapcount\":%d",
@@ -336,13 +347,15 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < n; i++) {
+		unsigned long long t0 = mono_ns(), t1;
 		long ret = 0;
 		struct snap s;
 		int err = plan[i]->run(&c, &ret);
 
+		t1 = mono_ns();
 		take_snap(&c, &s);
 		report(log, i + 1, plan[i]->name, err, ret, &s,
-		       !err && !strcmp(plan[i]->name, "verify") ? c.verify_note : NULL);
+		       !err && !strcmp(plan[i]->name, "verify") ? c.verify_note : NULL, t0, t1);
 		if (err) {
 			printf("gup-repro: scenario=%s status=failed step=%s errno=%s\n",
 			       scen_name, plan[i]->name, errname(-err));

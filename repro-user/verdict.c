@@ -2,11 +2,14 @@
 /*
  * gup-repro-verdict - classify a guest console log (host side).
  *
- *   gup-repro-verdict [--boot-status ok|timeout|qemu-error] CONSOLE_LOG
+ *   gup-repro-verdict [--boot-status ok|timeout|qemu-error]
+ *                     [--ordering ORDERING_TXT] CONSOLE_LOG
  *
  * Prints "key: value" lines (verdict, reason, warning, site, trace, notes)
  * and exits the way `git bisect run` wants:
  *   1   REPRODUCED      a known symptom of the bug class is in the log
+ *   1   VIOLATION       no symptom, but the ordering checker (bpf/, given
+ *                       with --ordering) found the invariant violated
  *   0   NOT REPRODUCED  the scenario completed and no known symptom fired
  *   125 COULD NOT TEST  boot failure, timeout, truncated log, a failed step,
  *                       or a guest crash that is not a known symptom
@@ -71,9 +74,13 @@ struct log {
 	long lines;
 };
 
+/* Copy a string, truncating to @len - 1 bytes. */
 static void copy(char *dst, size_t len, const char *src)
 {
-	snprintf(dst, len, "%s", src);
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 /* "[    2.172246] text" -> "text"; also drops a "<4>" level prefix. */
@@ -357,9 +364,35 @@ static void print_event(const char *key, const struct event *ev)
 	}
 }
 
-static int verdict(const struct log *lg, const char *boot_status)
+/* ordering.txt of pintrace-report: "ordering: X", "why: ...", "invariant: ..." */
+struct ordering {
+	char verdict[32], why[512], invariant[256];
+};
+
+static int read_ordering(const char *path, struct ordering *o)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strncmp(line, "ordering: ", 10))
+			copy(o->verdict, sizeof(o->verdict), line + 10);
+		else if (!strncmp(line, "why: ", 5))
+			copy(o->why, sizeof(o->why), line + 5);
+		else if (!strncmp(line, "invariant: ", 11))
+			copy(o->invariant, sizeof(o->invariant), line + 11);
+	}
+	fclose(f);
+	return o->verdict[0] ? 0 : -EINVAL;
+}
+
+static int verdict(const struct log *lg, const char *boot_status, const struct ordering *ord)
 {
 	int i, rc;
+	int violated = ord && !strcmp(ord->verdict, "VIOLATION");
 
 	if (lg->have_symptom) {
 		printf("verdict: REPRODUCED\n");
@@ -393,12 +426,18 @@ static int verdict(const struct log *lg, const char *boot_status)
 		printf("verdict: COULD NOT TEST\n");
 		printf("reason: console log ends before the scenario finished (truncated)\n");
 		rc = 125;
+	} else if (violated) {
+		printf("verdict: VIOLATION\n");
+		printf("reason: no kernel warning, but %s\n", ord->invariant);
+		rc = 1;
 	} else {
 		printf("verdict: NOT REPRODUCED\n");
 		printf("reason: scenario %s completed; no known symptom in %ld log lines\n",
 		       lg->scenario, lg->lines);
 		rc = 0;
 	}
+	if (ord)
+		printf("ordering: %s: %s\n", ord->verdict, ord->why);
 	if (rc == 1 && strcmp(boot_status, "ok"))
 		printf("note: afterwards the guest ended with: %s\n", boot_status);
 	if (rc == 1 && lg->have_crash)
@@ -411,7 +450,8 @@ static int verdict(const struct log *lg, const char *boot_status)
 
 int main(int argc, char **argv)
 {
-	const char *boot_status = "ok", *path = NULL;
+	const char *boot_status = "ok", *path = NULL, *ordering = NULL;
+	struct ordering ord = { "", "", "" };
 	struct log *lg;
 	FILE *f;
 	int i, rc;
@@ -425,8 +465,11 @@ int main(int argc, char **argv)
 					boot_status);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--ordering") && i + 1 < argc) {
+			ordering = argv[++i];
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: gup-repro-verdict [--boot-status ok|timeout|qemu-error] CONSOLE_LOG\n"
+			printf("usage: gup-repro-verdict [--boot-status ok|timeout|qemu-error]\n"
+			       "                         [--ordering ORDERING_TXT] CONSOLE_LOG\n"
 			       "exit: 1 reproduced, 0 not reproduced, 125 could not test, 2 usage\n");
 			return 0;
 		} else if (argv[i][0] == '-' || path) {
@@ -446,12 +489,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gup-repro-verdict: %s: %s\n", path, strerror(errno));
 		return 2;
 	}
+	if (ordering && read_ordering(ordering, &ord)) {
+		fprintf(stderr, "gup-repro-verdict: %s: no \"ordering:\" line\n", ordering);
+		fclose(f);
+		return 2;
+	}
 	lg = calloc(1, sizeof(*lg));
 	if (!lg)
 		return 2;
 	parse(f, lg);
 	fclose(f);
-	rc = verdict(lg, boot_status);
+	rc = verdict(lg, boot_status, ordering ? &ord : NULL);
 	free(lg);
 	return rc;
 }

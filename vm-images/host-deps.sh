@@ -22,6 +22,12 @@ prove              perl
 gzip               gzip
 xz                 xz-utils
 timeout            coreutils
+clang              clang
+bpftool            bpftool
+readelf            binutils
+lz4                lz4
+zstd               zstd
+gnuplot            gnuplot-nox
 "
 
 missing=()
@@ -33,7 +39,8 @@ done <<<"$deps"
 # Libraries and data with no command of their own: the static C library
 # for the guest binaries, the libraries of the Debian kbuild tools
 # (modpost, objtool, sign-file), the archive keyring for the private apt.
-for pkg in libc6-dev libelf1 libssl3 debian-archive-keyring; do
+for pkg in libc6-dev libelf1 libssl3 debian-archive-keyring \
+	   libbpf-dev libelf-dev zlib1g-dev libjansson-dev; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$pkg")
 done

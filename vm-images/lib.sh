@@ -259,6 +259,52 @@ gupr_build_module() {
 	return 0
 }
 
+# --- BPF -------------------------------------------------------------------
+
+# gupr_extract_vmlinux: the uncompressed vmlinux (ELF with .BTF) out of
+# $VMLINUZ, found by the compressors' magic numbers as
+# scripts/extract-vmlinux does; cached as $KDIR_ROOT/vmlinux.
+gupr_extract_vmlinux() {
+	VMLINUX="$KDIR_ROOT/vmlinux"
+	[ -s "$VMLINUX" ] && return 0
+	local magic tool off
+	for magic in '\x1f\x8b\x08:gzip -dc' '\xfd\x37\x7a\x58\x5a\x00:xz -dc' \
+		     '\x28\xb5\x2f\xfd:zstd -dcq' '\x02\x21\x4c\x18:lz4 -dcq' \
+		     '\x42\x5a\x68:bzip2 -dcq' '\x5d\x00\x00\x00:xz -dc --format=lzma'; do
+		tool=${magic#*:}; magic=${magic%%:*}
+		for off in $(LC_ALL=C grep -obUaP "$magic" "$VMLINUZ" 2>/dev/null | cut -d: -f1); do
+			tail -c +$((off + 1)) "$VMLINUZ" | $tool >"$VMLINUX.tmp" 2>/dev/null
+			if readelf -h "$VMLINUX.tmp" >/dev/null 2>&1; then
+				mv "$VMLINUX.tmp" "$VMLINUX"
+				return 0
+			fi
+		done
+	done
+	rm -f "$VMLINUX.tmp"
+	gupr_die "cannot find the compressed vmlinux in $VMLINUZ"
+}
+
+# gupr_build_bpf: vmlinux.h from the guest kernel's BTF, the CO-RE object,
+# its bpftool skeleton and the static pintrace loader; sets PINTRACE.
+gupr_build_bpf() {
+	local dir="$GUPR_BUILD/$KREL/bpf"
+	PINTRACE="$dir/pintrace"
+	gupr_stale "$PINTRACE" "$GUPR_TOP/bpf/pintrace.bpf.c" "$GUPR_TOP/bpf/pintrace.c" \
+		"$GUPR_TOP/bpf/pintrace.h" || return 0
+	gupr_say "==> bpf: building pintrace (CO-RE, vmlinux.h from $KREL)"
+	mkdir -p "$dir"
+	gupr_extract_vmlinux
+	{
+		bpftool btf dump file "$VMLINUX" format c >"$dir/vmlinux.h" &&
+		clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I"$dir" -I"$GUPR_TOP/bpf" \
+			-c "$GUPR_TOP/bpf/pintrace.bpf.c" -o "$dir/pintrace.bpf.o" &&
+		bpftool gen skeleton "$dir/pintrace.bpf.o" >"$dir/pintrace.skel.h" &&
+		gcc -static -O2 -Wall -Wextra -Werror -I"$dir" -I"$GUPR_TOP/bpf" \
+			"$GUPR_TOP/bpf/pintrace.c" -o "$dir/pintrace.tmp" -lbpf -lelf -lz -ljansson &&
+		mv "$dir/pintrace.tmp" "$PINTRACE"
+	} >"$dir/build.log" 2>&1 || { cat "$dir/build.log" >&2; gupr_die "building pintrace failed"; }
+}
+
 # --- initramfs --------------------------------------------------------------
 
 # Kernel modules the guest needs, resolved with their dependencies by
@@ -270,7 +316,7 @@ GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4"
 gupr_build_initramfs() {
 	local dir="$GUPR_BUILD/$KREL" stage m f rel
 	INITRD="$dir/initramfs.cpio.gz"
-	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/init" "$BUSYBOX" \
+	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/init" "$BUSYBOX" "$PINTRACE" \
 		"$GUPR_BUILD/host/gup-repro" "$GUPR_BUILD/host/gup-repro-abi-test"; then
 		return 0
 	fi
@@ -279,12 +325,12 @@ gupr_build_initramfs() {
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,mnt/scratch,lib/modules/"$KREL"/extra}
 	cp "$BUSYBOX" "$stage/bin/busybox"
-	for f in sh mount umount mkdir cat echo dmesg grep sed awk sleep sync poweroff \
+	for f in sh mount umount mkdir cat echo dmesg grep sed awk sleep sync poweroff kill \
 		 modprobe insmod rmmod stty ls head tail tr cut date uname wc stat; do
 		ln -s busybox "$stage/bin/$f"
 	done
 	cp "$GUPR_TOP/vm-images/init" "$stage/init"; chmod 755 "$stage/init"
-	cp "$GUPR_BUILD/host/gup-repro" "$GUPR_BUILD/host/gup-repro-abi-test" "$stage/bin/"
+	cp "$GUPR_BUILD/host/gup-repro" "$GUPR_BUILD/host/gup-repro-abi-test" "$PINTRACE" "$stage/bin/"
 	cp "$KO" "$stage/lib/modules/$KREL/extra/"
 	for m in $GUPR_GUEST_MODULES; do
 		modprobe -d "$KDIR_ROOT/root" -S "$KREL" --show-depends "$m" 2>/dev/null |
@@ -329,7 +375,7 @@ gupr_kvm_usable() {
 # gupr_boot OUTDIR TIMEOUT CMDLINE-EXTRA [DISK]: boot $VMLINUZ + $INITRD with
 # -snapshot; the console goes to OUTDIR/console.log, the guest's step
 # lines (ttyS1) to OUTDIR/steps.jsonl, its report (ttyS2) to
-# OUTDIR/guest.log.  Sets BOOT_ACCEL and BOOT_STATUS: "ok" (QEMU exited),
+# OUTDIR/guest.log, pintrace's events (ttyS3) to OUTDIR/events.jsonl.  Sets BOOT_ACCEL and BOOT_STATUS: "ok" (QEMU exited),
 # "timeout", or "qemu-error".
 gupr_boot() {
 	local out=$1 tmo=$2 extra=$3 disk=${4:-} accel rc
@@ -339,7 +385,7 @@ gupr_boot() {
 	while :; do
 		local -a cpu=(-cpu max)
 		[ "$accel" = kvm ] && cpu=(-cpu host)
-		: >"$out/console.log"; : >"$out/steps.jsonl"; : >"$out/guest.log"
+		: >"$out/console.log"; : >"$out/steps.jsonl"; : >"$out/guest.log"; : >"$out/events.jsonl"
 		timeout --kill-after=5 "$tmo" qemu-system-x86_64 \
 			-machine q35,accel="$accel" "${cpu[@]}" -smp 2 -m 1024 \
 			-kernel "$VMLINUZ" -initrd "$INITRD" \
@@ -347,7 +393,7 @@ gupr_boot() {
 			"${drive[@]}" -snapshot \
 			-display none -monitor none -no-reboot -nodefaults \
 			-serial "file:$out/console.log" -serial "file:$out/steps.jsonl" \
-			-serial "file:$out/guest.log" \
+			-serial "file:$out/guest.log" -serial "file:$out/events.jsonl" \
 			</dev/null >"$out/qemu.log" 2>&1
 		rc=$?
 		BOOT_ACCEL=$accel
@@ -374,6 +420,7 @@ gupr_prepare() {
 	gupr_resolve_kernel "$1"
 	gupr_fetch_kernel
 	gupr_build_module || return 1
+	gupr_build_bpf
 	gupr_build_initramfs
 }
 

@@ -5,7 +5,12 @@
 #    module's unlocked set_page_dirty();
 #  - ./run.sh --scenario control does not: exit 0, no WARNING;
 #  - the in-guest ABI test: every bad input gets its errno, no warning in
-#    dmesg, nr_foll_pin_acquired == nr_foll_pin_released.
+#    dmesg, nr_foll_pin_acquired == nr_foll_pin_released;
+#  - the BPF trace (events.jsonl): unlocked-dirty shows the user write fault
+#    with ->page_mkwrite, writeback (clear_dirty_for_io + folio_mkclean), the
+#    module's set_page_dirty with no ->page_mkwrite in between, then the WARN
+#    at ext4_dirty_folio, and the checker reports the violation; control
+#    shows ->page_mkwrite after folio_mkclean and no violation.
 use strict;
 use warnings;
 use Test::More;
@@ -38,6 +43,33 @@ sub steps {
 
 sub flags { my ($j) = @_; return { map { $_ => 1 } @{ $j->{state}{flags} || [] } }; }
 
+# events.jsonl of a run: the victim's kernel events in sequence order
+sub events {
+	my ($dir) = @_;
+	my @ev;
+	for my $l (split /\n/, slurp("$dir/events.jsonl")) {
+		my $j = eval { decode_json($l) } or next;
+		push @ev, $j;
+	}
+	return sort { ($a->{seq} // -1) <=> ($b->{seq} // -1) } grep { defined $_->{seq} } @ev;
+}
+
+sub first_idx {
+	my ($ev, $from, $test) = @_;
+	for my $i ($from .. $#$ev) { return $i if $test->($ev->[$i]); }
+	return undef;
+}
+
+sub report_ok {
+	my ($dir, $what) = @_;
+	my $r = slurp("$dir/report.txt");
+	my @long = grep { length($_) > 80 } split /\n/, $r;
+	ok(length($r) && !@long, "$what: report.txt written, no line over 80 columns") or diag(join("\n", @long));
+	like($r, qr/^Invariant\n---------\nOnce folio_mkclean\(\) has cleaned a folio and write-protected its/m,
+	     "$what: report.txt names the invariant");
+	ok(-s "$dir/trace.json" && -s "$dir/timeline.svg", "$what: trace.json and timeline.svg written");
+}
+
 sub pins_balanced {
 	my ($dir, $what) = @_;
 	my $g = slurp("$dir/guest.log");
@@ -54,7 +86,7 @@ like($out, qr/^warning: WARNING: CPU: \d+ PID: \d+ at fs\/ext4\/inode\.c:\d+ ext
      'run.sh: quotes the kernel WARNING line');
 like($out, qr/^site: ext4_dirty_folio \(fs\/ext4\/inode\.c:\d+\)$/m, 'run.sh: names ext4_dirty_folio');
 SKIP: {
-	skip 'no run directory', 9 unless $dir;
+	skip 'no run directory', 24 unless $dir;
 	ok(-s "$dir/$_", "artifact $_ written") for qw(console.log steps.jsonl verdict.txt run.txt);
 	my $s = steps($dir);
 	my $ms = $s->{msync}[0];
@@ -66,6 +98,28 @@ SKIP: {
 	ok(flags($d)->{buffers}, 'the folio still had buffer heads');
 	ok($s->{'pin'}[0]{state}{refcount} >= 1025, 'the pin is a FOLL_PIN (refcount >= 1 + GUP_PIN_COUNTING_BIAS)');
 	pins_balanced($dir, 'unlocked-dirty');
+
+	# the BPF trace
+	my @ev = events($dir);
+	ok(@ev > 5, 'unlocked-dirty: pintrace recorded the victim\'s events (' . scalar(@ev) . ')');
+	my $mkw = first_idx(\@ev, 0, sub { $_[0]{event} eq 'ext4_page_mkwrite' && $_[0]{comm} eq 'gup-repro' });
+	my $cdi = first_idx(\@ev, $mkw // 0, sub { $_[0]{event} =~ /clear_(page_)?dirty_for_io/ });
+	my $mkc = first_idx(\@ev, $cdi // 0, sub { $_[0]{event} eq 'folio_mkclean' });
+	my $spd = first_idx(\@ev, $mkc // 0, sub { $_[0]{event} eq 'set_page_dirty' && grep(/gupr_ioctl/, @{ $_[0]{stack} }) });
+	my $wrn = first_idx(\@ev, $spd // 0, sub { $_[0]{event} eq '__warn' });
+	ok(defined $mkw, 'trace: the user write fault ran ext4_page_mkwrite');
+	ok(defined $cdi && defined $mkc, 'trace: then writeback: clear_dirty_for_io and folio_mkclean');
+	ok(defined $spd, 'trace: then the module\'s set_page_dirty (called from gupr_ioctl)');
+	ok(defined $spd && !grep(/dirty/, @{ $ev[$spd]{flags} }), 'trace: the folio was clean when the module dirtied it');
+	ok(defined $spd && $ev[$spd]{maybe_dma_pinned}, 'trace: and maybe-DMA-pinned');
+	ok(defined $mkc && defined $spd && !grep({ $_->{kind} eq 'page-mkwrite' } @ev[$mkc .. $spd]),
+	   'trace: no ->page_mkwrite between folio_mkclean and set_page_dirty');
+	ok(defined $wrn && $ev[$wrn]{file} eq 'fs/ext4/inode.c', 'trace: then the WARN in fs/ext4/inode.c');
+	like(slurp("$dir/ordering.txt"), qr/^ordering: VIOLATION\n(?:.*\n)*?violation: .*cleaned by folio_mkclean.*dirtied by set_page_dirty.*pinned, fs hook ext4_dirty_folio$/m,
+	     'unlocked-dirty: the checker reports the violation');
+	like($out, qr/^ordering: VIOLATION: a folio of a MAP_SHARED file mapping was dirtied while clean/m,
+	     'run.sh prints the violated invariant');
+	report_ok($dir, 'unlocked-dirty');
 }
 
 # 2. control does not.
@@ -73,12 +127,23 @@ SKIP: {
 is($rc, 0, 'run.sh --scenario control: exit 0') or diag($out);
 like($out, qr/^verdict: NOT REPRODUCED$/m, 'control: NOT REPRODUCED');
 SKIP: {
-	skip 'no run directory', 3 unless $dir;
+	skip 'no run directory', 10 unless $dir;
 	unlike(slurp("$dir/console.log"), qr/WARNING:|BUG:|Oops/, 'control: no WARNING, BUG or Oops on the console');
 	my $s = steps($dir);
 	my @uw = @{ $s->{'user-write'} || [] };
 	ok(@uw == 2 && flags($uw[1])->{dirty}, 'control: the second user write dirtied the folio through ->page_mkwrite');
 	pins_balanced($dir, 'control');
+
+	my @ev = events($dir);
+	my $mkc = first_idx(\@ev, 0, sub { $_[0]{event} eq 'folio_mkclean' });
+	my $mkw = first_idx(\@ev, $mkc // 0, sub { $_[0]{kind} eq 'page-mkwrite' });
+	my $dirty = first_idx(\@ev, $mkc // 0, sub { $_[0]{kind} eq 'dirty' && !grep(/^dirty$/, @{ $_[0]{flags} }) });
+	ok(defined $mkc && defined $mkw, 'control trace: ->page_mkwrite after folio_mkclean');
+	ok(!defined $dirty || (defined $mkw && $dirty > $mkw),
+	   'control trace: no dirtying call finds the cleaned folio clean before ->page_mkwrite');
+	like(slurp("$dir/ordering.txt"), qr/^ordering: OK$/m, 'control: the checker reports no violation');
+	unlike(slurp("$dir/ordering.txt"), qr/^violation:/m, 'control: no violation line');
+	report_ok($dir, 'control');
 }
 
 # 3. the in-guest ABI test.

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pintrace - in-guest loader of pintrace.bpf.c (libbpf skeleton).
+ *
+ *   pintrace --file VICTIM [--out FILE] [--ready FILE] [--done FILE]
+ *
+ * Filters the probes to VICTIM's (device, inode), attaches each probe of
+ * pintrace.h whose kernel function /proc/kallsyms has (autoload off for the
+ * others) and writes one JSON object per event, stacks symbolized from
+ * /proc/kallsyms, until SIGINT/SIGTERM.  First line: "start" (what was
+ * attached); last line: "end" with the count of events lost to a full ring
+ * buffer.  --ready FILE is created once the probes are attached, --done FILE
+ * once the "end" line is written (detaching the probes afterwards takes an
+ * RCU grace period each: a caller need not wait for it).
+ * Exit: 0, 1 on a load/attach error, 2 on bad usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <jansson.h>
+
+#include "pintrace.h"
+#include "pintrace.skel.h"
+
+#define X_NAME(id, sym, kind, shape)	[PT_##id] = { #id, sym, kind, PT_S_##shape },
+static const struct {
+	const char *id;
+	const char *sym;
+	enum pt_kind kind;
+	enum pt_shape shape;
+} probes[PT_NR_PROBES] = { PT_PROBES(X_NAME) };
+
+#define X_SHAPE(sh)	[PT_S_##sh] = #sh,
+static const char *const shape_names[PT_S_NR] = { PT_SHAPES(X_SHAPE) };
+
+struct ksym {
+	unsigned long addr;
+	char *name;
+	char *mod;	/* "[module]" or NULL */
+};
+
+static struct ksym *ksyms;
+static size_t nr_ksyms;
+static volatile sig_atomic_t stop;
+static FILE *out;
+static unsigned long long nr_events;
+static int stacks_fd;
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static unsigned long vmemmap_base_addr;
+
+/*
+ * /proc/kallsyms: text symbols, sorted, with their module; also the
+ * address of the vmemmap_base variable (x86-64 CONFIG_RANDOMIZE_MEMORY).
+ * Parsed by hand: under TCG, sscanf() of ~100k lines costs a second.
+ */
+static int load_ksyms(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512];
+	size_t cap = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *name, *mod, type;
+		unsigned long addr = strtoul(line, &p, 16);
+
+		if (*p != ' ' || !p[1] || p[2] != ' ')
+			continue;
+		type = p[1];
+		name = p + 3;
+		name[strcspn(name, "\n")] = '\0';
+		mod = strchr(name, '\t');
+		if (mod)
+			*mod++ = '\0';
+		if ((type == 'd' || type == 'D' || type == 'b' || type == 'B') &&
+		    !strcmp(name, "vmemmap_base")) {
+			vmemmap_base_addr = addr;
+			continue;
+		}
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (nr_ksyms == cap) {
+			cap = cap ? cap * 2 : 65536;
+			ksyms = realloc(ksyms, cap * sizeof(*ksyms));
+			if (!ksyms)
+				return -ENOMEM;
+		}
+		ksyms[nr_ksyms].addr = addr;
+		ksyms[nr_ksyms].name = strdup(name);
+		ksyms[nr_ksyms].mod = mod ? strdup(mod) : NULL;
+		nr_ksyms++;
+	}
+	fclose(f);
+	qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_ksym);
+	return 0;
+}
+
+static int have_ksym(const char *sym)
+{
+	size_t i, len = strlen(sym);
+
+	for (i = 0; i < nr_ksyms; i++)
+		if (!strncmp(ksyms[i].name, sym, len) && ksyms[i].name[len] == '\0')
+			return 1;
+	return 0;
+}
+
+static void symbolize(unsigned long addr, char *buf, size_t len)
+{
+	size_t lo = 0, hi = nr_ksyms;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ksyms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo) {
+		snprintf(buf, len, "0x%lx", addr);
+		return;
+	}
+	snprintf(buf, len, "%s+0x%lx%s%s", ksyms[lo - 1].name, addr - ksyms[lo - 1].addr,
+		 ksyms[lo - 1].mod ? " " : "", ksyms[lo - 1].mod ? ksyms[lo - 1].mod : "");
+}
+
+static const char *const flag_names[] = {
+	"locked", "uptodate", "dirty", "writeback", "private", "mapped",
+	"maybe-dma-pinned", "head",
+};
+
+static const char *const kind_names[PT_K_NR] = {
+	[PT_K_MKCLEAN] = "mkclean", [PT_K_CLEAR_DIRTY] = "clear-dirty-for-io",
+	[PT_K_DIRTY] = "dirty", [PT_K_FS_DIRTY] = "fs-dirty",
+	[PT_K_MKWRITE] = "page-mkwrite", [PT_K_WB_START] = "writeback-start",
+	[PT_K_WB_END] = "writeback-end", [PT_K_PIN] = "pin", [PT_K_UNPIN] = "unpin",
+	[PT_K_RELEASE] = "release-buffers", [PT_K_WARN] = "warning",
+};
+
+static void put_line(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (s) {
+		fprintf(out, "%s\n", s);
+		fflush(out);
+		free(s);
+	}
+	json_decref(o);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct pt_event *e = data;
+	json_t *o, *flags, *stack;
+	char dev[32], comm[PT_COMM_LEN + 1], str[PT_STR_LEN + 1];
+	unsigned int i;
+
+	(void)ctx;
+	if (size < sizeof(*e) || e->probe >= PT_NR_PROBES)
+		return 0;
+	nr_events++;
+	memcpy(comm, e->comm, PT_COMM_LEN);
+	comm[PT_COMM_LEN] = '\0';
+	memcpy(str, e->str, PT_STR_LEN);
+	str[PT_STR_LEN] = '\0';
+	snprintf(dev, sizeof(dev), "%u:%u", e->dev >> 20, e->dev & 0xfffff);
+
+	flags = json_array();
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (e->flags & (1U << i))
+			json_array_append_new(flags, json_string(flag_names[i]));
+	stack = json_array();
+	if (e->stack_id >= 0) {
+		__u64 ips[PT_MAX_STACK] = {};
+		__u32 id = (__u32)e->stack_id;
+
+		if (!bpf_map_lookup_elem(stacks_fd, &id, ips)) {
+			for (i = 0; i < PT_MAX_STACK && ips[i]; i++) {
+				char sym[320];
+
+				symbolize(ips[i], sym, sizeof(sym));
+				json_array_append_new(stack, json_string(sym));
+			}
+		}
+	}
+	o = json_pack("{s:s,s:s,s:I,s:I,s:i,s:i,s:i,s:s}",
+		      "event", probes[e->probe].sym, "kind", kind_names[probes[e->probe].kind],
+		      "seq", (json_int_t)e->seq, "ts_ns", (json_int_t)e->ts_ns,
+		      "cpu", (int)e->cpu, "pid", (int)e->pid, "tid", (int)e->tid,
+		      "comm", comm);
+	if (probes[e->probe].kind == PT_K_WARN) {
+		json_object_set_new(o, e->probe == PT_WARN ? "file" : "function",
+				    json_string(str));
+		json_object_set_new(o, "line", json_integer(e->arg));
+		if (e->ino) {
+			json_object_set_new(o, "ino", json_integer((json_int_t)e->ino));
+			json_object_set_new(o, "dev", json_string(dev));
+		}
+	} else {
+		json_object_set_new(o, "pfn", json_integer((json_int_t)e->pfn));
+		json_object_set_new(o, "ino", json_integer((json_int_t)e->ino));
+		json_object_set_new(o, "dev", json_string(dev));
+		json_object_set_new(o, "index", json_integer((json_int_t)e->index));
+		json_object_set_new(o, "flags", flags);
+		flags = NULL;
+		json_object_set_new(o, "refcount", json_integer(e->refcount));
+		json_object_set_new(o, "maybe_dma_pinned",
+				    json_boolean(e->flags & PT_F_DMA_PINNED));
+		if (probes[e->probe].kind == PT_K_PIN || probes[e->probe].kind == PT_K_UNPIN)
+			json_object_set_new(o, "arg", json_integer(e->arg));
+	}
+	json_object_set_new(o, "stack", stack);
+	json_decref(flags);
+	put_line(o);
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static unsigned long long t_debug0;
+
+/* PINTRACE_DEBUG=1: libbpf's messages, with ms since start, on stderr */
+static int debug_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	fprintf(stderr, "[%6.1f ms] ", (double)(now_ns() - t_debug0) / 1e6);
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void touch(const char *path)
+{
+	int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+
+	if (fd >= 0)
+		close(fd);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pintrace --file VICTIM [--out FILE] [--ready FILE] [--done FILE]\n"
+		"Record folio_mkclean / page_mkwrite / writeback / GUP / set_page_dirty\n"
+		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "ready", required_argument, NULL, 'r' },
+		{ "done", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL, *out_path = NULL, *ready = NULL, *done = NULL;
+	struct bpf_program *progs[PT_NR_PROBES] = {}, *entries[PT_NR_PROBES] = {};
+	struct bpf_program *shape_progs[PT_S_NR] = {}, *gup_ret;
+	bool present[PT_NR_PROBES], cookies;
+	json_t *start, *attached, *missing, *failed;
+	struct ring_buffer *rb = NULL;
+	struct pintrace_bpf *skel;
+	unsigned long long nlost = 0;
+	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach;
+	struct utsname uts;
+	struct stat st;
+	int opt, i, err, ncpu;
+	char dev[32];
+
+	while ((opt = getopt_long(argc, argv, "f:o:r:d:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': file = optarg; break;
+		case 'o': out_path = optarg; break;
+		case 'r': ready = optarg; break;
+		case 'd': done = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!file || optind < argc) {
+		fprintf(stderr, "pintrace: --file VICTIM is required\n");
+		usage(stderr);
+		return 2;
+	}
+	if (stat(file, &st)) {
+		fprintf(stderr, "pintrace: %s: %s\n", file, strerror(errno));
+		return 2;
+	}
+	out = out_path ? fopen(out_path, "w") : stdout;
+	if (!out) {
+		fprintf(stderr, "pintrace: %s: %s\n", out_path, strerror(errno));
+		return 2;
+	}
+	t_begin = now_ns();
+	if (getenv("PINTRACE_DEBUG")) {
+		t_debug0 = t_begin;
+		libbpf_set_print(debug_print);
+	}
+	err = load_ksyms();
+	t_ksyms = now_ns();
+	if (err) {
+		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(-err));
+		return 1;
+	}
+
+	skel = pintrace_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	t_open = now_ns();
+	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
+	skel->rodata->targ_dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+	skel->rodata->targ_ino = st.st_ino;
+	snprintf(dev, sizeof(dev), "%u:%u", major(st.st_dev), minor(st.st_dev));
+
+	skel->rodata->vmemmap_base_addr = vmemmap_base_addr;
+
+	/*
+	 * With BPF cookies (v5.15+) the per-shape programs serve all probes;
+	 * otherwise each probe has its own program.  Load only one set, and
+	 * of the per-probe set only the probes this kernel has.
+	 */
+	cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
+					  NULL) > 0;
+	attached = json_array();
+	missing = json_array();
+	failed = json_array();
+	for (i = 0; i < PT_NR_PROBES; i++) {
+		char name[96];
+
+		present[i] = have_ksym(probes[i].sym);
+		if (!present[i])
+			json_array_append_new(missing, json_string(probes[i].sym));
+		snprintf(name, sizeof(name), "pt_%s", probes[i].id);
+		progs[i] = bpf_object__find_program_by_name(skel->obj, name);
+		snprintf(name, sizeof(name), "pt_%s_entry", probes[i].id);
+		entries[i] = bpf_object__find_program_by_name(skel->obj, name);
+		if (progs[i])
+			bpf_program__set_autoload(progs[i], !cookies && present[i]);
+		if (entries[i])
+			bpf_program__set_autoload(entries[i], !cookies && present[i]);
+	}
+	for (i = 0; i < PT_S_NR; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "pt_s_%s", shape_names[i]);
+		shape_progs[i] = bpf_object__find_program_by_name(skel->obj, name);
+		if (shape_progs[i])
+			bpf_program__set_autoload(shape_progs[i], cookies);
+	}
+	gup_ret = bpf_object__find_program_by_name(skel->obj, "pt_s_GUPRET");
+	if (gup_ret)
+		bpf_program__set_autoload(gup_ret, cookies);
+
+	err = pintrace_bpf__load(skel);
+	t_load = now_ns();
+	if (err) {
+		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
+		return 1;
+	}
+	for (i = 0; i < PT_NR_PROBES; i++) {
+		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = (__u64)i);
+		struct bpf_program *entry = NULL, *prog;
+		struct bpf_link *l1 = NULL, *l2 = NULL;
+		int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
+
+		if (!present[i])
+			continue;
+		if (cookies) {
+			prog = gup ? gup_ret : shape_progs[probes[i].shape];
+			entry = gup ? shape_progs[probes[i].shape] : NULL;
+		} else {
+			prog = progs[i];
+			entry = entries[i];
+		}
+		if (!prog)
+			continue;
+		if (entry) {
+			l1 = bpf_program__attach_kprobe_opts(entry, probes[i].sym, &kopts);
+			kopts.retprobe = true;
+			l2 = l1 ? bpf_program__attach_kprobe_opts(prog, probes[i].sym, &kopts) : NULL;
+		} else {
+			l2 = bpf_program__attach_kprobe_opts(prog, probes[i].sym, &kopts);
+		}
+		json_array_append_new(l2 ? attached : failed, json_string(probes[i].sym));
+	}
+	t_attach = now_ns();
+	stacks_fd = bpf_map__fd(skel->maps.stacks);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "pintrace: cannot open the ring buffer\n");
+		return 1;
+	}
+
+	uname(&uts);
+	start = json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I}}",
+			  "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
+			  "file", file, "ino", (json_int_t)st.st_ino, "dev", dev,
+			  "cookies", cookies, "attached", attached, "missing", missing, "failed", failed,
+			  "setup_ms", "kallsyms", (json_int_t)((t_ksyms - t_begin) / 1000000),
+			  "open", (json_int_t)((t_open - t_ksyms) / 1000000),
+			  "load", (json_int_t)((t_load - t_open) / 1000000),
+			  "attach", (json_int_t)((t_attach - t_load) / 1000000));
+	put_line(start);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	touch(ready);
+	while (!stop) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR)
+			break;
+	}
+	ring_buffer__consume(rb);
+
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu > 0) {
+		__u64 *vals = calloc(ncpu, sizeof(*vals));
+		__u32 zero = 0;
+
+		if (vals && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &zero, vals))
+			for (i = 0; i < ncpu; i++)
+				nlost += vals[i];
+		free(vals);
+	}
+	put_line(json_pack("{s:s,s:I,s:I,s:I}", "event", "end", "ts_ns", (json_int_t)now_ns(),
+			   "events", (json_int_t)nr_events, "lost", (json_int_t)nlost));
+	touch(done);
+	ring_buffer__free(rb);
+	pintrace_bpf__destroy(skel);
+	return 0;
+}
