@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/bench/bench.sh - what `make bench` measures (not part of `make check`):
 #   1. cold ./run.sh: empty kernel cache (own GUP_REPRO_CACHE) and no build/;
-#   2. warm ./run.sh vs a bare boot of the same kernel and initramfs (guest
-#      init powers off at once), interleaved, BENCH_RUNS (>= 5) each: medians
-#      and their ratio;
+#   2. warm ./run.sh (traced, the default), warm ./run.sh --no-trace and a
+#      bare boot of the same kernel and initramfs (guest init powers off at
+#      once), interleaved, BENCH_RUNS (>= 5) each: medians and the ratios
+#      run.sh / bare boot and traced / untraced;
 #   3. reproduction rate: BENCH_REPRO runs (default 20) of unlocked-dirty
 #      (exit 1 expected) and of control (exit 0 expected).
 # Prints a table and writes it to out/bench-<timestamp>/bench.txt.
@@ -43,18 +44,22 @@ fi
 gupr_prepare debian:bookworm 2>/dev/null || { echo "cannot prepare the guest" >&2; exit 1; }
 bare=$(mktemp -d)
 gupr_make_scratch "$bare/scratch.img" 1 2>/dev/null
-: >"$res/warm.txt"; : >"$res/bare.txt"
+: >"$res/warm.txt"; : >"$res/untraced.txt"; : >"$res/bare.txt"
 for i in $(seq "$runs"); do
 	t=$(now); ./run.sh >/dev/null 2>&1; echo "$(since "$t")" >>"$res/warm.txt"
+	t=$(now); ./run.sh --no-trace >/dev/null 2>&1; echo "$(since "$t")" >>"$res/untraced.txt"
 	t=$(now); gupr_boot "$bare" 120 gupr.mode=bare "$bare/scratch.img"; echo "$(since "$t")" >>"$res/bare.txt"
 	[ "$BOOT_STATUS" = ok ] && grep -q 'gup-repro: guest done rc=0' "$bare/console.log" ||
 		{ echo "bare boot $i failed: $BOOT_STATUS" >&2; exit 1; }
 done
 rm -rf "$bare"
-mw=$(median <"$res/warm.txt"); mb=$(median <"$res/bare.txt")
-say "warm ./run.sh:  median $mw s over $runs runs ($(tr '\n' ' ' <"$res/warm.txt"))"
-say "bare boot:      median $mb s over $runs runs ($(tr '\n' ' ' <"$res/bare.txt")) accel=$BOOT_ACCEL"
-say "ratio warm/bare: $(awk -v a="$mw" -v b="$mb" 'BEGIN { printf "%.2f", a / b }') (target <= 2.5)"
+mw=$(median <"$res/warm.txt"); mu=$(median <"$res/untraced.txt"); mb=$(median <"$res/bare.txt")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+say "warm ./run.sh (traced):     median $mw s over $runs runs ($(tr '\n' ' ' <"$res/warm.txt"))"
+say "warm ./run.sh --no-trace:   median $mu s over $runs runs ($(tr '\n' ' ' <"$res/untraced.txt"))"
+say "bare boot:                  median $mb s over $runs runs ($(tr '\n' ' ' <"$res/bare.txt")) accel=$BOOT_ACCEL"
+say "ratio run.sh/bare boot:     $(ratio "$mw" "$mb") traced, $(ratio "$mu" "$mb") untraced (target <= 2.5)"
+say "ratio traced/untraced:      $(ratio "$mw" "$mu") (target <= 1.5)"
 
 # 3. reproduction rate
 count() {	# count SCENARIO EXPECTED-EXIT -> "hits other"
