@@ -27,7 +27,7 @@ $(B):
 
 # Guest binaries are static: the initramfs has no libc.
 $(B)/gup-repro: repro-user/gup-repro.c repro-user/steps.c repro-user/steps.h $(UAPI) | $(B)
-	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ repro-user/gup-repro.c repro-user/steps.c
+	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ repro-user/gup-repro.c repro-user/steps.c -luring
 
 $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ $<

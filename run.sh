@@ -15,6 +15,7 @@ GUPR_TOP=$(cd "$(dirname "$0")" && pwd)
 usage() {
 	cat <<EOF
 usage: ./run.sh [options]
+       ./run.sh matrix [matrix options]   (./run.sh matrix --help)
 
 Boots a throw-away VM on a real Debian kernel, runs a scenario with the
 gup_repro test module and prints the verdict.
@@ -22,11 +23,14 @@ gup_repro test module and prints the verdict.
   -s, --scenario NAME  scenario to run (default: unlocked-dirty; --list shows all)
       --steps LIST     run a custom comma-separated list of steps instead
   -p, --pages N        pages to map and pin, 1..512 (default: 1)
-  -k, --kernel SPEC    guest kernel: debian:bookworm (default; newest
-                       bookworm cloud-amd64 kernel), a kernel release such
-                       as 6.1.0-56-cloud-amd64, or a Debian package version
-                       such as 6.1.192-2
+  -k, --kernel SPEC    guest kernel: debian:bullseye (5.10), debian:bookworm
+                       (6.1, default), debian:trixie (6.12), debian:sid
+                       (newest): the suite's newest cloud-amd64 kernel; or a
+                       kernel release such as 6.1.0-56-cloud-amd64, or a
+                       Debian package version such as 6.1.192-2
+  -f, --fs FS          scratch filesystem: ext4 (default), xfs, btrfs, tmpfs
   -t, --timeout SEC    give up on the guest after SEC seconds (default: 300)
+  -o, --out DIR        run directory (default: out/<timestamp>-<scenario>)
       --no-trace       do not run the BPF probes (pintrace) in the guest
       --keep           keep the scratch disk image in the run directory
   -v, --verbose        show build output and the guest console as it runs
@@ -51,7 +55,12 @@ bad_usage() {
 	exit 128
 }
 
-scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1
+if [ "${1:-}" = matrix ]; then
+	shift
+	exec "$GUPR_TOP/vm-images/matrix.sh" "$@"
+fi
+
+scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-s|--scenario) [ $# -ge 2 ] || bad_usage "$1 needs a scenario name"; scenario=$2; shift 2 ;;
@@ -62,6 +71,10 @@ while [ $# -gt 0 ]; do
 	--pages=*) pages=${1#*=}; shift ;;
 	-k|--kernel) [ $# -ge 2 ] || bad_usage "$1 needs a kernel"; kernel=$2; shift 2 ;;
 	--kernel=*) kernel=${1#*=}; shift ;;
+	-f|--fs) [ $# -ge 2 ] || bad_usage "$1 needs a filesystem"; fs=$2; shift 2 ;;
+	--fs=*) fs=${1#*=}; shift ;;
+	-o|--out) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; outdir=$2; shift 2 ;;
+	--out=*) outdir=${1#*=}; shift ;;
 	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
 	--timeout=*) timeout=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
@@ -75,6 +88,7 @@ done
 case "$timeout" in ''|*[!0-9]*) bad_usage "--timeout takes whole seconds, not '$timeout'" ;; esac
 [ "$timeout" -ge 10 ] || bad_usage "--timeout must be at least 10 seconds"
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
+case "$fs" in ext4|xfs|btrfs|tmpfs) ;; *) bad_usage "--fs takes ext4, xfs, btrfs or tmpfs, not '$fs'" ;; esac
 
 t0=$(date +%s.%N)
 exec 3>&2
@@ -82,8 +96,11 @@ GUPR_SAY_FD=3
 phase() { printf '==> %s\n' "$*" >&2; }
 
 # Host: packages, then the user-space tools (make rebuilds only what changed).
-"$GUPR_TOP/vm-images/host-deps.sh" || exit 128
-make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh: building the host tools failed" >&2; exit 128; }
+# A matrix cell (GUPR_MATRIX_CELL=1) finds both done by the matrix.
+if [ "${GUPR_MATRIX_CELL:-0}" != 1 ]; then
+	"$GUPR_TOP/vm-images/host-deps.sh" || exit 128
+	make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh: building the host tools failed" >&2; exit 128; }
+fi
 
 if [ "$list" = 1 ]; then
 	"$GUPR_BUILD/host/gup-repro" --list
@@ -98,9 +115,14 @@ fi
 name=${scenario:-custom}
 gupr_kernel_spec_ok "$kernel" || bad_usage "--kernel '$kernel': expected debian:bookworm, a kernel release like 6.1.0-56-cloud-amd64, or a Debian version like 6.1.192-2"
 
-out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name"
-n=1; while [ -e "$out" ]; do out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name.$n"; n=$((n + 1)); done
-mkdir -p "$out"
+if [ -n "$outdir" ]; then
+	out=$(mkdir -p "$outdir" && cd "$outdir" && pwd) || bad_usage "cannot create --out $outdir"
+	rm -f "$out/verdict.txt"
+else
+	out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name"
+	n=1; while [ -e "$out" ]; do out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name.$n"; n=$((n + 1)); done
+	mkdir -p "$out"
+fi
 GUPR_LOG="$out/build.log"
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -109,6 +131,7 @@ finish() {	# finish RC: print the verdict file and exit with RC
 	trap - EXIT
 	cat "$out/verdict.txt"
 	printf '==> artifacts: %s (%s s)\n' "${out#"$GUPR_TOP"/}" "$(elapsed "$t0")" >&2
+	echo "seconds: $(elapsed "$t0")" >>"$out/run.txt"
 	exit "$1"
 }
 
@@ -125,7 +148,7 @@ on_early_exit() {
 		exit 128
 	fi
 	tail -n 30 "$out/build.log" >&2
-	printf 'verdict: COULD NOT TEST\nreason: %s\nexit: 125\n' "$why" >"$out/verdict.txt"
+	printf 'verdict: COULD NOT TEST\nreason: %s\ncell: ERROR:%.60s\nexit: 125\n' "$why" "$why" >"$out/verdict.txt"
 	finish 125
 }
 trap on_early_exit EXIT
@@ -136,11 +159,17 @@ if ! gupr_prepare "$kernel" 2>>"$out/build.log"; then
 	exit 125
 fi
 
-cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace"
+cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace gupr.fs=$fs"
 if [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
 
-phase "scratch: fresh ext4 image with the victim file ($pages page(s))"
-gupr_make_scratch "$out/scratch.img" "$pages"
+disk="$out/scratch.img"
+if [ "$fs" = tmpfs ]; then
+	phase "scratch: tmpfs in the guest with the victim file ($pages page(s))"
+	disk=""
+else
+	phase "scratch: fresh $fs image with the victim file ($pages page(s))"
+fi
+gupr_make_scratch "$out/scratch.img" "$pages" "$fs"
 
 accel_hint=tcg; gupr_kvm_usable && accel_hint=kvm
 phase "boot: $KREL ($KPKGVER) under QEMU/$accel_hint, scenario $name, timeout ${timeout}s"
@@ -150,13 +179,14 @@ if [ "$GUPR_VERBOSE" = 1 ]; then
 	tail_pid=$!
 fi
 tb=$(date +%s.%N)
-gupr_boot "$out" "$timeout" "$cmdline" "$out/scratch.img"
+gupr_boot "$out" "$timeout" "$cmdline" "$disk"
 tboot=$(elapsed "$tb")
 [ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
 [ "$keep" = 1 ] || rm -f "$out/scratch.img"
 
 {
 	echo "scenario: $name"
+	echo "fs: $fs"
 	echo "steps: $("$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}" | head -n1 | sed 's/.*steps=//')"
 	echo "kernel: $KREL"
 	echo "kernel-package: linux-image-$KREL $KPKGVER ($KSUITE)"

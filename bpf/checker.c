@@ -90,6 +90,7 @@ static int parse_event(json_t *o, struct ck_event *e)
 		return -1;
 	e->kind = probes[e->probe].kind;
 	e->seq = get_u64(o, "seq");
+	e->cpu_seq = get_u64(o, "cpu_seq");
 	e->ts_ns = get_u64(o, "ts_ns");
 	e->pfn = get_u64(o, "pfn");
 	e->ino = get_u64(o, "ino");
@@ -123,11 +124,36 @@ static int cmp_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/*
+ * Each CPU numbers the events it tries to queue before taking a ring
+ * buffer slot: what is missing between a CPU's first and last number was
+ * lost.  Counted over all events, before the victim filter.
+ */
+static void count_gaps(struct ck_trace *t)
+{
+	uint64_t lo[CK_MAX_CPUS], hi[CK_MAX_CPUS], n[CK_MAX_CPUS] = {};
+	size_t i;
+	int c;
+
+	for (i = 0; i < t->nr; i++) {
+		c = t->ev[i].cpu;
+		if (c < 0 || c >= CK_MAX_CPUS)
+			continue;
+		if (!n[c] || t->ev[i].cpu_seq < lo[c])
+			lo[c] = t->ev[i].cpu_seq;
+		if (!n[c] || t->ev[i].cpu_seq > hi[c])
+			hi[c] = t->ev[i].cpu_seq;
+		n[c]++;
+	}
+	for (c = 0; c < CK_MAX_CPUS; c++)
+		if (n[c])
+			t->seq_gaps += (hi[c] - lo[c] + 1) - n[c];
+}
+
 int ck_load(FILE *f, struct ck_trace *t)
 {
 	char *buf = NULL;
 	size_t cap = 0;
-	uint64_t min_seq = UINT64_MAX, max_seq = 0, total = 0;
 	int lineno = 0;
 
 	while (getline(&buf, &cap, f) > 0) {
@@ -150,6 +176,7 @@ int ck_load(FILE *f, struct ck_trace *t)
 			t->start_ns = get_u64(o, "ts_ns");
 			copy_str(t->dev, sizeof(t->dev), json_object_get(o, "dev"));
 			copy_str(t->kernel, sizeof(t->kernel), json_object_get(o, "kernel"));
+			t->nr_attached = json_array_size(json_object_get(o, "attached"));
 		} else if (!strcmp(name, "end")) {
 			t->have_end = true;
 			t->lost = get_u64(o, "lost");
@@ -159,11 +186,6 @@ int ck_load(FILE *f, struct ck_trace *t)
 				t->bad_lines++;
 			} else {
 				e.line = lineno;
-				total++;
-				if (e.seq < min_seq)
-					min_seq = e.seq;
-				if (e.seq > max_seq)
-					max_seq = e.seq;
 				if (t->nr == t->cap) {
 					size_t ncap = t->cap ? t->cap * 2 : 256;
 					struct ck_event *n = realloc(t->ev, ncap * sizeof(*n));
@@ -182,9 +204,7 @@ int ck_load(FILE *f, struct ck_trace *t)
 		json_decref(o);
 	}
 	free(buf);
-	/* seq is taken before the ring buffer slot: what is missing was lost */
-	if (total)
-		t->seq_gaps = (max_seq - min_seq + 1) - total;
+	count_gaps(t);
 	/*
 	 * Only the victim's events count (the start line names it, wherever it
 	 * stands in the file); warnings without an inode are kept.
@@ -324,6 +344,13 @@ void ck_check(const struct ck_trace *t, struct ck_result *r)
 	if (!t->have_start) {
 		r->verdict = CK_NO_TRACE;
 		snprintf(r->why, sizeof(r->why), "no pintrace start line: tracing did not run");
+	} else if (!t->nr_attached) {
+		r->verdict = CK_NO_TRACE;
+		snprintf(r->why, sizeof(r->why), "no probe could be attached");
+	} else if (!t->nr && t->have_end && !t->lost) {
+		r->verdict = CK_NO_TRACE;
+		snprintf(r->why, sizeof(r->why), "no event of the victim was recorded (%zu probes attached)",
+			 t->nr_attached);
 	} else if (t->lost || t->seq_gaps || !t->have_end) {
 		r->verdict = CK_INCOMPLETE;
 		snprintf(r->why, sizeof(r->why),

@@ -25,15 +25,17 @@
 #define CK_MAX_STACK	PT_MAX_STACK
 #define CK_MAX_VIOL	16
 #define CK_MAX_FOLIOS	256
+#define CK_MAX_CPUS	256
 
 /**
  * struct ck_event - one event of events.jsonl
- * @seq: pintrace's global sequence number (order; gaps are lost events).
+ * @seq: ring buffer order, numbered by the loader.
+ * @cpu_seq: the CPU's attempt number (a gap on one CPU is a lost event).
  * @line: line number in the events file.
  * @kind: &enum pt_kind, from the event name through pintrace.h's table.
  */
 struct ck_event {
-	uint64_t seq, ts_ns, pfn, ino, index;
+	uint64_t seq, cpu_seq, ts_ns, pfn, ino, index;
 	int cpu, pid, tid, refcount, line;
 	long long arg;
 	unsigned int flags;	/* PT_F_* */
@@ -52,7 +54,8 @@ struct ck_event {
  * @have_start: the "start" line was seen (victim known).
  * @have_end: the "end" line was seen (pintrace drained and exited).
  * @lost: events the BPF side could not queue ("end" line).
- * @seq_gaps: sequence numbers missing between the first and last event.
+ * @seq_gaps: per-CPU attempt numbers missing between a CPU's first and
+ *	last event (events lost on the way).
  * @bad_lines: lines that are not a JSON event.
  * @ignored: events for other inodes, dropped.
  */
@@ -64,6 +67,7 @@ struct ck_trace {
 	char kernel[64];
 	uint64_t start_ns;
 	bool have_start, have_end;
+	size_t nr_attached;
 	uint64_t lost, seq_gaps;
 	size_t bad_lines, ignored;
 };
@@ -105,8 +109,8 @@ struct ck_result {
  *
  * Events of other inodes than the "start" line's victim are dropped
  * (counted in @t->ignored); warnings without an inode are kept.  Events are
- * sorted by sequence number, so per-CPU interleaving in the file does not
- * matter.  Return: 0 or -ENOMEM.
+ * sorted by their ring buffer order (seq), so the order of lines in the file
+ * does not matter.  Return: 0 or -ENOMEM.
  */
 int ck_load(FILE *f, struct ck_trace *t);
 void ck_free(struct ck_trace *t);

@@ -39,13 +39,18 @@ struct {
 	__uint(max_entries, 4096);
 } stacks SEC(".maps");
 
-/* [0] = next sequence number, shared by all CPUs */
+/*
+ * [0] = events this CPU tried to queue.  Per CPU, so no atomic is needed
+ * (kprobe programs do not nest on a CPU; atomic fetch-and-add needs v5.12):
+ * a gap in one CPU's numbers is a lost event.  The global order is the ring
+ * buffer's reservation order, which the loader numbers.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} seqno SEC(".maps");
+} cpu_seqno SEC(".maps");
 
 /* events that found the ring buffer full */
 struct {
@@ -72,6 +77,28 @@ static __always_inline unsigned long vmemmap_start(void)
 	return base ? base : VMEMMAP_START_DEFAULT;
 }
 
+/*
+ * struct page moved on: v7.x renamed compound_head to compound_info (a
+ * different encoding), index to __folio_index, and wrapped flags in
+ * memdesc_flags_t.  These flavours name the old fields; CO-RE resolves the
+ * one the running kernel has and the verifier drops the other branch.
+ */
+struct page___compound_head {
+	unsigned long compound_head;
+} __attribute__((preserve_access_index));
+
+struct page___compound_info {
+	unsigned long compound_info;
+} __attribute__((preserve_access_index));
+
+struct page___index {
+	unsigned long index;
+} __attribute__((preserve_access_index));
+
+struct folio___index {
+	unsigned long index;
+} __attribute__((preserve_access_index));
+
 #define PG_BIT(flags, pg, pt_bit) \
 	((((flags) >> bpf_core_enum_value(enum pageflags, pg)) & 1) << (pt_bit))
 
@@ -88,9 +115,13 @@ static __always_inline bool snap(struct page *page, struct pt_event *e)
 
 	if (!page)
 		return false;
-	head = BPF_CORE_READ(page, compound_head);
-	if (head & 1)
-		page = (struct page *)(head - 1);
+	if (bpf_core_field_exists(((struct page___compound_head *)0)->compound_head)) {
+		head = BPF_CORE_READ((struct page___compound_head *)page, compound_head);
+		if (head & 1)	/* tail page: compound_head is head + 1 */
+			page = (struct page *)(head - 1);
+	} else if (BPF_CORE_READ((struct page___compound_info *)page, compound_info) & 1) {
+		return false;	/* tail page, v7.x encoding: not decoded */
+	}
 	mapping = BPF_CORE_READ(page, mapping);
 	if (!mapping || ((unsigned long)mapping & 1))	/* none or PAGE_MAPPING_ANON */
 		return false;
@@ -102,8 +133,13 @@ static __always_inline bool snap(struct page *page, struct pt_event *e)
 	if (targ_ino && (e->ino != targ_ino || e->dev != targ_dev))
 		return false;
 
-	flags = BPF_CORE_READ(page, flags);
-	e->index = BPF_CORE_READ(page, index);
+	/* flags is the first word of struct page in every version */
+	if (bpf_probe_read_kernel(&flags, sizeof(flags), page))
+		return false;
+	if (bpf_core_field_exists(((struct page___index *)0)->index))
+		e->index = BPF_CORE_READ((struct page___index *)page, index);
+	else
+		e->index = BPF_CORE_READ((struct folio___index *)page, index);
 	e->refcount = BPF_CORE_READ(page, _refcount.counter);
 	mapcount = BPF_CORE_READ(page, _mapcount.counter);
 	e->pfn = ((unsigned long)page - vmemmap_start()) / bpf_core_type_size(struct page);
@@ -126,9 +162,9 @@ static __always_inline struct pt_event *reserve(void)
 	__u64 *seq, *nlost;
 	__u64 s = 0;
 
-	seq = bpf_map_lookup_elem(&seqno, &zero);
+	seq = bpf_map_lookup_elem(&cpu_seqno, &zero);
 	if (seq)
-		s = __sync_fetch_and_add(seq, 1);
+		s = (*seq)++;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		nlost = bpf_map_lookup_elem(&lost, &zero);

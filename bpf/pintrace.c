@@ -208,9 +208,11 @@ static int on_event(void *ctx, void *data, size_t size)
 			}
 		}
 	}
-	o = json_pack("{s:s,s:s,s:I,s:I,s:i,s:i,s:i,s:s}",
+	/* seq: ring buffer (reservation) order; cpu_seq: the CPU's attempt number */
+	o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:i,s:i,s:i,s:s}",
 		      "event", probes[e->probe].sym, "kind", kind_names[probes[e->probe].kind],
-		      "seq", (json_int_t)e->seq, "ts_ns", (json_int_t)e->ts_ns,
+		      "seq", (json_int_t)nr_events - 1, "cpu_seq", (json_int_t)e->seq,
+		      "ts_ns", (json_int_t)e->ts_ns,
 		      "cpu", (int)e->cpu, "pid", (int)e->pid, "tid", (int)e->tid,
 		      "comm", comm);
 	if (probes[e->probe].kind == PT_K_WARN) {
@@ -396,7 +398,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < PT_NR_PROBES; i++) {
-		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = (__u64)i);
+		/* a cookie on a kernel without cookies makes the attach fail */
+		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = cookies ? (__u64)i : 0);
 		struct bpf_program *entry = NULL, *prog;
 		struct bpf_link *l1 = NULL, *l2 = NULL;
 		int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;

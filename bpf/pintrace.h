@@ -112,8 +112,9 @@ enum pt_probe {
 
 /**
  * struct pt_event - one probe hit, as the ring buffer carries it
- * @seq: global order (atomic counter taken before the ring buffer slot, so
- *	a gap in @seq is a lost event).
+ * @seq: this CPU's attempt number (a per-CPU counter taken before the ring
+ *	buffer slot: a gap in one CPU's numbers is a lost event).  The global
+ *	order is the ring buffer's, numbered by the loader.
  * @ts_ns: bpf_ktime_get_ns() (CLOCK_MONOTONIC), in ns.
  * @pfn: page frame number of the folio (head page).
  * @ino: inode number of folio->mapping->host, 0 without a folio.

@@ -77,6 +77,16 @@
  * truncated folios (stable only under the folio lock).
  */
 #if GUPR_KERNEL_AT_LEAST(5, 18, 0)
+/*
+ * page_mapcount() is gone in v6.12 ("mm: remove page_mapcount()" series);
+ * folio_mapcount() became inline there (before, it is not exported).
+ */
+#if GUPR_KERNEL_AT_LEAST(6, 12, 0)
+#define gupr_mapcount(folio, page)	folio_mapcount(folio)
+#else
+#define gupr_mapcount(folio, page)	page_mapcount(page)
+#endif
+
 static inline void
 gupr_snapshot(struct page *page, struct gup_repro_page_state *st)
 {
@@ -92,7 +102,7 @@ gupr_snapshot(struct page *page, struct gup_repro_page_state *st)
 		(folio_maybe_dma_pinned(folio) ? GUP_REPRO_F_DMA_PINNED : 0) |
 		(folio_test_anon(folio) ? GUP_REPRO_F_ANON : 0);
 	st->refcount = folio_ref_count(folio);
-	st->mapcount = page_mapcount(page);
+	st->mapcount = gupr_mapcount(folio, page);
 	st->folio_nr_pages = folio_nr_pages(folio);
 	st->index = folio->index + folio_page_idx(folio, page);
 }

@@ -7,10 +7,11 @@
  *
  * Output per step: one JSON object (machine line; to --log FILE when
  * given, else to stdout) and one human line on stdout.  The last stdout
- * line is "gup-repro: scenario=NAME status=complete|failed ...", which the
- * host's verdict parser reads from the console.
+ * line is "gup-repro: scenario=NAME status=complete|failed|refused ...",
+ * which the host's verdict parser reads from the console.
  *
- * Exit: 0 every step succeeded, 1 a step failed, 2 usage error.
+ * Exit: 0 every step succeeded, 1 a step failed, 2 usage error, 3 the
+ * kernel refused a long-term pin (a mitigation, see struct gupr_step).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -82,7 +83,8 @@ static void usage(FILE *f)
 		"  -o, --log FILE       write the JSON step lines to FILE instead of stdout\n"
 		"  -n, --dry-run        check the arguments and print the plan; touch nothing\n"
 		"  -h, --help           this text\n"
-		"Exit: 0 all steps ran, 1 a step failed, 2 bad usage.\n",
+		"Exit: 0 all steps ran, 1 a step failed, 2 bad usage, 3 the kernel refused\n"
+		"a long-term pin (EFAULT/EOPNOTSUPP from pin-longterm or iouring-register).\n",
 		prog, DEFAULT_SCEN, DEFAULT_FILE, GUP_REPRO_MAX_PAGES, DEFAULT_DEVICE);
 }
 
@@ -356,6 +358,12 @@ int main(int argc, char **argv)
 		take_snap(&c, &s);
 		report(log, i + 1, plan[i]->name, err, ret, &s,
 		       !err && !strcmp(plan[i]->name, "verify") ? c.verify_note : NULL, t0, t1);
+		if (err && plan[i]->refusable && (err == -EFAULT || err == -EOPNOTSUPP)) {
+			printf("gup-repro: scenario=%s status=refused step=%s errno=%s\n",
+			       scen_name, plan[i]->name, errname(-err));
+			status = 3;
+			break;
+		}
 		if (err) {
 			printf("gup-repro: scenario=%s status=failed step=%s errno=%s\n",
 			       scen_name, plan[i]->name, errname(-err));

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <liburing.h>
+
 #include "gup_repro.h"
 #include "steps.h"
 
@@ -303,25 +305,123 @@ static int step_close_file(struct gupr_ctx *c, long *ret)
 	return 0;
 }
 
+/*
+ * io_uring fixed buffers over the MAP_SHARED mapping: io_uring pins them
+ * with FOLL_LONGTERM (io_uring/rsrc.c io_pin_pages()).  Older kernels
+ * refuse file-backed memory other than shmem with EOPNOTSUPP; from v6.5
+ * GUP itself refuses with EFAULT.
+ */
+static int step_iouring_register(struct gupr_ctx *c, long *ret)
+{
+	struct iovec iov;
+	struct io_uring *ring;
+	int err = need_map(c);
+
+	if (err)
+		return err;
+	if (c->ring)
+		return -EALREADY;
+	ring = calloc(1, sizeof(*ring));
+	if (!ring)
+		return -ENOMEM;
+	err = io_uring_queue_init(8, ring, 0);
+	if (err) {
+		free(ring);
+		return err;
+	}
+	c->ring = ring;
+	iov.iov_base = c->map;
+	iov.iov_len = c->nr_pages * c->page_size;
+	err = io_uring_register_buffers(ring, &iov, 1);
+	if (err)
+		return err;
+	c->ring_registered = 1;
+	*ret = (long)c->nr_pages;
+	return 0;
+}
+
+/* IORING_OP_READ_FIXED from a memfd of 'R' into the registered mapping. */
+static int step_iouring_read_fixed(struct gupr_ctx *c, long *ret)
+{
+	size_t len = c->nr_pages * c->page_size;
+	struct io_uring *ring = c->ring;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	unsigned char *buf;
+	int src, err;
+
+	if (!ring || !c->ring_registered)
+		return -ENOENT;
+	src = memfd_create("gupr-src", MFD_CLOEXEC);
+	if (src < 0)
+		return -errno;
+	buf = malloc(len);
+	if (!buf) {
+		close(src);
+		return -ENOMEM;
+	}
+	memset(buf, 'R', len);
+	if (write(src, buf, len) != (ssize_t)len) {
+		free(buf);
+		close(src);
+		return -EIO;
+	}
+	free(buf);
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_read_fixed(sqe, src, c->map, (unsigned int)len, 0, 0);
+	err = io_uring_submit_and_wait(ring, 1);
+	if (err >= 0)
+		err = io_uring_wait_cqe(ring, &cqe);
+	if (!err) {
+		err = cqe->res < 0 ? cqe->res : 0;
+		*ret = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	close(src);
+	return err;
+}
+
+/* Unregister: io_uring unpins the pages (io_buffer_unmap()). */
+static int step_iouring_unregister(struct gupr_ctx *c, long *ret)
+{
+	struct io_uring *ring = c->ring;
+	int err;
+
+	if (!ring || !c->ring_registered)
+		return -ENOENT;
+	err = io_uring_unregister_buffers(ring);
+	if (err)
+		return err;
+	c->ring_registered = 0;
+	io_uring_queue_exit(ring);
+	free(ring);
+	c->ring = NULL;
+	*ret = (long)c->nr_pages;
+	return 0;
+}
+
 const struct gupr_step gupr_steps[] = {
-	{ "open-file", "open the victim file O_RDWR (must cover --pages)", step_open_file },
-	{ "mmap-shared", "mmap the victim MAP_SHARED, PROT_READ|PROT_WRITE", step_mmap_shared },
-	{ "user-write", "store 'U' through the user mapping (write fault, ->page_mkwrite)", step_user_write },
-	{ "pin", "pin_user_pages(FOLL_WRITE), no FOLL_LONGTERM", step_pin },
-	{ "pin-fast", "pin_user_pages_fast(FOLL_WRITE), no FOLL_LONGTERM", step_pin_fast },
-	{ "pin-longterm", "pin_user_pages(FOLL_WRITE|FOLL_LONGTERM)", step_pin_longterm },
-	{ "get", "get_user_pages(FOLL_WRITE): FOLL_GET references", step_get },
-	{ "msync", "msync(MS_SYNC): writeback cleans the folio, folio_mkclean() write-protects the PTE", step_msync },
-	{ "fsync", "fsync() the victim file", step_fsync },
-	{ "kernel-write", "module stores 'K' into every pinned page via kmap_local_page()", step_kernel_write },
-	{ "dirty-unlocked", "module calls set_page_dirty() without the folio lock", step_dirty_unlocked },
-	{ "dirty-locked", "module calls set_page_dirty_lock()", step_dirty_locked },
-	{ "unpin", "module drops the pins: unpin_user_pages() / put_page()", step_unpin },
-	{ "unpin-dirty", "module drops the pins: unpin_user_pages_dirty_lock(.., true)", step_unpin_dirty },
-	{ "state", "print the folio state only", step_state },
-	{ "verify", "pread() the file back and report whose pattern each page holds", step_verify },
-	{ "munmap", "munmap the victim", step_munmap },
-	{ "close-file", "close the victim file", step_close_file },
+	{ "open-file", "open the victim file O_RDWR (must cover --pages)", step_open_file, 0 },
+	{ "mmap-shared", "mmap the victim MAP_SHARED, PROT_READ|PROT_WRITE", step_mmap_shared, 0 },
+	{ "user-write", "store 'U' through the user mapping (write fault, ->page_mkwrite)", step_user_write, 0 },
+	{ "pin", "pin_user_pages(FOLL_WRITE), no FOLL_LONGTERM", step_pin, 0 },
+	{ "pin-fast", "pin_user_pages_fast(FOLL_WRITE), no FOLL_LONGTERM", step_pin_fast, 0 },
+	{ "pin-longterm", "pin_user_pages(FOLL_WRITE|FOLL_LONGTERM); v6.5+ refuses file mappings", step_pin_longterm, 1 },
+	{ "get", "get_user_pages(FOLL_WRITE): FOLL_GET references", step_get, 0 },
+	{ "msync", "msync(MS_SYNC): writeback cleans the folio, folio_mkclean() write-protects the PTE", step_msync, 0 },
+	{ "fsync", "fsync() the victim file", step_fsync, 0 },
+	{ "kernel-write", "module stores 'K' into every pinned page via kmap_local_page()", step_kernel_write, 0 },
+	{ "dirty-unlocked", "module calls set_page_dirty() without the folio lock", step_dirty_unlocked, 0 },
+	{ "dirty-locked", "module calls set_page_dirty_lock()", step_dirty_locked, 0 },
+	{ "unpin", "module drops the pins: unpin_user_pages() / put_page()", step_unpin, 0 },
+	{ "unpin-dirty", "module drops the pins: unpin_user_pages_dirty_lock(.., true)", step_unpin_dirty, 0 },
+	{ "state", "print the folio state only", step_state, 0 },
+	{ "verify", "pread() the file back and report whose pattern each page holds", step_verify, 0 },
+	{ "munmap", "munmap the victim", step_munmap, 0 },
+	{ "close-file", "close the victim file", step_close_file, 0 },
+	{ "iouring-register", "io_uring_register_buffers() over the mapping (FOLL_LONGTERM pin)", step_iouring_register, 1 },
+	{ "iouring-read-fixed", "IORING_OP_READ_FIXED of 'R' into the registered buffer", step_iouring_read_fixed, 0 },
+	{ "iouring-unregister", "io_uring_unregister_buffers(): io_uring unpins", step_iouring_unregister, 0 },
 };
 const size_t gupr_nr_steps = sizeof(gupr_steps) / sizeof(gupr_steps[0]);
 
@@ -335,6 +435,16 @@ const struct gupr_scenario gupr_scenarios[] = {
 		"control",
 		"same file work, but the second write goes through the user mapping (->page_mkwrite); module only pins/unpins",
 		"open-file,mmap-shared,user-write,pin,msync,user-write,unpin,munmap,close-file",
+	},
+	{
+		"longterm",
+		"unlocked-dirty with FOLL_LONGTERM|FOLL_WRITE: refused (EFAULT) on file mappings since v6.5",
+		"open-file,mmap-shared,user-write,pin-longterm,msync,kernel-write,dirty-unlocked,unpin,munmap,close-file",
+	},
+	{
+		"iouring-fixed-buffer",
+		"io_uring fixed buffer over the mapping; if accepted: user write, msync, READ_FIXED into it, unregister",
+		"open-file,mmap-shared,user-write,iouring-register,user-write,msync,iouring-read-fixed,iouring-unregister,munmap,close-file",
 	},
 };
 const size_t gupr_nr_scenarios = sizeof(gupr_scenarios) / sizeof(gupr_scenarios[0]);

@@ -29,6 +29,8 @@
  * @ino: victim inode number (set by open-file).
  * @dev: victim st_dev (set by open-file).
  * @verify_note: set by the verify step: what the file holds.
+ * @ring: io_uring instance of the iouring-* steps (opaque here).
+ * @ring_registered: buffers are registered with @ring.
  */
 struct gupr_ctx {
 	const char *path;
@@ -42,6 +44,8 @@ struct gupr_ctx {
 	unsigned long long ino;
 	unsigned long long dev;
 	char verify_note[64];
+	void *ring;
+	int ring_registered;
 };
 
 /**
@@ -50,11 +54,16 @@ struct gupr_ctx {
  * @desc: what it does, one line, for --list.
  * @run: does it; returns 0 or a negative errno, stores a result value
  *	(bytes, pages, ...) in *ret.
+ * @refusable: a long-term pin the kernel may refuse on purpose (the v6.5
+ *	"disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings"
+ *	check, io_uring's own file-backed check): EFAULT or EOPNOTSUPP from
+ *	this step ends the scenario as "refused" (a mitigation), not "failed".
  */
 struct gupr_step {
 	const char *name;
 	const char *desc;
 	int (*run)(struct gupr_ctx *ctx, long *ret);
+	int refusable;
 };
 
 /**

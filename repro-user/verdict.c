@@ -11,9 +11,14 @@
  *   1   VIOLATION       no symptom, but the ordering checker (bpf/, given
  *                       with --ordering) found the invariant violated
  *   0   NOT REPRODUCED  the scenario completed and no known symptom fired
+ *   0   MITIGATED       the kernel refused the long-term pin on purpose
+ *                       (the driver's "status=refused": EFAULT/EOPNOTSUPP)
  *   125 COULD NOT TEST  boot failure, timeout, truncated log, a failed step,
  *                       or a guest crash that is not a known symptom
  *   2   usage error
+ *
+ * A last "cell:" line condenses the verdict for matrices:
+ * REPRODUCED:<site>, VIOLATION, MITIGATED:<errno>, CLEAN or ERROR:<why>.
  *
  * Known symptoms are a table (symptoms[] below): the WARN_ON_ONCE in
  * ext4_dirty_folio() (v5.18+) / ext4_set_page_dirty() (v5.8..v5.17), the
@@ -62,7 +67,7 @@ struct event {
 
 struct log {
 	int booted, done, guest_rc;
-	int complete, failed;
+	int complete, failed, refused;
 	char failed_step[64], failed_errno[32], scenario[64];
 	struct event symptom;		/* first known symptom */
 	int have_symptom;
@@ -391,6 +396,7 @@ static int read_ordering(const char *path, struct ordering *o)
 
 static int verdict(const struct log *lg, const char *boot_status, const struct ordering *ord)
 {
+	char cell[256];
 	int i, rc;
 	int violated = ord && !strcmp(ord->verdict, "VIOLATION");
 
@@ -398,6 +404,8 @@ static int verdict(const struct log *lg, const char *boot_status, const struct o
 		printf("verdict: REPRODUCED\n");
 		printf("reason: %s\n", lg->symptom.sym->what);
 		print_event("warning", &lg->symptom);
+		snprintf(cell, sizeof(cell), "REPRODUCED:%s",
+			 lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
 		rc = 1;
 	} else if (strcmp(boot_status, "ok")) {
 		printf("verdict: COULD NOT TEST\n");
@@ -406,34 +414,48 @@ static int verdict(const struct log *lg, const char *boot_status, const struct o
 			       lg->booted ? " (hang after init started)" : " (hang during boot)");
 		else
 			printf("reason: %s\n", boot_status);
+		snprintf(cell, sizeof(cell), "ERROR:%s", boot_status);
 		rc = 125;
 	} else if (!lg->booted) {
 		printf("verdict: COULD NOT TEST\n");
 		printf("reason: boot failure: the guest init never started%s%s\n",
 		       lg->panic[0] ? ": " : "", lg->panic);
+		snprintf(cell, sizeof(cell), "ERROR:boot failure");
 		rc = 125;
 	} else if (lg->have_crash) {
 		printf("verdict: COULD NOT TEST\n");
 		printf("reason: guest crash, not a known symptom of the bug class\n");
 		print_event("crash", &lg->crash);
+		snprintf(cell, sizeof(cell), "ERROR:crash in %s",
+			 lg->crash.func[0] ? lg->crash.func : "?");
 		rc = 125;
+	} else if (lg->refused) {
+		printf("verdict: MITIGATED\n");
+		printf("reason: the kernel refused the long-term pin at step %s with %s\n",
+		       lg->failed_step, lg->failed_errno);
+		snprintf(cell, sizeof(cell), "MITIGATED:%s", lg->failed_errno);
+		rc = 0;
 	} else if (lg->failed) {
 		printf("verdict: COULD NOT TEST\n");
 		printf("reason: scenario %s failed at step %s (%s)\n", lg->scenario,
 		       lg->failed_step, lg->failed_errno);
+		snprintf(cell, sizeof(cell), "ERROR:%s %s", lg->failed_step, lg->failed_errno);
 		rc = 125;
 	} else if (!lg->complete) {
 		printf("verdict: COULD NOT TEST\n");
 		printf("reason: console log ends before the scenario finished (truncated)\n");
+		snprintf(cell, sizeof(cell), "ERROR:truncated log");
 		rc = 125;
 	} else if (violated) {
 		printf("verdict: VIOLATION\n");
 		printf("reason: no kernel warning, but %s\n", ord->invariant);
+		snprintf(cell, sizeof(cell), "VIOLATION");
 		rc = 1;
 	} else {
 		printf("verdict: NOT REPRODUCED\n");
 		printf("reason: scenario %s completed; no known symptom in %ld log lines\n",
 		       lg->scenario, lg->lines);
+		snprintf(cell, sizeof(cell), "CLEAN");
 		rc = 0;
 	}
 	if (ord)
@@ -444,6 +466,7 @@ static int verdict(const struct log *lg, const char *boot_status, const struct o
 		printf("note: afterwards the guest crashed: %s\n", lg->crash.line);
 	for (i = 0; i < lg->nr_other; i++)
 		printf("note: other warning: %s\n", lg->other[i]);
+	printf("cell: %s\n", cell);
 	printf("exit: %d\n", rc);
 	return rc;
 }

@@ -28,6 +28,9 @@ readelf            binutils
 lz4                lz4
 zstd               zstd
 gnuplot            gnuplot-nox
+mmdebstrap         mmdebstrap
+mkfs.xfs           xfsprogs
+mkfs.btrfs         btrfs-progs
 "
 
 missing=()
@@ -40,7 +43,7 @@ done <<<"$deps"
 # for the guest binaries, the libraries of the Debian kbuild tools
 # (modpost, objtool, sign-file), the archive keyring for the private apt.
 for pkg in libc6-dev libelf1 libssl3 debian-archive-keyring \
-	   libbpf-dev libelf-dev zlib1g-dev libjansson-dev; do
+	   libbpf-dev libelf-dev zlib1g-dev libjansson-dev liburing-dev; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$pkg")
 done

@@ -150,48 +150,65 @@ gupr_apt_update() {
 
 # --- kernel -----------------------------------------------------------------
 
+# Debian suites with a cloud-amd64 kernel gup-repro knows how to fetch.
+GUPR_SUITES="bullseye bookworm trixie sid"
+
 # gupr_kernel_spec_ok SPEC: true when SPEC has one of the forms below.
 gupr_kernel_spec_ok() {
 	case "$1" in
-	debian:bookworm) return 0 ;;
-	[0-9]*.*-*-cloud-amd64) return 0 ;;
-	[0-9]*.*-[0-9]*) case "$1" in *[!0-9a-z.+~-]*) return 1 ;; esac; return 0 ;;
+	debian:bullseye|debian:bookworm|debian:trixie|debian:sid) return 0 ;;
+	*[!0-9a-z.+~-]*) return 1 ;;
+	[0-9]*.*-cloud-amd64) return 0 ;;
+	[0-9]*.*-[0-9]*) return 0 ;;
 	esac
 	return 1
 }
 
+# gupr_suite_of_release KREL: the suite a kernel release belongs to, from
+# Debian's ABI naming (GUP_REPRO_SUITE overrides).
+gupr_suite_of_release() {
+	if [ -n "${GUP_REPRO_SUITE:-}" ]; then echo "$GUP_REPRO_SUITE"; return; fi
+	case "$1" in
+	5.10.*) echo bullseye ;;
+	6.1.*) echo bookworm ;;
+	*+deb13*) echo trixie ;;
+	*) echo sid ;;
+	esac
+}
+
 # gupr_resolve_kernel SPEC: set KSUITE, KREL (e.g. 6.1.0-56-cloud-amd64) and
 # KPKGVER (e.g. 6.1.192-2).  SPEC: debian:SUITE (the newest cloud-amd64
-# kernel of SUITE), a kernel release "6.1.0-56-cloud-amd64", or a Debian
-# package version "6.1.192-2" (both looked up in bookworm unless
-# GUP_REPRO_SUITE says otherwise).
+# kernel of SUITE), a kernel release "6.12.117+deb13-cloud-amd64", or a
+# Debian package version "6.1.192-2" of linux-image-cloud-amd64 (looked up
+# in every suite, or in GUP_REPRO_SUITE).
 gupr_resolve_kernel() {
-	local spec=$1 meta dep
+	local spec=$1 dep suite
 	case "$spec" in
 	debian:*)
 		KSUITE=${spec#debian:}
-		case "$KSUITE" in bookworm) ;; *) gupr_die "--kernel $spec: only debian:bookworm is supported so far" ;; esac
 		gupr_apt_update "$KSUITE"
 		dep=$(gupr_apt "$KSUITE" apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 			awk '/Depends: linux-image-/ {print $2; exit}')
 		[ -n "$dep" ] || gupr_die "--kernel $spec: no linux-image-cloud-amd64 in $KSUITE"
 		KREL=${dep#linux-image-}
 		;;
-	[0-9]*.*-*-cloud-amd64)
-		KSUITE=${GUP_REPRO_SUITE:-bookworm}
+	[0-9]*.*-cloud-amd64)
 		KREL=$spec
+		KSUITE=$(gupr_suite_of_release "$KREL")
 		gupr_apt_update "$KSUITE"
 		;;
 	[0-9]*.*-[0-9]*)
-		KSUITE=${GUP_REPRO_SUITE:-bookworm}
-		gupr_apt_update "$KSUITE"
-		dep=$(gupr_apt "$KSUITE" apt-cache show "linux-image-cloud-amd64=$spec" 2>/dev/null |
-			awk -F': ' '/^Depends:/ {print $2; exit}' | grep -o 'linux-image-[^ ,]*' | head -n1)
-		[ -n "$dep" ] || gupr_die "--kernel $spec: no linux-image-cloud-amd64 of version $spec in $KSUITE (apt-cache madison linux-image-cloud-amd64 lists them)"
-		KREL=${dep#linux-image-}
+		KREL=""
+		for suite in ${GUP_REPRO_SUITE:-$GUPR_SUITES}; do
+			gupr_apt_update "$suite"
+			dep=$(gupr_apt "$suite" apt-cache show "linux-image-cloud-amd64=$spec" 2>/dev/null |
+				awk -F': ' '/^Depends:/ {print $2; exit}' | grep -o 'linux-image-[^ ,]*' | head -n1)
+			if [ -n "$dep" ]; then KREL=${dep#linux-image-}; KSUITE=$suite; break; fi
+		done
+		[ -n "$KREL" ] || gupr_die "--kernel $spec: no linux-image-cloud-amd64 of version $spec in ${GUP_REPRO_SUITE:-$GUPR_SUITES} (apt-cache madison linux-image-cloud-amd64 lists them)"
 		;;
 	*)
-		GUPR_DIE_RC=2 gupr_die "--kernel '$spec': expected debian:bookworm, a kernel release like 6.1.0-56-cloud-amd64, or a Debian version like 6.1.192-2"
+		GUPR_DIE_RC=2 gupr_die "--kernel '$spec': expected debian:bullseye|bookworm|trixie|sid, a kernel release like 6.1.0-56-cloud-amd64, or a Debian version like 6.1.192-2"
 		;;
 	esac
 	KPKGVER=$(gupr_apt "$KSUITE" apt-cache policy "linux-image-$KREL" 2>/dev/null |
@@ -199,27 +216,41 @@ gupr_resolve_kernel() {
 	case "$KPKGVER" in ""|"(none)") gupr_die "--kernel $spec: linux-image-$KREL is not in $KSUITE" ;; esac
 }
 
-# gupr_fetch_kernel: download and extract image, headers and kbuild for
-# $KREL into $KDIR_ROOT (cached, keyed by the exact version); sets VMLINUZ,
-# KDIR (the headers tree to build against) and KMODDIR.
+# gupr_kernel_debs: the packages that make up linux-image-$KREL and
+# linux-headers-$KREL in $KSUITE: image (in sid a metapackage over
+# linux-binary-* and linux-modules-*), headers, -common headers, kbuild,
+# linux-base-*; never the -unsigned or -dbg twins.
+gupr_kernel_debs() {
+	gupr_apt "$KSUITE" apt-cache depends --recurse --no-recommends --no-suggests \
+		--no-conflicts --no-breaks --no-replaces --no-enhances \
+		"linux-image-$KREL" "linux-headers-$KREL" 2>/dev/null |
+		grep -E '^linux-(image|binary|modules|headers|kbuild|base)-[0-9]' |
+		grep -vE -- '-(unsigned|dbg)$' | sort -u
+}
+
+# gupr_fetch_kernel: download and extract the kernel packages of $KREL into
+# $KDIR_ROOT (cached, keyed by the exact version); sets VMLINUZ, KDIR (the
+# headers tree to build against) and KMODDIR.
 gupr_fetch_kernel() {
-	local key="${KREL}_${KPKGVER}" debs p ver common
+	local key="${KREL}_${KPKGVER}" debs p
 	KDIR_ROOT="$GUPR_CACHE/kernels/$key"
 	if [ ! -e "$KDIR_ROOT/.complete" ]; then
-		gupr_say "==> kernel: fetching linux-image-$KREL $KPKGVER and its headers"
+		debs=$(gupr_kernel_debs)
+		[ -n "$debs" ] || gupr_die "no packages found for linux-image-$KREL in $KSUITE"
+		gupr_say "==> kernel: fetching $(echo $debs | wc -w) packages of linux-image-$KREL $KPKGVER ($KSUITE)"
 		rm -rf "$KDIR_ROOT"; mkdir -p "$KDIR_ROOT/debs" "$KDIR_ROOT/root"
-		ver=${KREL%%-*}; ver=${ver%.*}      # 6.1.0 -> 6.1
-		common=${KREL%-cloud-amd64}-common
-		debs="linux-image-$KREL linux-headers-$KREL linux-headers-$common linux-kbuild-$ver"
 		( cd "$KDIR_ROOT/debs" && gupr_vrun gupr_apt "$KSUITE" apt-get -q download $debs ) ||
-			gupr_die "apt-get download of $debs failed"
+			gupr_die "apt-get download of $(echo $debs) failed"
 		for p in "$KDIR_ROOT"/debs/*.deb; do
 			dpkg-deb -x "$p" "$KDIR_ROOT/root" || gupr_die "cannot extract $p"
 		done
 		# The headers' Makefile includes /usr/src/...-common by absolute
 		# path; point it at our extracted copy instead of installing.
-		sed -i "s#^include /usr/src/#include $KDIR_ROOT/root/usr/src/#" \
+		sed -i "s#\([ =]\)/usr/src/#\1$KDIR_ROOT/root/usr/src/#g" \
 			"$KDIR_ROOT/root/usr/src/linux-headers-$KREL/Makefile"
+		# merged-/usr packages (sid) have their modules in /usr/lib/modules:
+		# depmod -b and modprobe -d look in ROOT/lib/modules
+		[ -e "$KDIR_ROOT/root/lib" ] || ln -s usr/lib "$KDIR_ROOT/root/lib"
 		gupr_vrun depmod -b "$KDIR_ROOT/root" "$KREL" || gupr_die "depmod failed for $KREL"
 		touch "$KDIR_ROOT/.complete"
 	fi
@@ -227,8 +258,8 @@ gupr_fetch_kernel() {
 	[ -e "$VMLINUZ" ] || VMLINUZ="$KDIR_ROOT/root/usr/lib/modules/$KREL/vmlinuz"
 	KDIR="$KDIR_ROOT/root/usr/src/linux-headers-$KREL"
 	KMODDIR="$KDIR_ROOT/root/lib/modules/$KREL"
-	[ -d "$KMODDIR" ] || KMODDIR="$KDIR_ROOT/root/usr/lib/modules/$KREL"
-	[ -e "$VMLINUZ" ] || gupr_die "no vmlinuz in linux-image-$KREL"
+	[ -e "$VMLINUZ" ] || gupr_die "no vmlinuz in the packages of linux-image-$KREL"
+	[ -e "$KMODDIR/modules.dep" ] || gupr_die "no modules.dep for $KREL (depmod failed?)"
 }
 
 # --- staleness ------------------------------------------------------------
@@ -241,18 +272,96 @@ gupr_stale() {
 	[ -n "$(find "$@" -newer "$out" -print -quit 2>/dev/null)" ]
 }
 
+# --- build roots ------------------------------------------------------------
+
+# gupr_kernel_cc: the compiler the kernel was built with (gcc-N), from
+# CONFIG_CC_VERSION_TEXT of its headers.
+gupr_kernel_cc() {
+	sed -n 's/^CONFIG_CC_VERSION_TEXT="\(x86_64-linux-gnu-\)\{0,1\}\(gcc-[0-9]*\) .*/\2/p' "$KDIR/.config"
+}
+
+# gupr_build_root: when the host lacks the kernel's compiler (Debian 12 has
+# gcc-12; bullseye's kernel wants gcc-10, trixie's gcc-14, sid's newer), a
+# minbase root of $KSUITE with that compiler, make and the kbuild tools'
+# libraries, made by mmdebstrap through the same mirror and cached per
+# suite and compiler.  Sets BUILD_ROOT ("" when the host compiler serves).
+gupr_build_root() {
+	local cc pkgs main sec stamp
+	cc=$(gupr_kernel_cc)
+	[ -n "$cc" ] || gupr_die "cannot tell the compiler of $KREL from its .config"
+	BUILD_ROOT=""
+	if command -v "$cc" >/dev/null 2>&1 && [ "$KSUITE" = bookworm ]; then
+		return 0
+	fi
+	BUILD_ROOT="$GUPR_CACHE/buildroots/$KSUITE-$cc"
+	# the compiler package the headers ask for, and the kbuild tools' libraries
+	pkgs=$(gupr_apt "$KSUITE" apt-cache depends "linux-headers-$KREL" $(cd "$KDIR_ROOT/debs" && ls linux-kbuild-*.deb | sed 's/_.*//') 2>/dev/null |
+		awk '$1 == "Depends:" && $2 !~ /^</ && $2 !~ /^linux-(headers|kbuild|image|base)/ {print $2}' |
+		sort -u | tr '\n' ',')
+	# perl: kernel-doc, which W=1 runs on the module from v6.x
+	pkgs="make,libc6-dev,perl,${pkgs%,}"
+	stamp="$BUILD_ROOT/.gupr-packages"
+	if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$pkgs" ]; then
+		return 0
+	fi
+	command -v mmdebstrap >/dev/null 2>&1 || gupr_die "mmdebstrap is needed to build for $KREL ($cc)"
+	gupr_say "==> build root: $KSUITE minbase with $cc for $KREL (mmdebstrap, once per suite)"
+	main=$(gupr_host_uri main) || gupr_die "no Debian archive URI"
+	sec=$(gupr_host_uri security || true)
+	local -a src=("deb [signed-by=$GUPR_KEYRING] $main $KSUITE main")
+	if [ "$KSUITE" != sid ]; then
+		src+=("deb [signed-by=$GUPR_KEYRING] $main $KSUITE-updates main")
+		[ -n "$sec" ] && src+=("deb [signed-by=$GUPR_KEYRING] $sec $KSUITE-security main")
+	fi
+	rm -rf "$BUILD_ROOT"
+	mkdir -p "$(dirname "$BUILD_ROOT")"
+	gupr_vrun mmdebstrap --variant=minbase --include="$pkgs" \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
+		"$KSUITE" "$BUILD_ROOT" "${src[@]}" ||
+		{ rm -rf "$BUILD_ROOT"; gupr_die "mmdebstrap of a $KSUITE build root with $pkgs failed"; }
+	echo "$pkgs" >"$stamp"
+}
+
+# gupr_make_in_root DIR ARGS...: run make ARGS in $BUILD_ROOT with the kernel
+# tree and DIR bind-mounted at their host paths and /proc mounted (objtool
+# needs it); plain make when there is no build root.
+gupr_make_in_root() {
+	local dir=$1 rc; shift
+	if [ -z "$BUILD_ROOT" ]; then
+		make "$@"
+		return
+	fi
+	mkdir -p "$BUILD_ROOT$KDIR_ROOT" "$BUILD_ROOT$dir"
+	mount --bind "$KDIR_ROOT" "$BUILD_ROOT$KDIR_ROOT" &&
+	mount --bind "$dir" "$BUILD_ROOT$dir" &&
+	mount -t proc proc "$BUILD_ROOT/proc" || {
+		umount "$BUILD_ROOT/proc" "$BUILD_ROOT$dir" "$BUILD_ROOT$KDIR_ROOT" 2>/dev/null
+		return 1
+	}
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+		chroot "$BUILD_ROOT" make "$@"
+	rc=$?
+	umount "$BUILD_ROOT/proc" "$BUILD_ROOT$dir" "$BUILD_ROOT$KDIR_ROOT"
+	return $rc
+}
+
 # --- module -------------------------------------------------------------
 
 # gupr_build_module: build gup_repro.ko for $KREL in $GUPR_BUILD/$KREL/kmod
-# (W=1); sets KO.
+# (W=1) with the kernel's own compiler; sets KO.
 gupr_build_module() {
 	local dir="$GUPR_BUILD/$KREL/kmod"
 	KO="$dir/gup_repro.ko"
 	if gupr_stale "$KO" "$GUPR_TOP/repro-kmod" "$KDIR/.config"; then
-		gupr_say "==> module: building gup_repro.ko for $KREL"
+		gupr_build_root
+		if [ -n "$BUILD_ROOT" ]; then
+			gupr_say "==> module: building gup_repro.ko for $KREL ($(gupr_kernel_cc) in the $KSUITE build root)"
+		else
+			gupr_say "==> module: building gup_repro.ko for $KREL (host $(gupr_kernel_cc))"
+		fi
 		rm -rf "$dir"; mkdir -p "$dir"
 		cp -r "$GUPR_TOP/repro-kmod/." "$dir/"
-		if ! make -C "$KDIR" M="$dir" W=1 modules >"$dir/build.log" 2>&1; then
+		if ! gupr_make_in_root "$dir" -C "$KDIR" M="$dir" W=1 modules >"$dir/build.log" 2>&1; then
 			cat "$dir/build.log" >&2
 			rm -f "$KO"
 			return 1
@@ -287,18 +396,21 @@ gupr_extract_vmlinux() {
 	gupr_die "cannot find the compressed vmlinux in $VMLINUZ"
 }
 
-# gupr_build_bpf: vmlinux.h from the guest kernel's BTF, the CO-RE object,
-# its bpftool skeleton and the static pintrace loader; sets PINTRACE.
+# gupr_build_bpf: one CO-RE object for every guest kernel, compiled against
+# the vmlinux.h of a reference kernel (GUP_REPRO_BPF_REF, default
+# debian:bookworm); its bpftool skeleton and the static pintrace loader.
+# Sets PINTRACE.
 gupr_build_bpf() {
-	local dir="$GUPR_BUILD/$KREL/bpf"
+	local dir="$GUPR_BUILD/bpf" ref=${GUP_REPRO_BPF_REF:-debian:bookworm} vmlinux
 	PINTRACE="$dir/pintrace"
 	gupr_stale "$PINTRACE" "$GUPR_TOP/bpf/pintrace.bpf.c" "$GUPR_TOP/bpf/pintrace.c" \
 		"$GUPR_TOP/bpf/pintrace.h" || return 0
-	gupr_say "==> bpf: building pintrace (CO-RE, vmlinux.h from $KREL)"
 	mkdir -p "$dir"
-	gupr_extract_vmlinux
+	vmlinux=$( (gupr_resolve_kernel "$ref" && gupr_fetch_kernel && gupr_extract_vmlinux &&
+		    echo "$VMLINUX:$KREL") ) || gupr_die "cannot get the vmlinux of $ref for vmlinux.h"
+	gupr_say "==> bpf: building pintrace (CO-RE, vmlinux.h from ${vmlinux##*:})"
 	{
-		bpftool btf dump file "$VMLINUX" format c >"$dir/vmlinux.h" &&
+		bpftool btf dump file "${vmlinux%:*}" format c >"$dir/vmlinux.h" &&
 		clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I"$dir" -I"$GUPR_TOP/bpf" \
 			-c "$GUPR_TOP/bpf/pintrace.bpf.c" -o "$dir/pintrace.bpf.o" &&
 		bpftool gen skeleton "$dir/pintrace.bpf.o" >"$dir/pintrace.skel.h" &&
@@ -310,9 +422,10 @@ gupr_build_bpf() {
 
 # --- initramfs --------------------------------------------------------------
 
-# Kernel modules the guest needs, resolved with their dependencies by
-# modprobe --show-depends; those built into the kernel are skipped.
-GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4"
+# Kernel modules the guest needs (disk and every filesystem gup-repro
+# tests), resolved with their dependencies by modprobe --show-depends;
+# those built into the kernel are skipped.
+GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4 xfs btrfs"
 
 # gupr_build_initramfs: busybox, the static guest binaries, the guest
 # init, the needed kernel modules and gup_repro.ko; sets INITRD.
@@ -339,9 +452,17 @@ gupr_build_initramfs() {
 		modprobe -d "$KDIR_ROOT/root" -S "$KREL" --show-depends "$m" 2>/dev/null |
 			awk '$1 == "insmod" {print $2}'
 	done | sort -u | while read -r f; do
-		rel=${f#"$KMODDIR"/}
+		# busybox insmod wants plain .ko: decompress .ko.xz / .ko.zst / .ko.gz
+		rel=${f#"$KDIR_ROOT/root/"}
+		rel=${rel#usr/}
+		rel=${rel#lib/modules/"$KREL"/}
 		mkdir -p "$stage/lib/modules/$KREL/$(dirname "$rel")"
-		cp "$f" "$stage/lib/modules/$KREL/$rel"
+		case "$f" in
+		*.ko.xz) xz -dc "$f" >"$stage/lib/modules/$KREL/${rel%.xz}" ;;
+		*.ko.zst) zstd -dcq "$f" >"$stage/lib/modules/$KREL/${rel%.zst}" ;;
+		*.ko.gz) gzip -dc "$f" >"$stage/lib/modules/$KREL/${rel%.gz}" ;;
+		*) cp "$f" "$stage/lib/modules/$KREL/$rel" ;;
+		esac
 	done
 	cp "$KMODDIR"/modules.builtin* "$KMODDIR/modules.order" "$stage/lib/modules/$KREL/" 2>/dev/null
 	gupr_vrun depmod -b "$stage" "$KREL" || gupr_die "depmod for the initramfs failed"
@@ -353,16 +474,34 @@ gupr_build_initramfs() {
 
 # --- scratch filesystem -------------------------------------------------------
 
-# gupr_make_scratch IMG PAGES: a fresh ext4 image holding /victim (PAGES
-# pages of '.'), made with mkfs.ext4 -d: no loop mount, no root needed.
+# gupr_make_scratch IMG PAGES FS: a fresh image of FS (ext4, xfs, btrfs)
+# holding /victim (PAGES pages of '.'), populated by the mkfs itself
+# (mkfs.ext4 -d, mkfs.xfs -p protofile, mkfs.btrfs --rootdir): no loop
+# mount, no root needed.  tmpfs needs no image (the guest makes the file).
 gupr_make_scratch() {
-	local img=$1 pages=$2 src
+	local img=$1 pages=$2 fs=${3:-ext4} src rc=0
+	rm -f "$img"
+	[ "$fs" = tmpfs ] && return 0
 	src=$(mktemp -d)
 	head -c $((pages * 4096)) /dev/zero | tr '\0' '.' >"$src/victim"
-	rm -f "$img"
-	gupr_vrun mkfs.ext4 -q -F -L gupr-scratch -d "$src" "$img" 64M ||
-		{ rm -rf "$src"; gupr_die "mkfs.ext4 -d failed"; }
+	case "$fs" in
+	ext4)
+		gupr_vrun mkfs.ext4 -q -F -L gupr-scratch -d "$src" "$img" 64M || rc=$? ;;
+	xfs)
+		# 300 MiB is mkfs.xfs's minimum; the image is sparse.  bigtime and
+		# inobtcount off so that 5.10 mounts it too.
+		printf '/dev/null\n0 0\nd--755 0 0\nvictim ---644 0 0 %s\n$\n' "$src/victim" >"$src/proto"
+		truncate -s 300M "$img" &&
+		gupr_vrun mkfs.xfs -q -f -L gupr-scratch -m bigtime=0,inobtcount=0 -p "$src/proto" "$img" || rc=$? ;;
+	btrfs)
+		rm -f "$src/proto"
+		truncate -s 256M "$img" &&
+		gupr_vrun mkfs.btrfs -q -f -L gupr-scratch --rootdir "$src" "$img" || rc=$? ;;
+	*)
+		rc=2 ;;
+	esac
 	rm -rf "$src"
+	[ $rc = 0 ] || gupr_die "making the $fs scratch image failed"
 }
 
 # --- QEMU -------------------------------------------------------------------

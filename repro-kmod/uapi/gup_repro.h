@@ -186,7 +186,8 @@ struct gup_repro_dirty {
  * @flags: out: GUP_REPRO_F_* bits.
  * @refcount: out: folio_ref_count(); includes GUP_PIN_COUNTING_BIAS (1024)
  *	per FOLL_PIN on small folios.
- * @mapcount: out: page_mapcount(), user PTEs mapping this page.
+ * @mapcount: out: user PTEs mapping this page: page_mapcount(), or
+ *	folio_mapcount() from v6.12 where page_mapcount() is gone.
  * @folio_nr_pages: out: folio_nr_pages(), in pages.
  */
 struct gup_repro_page_state {
