@@ -4,7 +4,8 @@
 #   make              host tools + module and initramfs for the default kernel
 #   make host         only the user-space binaries (build/host/)
 #   make guest        fetch the guest kernel, build gup_repro.ko and the initramfs
-#   make check        TAP tests under prove (boots the real Debian 6.1 guest)
+#   make check        TAP tests under prove (boots real Debian 6.1 and 6.12 guests)
+#   make check-slow   the full kernel x filesystem x scenario matrix
 #   make lint         checkpatch --strict and a W=1 build of the module
 #   make bench        wall time and reproduction rate (not part of check)
 
@@ -16,7 +17,7 @@ B        := build/host
 UAPI     := repro-kmod/uapi/gup_repro.h
 
 HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-verdict $(B)/abi-layout \
-	     $(B)/pintrace-report
+	     $(B)/pintrace-report $(B)/gup-repro-matrix
 
 all: host guest
 
@@ -35,6 +36,9 @@ $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
 $(B)/gup-repro-verdict: repro-user/verdict.c | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
+$(B)/gup-repro-matrix: repro-user/matrix.c | $(B)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson
+
 $(B)/abi-layout: tests/unit/abi_layout.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -Irepro-kmod/uapi -o $@ $<
 
@@ -48,6 +52,9 @@ guest: host
 check: host
 	prove tests/unit tests/lint tests/integration
 
+check-slow: host
+	prove tests/slow
+
 lint: host
 	prove -v tests/lint
 
@@ -57,4 +64,4 @@ bench: host
 clean:
 	rm -rf build
 
-.PHONY: all host guest check lint bench clean
+.PHONY: all host guest check check-slow lint bench clean

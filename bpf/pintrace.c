@@ -266,6 +266,44 @@ static int debug_print(enum libbpf_print_level level, const char *fmt, va_list a
 	return vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * The victim's super block device, as the probes see it (inode->i_sb->s_dev):
+ * /proc/self/mountinfo prints sb->s_dev for each mount, while stat()'s
+ * st_dev may differ (btrfs reports the subvolume's anonymous device).
+ * Returns the MAJOR:MINOR of the longest mount point containing @path, or
+ * st_dev when mountinfo cannot tell.
+ */
+static dev_t sb_dev_of(const char *path, dev_t st_dev)
+{
+	char real[4096], line[4096], mnt[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	size_t best = 0;
+	dev_t dev = st_dev;
+
+	if (!f || !realpath(path, real)) {
+		if (f)
+			fclose(f);
+		return st_dev;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int maj, min;
+		size_t len;
+
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min, mnt) != 3)
+			continue;
+		len = strlen(mnt);
+		if (strncmp(real, mnt, len) ||
+		    (real[len] != '/' && real[len] != '\0' && strcmp(mnt, "/")))
+			continue;
+		if (len >= best) {
+			best = len;
+			dev = makedev(maj, min);
+		}
+	}
+	fclose(f);
+	return dev;
+}
+
 static void touch(const char *path)
 {
 	int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
@@ -302,6 +340,7 @@ int main(int argc, char **argv)
 	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach;
 	struct utsname uts;
 	struct stat st;
+	dev_t sbdev;
 	int opt, i, err, ncpu;
 	char dev[32];
 
@@ -348,9 +387,10 @@ int main(int argc, char **argv)
 	}
 	t_open = now_ns();
 	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
-	skel->rodata->targ_dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+	sbdev = sb_dev_of(file, st.st_dev);
+	skel->rodata->targ_dev = (major(sbdev) << 20) | minor(sbdev);
 	skel->rodata->targ_ino = st.st_ino;
-	snprintf(dev, sizeof(dev), "%u:%u", major(st.st_dev), minor(st.st_dev));
+	snprintf(dev, sizeof(dev), "%u:%u", major(sbdev), minor(sbdev));
 
 	skel->rodata->vmemmap_base_addr = vmemmap_base_addr;
 

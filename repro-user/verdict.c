@@ -118,22 +118,35 @@ static void func_of(const char *s, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* WARNING: CPU: 0 PID: 128 at fs/ext4/inode.c:3663 ext4_dirty_folio+0x1f/0x30 */
+/*
+ * Two formats of __warn()'s first line:
+ *   up to v6.x: WARNING: CPU: 0 PID: 128 at fs/ext4/inode.c:3663 ext4_dirty_folio+0x1f/0x30
+ *   v7.x:       WARNING: fs/ext4/inode.c:3953 at ext4_dirty_folio+0x27/0x40, CPU#1: gup-repro/178
+ */
 static int parse_warning(const char *s, struct event *ev)
 {
 	const char *at = strstr(s, " at ");
-	const char *colon, *sp;
+	const char *loc, *colon, *end;
 
 	if (strncmp(s, "WARNING: ", 9) || !at)
 		return 0;
-	at += 4;
-	sp = strchr(at, ' ');
-	colon = memchr(at, ':', sp ? (size_t)(sp - at) : strlen(at));
-	if (!sp || !colon)
+	if (!strncmp(s + 9, "CPU: ", 5)) {		/* FILE:LINE FUNC after " at " */
+		loc = at + 4;
+		end = strchr(loc, ' ');
+		if (!end)
+			return 0;
+		func_of(end + 1, ev->func, sizeof(ev->func));
+	} else {					/* FILE:LINE before " at ", FUNC after */
+		loc = s + 9;
+		end = at;
+		func_of(at + 4, ev->func, sizeof(ev->func));
+		ev->func[strcspn(ev->func, ",")] = '\0';
+	}
+	colon = memchr(loc, ':', (size_t)(end - loc));
+	if (!colon)
 		return 0;
-	snprintf(ev->file, sizeof(ev->file), "%.*s", (int)(colon - at), at);
+	snprintf(ev->file, sizeof(ev->file), "%.*s", (int)(colon - loc), loc);
 	ev->lineno = atoi(colon + 1);
-	func_of(sp + 1, ev->func, sizeof(ev->func));
 	return 1;
 }
 
@@ -285,8 +298,11 @@ static void parse_line(struct log *lg, struct parser *ps, char *s)
 		sscanf(s + 20, "%63s", lg->scenario);
 		if (strstr(s, "status=complete")) {
 			lg->complete = 1;
-		} else if (strstr(s, "status=failed")) {
-			lg->failed = 1;
+		} else if (strstr(s, "status=failed") || strstr(s, "status=refused")) {
+			if (strstr(s, "status=refused"))
+				lg->refused = 1;
+			else
+				lg->failed = 1;
 			p = strstr(s, "step=");
 			if (p)
 				sscanf(p + 5, "%63s", lg->failed_step);

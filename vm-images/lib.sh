@@ -432,7 +432,7 @@ GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4 xfs btrfs"
 gupr_build_initramfs() {
 	local dir="$GUPR_BUILD/$KREL" stage m f rel
 	INITRD="$dir/initramfs.cpio.gz"
-	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/init" "$BUSYBOX" "$PINTRACE" \
+	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/init" "$GUPR_TOP/vm-images/lib.sh" "$BUSYBOX" "$PINTRACE" \
 		"$GUPR_BUILD/host/gup-repro" "$GUPR_BUILD/host/gup-repro-abi-test"; then
 		return 0
 	fi

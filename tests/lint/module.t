@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # repro-kmod is checkpatch.pl --strict clean (the 6.1 tarball's checkpatch),
 # its kernel-doc parses without warnings, and it builds W=1 without a
-# single compiler warning against the guest kernel's headers.
+# single compiler warning against the headers of the 5.10, 6.1, 6.12 and
+# newest Debian kernels.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/vm-images/lib.sh"
@@ -44,15 +45,21 @@ for sym in gup_repro_info gup_repro_pin gup_repro_write gup_repro_dirty gup_repr
 	ok $? "kernel-doc comment for $sym"
 done
 
-gupr_resolve_kernel debian:bookworm 2> >(diag)
-gupr_fetch_kernel 2> >(diag)
-d=$(mktemp -d); cp -r "$top/repro-kmod/." "$d/"
-make -C "$KDIR" M="$d" W=1 modules >"$d/log" 2>&1
-r=$?
-ok $r "W=1 build against $KREL headers"
-grep -E 'warning:|error:' "$d/log" | diag
-! grep -qE 'warning:|error:' "$d/log"
-ok $? "W=1 build prints no warning"
-rm -rf "$d"
+# W=1 against every Debian kernel gup-repro supports, each with its own
+# compiler (the host's gcc-12 for bookworm, a build root for the others).
+for spec in debian:bullseye debian:bookworm debian:trixie debian:sid; do
+	gupr_resolve_kernel "$spec" 2> >(diag)
+	gupr_fetch_kernel 2> >(diag)
+	gupr_build_root 2> >(diag)
+	d="$GUPR_BUILD/lint/$KREL"
+	rm -rf "$d"; mkdir -p "$d"; cp -r "$top/repro-kmod/." "$d/"
+	gupr_make_in_root "$d" -C "$KDIR" M="$d" W=1 modules >"$d/log" 2>&1
+	r=$?
+	ok $r "W=1 build against $KREL headers ($(gupr_kernel_cc))"
+	[ $r = 0 ] || tail -n 20 "$d/log" | diag
+	grep -E 'warning:|error:' "$d/log" | diag
+	! grep -qE 'warning:|error:' "$d/log"
+	ok $? "W=1 build for $KREL prints no warning"
+done
 echo "1..$n"
 exit $fail

@@ -21,6 +21,8 @@ my ($out, $rc);
 is($rc, 0, 'gup-repro --list exits 0');
 like($out, qr/^  unlocked-dirty\s+\S/m, '--list names unlocked-dirty with a description');
 like($out, qr/^  control\s+\S/m, '--list names control with a description');
+like($out, qr/^  longterm\s+.*FOLL_LONGTERM/m, '--list names longterm');
+like($out, qr/^  iouring-fixed-buffer\s+io_uring/m, '--list names iouring-fixed-buffer');
 like($out, qr/^  dirty-unlocked\s+.*set_page_dirty\(\)/m, '--list describes the steps');
 
 ($out, $rc) = run($drv, '--dry-run');
@@ -39,6 +41,7 @@ like($out, qr/scenario=custom/, 'custom steps run as scenario "custom"');
 my @bad = (
 	[['--scenario', 'nope'], qr/unknown scenario 'nope'/],
 	[['--steps', 'pin,bogus'], qr/unknown step 'bogus'/],
+	[['--scenario', 'longterm', '--steps', 'pin'], qr/exclusive/],
 	[['--steps', ''], qr/empty step list/],
 	[['--steps', 'pin,,unpin'], qr/empty step/],
 	[['--steps', join(',', ('state') x 65)], qr/more than 64 steps/],
@@ -79,15 +82,32 @@ for my $b ([['--scenario', 'nope'], qr/unknown scenario 'nope'/],
 	   [['--kernel', 'foo'], qr/--kernel 'foo': expected/],
 	   [['--pages', '0'], qr/--pages takes a whole number/],
 	   [['--frobnicate'], qr/unknown option '--frobnicate'/],
-	   [['--scenario'], qr/--scenario needs a scenario name/]) {
+	   [['--scenario'], qr/--scenario needs a scenario name/],
+	   [['--fs', 'ntfs'], qr/--fs takes ext4, xfs, btrfs or tmpfs, not 'ntfs'/],
+	   [['--kernel', 'debian:buster'], qr/--kernel 'debian:buster': expected/]) {
 	my ($args, $msg) = @$b;
 	($out, $rc) = run("$top/run.sh", @$args);
 	is($rc, 128, "run.sh @$args: exit 128");
 	like($out, $msg, "run.sh @$args: says what was wrong");
 }
+# run.sh matrix usage errors
+for my $b ([['--fs', 'ext4,zfs'], qr/--fs: 'zfs' is not ext4, xfs, btrfs or tmpfs/],
+	   [['--kernels', 'debian:bookworm,nope'], qr/--kernels: 'nope' is not a kernel spec/],
+	   [['--scenarios', 'control,nope'], qr/unknown scenario 'nope'/],
+	   [['-j', '0'], qr/-j takes a positive number/],
+	   [['--timeout', 'soon'], qr/--timeout takes whole seconds/],
+	   [['--bogus'], qr/unknown option '--bogus'/]) {
+	my ($args, $msg) = @$b;
+	($out, $rc) = run("$top/run.sh", 'matrix', @$args);
+	is($rc, 128, "run.sh matrix @$args: exit 128");
+	like($out, $msg, "run.sh matrix @$args: says what was wrong");
+}
+($out, $rc) = run("$top/run.sh", 'matrix', '--help');
+like($out, qr/--kernels LIST.*--fs LIST.*--scenarios LIST.*-j, --jobs N/s, 'run.sh matrix --help lists the options');
+
 ($out, $rc) = run("$top/run.sh", '--help');
 is($rc, 0, 'run.sh --help exits 0');
-like($out, qr/--scenario NAME.*--kernel SPEC.*--timeout SEC.*--keep.*--verbose/s, 'run.sh --help lists the options');
+like($out, qr/--scenario NAME.*--kernel SPEC.*--fs FS.*--timeout SEC.*--out DIR.*--no-trace.*--keep.*--verbose/s, 'run.sh --help lists the options');
 
 # Mirror URI from the host's apt sources (deb822 and one-line), overridable.
 my $etc = tempdir(CLEANUP => 1);

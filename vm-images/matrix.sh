@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# vm-images/matrix.sh - ./run.sh matrix: every kernel x filesystem x scenario
+# cell in its own fresh VM (WARN_ON_ONCE fires once per boot), up to -j at a
+# time, then one table (matrix.txt, matrix.md, matrix.json).
+set -u
+GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$GUPR_TOP/vm-images/lib.sh"
+
+usage() {
+	cat <<EOF
+usage: ./run.sh matrix [options]
+
+  --kernels LIST    comma-separated kernel specs (default:
+                    debian:bullseye,debian:bookworm,debian:trixie,debian:sid)
+  --fs LIST         filesystems (default: ext4,xfs,btrfs,tmpfs)
+  --scenarios LIST  scenarios (default: unlocked-dirty,control,longterm,
+                    iouring-fixed-buffer)
+  -j, --jobs N      VMs at a time (default: number of CPUs)
+  -t, --timeout SEC per cell (default: 300)
+      --no-trace    no BPF probes in the cells
+  -o, --out DIR     matrix directory (default: out/matrix-<timestamp>)
+  -h, --help
+
+Cells: REPRODUCED:<warning site>, VIOLATION (ordering violated, no warning),
+MITIGATED:<errno>, CLEAN, ERROR:<why>.  A kernel that fails to build or boot
+gives ERROR cells; the matrix always finishes.  Exit 0 when it finished,
+128 on bad usage.
+EOF
+}
+
+bad_usage() { echo "run.sh matrix: $*" >&2; echo "Try './run.sh matrix --help'." >&2; exit 128; }
+
+kernels=debian:bullseye,debian:bookworm,debian:trixie,debian:sid
+fslist=ext4,xfs,btrfs,tmpfs
+scenarios=unlocked-dirty,control,longterm,iouring-fixed-buffer
+jobs=$(nproc) timeout=300 trace_opt="" mdir=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernels) [ $# -ge 2 ] || bad_usage "$1 needs a list"; kernels=$2; shift 2 ;;
+	--fs) [ $# -ge 2 ] || bad_usage "$1 needs a list"; fslist=$2; shift 2 ;;
+	--scenarios) [ $# -ge 2 ] || bad_usage "$1 needs a list"; scenarios=$2; shift 2 ;;
+	-j|--jobs) [ $# -ge 2 ] || bad_usage "$1 needs a number"; jobs=$2; shift 2 ;;
+	-j*) jobs=${1#-j}; shift ;;
+	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
+	--no-trace) trace_opt=--no-trace; shift ;;
+	-o|--out) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; mdir=$2; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) bad_usage "unknown option '$1'" ;;
+	esac
+done
+case "$jobs" in ''|*[!0-9]*|0) bad_usage "-j takes a positive number, not '$jobs'" ;; esac
+case "$timeout" in ''|*[!0-9]*) bad_usage "--timeout takes whole seconds, not '$timeout'" ;; esac
+IFS=, read -r -a K <<<"$kernels"
+IFS=, read -r -a F <<<"$fslist"
+IFS=, read -r -a S <<<"$scenarios"
+[ ${#K[@]} -gt 0 ] && [ ${#F[@]} -gt 0 ] && [ ${#S[@]} -gt 0 ] || bad_usage "empty list"
+for k in "${K[@]}"; do gupr_kernel_spec_ok "$k" || bad_usage "--kernels: '$k' is not a kernel spec"; done
+for f in "${F[@]}"; do
+	case "$f" in ext4|xfs|btrfs|tmpfs) ;; *) bad_usage "--fs: '$f' is not ext4, xfs, btrfs or tmpfs" ;; esac
+done
+
+"$GUPR_TOP/vm-images/host-deps.sh" || exit 128
+make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
+for s in "${S[@]}"; do
+	"$GUPR_BUILD/host/gup-repro" --dry-run --scenario "$s" >/dev/null || exit 128
+done
+
+[ -n "$mdir" ] || mdir="$GUPR_TOP/out/matrix-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$mdir" && mdir=$(cd "$mdir" && pwd)
+: >"$mdir/.done"
+t0=$(date +%s.%N)
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+total=$(( ${#K[@]} * ${#F[@]} * ${#S[@]} ))
+echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells, $jobs at a time" >&2
+
+# Prepare every kernel first (fetch, build root, module, initramfs), one at
+# a time: the cells then only boot.  A kernel that cannot be prepared gives
+# ERROR cells with the reason.
+declare -A kerr
+for k in "${K[@]}"; do
+	lbl=${k#debian:}
+	echo "==> prepare $k" >&2
+	if ! (GUPR_LOG="$mdir/prepare-$lbl.log" gupr_prepare "$k") >>"$mdir/prepare-$lbl.log" 2>&1; then
+		why=$(grep -h '^gup-repro: error: ' "$mdir/prepare-$lbl.log" | tail -n 1 | sed 's/^gup-repro: error: //')
+		kerr[$k]=${why:-module build failed (see prepare-$lbl.log)}
+		echo "==> prepare $k: ERROR: ${kerr[$k]}" >&2
+	fi
+done
+
+run_cell() {	# run_cell KERNEL FS SCENARIO
+	local k=$1 f=$2 s=$3 dir="$mdir/${1#debian:}/$2/$3" tc n r
+	mkdir -p "$dir"
+	tc=$(date +%s.%N)
+	if [ -n "${kerr[$k]:-}" ]; then
+		printf 'verdict: COULD NOT TEST\nreason: %s\ncell: ERROR:%.60s\nexit: 125\n' \
+			"${kerr[$k]}" "${kerr[$k]}" >"$dir/verdict.txt"
+	else
+		GUPR_MATRIX_CELL=1 "$GUPR_TOP/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
+			--out "$dir" --timeout "$timeout" $trace_opt >"$dir/run.out" 2>&1
+		[ -s "$dir/verdict.txt" ] ||
+			printf 'verdict: COULD NOT TEST\nreason: run.sh left no verdict\ncell: ERROR:no verdict\nexit: 125\n' >"$dir/verdict.txt"
+	fi
+	n=$(flock "$mdir/.done" sh -c 'echo x >>"$1"; wc -l <"$1"' sh "$mdir/.done")
+	r=$(sed -n 's/^cell: //p' "$dir/verdict.txt")
+	printf '[%2d/%d] %-16s %-5s %-20s %s (%s s)\n' "$n" "$total" "${k#debian:}" "$f" "$s" "$r" "$(elapsed "$tc")" >&2
+}
+
+running=0
+for k in "${K[@]}"; do
+	for f in "${F[@]}"; do
+		for s in "${S[@]}"; do
+			while [ "$running" -ge "$jobs" ]; do
+				wait -n
+				running=$((running - 1))
+			done
+			run_cell "$k" "$f" "$s" &
+			running=$((running + 1))
+		done
+	done
+done
+wait
+
+"$GUPR_BUILD/host/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" \
+	--scenarios "$scenarios" || exit 125
+echo "matrix wall time: $(elapsed "$t0") s" | tee -a "$mdir/matrix.txt"
+echo "==> matrix: ${mdir#"$GUPR_TOP"/}/matrix.txt (matrix.md, matrix.json)" >&2
+rm -f "$mdir/.done"
+exit 0
