@@ -94,6 +94,10 @@ gupr_apt_setup() {
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/etc/apt.conf.d" \
 		"$dir/etc/preferences.d" "$dir/etc/sources.list.d"
 	[ -e "$dir/status" ] || : >"$dir/status"
+	# Written to a private temporary file and renamed only when changed, so
+	# that concurrent runs (matrix cells) never read a half-written file.
+	local tmp
+	tmp=$(mktemp "$dir/.sources.XXXXXX")
 	{
 		case "$suite" in
 		sid|unstable)
@@ -103,14 +107,15 @@ gupr_apt_setup() {
 			echo "deb [signed-by=$GUPR_KEYRING] $main $suite-updates main"
 			[ -n "$sec" ] && echo "deb [signed-by=$GUPR_KEYRING] $sec $suite-security main" ;;
 		esac
-	} >"$dir/sources.list.new"
-	if ! cmp -s "$dir/sources.list.new" "$dir/sources.list" 2>/dev/null; then
-		mv "$dir/sources.list.new" "$dir/sources.list"
+	} >"$tmp"
+	if ! cmp -s "$tmp" "$dir/sources.list" 2>/dev/null; then
+		mv "$tmp" "$dir/sources.list"
 		rm -f "$dir/lists/"*_Packages* "$dir/updated"
 	else
-		rm -f "$dir/sources.list.new"
+		rm -f "$tmp"
 	fi
-	cat >"$dir/apt.conf" <<-EOF
+	tmp=$(mktemp "$dir/.apt.conf.XXXXXX")
+	cat >"$tmp" <<-EOF
 	Dir::Etc::SourceList "$dir/sources.list";
 	Dir::Etc::SourceParts "$dir/etc/sources.list.d";
 	Dir::Etc::Parts "$dir/etc/apt.conf.d";
@@ -127,6 +132,7 @@ gupr_apt_setup() {
 	// signatures are still checked, only the freshness date is not.
 	Acquire::Check-Valid-Until "false";
 	EOF
+	if cmp -s "$tmp" "$dir/apt.conf" 2>/dev/null; then rm -f "$tmp"; else mv "$tmp" "$dir/apt.conf"; fi
 }
 
 gupr_apt() {
@@ -183,6 +189,11 @@ gupr_suite_of_release() {
 # in every suite, or in GUP_REPRO_SUITE).
 gupr_resolve_kernel() {
 	local spec=$1 dep suite
+	# A matrix cell gets the resolution its matrix made: no apt at all.
+	if [ -n "${GUPR_RESOLVED:-}" ]; then
+		read -r KSUITE KREL KPKGVER <<<"$GUPR_RESOLVED"
+		return 0
+	fi
 	case "$spec" in
 	debian:*)
 		KSUITE=${spec#debian:}

@@ -77,11 +77,15 @@ echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios =
 # Prepare every kernel first (fetch, build root, module, initramfs), one at
 # a time: the cells then only boot.  A kernel that cannot be prepared gives
 # ERROR cells with the reason.
-declare -A kerr
+declare -A kerr kres
 for k in "${K[@]}"; do
 	lbl=${k#debian:}
 	echo "==> prepare $k" >&2
-	if ! (GUPR_LOG="$mdir/prepare-$lbl.log" gupr_prepare "$k") >>"$mdir/prepare-$lbl.log" 2>&1; then
+	if (GUPR_LOG="$mdir/prepare-$lbl.log" gupr_prepare "$k" &&
+	    echo "$KSUITE $KREL $KPKGVER" >"$mdir/.resolved-$lbl") >>"$mdir/prepare-$lbl.log" 2>&1; then
+		kres[$k]=$(cat "$mdir/.resolved-$lbl")
+		rm -f "$mdir/.resolved-$lbl"
+	else
 		why=$(grep -h '^gup-repro: error: ' "$mdir/prepare-$lbl.log" | tail -n 1 | sed 's/^gup-repro: error: //')
 		kerr[$k]=${why:-module build failed (see prepare-$lbl.log)}
 		echo "==> prepare $k: ERROR: ${kerr[$k]}" >&2
@@ -96,7 +100,8 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 		printf 'verdict: COULD NOT TEST\nreason: %s\ncell: ERROR:%.60s\nexit: 125\n' \
 			"${kerr[$k]}" "${kerr[$k]}" >"$dir/verdict.txt"
 	else
-		GUPR_MATRIX_CELL=1 "$GUPR_TOP/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
+		GUPR_MATRIX_CELL=1 GUPR_RESOLVED="${kres[$k]}" \
+			"$GUPR_TOP/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
 			--out "$dir" --timeout "$timeout" $trace_opt >"$dir/run.out" 2>&1
 		[ -s "$dir/verdict.txt" ] ||
 			printf 'verdict: COULD NOT TEST\nreason: run.sh left no verdict\ncell: ERROR:no verdict\nexit: 125\n' >"$dir/verdict.txt"
