@@ -36,15 +36,15 @@ $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
 $(B)/gup-repro-verdict: repro-user/verdict.c | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
-$(B)/gup-repro-matrix: repro-user/matrix.c | $(B)
+$(B)/gup-repro-matrix: repro-user/matrix.c repro-user/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson
 
 $(B)/abi-layout: tests/unit/abi_layout.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -Irepro-kmod/uapi -o $@ $<
 
 # Host side of the BPF probes: the ordering checker and the report writer.
-$(B)/pintrace-report: bpf/pintrace-report.c bpf/checker.c bpf/checker.h bpf/pintrace.h | $(B)
-	$(CC) $(CFLAGS) $(WARN) -Ibpf -o $@ bpf/pintrace-report.c bpf/checker.c -ljansson
+$(B)/pintrace-report: bpf/pintrace-report.c bpf/checker.c bpf/checker.h bpf/pintrace.h repro-user/kvfile.h | $(B)
+	$(CC) $(CFLAGS) $(WARN) -Ibpf -Irepro-user -o $@ bpf/pintrace-report.c bpf/checker.c -ljansson
 
 guest: host
 	vm-images/build.sh --kernel $(KERNEL)

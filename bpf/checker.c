@@ -18,19 +18,6 @@ static const struct {
 	enum pt_kind kind;
 } probes[PT_NR_PROBES] = { PT_PROBES(X_TABLE) };
 
-static const char *const kind_names[PT_K_NR] = {
-	[PT_K_MKCLEAN] = "mkclean", [PT_K_CLEAR_DIRTY] = "clear-dirty-for-io",
-	[PT_K_DIRTY] = "dirty", [PT_K_FS_DIRTY] = "fs-dirty",
-	[PT_K_MKWRITE] = "page-mkwrite", [PT_K_WB_START] = "writeback-start",
-	[PT_K_WB_END] = "writeback-end", [PT_K_PIN] = "pin", [PT_K_UNPIN] = "unpin",
-	[PT_K_RELEASE] = "release-buffers", [PT_K_WARN] = "warning",
-};
-
-static const char *const flag_names[] = {
-	"locked", "uptodate", "dirty", "writeback", "private", "mapped",
-	"maybe-dma-pinned", "head",
-};
-
 /* Frames of a filesystem's own buffered-write path: dirtying from there
  * went through ->write_begin/->write_end, not through a user mapping. */
 static const char *const own_write_paths[] = {
@@ -40,7 +27,7 @@ static const char *const own_write_paths[] = {
 
 const char *ck_kind_name(enum pt_kind k)
 {
-	return k < PT_K_NR ? kind_names[k] : "?";
+	return k < PT_K_NR ? pt_kind_names[k] : "?";
 }
 
 const char *ck_probe_name(int probe)
@@ -106,8 +93,8 @@ static int parse_event(json_t *o, struct ck_event *e)
 	v = json_object_get(o, "file");
 	copy_str(e->str, sizeof(e->str), v ? v : json_object_get(o, "function"));
 	json_array_foreach(json_object_get(o, "flags"), i, v)
-		for (j = 0; j < sizeof(flag_names) / sizeof(flag_names[0]); j++)
-			if (json_is_string(v) && !strcmp(json_string_value(v), flag_names[j]))
+		for (j = 0; j < sizeof(pt_flag_names) / sizeof(pt_flag_names[0]); j++)
+			if (json_is_string(v) && !strcmp(json_string_value(v), pt_flag_names[j]))
 				e->flags |= 1U << j;
 	json_array_foreach(json_object_get(o, "stack"), i, v) {
 		if (e->nr_stack == CK_MAX_STACK)

@@ -29,6 +29,8 @@
 
 #include <jansson.h>
 
+#include "kvfile.h"
+
 #include "checker.h"
 
 #define COLS 80
@@ -95,26 +97,6 @@ static enum lane lane_of(const struct ck_event *e)
 	default:
 		return L_MM;
 	}
-}
-
-/* "key: value" files (run.txt, verdict.txt, guest.log gupr-meta lines) */
-static void read_kv(const char *path, const char *key, char *out, size_t len)
-{
-	FILE *f = path ? fopen(path, "r") : NULL;
-	char *line = NULL;
-	size_t cap = 0, klen = strlen(key);
-
-	if (!f)
-		return;
-	while (getline(&line, &cap, f) > 0) {
-		if (!strncmp(line, key, klen)) {
-			line[strcspn(line, "\r\n")] = '\0';
-			snprintf(out, len, "%s", line + klen);
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
 }
 
 static void load_steps(const char *path)
@@ -566,13 +548,13 @@ int main(int argc, char **argv)
 		die("out of memory");
 	fclose(f);
 	load_steps(steps_path);
-	read_kv(run, "kernel-package: ", kernel_pkg, sizeof(kernel_pkg));
-	read_kv(run, "scenario: ", scenario, sizeof(scenario));
-	read_kv(run, "steps: ", step_list, sizeof(step_list));
-	read_kv(guest, "gupr-meta: fs=", fs_name, sizeof(fs_name));
-	read_kv(verdict, "warning: ", warn_line, sizeof(warn_line));
-	read_kv(verdict, "site: ", warn_site, sizeof(warn_site));
-	read_kv(verdict, "trace: ", warn_trace, sizeof(warn_trace));
+	kv_read(run, "kernel-package: ", kernel_pkg, sizeof(kernel_pkg));
+	kv_read(run, "scenario: ", scenario, sizeof(scenario));
+	kv_read(run, "steps: ", step_list, sizeof(step_list));
+	kv_read(guest, "gupr-meta: fs=", fs_name, sizeof(fs_name));
+	kv_read(verdict, "warning: ", warn_line, sizeof(warn_line));
+	kv_read(verdict, "site: ", warn_site, sizeof(warn_site));
+	kv_read(verdict, "trace: ", warn_trace, sizeof(warn_trace));
 
 	ck_check(&t, &r);
 	if (!quiet) {

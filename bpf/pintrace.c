@@ -148,19 +148,6 @@ static void symbolize(unsigned long addr, char *buf, size_t len)
 		 ksyms[lo - 1].mod ? " " : "", ksyms[lo - 1].mod ? ksyms[lo - 1].mod : "");
 }
 
-static const char *const flag_names[] = {
-	"locked", "uptodate", "dirty", "writeback", "private", "mapped",
-	"maybe-dma-pinned", "head",
-};
-
-static const char *const kind_names[PT_K_NR] = {
-	[PT_K_MKCLEAN] = "mkclean", [PT_K_CLEAR_DIRTY] = "clear-dirty-for-io",
-	[PT_K_DIRTY] = "dirty", [PT_K_FS_DIRTY] = "fs-dirty",
-	[PT_K_MKWRITE] = "page-mkwrite", [PT_K_WB_START] = "writeback-start",
-	[PT_K_WB_END] = "writeback-end", [PT_K_PIN] = "pin", [PT_K_UNPIN] = "unpin",
-	[PT_K_RELEASE] = "release-buffers", [PT_K_WARN] = "warning",
-};
-
 static void put_line(json_t *o)
 {
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -191,9 +178,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	snprintf(dev, sizeof(dev), "%u:%u", e->dev >> 20, e->dev & 0xfffff);
 
 	flags = json_array();
-	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+	for (i = 0; i < sizeof(pt_flag_names) / sizeof(pt_flag_names[0]); i++)
 		if (e->flags & (1U << i))
-			json_array_append_new(flags, json_string(flag_names[i]));
+			json_array_append_new(flags, json_string(pt_flag_names[i]));
 	stack = json_array();
 	if (e->stack_id >= 0) {
 		__u64 ips[PT_MAX_STACK] = {};
@@ -210,7 +197,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	/* seq: ring buffer (reservation) order; cpu_seq: the CPU's attempt number */
 	o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:i,s:i,s:i,s:s}",
-		      "event", probes[e->probe].sym, "kind", kind_names[probes[e->probe].kind],
+		      "event", probes[e->probe].sym, "kind", pt_kind_names[probes[e->probe].kind],
 		      "seq", (json_int_t)nr_events - 1, "cpu_seq", (json_int_t)e->seq,
 		      "ts_ns", (json_int_t)e->ts_ns,
 		      "cpu", (int)e->cpu, "pid", (int)e->pid, "tid", (int)e->tid,

@@ -150,4 +150,21 @@ struct pt_event {
 	char str[PT_STR_LEN];
 };
 
+#ifndef __VMLINUX_H__
+/* User space: the names events.jsonl uses for kinds and flags. */
+static const char *const pt_kind_names[PT_K_NR] __attribute__((unused)) = {
+	[PT_K_MKCLEAN] = "mkclean", [PT_K_CLEAR_DIRTY] = "clear-dirty-for-io",
+	[PT_K_DIRTY] = "dirty", [PT_K_FS_DIRTY] = "fs-dirty",
+	[PT_K_MKWRITE] = "page-mkwrite", [PT_K_WB_START] = "writeback-start",
+	[PT_K_WB_END] = "writeback-end", [PT_K_PIN] = "pin", [PT_K_UNPIN] = "unpin",
+	[PT_K_RELEASE] = "release-buffers", [PT_K_WARN] = "warning",
+};
+
+/* in PT_F_* bit order */
+static const char *const pt_flag_names[] __attribute__((unused)) = {
+	"locked", "uptodate", "dirty", "writeback", "private", "mapped",
+	"maybe-dma-pinned", "head",
+};
+#endif
+
 #endif /* __PINTRACE_H */

@@ -21,6 +21,8 @@
 
 #include <jansson.h>
 
+#include "kvfile.h"
+
 #define MAXN	16
 #define MAXFOOT	64
 
@@ -55,25 +57,6 @@ static const char *label(const char *spec)
 	return !strncmp(spec, "debian:", 7) ? spec + 7 : spec;
 }
 
-static void read_kv(const char *path, const char *key, char *out, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, klen = strlen(key);
-
-	if (!f)
-		return;
-	while (getline(&line, &cap, f) > 0) {
-		if (!strncmp(line, key, klen)) {
-			line[strcspn(line, "\r\n")] = '\0';
-			snprintf(out, len, "%.*s", (int)(len - 1), line + klen);
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-}
-
 static void load(const char *mdir)
 {
 	char path[1024];
@@ -86,16 +69,16 @@ static void load(const char *mdir)
 				snprintf(c->dir, sizeof(c->dir), "%s/%s/%s", label(kernels[k]),
 					 fss[f], scens[s]);
 				snprintf(path, sizeof(path), "%s/%s/verdict.txt", mdir, c->dir);
-				read_kv(path, "cell: ", c->result, sizeof(c->result));
-				read_kv(path, "verdict: ", c->verdict, sizeof(c->verdict));
-				read_kv(path, "reason: ", c->reason, sizeof(c->reason));
-				read_kv(path, "warning: ", c->warning, sizeof(c->warning));
+				kv_read(path, "cell: ", c->result, sizeof(c->result));
+				kv_read(path, "verdict: ", c->verdict, sizeof(c->verdict));
+				kv_read(path, "reason: ", c->reason, sizeof(c->reason));
+				kv_read(path, "warning: ", c->warning, sizeof(c->warning));
 				if (!c->result[0])
 					snprintf(c->result, sizeof(c->result), "ERROR:no verdict");
 				snprintf(path, sizeof(path), "%s/%s/run.txt", mdir, c->dir);
-				read_kv(path, "kernel: ", c->release, sizeof(c->release));
-				read_kv(path, "kernel-package: ", c->package, sizeof(c->package));
-				read_kv(path, "seconds: ", c->seconds, sizeof(c->seconds));
+				kv_read(path, "kernel: ", c->release, sizeof(c->release));
+				kv_read(path, "kernel-package: ", c->package, sizeof(c->package));
+				kv_read(path, "seconds: ", c->seconds, sizeof(c->seconds));
 			}
 }
 

@@ -7,7 +7,9 @@
 #      once), interleaved, BENCH_RUNS (>= 5) each: medians and the ratios
 #      run.sh / bare boot and traced / untraced;
 #   3. reproduction rate: BENCH_REPRO runs (default 20) of unlocked-dirty
-#      (exit 1 expected) and of control (exit 0 expected).
+#      (exit 1 expected) and of control (exit 0 expected);
+#   4. the default matrix (4 kernels x 4 filesystems x 4 scenarios), warm:
+#      wall time and per-cell median (BENCH_MATRIX=0 skips it).
 # Prints a table and writes it to out/bench-<timestamp>/bench.txt.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -74,4 +76,21 @@ read -r rh ro < <(count unlocked-dirty 1)
 say "unlocked-dirty: REPRODUCED $rh/$repro (other exits: $ro)"
 read -r ch co < <(count control 0)
 say "control: NOT REPRODUCED $ch/$repro, false positives $(echo "$co" | tr ' ' '\n' | grep -c '^1$')/$repro (other exits: $co)"
+# 4. the default matrix, warm: run it once more if the first run had to
+# fetch or build anything
+if [ "${BENCH_MATRIX:-1}" = 1 ]; then
+	matrix_once() {
+		./run.sh matrix -o "$res/matrix" >"$res/matrix.out" 2>&1
+		grep -h "fetching\|building\|build root\|packing" "$res/matrix"/prepare-*.log 2>/dev/null | head -n 1
+	}
+	rm -rf "$res/matrix"
+	if [ -n "$(matrix_once)" ]; then
+		rm -rf "$res/matrix"
+		matrix_once >/dev/null
+	fi
+	mwall=$(sed -n 's/^matrix wall time: //p' "$res/matrix/matrix.txt")
+	mcell=$(perl -MJSON::PP -e 'local $/; my $j = decode_json(<>); my @s = sort { $a <=> $b } map { $_->{seconds} } @{ $j->{cells} }; my $n = @s; printf "%.1f", $n % 2 ? $s[($n - 1) / 2] : ($s[$n / 2 - 1] + $s[$n / 2]) / 2' "$res/matrix/matrix.json")
+	say "default matrix (64 cells, -j $(nproc)), warm: $mwall wall (target <= 600 s), per-cell median $mcell s"
+	say "$(sed -n 2p "$res/matrix/matrix.txt")"
+fi
 say "results: ${res#"$top"/}/bench.txt"
