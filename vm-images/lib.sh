@@ -535,7 +535,7 @@ gupr_kvm_usable() {
 # under TCG) is retried once.  Sets BOOT_ACCEL, BOOT_ATTEMPTS, BOOT_DETAIL
 # and BOOT_STATUS: "ok" (QEMU exited), "timeout", or "qemu-error".
 gupr_boot() {
-	local out=$1 tmo=$2 extra=$3 disk=${4:-} accel rc pid size last stall
+	local out=$1 tmo=$2 extra=$3 disk=${4:-} accel rc pid wd
 	local stall_max=${GUP_REPRO_STALL:-60}
 	local -a drive=()
 	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio")
@@ -557,20 +557,30 @@ gupr_boot() {
 			-serial "file:$out/guest.log" -serial "file:$out/events.jsonl" \
 			</dev/null >"$out/qemu.log" 2>&1 &
 		pid=$!
-		last=-1 stall=0
-		while kill -0 "$pid" 2>/dev/null; do
-			sleep 1
-			size=$(stat -c %s "$out/console.log" 2>/dev/null || echo 0)
-			if [ "$size" != "$last" ]; then
-				last=$size stall=0
-			elif [ $((stall += 1)) -ge "$stall_max" ]; then
-				BOOT_DETAIL="no console output for ${stall_max}s"
-				kill -TERM "$pid" 2>/dev/null
-				break
-			fi
-		done
+		# The watchdog runs beside QEMU, so that its exit is seen at once.
+		rm -f "$out/.stalled"
+		(
+			last=-1 stall=0
+			while sleep 1 && kill -0 "$pid" 2>/dev/null; do
+				size=$(stat -c %s "$out/console.log" 2>/dev/null || echo 0)
+				if [ "$size" != "$last" ]; then
+					last=$size stall=0
+				elif [ $((stall += 1)) -ge "$stall_max" ]; then
+					: >"$out/.stalled"
+					kill -TERM "$pid" 2>/dev/null
+					exit 0
+				fi
+			done
+		) &
+		wd=$!
 		wait "$pid"
 		rc=$?
+		kill "$wd" 2>/dev/null
+		wait "$wd" 2>/dev/null
+		if [ -e "$out/.stalled" ]; then
+			BOOT_DETAIL="no console output for ${stall_max}s"
+			rm -f "$out/.stalled"
+		fi
 		BOOT_ACCEL=$accel
 		# QEMU exits 0 on the SIGTERM the watchdog sends: BOOT_DETAIL tells
 		if [ -n "$BOOT_DETAIL" ] || [ $rc -eq 124 ] || [ $rc -eq 137 ] || [ $rc -eq 143 ]; then
