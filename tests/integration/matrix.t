@@ -29,4 +29,13 @@ my @long = grep { length($_) > 80 } split /\n/, ($dir && -e "$dir/matrix.txt" ? 
 ok($dir && -s "$dir/matrix.txt" && !@long, 'matrix.txt written, 80 columns');
 ok($dir && -s "$dir/matrix.md" && -s "$dir/matrix.json", 'matrix.md and matrix.json written');
 like($out, qr/^\[ ?\d+\/8\] /m, 'a progress line per finished cell');
+
+# A kernel that cannot be prepared gives ERROR cells with the reason; the
+# matrix still finishes and writes its tables.
+($rc, $out, $c, $dir) = run_matrix($top, '--kernels', '6.1.999-1', '--fs', 'ext4,tmpfs', '--scenarios', 'control');
+is($rc, 0, 'matrix with an unknown kernel version still finishes');
+is(scalar keys %$c, 2, 'two cells');
+like(($c->{'6.1.999-1 ext4 control'} || {})->{result} // '', qr/^ERROR:--kernel 6\.1\.999-1: no linux-image-cloud-amd64 of version 6\.1\.999-1/,
+     'the cells are ERROR with the reason');
+ok($dir && -s "$dir/matrix.txt", 'matrix.txt written anyway');
 done_testing();
