@@ -39,10 +39,12 @@ gup_repro test module and prints the verdict.
 
 Environment: GUP_REPRO_MIRROR / GUP_REPRO_SECURITY_MIRROR override the
 Debian archive URIs taken from the host's apt sources; GUP_REPRO_ACCEL=tcg
-forces TCG; XDG_CACHE_HOME (or GUP_REPRO_CACHE) sets the kernel cache.
+forces TCG; XDG_CACHE_HOME (or GUP_REPRO_CACHE) sets the kernel cache;
+GUP_REPRO_STALL (default 60) is how many seconds of console silence make a
+hung guest.
 
-Exit: 1 reproduced (or ordering violated), 0 not reproduced, 125 could not
-test, 128 bad usage.
+Exit: 1 reproduced (or ordering violated), 0 not reproduced (or the pin
+was refused: mitigated), 125 could not test, 128 bad usage.
 Artifacts: out/<timestamp>-<scenario>/ (console.log, steps.jsonl,
 guest.log, verdict.txt, run.txt; traced: events.jsonl, report.txt,
 trace.json, timeline.svg, ordering.txt).
