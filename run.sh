@@ -111,11 +111,10 @@ fi
 # Let the driver check the scenario, steps and pages before anything boots.
 drv_args=(--pages "$pages")
 if [ -n "$steps" ]; then drv_args+=(--steps "$steps"); else drv_args+=(--scenario "${scenario:=unlocked-dirty}"); fi
-if ! "$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}" >/dev/null; then
-	exit 128
-fi
+plan=$("$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}") || exit 128
+plan_steps=$(printf '%s\n' "$plan" | head -n1 | sed 's/.*steps=//')
 name=${scenario:-custom}
-gupr_kernel_spec_ok "$kernel" || bad_usage "--kernel '$kernel': expected debian:bookworm, a kernel release like 6.1.0-56-cloud-amd64, or a Debian version like 6.1.192-2"
+gupr_kernel_spec_ok "$kernel" || bad_usage "--kernel '$kernel': expected $GUPR_KERNEL_SPEC_FORMS"
 
 if [ -n "$outdir" ]; then
 	out=$(mkdir -p "$outdir" && cd "$outdir" && pwd) || bad_usage "cannot create --out $outdir"
@@ -189,7 +188,7 @@ tboot=$(elapsed "$tb")
 {
 	echo "scenario: $name"
 	echo "fs: $fs"
-	echo "steps: $("$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}" | head -n1 | sed 's/.*steps=//')"
+	echo "steps: $plan_steps"
 	echo "kernel: $KREL"
 	echo "kernel-package: linux-image-$KREL $KPKGVER ($KSUITE)"
 	echo "accel: $BOOT_ACCEL"

@@ -57,7 +57,7 @@ struct tl_item {		/* one row of the merged timeline */
 static struct step steps[128];
 static int nr_steps;
 static char kernel_pkg[160], scenario[64], step_list[512], fs_name[32];
-static char warn_line[256], warn_site[160], warn_trace[512];
+static char warn_line[256], warn_trace[512];
 
 static void die(const char *fmt, ...)
 {
@@ -553,7 +553,6 @@ int main(int argc, char **argv)
 	kv_read(run, "steps: ", step_list, sizeof(step_list));
 	kv_read(guest, "gupr-meta: fs=", fs_name, sizeof(fs_name));
 	kv_read(verdict, "warning: ", warn_line, sizeof(warn_line));
-	kv_read(verdict, "site: ", warn_site, sizeof(warn_site));
 	kv_read(verdict, "trace: ", warn_trace, sizeof(warn_trace));
 
 	ck_check(&t, &r);

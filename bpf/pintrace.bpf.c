@@ -149,7 +149,7 @@ static __always_inline bool snap(struct page *page, struct pt_event *e)
 		PG_BIT(flags, PG_dirty, 2) | PG_BIT(flags, PG_writeback, 3) |
 		PG_BIT(flags, PG_private, 4) | PG_BIT(flags, PG_head, 7) |
 		((~mapcount >> 31) << 5) |			/* _mapcount >= 0 */
-		((((ref >> 10) + 0xffffffffU) >> 31 ^ 1) << 6);	/* ref >= 1024 */
+		((((ref / GUP_PIN_COUNTING_BIAS) + 0xffffffffU) >> 31 ^ 1) << 6); /* ref >= bias */
 	if (e->flags & PT_F_HEAD)	/* _refcount of a large folio is not the pin count */
 		e->flags &= ~PT_F_DMA_PINNED;
 	return true;

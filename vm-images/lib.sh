@@ -158,6 +158,7 @@ gupr_apt_update() {
 
 # Debian suites with a cloud-amd64 kernel gup-repro knows how to fetch.
 GUPR_SUITES="bullseye bookworm trixie sid"
+GUPR_KERNEL_SPEC_FORMS="debian:bullseye|bookworm|trixie|sid, a kernel release like 6.1.0-56-cloud-amd64, or a Debian version like 6.1.192-2"
 
 # gupr_kernel_spec_ok SPEC: true when SPEC has one of the forms below.
 gupr_kernel_spec_ok() {
@@ -219,7 +220,7 @@ gupr_resolve_kernel() {
 		[ -n "$KREL" ] || gupr_die "--kernel $spec: no linux-image-cloud-amd64 of version $spec in ${GUP_REPRO_SUITE:-$GUPR_SUITES} (apt-cache madison linux-image-cloud-amd64 lists them)"
 		;;
 	*)
-		GUPR_DIE_RC=2 gupr_die "--kernel '$spec': expected debian:bullseye|bookworm|trixie|sid, a kernel release like 6.1.0-56-cloud-amd64, or a Debian version like 6.1.192-2"
+		GUPR_DIE_RC=2 gupr_die "--kernel '$spec': expected $GUPR_KERNEL_SPEC_FORMS"
 		;;
 	esac
 	KPKGVER=$(gupr_apt "$KSUITE" apt-cache policy "linux-image-$KREL" 2>/dev/null |
