@@ -57,10 +57,11 @@ bad_usage() {
 	exit 128
 }
 
-if [ "${1:-}" = matrix ]; then
-	shift
-	exec "$GUPR_TOP/vm-images/matrix.sh" "$@"
-fi
+case "${1:-}" in
+matrix|kernel-config|bisect)
+	sub=$1; shift
+	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
+esac
 
 scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir=""
 while [ $# -gt 0 ]; do

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# vm-images/host-deps.sh [--check]: make sure the host has what gup-repro
-# needs (Debian 12 package names).  As root, missing packages are installed
+# vm-images/host-deps.sh [--check] [--kernel-build]: make sure the host has
+# what gup-repro needs (Debian 12 package names); --kernel-build adds what
+# building a kernel tree needs.  As root, missing packages are installed
 # with apt-get; otherwise, or with --check, the missing packages are named
 # and the exit status is 1.
 set -u
+check=0 kbuild=0
+for a in "$@"; do
+	case "$a" in
+	--check) check=1 ;;
+	--kernel-build) kbuild=1 ;;
+	*) echo "usage: $0 [--check] [--kernel-build]" >&2; exit 2 ;;
+	esac
+done
 
 # command  package
 deps="
@@ -32,6 +41,16 @@ mmdebstrap         mmdebstrap
 mkfs.xfs           xfsprogs
 mkfs.btrfs         btrfs-progs
 "
+# building a kernel tree (kernel-config --build, bisect): kbuild's tools,
+# pahole for CONFIG_DEBUG_INFO_BTF, ccache for rebuilds
+[ $kbuild = 1 ] && deps+="
+bc                 bc
+bison              bison
+flex               flex
+pahole             dwarves
+ccache             ccache
+git                git
+"
 
 missing=()
 while read -r cmd pkg; do
@@ -43,7 +62,8 @@ done <<<"$deps"
 # for the guest binaries, the libraries of the Debian kbuild tools
 # (modpost, objtool, sign-file), the archive keyring for the private apt.
 for pkg in libc6-dev libelf1 libssl3 debian-archive-keyring \
-	   libbpf-dev libelf-dev zlib1g-dev libjansson-dev liburing-dev; do
+	   libbpf-dev libelf-dev zlib1g-dev libjansson-dev liburing-dev \
+	   $([ $kbuild = 1 ] && echo libssl-dev); do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$pkg")
 done
@@ -57,7 +77,7 @@ fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 
-if [ "${1:-}" = --check ] || [ "$(id -u)" != 0 ]; then
+if [ $check = 1 ] || [ "$(id -u)" != 0 ]; then
 	echo "gup-repro: missing host packages: ${missing[*]}" >&2
 	echo "gup-repro: install them with: apt-get install --no-install-recommends ${missing[*]}" >&2
 	exit 1

@@ -645,3 +645,4 @@ gupr_fetch_kernel_scripts() {
 	rm -f "$dir"/linux-source-6.1_*.deb
 	touch "$dir/.complete"
 }
+. "$GUPR_TOP/vm-images/lib/tree.sh"

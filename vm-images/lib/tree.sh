@@ -1,0 +1,203 @@
+# SPDX-License-Identifier: GPL-2.0
+# vm-images/lib/tree.sh - kernel git trees as a kernel source: locate the
+# source and build directories, name the commit, check a .config against
+# guest.config, write a guest .config (merge_config.sh) and build.
+# Sourced by lib.sh.
+
+GUPR_FRAGMENT="$GUPR_TOP/vm-images/guest.config"
+
+# gupr_tree_locate PATH: set TREE_SRC (the source tree) and TREE_BUILD (its
+# build directory: PATH itself when PATH is an O= build directory, else the
+# source tree).  Returns 1 with TREE_WHY set when PATH is neither.
+gupr_tree_locate() {
+	local p=$1
+	TREE_SRC="" TREE_BUILD="" TREE_WHY=""
+	if [ ! -d "$p" ]; then
+		TREE_WHY="'$p' is not a directory"; return 1
+	fi
+	p=$(cd "$p" && pwd -P)
+	if [ -L "$p/source" ] && [ -f "$p/source/Kconfig" ] && [ -f "$p/Makefile" ]; then
+		# an O= build directory: kbuild links "source" to the tree
+		TREE_SRC=$(cd "$p/source" && pwd -P)
+		TREE_BUILD=$p
+	elif [ -f "$p/Kconfig" ] && [ -f "$p/Makefile" ] && [ -d "$p/arch/x86" ] &&
+	     grep -q '^VERSION = ' "$p/Makefile"; then
+		TREE_SRC=$p
+		TREE_BUILD=$p
+	else
+		TREE_WHY="'$1' is not a kernel source tree or O= build directory (no Kconfig, Makefile and arch/x86)"
+		return 1
+	fi
+}
+
+# gupr_make_tree ARGS...: make in the tree with its build directory.
+gupr_make_tree() {
+	if [ "$TREE_BUILD" = "$TREE_SRC" ]; then
+		make -C "$TREE_SRC" "$@"
+	else
+		make -C "$TREE_SRC" O="$TREE_BUILD" "$@"
+	fi
+}
+
+# gupr_config_value CONFIG NAME: y, m, a value, or "" when NAME is unset.
+gupr_config_value() {
+	sed -n "s/^$2=//p" "$1" | tail -n 1 | tr -d '"'
+}
+
+# gupr_fragment_entries: the fragment as lines "NEED<TAB>OPTION<TAB>VALUE
+# <TAB>WHAT", VALUE "n" for "is not set".
+gupr_fragment_entries() {
+	awk '
+	/^#@ / { need = $2; sub(/:$/, "", need); what = $0; sub(/^#@ [^ ]* /, "", what); next }
+	/^CONFIG_[A-Za-z0-9_]*=/ { i = index($0, "="); print need "\t" substr($0, 1, i - 1) "\t" substr($0, i + 1) "\t" what; next }
+	/^# CONFIG_[A-Za-z0-9_]* is not set$/ { print need "\t" $2 "\tn\t" what }
+	' "$GUPR_FRAGMENT"
+}
+
+# gupr_config_missing CONFIG NEEDS...: print "OPTION<TAB>WHAT" for every
+# fragment option whose NEED is one of NEEDS (e.g. boot disk fs=ext4 trace
+# scenario=NAME) and that CONFIG does not have: a "=m" option is satisfied
+# by y or m, "=y" only by y, a number or string by that value; "fast"
+# options are never missing.
+gupr_config_missing() {
+	local config=$1 need opt val what have n; shift
+	while IFS=$'\t' read -r need opt val what; do
+		[ "$val" = n ] && continue
+		for n in "$@"; do
+			case "$need" in
+			"$n") ;;
+			scenario=*) case "|${need#scenario=}|" in *"|${n#scenario=}|"*) [ "${n%%=*}" = scenario ] || continue ;; *) continue ;; esac ;;
+			*) continue ;;
+			esac
+			have=$(gupr_config_value "$config" "$opt")
+			case "$val:$have" in
+			m:y|m:m|y:y) ;;
+			*) [ "$have" = "$val" ] || printf '%s\t%s\n' "$opt" "$what" ;;
+			esac
+			break
+		done
+	done < <(gupr_fragment_entries)
+}
+
+# gupr_tree_ident: describe the tree's checked-out commit into TREE_DESCRIBE,
+# TREE_COMMIT, TREE_SUBJECT, TREE_STATE (clean|dirty) and TREE_CONFIG_HASH
+# (sha256 of the build directory's .config, first 12 digits).
+gupr_tree_ident() {
+	TREE_DESCRIBE="" TREE_COMMIT="" TREE_SUBJECT="" TREE_STATE=""
+	if git -C "$TREE_SRC" rev-parse --git-dir >/dev/null 2>&1; then
+		TREE_COMMIT=$(git -C "$TREE_SRC" rev-parse HEAD 2>/dev/null)
+		TREE_DESCRIBE=$(git -C "$TREE_SRC" describe --always --tags 2>/dev/null)
+		TREE_SUBJECT=$(git -C "$TREE_SRC" log -1 --format=%s 2>/dev/null | tr -d '\000-\037\177')
+		if [ -n "$(git -C "$TREE_SRC" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+			TREE_STATE=dirty
+		else
+			TREE_STATE=clean
+		fi
+	else
+		TREE_DESCRIBE="(not a git tree)" TREE_STATE=unknown
+	fi
+	TREE_CONFIG_HASH=$(sha256sum <"$TREE_BUILD/.config" | cut -c1-12)
+}
+
+# gupr_tree_cc: the compiler the tree was configured with, from its
+# CONFIG_CC_VERSION_TEXT: prints "gcc", "gcc-12" or "clang"; returns 1 (and
+# prints why) when that compiler is not installed or is another version.
+gupr_tree_cc() {
+	local text cmd have
+	text=$(gupr_config_value "$TREE_BUILD/.config" CONFIG_CC_VERSION_TEXT)
+	cmd=${text%% *}
+	case "$text" in
+	*"clang version"*) cmd=clang ;;
+	"") echo "the tree's .config has no CONFIG_CC_VERSION_TEXT"; return 1 ;;
+	esac
+	if ! command -v "$cmd" >/dev/null 2>&1; then
+		echo "the tree was configured with '$text' and $cmd is not installed"
+		return 1
+	fi
+	have=$("$cmd" --version 2>/dev/null | head -n 1)
+	if [ "${have##* }" != "${text##* }" ]; then
+		echo "the tree was configured with '$text' but $cmd is '$have'"
+		return 1
+	fi
+	echo "$cmd"
+}
+
+# gupr_kernel_config [--build]: write a guest .config into $TREE_BUILD
+# (defconfig, or the existing .config, + guest.config through the tree's
+# merge_config.sh, then olddefconfig) and list the fragment options that did
+# not survive; --build then builds bzImage and modules (-j nproc, ccache
+# when installed), logging to $TREE_BUILD/gup-repro-build.log.
+gupr_kernel_config() {
+	local build=0 lost t0 rc
+	[ "${1:-}" = --build ] && build=1
+	mkdir -p "$TREE_BUILD"
+	if [ -s "$TREE_BUILD/.config" ]; then
+		gupr_say "==> kernel-config: starting from the existing $TREE_BUILD/.config"
+	else
+		gupr_say "==> kernel-config: make defconfig"
+		gupr_vrun gupr_make_tree defconfig || gupr_die "make defconfig failed in $TREE_SRC"
+	fi
+	gupr_say "==> kernel-config: merging vm-images/guest.config (scripts/kconfig/merge_config.sh), olddefconfig"
+	( cd "$TREE_BUILD" && gupr_vrun sh "$TREE_SRC/scripts/kconfig/merge_config.sh" -m -O "$TREE_BUILD" \
+		"$TREE_BUILD/.config" "$GUPR_FRAGMENT" ) || gupr_die "merge_config.sh failed"
+	gupr_vrun gupr_make_tree olddefconfig || gupr_die "make olddefconfig failed in $TREE_SRC"
+	lost=$(gupr_fragment_entries | while IFS=$'\t' read -r need opt val what; do
+		have=$(gupr_config_value "$TREE_BUILD/.config" "$opt")
+		case "$val:$have" in
+		n:|n:n|m:m|y:y) ;;
+		m:y) ;;
+		*) [ "$have" = "$val" ] || printf '    %-40s %s (%s)\n' "$opt=$val" "${have:-not set}" "$what" ;;
+		esac
+	done)
+	if [ -n "$lost" ]; then
+		gupr_say "==> kernel-config: these guest options did not survive olddefconfig (option=wanted, got, what a run cannot do):"
+		gupr_say "$lost"
+	else
+		gupr_say "==> kernel-config: every guest option is set"
+	fi
+	gupr_say "==> kernel-config: wrote $TREE_BUILD/.config"
+	[ $build = 1 ] || return 0
+	gupr_tree_build
+}
+
+# gupr_tree_build: make bzImage modules in the tree (-j nproc, ccache when
+# installed, with a progress line); the log is $TREE_BUILD/gup-repro-build.log.
+# Returns make's status; sets TREE_BUILD_SECONDS.
+gupr_tree_build() {
+	local log="$TREE_BUILD/gup-repro-build.log" t0 pid rc path=$PATH cc
+	if [ -d /usr/lib/ccache ]; then
+		path=/usr/lib/ccache:$PATH
+		# gup-repro's own cache (the user's ccache configuration is not
+		# touched), large enough for a kernel with debug info; objects of
+		# two build directories of one tree hit each other's entries
+		export CCACHE_DIR=${CCACHE_DIR:-$GUPR_CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+		export CCACHE_BASEDIR=$TREE_SRC CCACHE_NOHASHDIR=true
+	fi
+	cc=$(gupr_config_value "$TREE_BUILD/.config" CONFIG_CC_VERSION_TEXT)
+	cc=${cc%% *}
+	case "$cc" in gcc|gcc-[0-9]*) ;; *) cc=gcc ;; esac
+	gupr_say "==> build: make -j$(nproc) bzImage modules in $TREE_BUILD (log: gup-repro-build.log)"
+	t0=$(date +%s)
+	PATH=$path gupr_make_tree -j"$(nproc)" CC="$cc" bzImage modules >"$log" 2>&1 &
+	pid=$!
+	# progress: one line a minute, or one updated line on a terminal
+	local every=60 eol='\n' n=0
+	[ -t "${GUPR_SAY_FD:-2}" ] && every=2 eol='\r'
+	while sleep 1 && kill -0 $pid 2>/dev/null; do
+		[ $((n += 1)) -ge $every ] || continue
+		n=0
+		printf "==> build: %d s, %d objects, %-50.50s$eol" "$(( $(date +%s) - t0 ))" \
+			"$(grep -c '^  [A-Z]' "$log")" "$(tail -n 1 "$log" | tr -cd '[:print:]')" >&"${GUPR_SAY_FD:-2}"
+	done
+	[ "$eol" = '\r' ] && printf '\n' >&"${GUPR_SAY_FD:-2}"
+	wait $pid
+	rc=$?
+	TREE_BUILD_SECONDS=$(( $(date +%s) - t0 ))
+	if [ $rc = 0 ]; then
+		gupr_say "==> build: done in ${TREE_BUILD_SECONDS} s ($(du -sh "$TREE_BUILD" | cut -f1) in $TREE_BUILD)"
+	else
+		gupr_say "==> build: FAILED after ${TREE_BUILD_SECONDS} s; last lines of $log:"
+		tail -n 15 "$log" >&"${GUPR_SAY_FD:-2}"
+	fi
+	return $rc
+}
