@@ -15,10 +15,12 @@ GUPR_TOP=$(cd "$(dirname "$0")" && pwd)
 usage() {
 	cat <<EOF
 usage: ./run.sh [options]
-       ./run.sh matrix [matrix options]   (./run.sh matrix --help)
+       ./run.sh matrix [matrix options]      (./run.sh matrix --help)
+       ./run.sh kernel-config TREE [--build] (./run.sh kernel-config --help)
+       ./run.sh bisect --tree TREE --good REV --bad REV [...] (--help)
 
-Boots a throw-away VM on a real Debian kernel, runs a scenario with the
-gup_repro test module and prints the verdict.
+Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
+runs a scenario with the gup_repro test module and prints the verdict.
 
   -s, --scenario NAME  scenario to run (default: unlocked-dirty; --list shows all)
       --steps LIST     run a custom comma-separated list of steps instead
@@ -27,7 +29,13 @@ gup_repro test module and prints the verdict.
                        (6.1, default), debian:trixie (6.12), debian:sid
                        (newest): the suite's newest cloud-amd64 kernel; or a
                        kernel release such as 6.1.0-56-cloud-amd64, or a
-                       Debian package version such as 6.1.192-2
+                       Debian package version such as 6.1.192-2; or
+                       the path of a kernel tree (or its O= build
+                       directory) configured and built with
+                       ./run.sh kernel-config TREE --build
+      --build          with --kernel TREE: rebuild the tree first
+                       (olddefconfig, make bzImage modules; a failed
+                       build is COULD NOT TEST) - for git bisect run
   -f, --fs FS          scratch filesystem: ext4 (default), xfs, btrfs, tmpfs
   -t, --timeout SEC    give up on the guest after SEC seconds (default: 300)
   -o, --out DIR        run directory (default: out/<timestamp>-<scenario>)
@@ -63,7 +71,7 @@ matrix|kernel-config|bisect)
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
 
-scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir=""
+scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-s|--scenario) [ $# -ge 2 ] || bad_usage "$1 needs a scenario name"; scenario=$2; shift 2 ;;
@@ -81,6 +89,7 @@ while [ $# -gt 0 ]; do
 	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
 	--timeout=*) timeout=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
+	--build) build=1; shift ;;
 	--no-trace) trace=0; shift ;;
 	-v|--verbose) GUPR_VERBOSE=1; shift ;;
 	-l|--list) list=1; shift ;;
@@ -115,7 +124,8 @@ if [ -n "$steps" ]; then drv_args+=(--steps "$steps"); else drv_args+=(--scenari
 plan=$("$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}") || exit 128
 plan_steps=$(printf '%s\n' "$plan" | head -n1 | sed 's/.*steps=//')
 name=${scenario:-custom}
-gupr_kernel_spec_ok "$kernel" || bad_usage "--kernel '$kernel': expected $GUPR_KERNEL_SPEC_FORMS"
+kind=$(gupr_kernel_spec_kind "$kernel") || bad_usage "--kernel '$kernel': expected $GUPR_KERNEL_SPEC_FORMS"
+[ "$build" = 0 ] || [ "$kind" = tree ] || bad_usage "--build goes with --kernel TREE"
 
 if [ -n "$outdir" ]; then
 	out=$(mkdir -p "$outdir" && cd "$outdir" && pwd) || bad_usage "cannot create --out $outdir"
@@ -156,9 +166,27 @@ on_early_exit() {
 trap on_early_exit EXIT
 
 phase "kernel: $kernel"
+[ "$build" = 1 ] && gupr_tree_rebuild "$kernel" 2>>"$out/build.log"
 if ! gupr_prepare "$kernel" 2>>"$out/build.log"; then
 	echo "gup-repro: error: module build failed for $KREL (see build.log)" >>"$out/build.log"
 	exit 125
+fi
+# A tree may lack what this run needs (Debian's kernels have it all).
+lacks=$(gupr_kernel_lacks boot "fs=$fs" "scenario=$name" $([ "$fs" = tmpfs ] || echo disk))
+if [ -n "$lacks" ]; then
+	printf '%s\n' "$lacks" | awk -F'\t' '{ print "gup-repro: kernel lacks " $1 ": " $2 }' >>"$out/build.log"
+	echo "gup-repro: error: the kernel lacks $(printf '%s\n' "$lacks" | cut -f1 | tr '\n' ' ' | sed 's/ $//') (see vm-images/guest.config; ./run.sh kernel-config)" >>"$out/build.log"
+	exit 125
+fi
+trace_note=""
+if [ "$trace" = 1 ]; then
+	if [ -n "${KBTF_WHY:-}" ]; then
+		trace=0 trace_note="unavailable: $KBTF_WHY"
+	else
+		lacks=$(gupr_kernel_lacks trace)
+		[ -z "$lacks" ] || trace=0 trace_note="unavailable: $(printf '%s\n' "$lacks" | cut -f1 | tr '\n' ' ' | sed 's/ $//') not set"
+	fi
+	[ -n "$trace_note" ] && phase "trace: $trace_note; running untraced"
 fi
 
 cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace gupr.fs=$fs"
@@ -174,7 +202,7 @@ fi
 gupr_make_scratch "$out/scratch.img" "$pages" "$fs"
 
 accel_hint=tcg; gupr_kvm_usable && accel_hint=kvm
-phase "boot: $KREL ($KPKGVER) under QEMU/$accel_hint, scenario $name, timeout ${timeout}s"
+phase "boot: $KREL ($KVERSION) under QEMU/$accel_hint, scenario $name, timeout ${timeout}s"
 tail_pid=""
 if [ "$GUPR_VERBOSE" = 1 ]; then
 	( sleep 0.2; exec tail -n +1 -F "$out/console.log" 2>/dev/null ) >&2 &
@@ -191,7 +219,17 @@ tboot=$(elapsed "$tb")
 	echo "fs: $fs"
 	echo "steps: $plan_steps"
 	echo "kernel: $KREL"
-	echo "kernel-package: linux-image-$KREL $KPKGVER ($KSUITE)"
+	echo "kernel-package: $KLABEL"
+	if [ "$KSOURCE" = tree ]; then
+		echo "kernel-tree: $KTREE"
+		echo "kernel-build: $KDIR"
+		echo "kernel-describe: $KVERSION"
+		echo "kernel-commit: $KCOMMIT"
+		echo "kernel-subject: $KSUBJECT"
+		echo "kernel-state: $KSTATE"
+		echo "kernel-config: sha256:$KCONFIG_HASH"
+	fi
+	[ -n "$trace_note" ] && echo "trace: $trace_note"
 	echo "accel: $BOOT_ACCEL"
 	echo "boot-status: $BOOT_STATUS${BOOT_DETAIL:+ ($BOOT_DETAIL)}"
 	echo "boot-attempts: $BOOT_ATTEMPTS"
@@ -222,4 +260,8 @@ elif [ "$trace" = 1 ]; then
 	echo "==> trace: no events recorded (see guest.log: trace=)" >&2
 fi
 case $rc in 0|1|125) ;; *) echo "verdict: COULD NOT TEST" >"$out/verdict.txt"; echo "reason: verdict parser failed ($rc)" >>"$out/verdict.txt"; rc=125 ;; esac
+{
+	echo "kernel: $KLABEL"
+	[ -n "$trace_note" ] && echo "trace: $trace_note"
+} >>"$out/verdict.txt"
 finish $rc

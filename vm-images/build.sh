@@ -16,5 +16,5 @@ for b in gup-repro gup-repro-abi-test; do
 	[ -x "$GUPR_BUILD/host/$b" ] || { echo "build/host/$b missing: run 'make host' first" >&2; exit 2; }
 done
 gupr_prepare "$spec" || exit 1
-printf 'kernel:    %s (%s, %s)\nvmlinuz:   %s\nmodule:    %s\ninitramfs: %s\n' \
-	"$KREL" "$KPKGVER" "$KSUITE" "$VMLINUZ" "$KO" "$INITRD"
+printf 'kernel:    %s (%s: %s)\nvmlinuz:   %s\nmodule:    %s\ninitramfs: %s\n' \
+	"$KREL" "$KVERSION" "$KLABEL" "$VMLINUZ" "$KO" "$INITRD"

@@ -82,7 +82,7 @@ for k in "${K[@]}"; do
 	lbl=${k#debian:}
 	echo "==> prepare $k" >&2
 	if (GUPR_LOG="$mdir/prepare-$lbl.log" gupr_prepare "$k" &&
-	    echo "$KSUITE $KREL $KPKGVER" >"$mdir/.resolved-$lbl") >>"$mdir/prepare-$lbl.log" 2>&1; then
+	    echo "$GUPR_KERNEL_ENV" >"$mdir/.resolved-$lbl") >>"$mdir/prepare-$lbl.log" 2>&1; then
 		kres[$k]=$(cat "$mdir/.resolved-$lbl")
 		rm -f "$mdir/.resolved-$lbl"
 	else
@@ -100,7 +100,7 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 		printf 'verdict: COULD NOT TEST\nreason: %s\ncell: ERROR:%.60s\nexit: 125\n' \
 			"${kerr[$k]}" "${kerr[$k]}" >"$dir/verdict.txt"
 	else
-		GUPR_MATRIX_CELL=1 GUPR_RESOLVED="${kres[$k]}" \
+		GUPR_MATRIX_CELL=1 GUPR_KERNEL_ENV="${kres[$k]}" \
 			"$GUPR_TOP/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
 			--out "$dir" --timeout "$timeout" $trace_opt >"$dir/run.out" 2>&1
 		[ -s "$dir/verdict.txt" ] ||

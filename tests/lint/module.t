@@ -48,14 +48,13 @@ done
 # W=1 against every Debian kernel gup-repro supports, each with its own
 # compiler (the host's gcc-12 for bookworm, a build root for the others).
 for spec in debian:bullseye debian:bookworm debian:trixie debian:sid; do
-	gupr_resolve_kernel "$spec" 2> >(diag)
-	gupr_fetch_kernel 2> >(diag)
+	gupr_kernel "$spec" 2> >(diag)
 	gupr_build_root 2> >(diag)
 	d="$GUPR_BUILD/lint/$KREL"
 	rm -rf "$d"; mkdir -p "$d"; cp -r "$top/repro-kmod/." "$d/"
 	gupr_make_in_root "$d" -C "$KDIR" M="$d" W=1 modules >"$d/log" 2>&1
 	r=$?
-	ok $r "W=1 build against $KREL headers ($(gupr_kernel_cc))"
+	ok $r "W=1 build against $KREL headers ($KCC)"
 	[ $r = 0 ] || tail -n 20 "$d/log" | diag
 	grep -E 'warning:|error:' "$d/log" | diag
 	! grep -qE 'warning:|error:' "$d/log"

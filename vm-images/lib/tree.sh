@@ -66,7 +66,10 @@ gupr_config_missing() {
 		for n in "$@"; do
 			case "$need" in
 			"$n") ;;
-			scenario=*) case "|${need#scenario=}|" in *"|${n#scenario=}|"*) [ "${n%%=*}" = scenario ] || continue ;; *) continue ;; esac ;;
+			scenario=*)
+				# scenario=A|B matches the need scenario=A and scenario=B
+				[ "${n%%=*}" = scenario ] || continue
+				case "|${need#scenario=}|" in *"|${n#scenario=}|"*) ;; *) continue ;; esac ;;
 			*) continue ;;
 			esac
 			have=$(gupr_config_value "$config" "$opt")
@@ -200,4 +203,81 @@ gupr_tree_build() {
 		tail -n 15 "$log" >&"${GUPR_SAY_FD:-2}"
 	fi
 	return $rc
+}
+
+# gupr_kernel_tree PATH: the record of a kernel tree the user configured and
+# built (PATH: the source tree or its O= build directory), kept in
+# $GUPR_CACHE/trees/<hash of the build directory>: the tree's modules are
+# installed into a private staging directory there (modules_install with
+# INSTALL_MOD_PATH) whenever bzImage is newer; nothing is written into the
+# tree.  Bad trees die with status 2 (usage: exit 128) or 125 (cannot test).
+gupr_kernel_tree() {
+	local bz why key
+	gupr_tree_locate "$1" || GUPR_DIE_RC=2 gupr_die "--kernel $1: $TREE_WHY"
+	[ -s "$TREE_BUILD/.config" ] ||
+		GUPR_DIE_RC=2 gupr_die "--kernel $1: the tree is not configured (no $TREE_BUILD/.config): run ./run.sh kernel-config $1 --build"
+	bz="$TREE_BUILD/arch/x86/boot/bzImage"
+	[ -s "$bz" ] ||
+		GUPR_DIE_RC=2 gupr_die "--kernel $1: the tree is not built (no $bz): run ./run.sh kernel-config $1 --build, or make bzImage modules"
+	[ -s "$TREE_BUILD/include/config/kernel.release" ] ||
+		GUPR_DIE_RC=2 gupr_die "--kernel $1: no include/config/kernel.release in $TREE_BUILD: the build did not finish"
+	KCC=$(gupr_tree_cc) || GUPR_DIE_RC=2 gupr_die "--kernel $1: $KCC"
+	key=$(printf '%s' "$TREE_BUILD" | sha1sum | cut -c1-12)
+	KSOURCE=tree KID="tree-$key" KCACHE="$GUPR_CACHE/trees/$key"
+	KREL=$(cat "$TREE_BUILD/include/config/kernel.release")
+	VMLINUZ=$bz KDIR=$TREE_BUILD KCONFIG="$TREE_BUILD/.config" KSUITE="" KTREE=$TREE_SRC
+	gupr_tree_ident
+	KVERSION=$TREE_DESCRIBE KCOMMIT=$TREE_COMMIT KSUBJECT=$TREE_SUBJECT KSTATE=$TREE_STATE
+	KCONFIG_HASH=$TREE_CONFIG_HASH
+	KLABEL="tree $TREE_SRC: $TREE_DESCRIBE ${TREE_COMMIT:0:12} \"$TREE_SUBJECT\" $TREE_STATE, config $TREE_CONFIG_HASH"
+	KBTF="" KBTF_WHY=""
+	if [ "$(gupr_config_value "$KCONFIG" CONFIG_DEBUG_INFO_BTF)" != y ]; then
+		KBTF_WHY="CONFIG_DEBUG_INFO_BTF is not set"
+	elif [ ! -s "$TREE_BUILD/vmlinux" ]; then
+		KBTF_WHY="no vmlinux in $TREE_BUILD"
+	else
+		KBTF="$TREE_BUILD/vmlinux"
+	fi
+	gupr_lock "kernel-$KID"
+	mkdir -p "$KCACHE" || gupr_die "cannot create $KCACHE"
+	KMODROOT="$KCACHE/modules"
+	if [ "$(gupr_config_value "$KCONFIG" CONFIG_MODULES)" = y ] &&
+	   gupr_stale "$KMODROOT/.installed" "$bz" "$KCONFIG"; then
+		gupr_say "==> kernel: installing the tree's modules into gup-repro's staging directory"
+		rm -rf --one-file-system "$KMODROOT"
+		mkdir -p "$KMODROOT"
+		gupr_vrun gupr_make_tree INSTALL_MOD_PATH="$KMODROOT" INSTALL_MOD_STRIP=1 modules_install ||
+			gupr_die "make modules_install into $KMODROOT failed for $TREE_BUILD"
+		touch "$KMODROOT/.installed"
+	fi
+	mkdir -p "$KMODROOT/lib/modules/$KREL"
+	gupr_record_write "$KCACHE/kernel.env"
+	gupr_record_read "$KCACHE/kernel.env"
+	gupr_unlock "kernel-$KID"
+}
+
+# gupr_kernel_lacks NEED...: print "OPTION<TAB>WHAT" for every guest.config
+# option of those NEEDs (boot, disk, fs=FS, trace, scenario=NAME) that the
+# kernel does not have.  Debian's cloud kernels have them all.
+gupr_kernel_lacks() {
+	[ "$KSOURCE" = tree ] || return 0
+	gupr_config_missing "$KCONFIG" "$@"
+}
+
+# gupr_tree_rebuild PATH: bring a configured tree's build up to date with
+# its checked-out sources (olddefconfig, then make bzImage modules) under
+# the kernel's lock: what `git bisect run ./run.sh --kernel . --build` does
+# at every step.  Dies with 2 (usage) when the tree is not configured, with
+# 125 (cannot test this commit) when the build fails.
+gupr_tree_rebuild() {
+	local key
+	gupr_tree_locate "$1" || GUPR_DIE_RC=2 gupr_die "--kernel $1: $TREE_WHY"
+	[ -s "$TREE_BUILD/.config" ] ||
+		GUPR_DIE_RC=2 gupr_die "--kernel $1 --build: the tree is not configured (no $TREE_BUILD/.config): run ./run.sh kernel-config $1 first"
+	key=$(printf '%s' "$TREE_BUILD" | sha1sum | cut -c1-12)
+	gupr_lock "kernel-tree-$key"
+	gupr_vrun gupr_make_tree olddefconfig </dev/null ||
+		gupr_die "make olddefconfig failed in $TREE_BUILD"
+	gupr_tree_build </dev/null || gupr_die "building $TREE_BUILD failed (exit $?, see $TREE_BUILD/gup-repro-build.log)"
+	gupr_unlock "kernel-tree-$key"
 }

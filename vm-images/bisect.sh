@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# vm-images/bisect.sh - ./run.sh bisect: drive `git bisect run` over a
+# kernel tree; each step builds the checked-out commit (build directory
+# under the cache, incremental, ccache) and runs a scenario on it in fresh
+# VMs.  The tree is left as it was found: `git bisect reset` at the end, on
+# failure and on SIGINT/SIGTERM/SIGHUP.
+set -u
+GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$GUPR_TOP/vm-images/lib.sh"
+
+usage() {
+	cat <<EOF
+usage: ./run.sh bisect --tree TREE --good REV --bad REV [options] [run options]
+
+Finds the commit between REV --good (older) and REV --bad (newer) that
+made a scenario start reproducing (default), or with --find fix stop
+reproducing (NOT REPRODUCED or MITIGATED).  Each step checks the commit
+out, builds it with the guest config (./run.sh kernel-config) in a build
+directory under the cache, and runs the scenario with ./run.sh --kernel.
+
+  --tree TREE        kernel git tree (no uncommitted changes, no bisect
+                     in progress)
+  --good REV         the older end (an ancestor of --bad)
+  --bad REV          the newer end
+  --find regression  first commit that reproduces (git's good/bad; default)
+  --find fix         first commit that no longer reproduces (git's terms
+                     unfixed/fixed)
+  --repeat N         runs per commit, each in a fresh VM (default 1); a
+                     commit reproduces if ANY run reproduces; with none
+                     reproducing, any COULD NOT TEST skips the commit
+  --build-dir DIR    build directory (default: under the cache, kept for
+                     incremental builds)
+  -o, --out DIR      bisect directory (default: out/bisect-<timestamp>)
+  -h, --help         this text
+Run options, passed to every ./run.sh: --scenario NAME, --steps LIST,
+--fs FS, --pages N, --timeout SEC, --no-trace.
+
+Writes DIR/bisect.txt: a line per step (commit, subject, build seconds,
+verdicts), the first bad (or first fixed) commit and git bisect log; each
+step's runs are in DIR/steps/.
+Exit: 0 found the commit, 125 could not decide (only skipped commits
+left, or a build or run failed at every step), 128 bad usage, 130/143/129
+interrupted (the tree is reset).
+Plain git works too: cd TREE && git bisect start BAD GOOD &&
+git bisect run $GUPR_TOP/run.sh --kernel BUILD-DIR --build [run options]
+Test-only hooks: GUP_REPRO_TEST_BISECT_BUILD and GUP_REPRO_TEST_BISECT_RUN
+replace the build and the run of a step by a command (see README).
+EOF
+}
+bad_usage() { echo "run.sh bisect: $*" >&2; echo "Try './run.sh bisect --help'." >&2; exit 128; }
+
+# --- a step (called by git bisect run) -------------------------------------
+
+# step STATE: build the checked-out commit, run the scenario REPEAT times,
+# vote, append a line to steps.txt and exit with git bisect run's codes:
+# 0 old term, 1 new term, 125 skip, 128+ abort.
+step() {
+	# shellcheck disable=SC1090
+	. "$1"
+	local commit subject n sdir t0 bsecs rc i r verdicts="" nrep=0 nclean=0 nctn=0 vote code
+	commit=$(git rev-parse HEAD)
+	subject=$(git log -1 --format=%s | tr -d '\000-\037\177' | cut -c1-72)
+	n=$(( $(wc -l <"$B_DIR/steps.txt") + 1 ))
+	sdir="$B_DIR/steps/$(printf '%02d' "$n")-${commit:0:12}"
+	mkdir -p "$sdir"
+	echo "==> bisect step $n: ${commit:0:12} $subject" >&2
+	t0=$(date +%s)
+	if [ -n "${GUP_REPRO_TEST_BISECT_BUILD:-}" ]; then
+		GUPR_COMMIT=$commit GUPR_STEP_DIR=$sdir sh -c "$GUP_REPRO_TEST_BISECT_BUILD" >"$sdir/build.log" 2>&1
+		rc=$?
+	else
+		( build_tree ) >"$sdir/build.log" 2>&1
+		rc=$?
+	fi
+	bsecs=$(( $(date +%s) - t0 ))
+	if [ $rc -ne 0 ]; then
+		case $rc in 129|130|143) exit $rc ;; esac
+		printf '%2d  %s  build %4d s  build failed (exit %d)  -> skip  %s\n' "$n" "${commit:0:12}" "$bsecs" "$rc" "$subject" >>"$B_DIR/steps.txt"
+		echo "==> bisect step $n: the build failed (see ${sdir#"$GUPR_TOP"/}/build.log): skip" >&2
+		exit 125
+	fi
+	for i in $(seq "$B_REPEAT"); do
+		if [ -n "${GUP_REPRO_TEST_BISECT_RUN:-}" ]; then
+			mkdir -p "$sdir/run-$i"
+			GUPR_COMMIT=$commit GUPR_RUN_DIR="$sdir/run-$i" sh -c "$GUP_REPRO_TEST_BISECT_RUN" >"$sdir/run-$i.out" 2>&1
+			rc=$?
+		else
+			"$GUPR_TOP/run.sh" --kernel "$B_BUILD" --out "$sdir/run-$i" "${B_RUNARGS[@]}" >"$sdir/run-$i.out" 2>&1
+			rc=$?
+		fi
+		case $rc in
+		1) r=REPRODUCED; nrep=$((nrep + 1)) ;;
+		0) r=$(sed -n 's/^cell: //p' "$sdir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
+		   r=${r:-CLEAN}; nclean=$((nclean + 1)) ;;
+		125) r="COULD NOT TEST"; nctn=$((nctn + 1)) ;;
+		*) echo "==> bisect step $n: run $i stopped with exit $rc: aborting the bisection" >&2
+		   printf '%2d  %s  build %4d s  run %d exit %d  -> abort  %s\n' "$n" "${commit:0:12}" "$bsecs" "$i" "$rc" "$subject" >>"$B_DIR/steps.txt"
+		   exit $((rc >= 128 ? rc : 128)) ;;
+		esac
+		verdicts+="${verdicts:+, }$r"
+	done
+	# a commit reproduces when any run does; otherwise a run that could not
+	# test makes the commit unknown (skip)
+	if [ $nrep -gt 0 ]; then vote=reproduces
+	elif [ $nctn -gt 0 ]; then vote=skip
+	else vote=clean
+	fi
+	case "$B_FIND:$vote" in
+	*:skip) code=125 term=skip ;;
+	regression:reproduces) code=1 term=bad ;;
+	regression:clean) code=0 term=good ;;
+	fix:reproduces) code=0 term=unfixed ;;
+	fix:clean) code=1 term=fixed ;;
+	esac
+	printf '%2d  %s  build %4d s  %s  -> %s  %s\n' "$n" "${commit:0:12}" "$bsecs" "$verdicts" "$term" "$subject" >>"$B_DIR/steps.txt"
+	echo "==> bisect step $n: $verdicts -> $term" >&2
+	exit $code
+}
+
+# build_tree: configure the build directory once (guest config), then
+# bring it up to date with the checked-out commit.
+build_tree() {
+	GUPR_SAY_FD=2
+	if [ ! -s "$B_BUILD/.config" ]; then
+		TREE_SRC=$B_TREE TREE_BUILD=$B_BUILD
+		gupr_kernel_config || exit 1
+	fi
+	GUPR_DIE_RC=1 gupr_tree_rebuild "$B_BUILD"
+}
+
+if [ "${1:-}" = --step ]; then
+	step "$2"
+fi
+
+# --- the bisection ------------------------------------------------------------
+
+tree="" good="" bad="" find=regression repeat=1 bdir="" build=""
+runargs=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--tree) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; tree=$2; shift 2 ;;
+	--good) [ $# -ge 2 ] || bad_usage "$1 needs a revision"; good=$2; shift 2 ;;
+	--bad) [ $# -ge 2 ] || bad_usage "$1 needs a revision"; bad=$2; shift 2 ;;
+	--find) [ $# -ge 2 ] || bad_usage "$1 needs regression or fix"; find=$2; shift 2 ;;
+	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"; repeat=$2; shift 2 ;;
+	--build-dir) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; build=$2; shift 2 ;;
+	-o|--out) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; bdir=$2; shift 2 ;;
+	-s|--scenario|--steps|-f|--fs|-p|--pages|-t|--timeout)
+		[ $# -ge 2 ] || bad_usage "$1 needs a value"; runargs+=("$1" "$2"); shift 2 ;;
+	--no-trace) runargs+=("$1"); shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) bad_usage "unknown option '$1'" ;;
+	esac
+done
+[ -n "$tree" ] || bad_usage "--tree is required"
+[ -n "$good" ] && [ -n "$bad" ] || bad_usage "--good and --bad are required"
+case "$find" in regression|fix) ;; *) bad_usage "--find takes regression or fix, not '$find'" ;; esac
+case "$repeat" in [1-9]|[1-9][0-9]) ;; *) bad_usage "--repeat takes a number from 1 to 99, not '$repeat'" ;; esac
+
+top=$(git -C "$tree" rev-parse --show-toplevel 2>/dev/null) || bad_usage "--tree $tree: not a git work tree"
+gupr_tree_locate "$top" || bad_usage "--tree $tree: $TREE_WHY"
+tree=$TREE_SRC
+[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
+	bad_usage "--tree $tree has uncommitted changes: commit or stash them first"
+[ ! -e "$(git -C "$tree" rev-parse --absolute-git-dir)/BISECT_START" ] ||
+	bad_usage "--tree $tree: a bisection is in progress (git bisect reset ends it)"
+goodc=$(git -C "$tree" rev-parse --verify --quiet "$good^{commit}") || bad_usage "--good $good: no such commit in $tree"
+badc=$(git -C "$tree" rev-parse --verify --quiet "$bad^{commit}") || bad_usage "--bad $bad: no such commit in $tree"
+[ "$goodc" != "$badc" ] || bad_usage "--good and --bad are the same commit"
+git -C "$tree" merge-base --is-ancestor "$goodc" "$badc" ||
+	bad_usage "--good $good is not an ancestor of --bad $bad"
+# the run options, checked once by the driver's dry run
+"$GUPR_TOP/vm-images/host-deps.sh" --kernel-build || exit 128
+make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh bisect: building the host tools failed" >&2; exit 128; }
+drv=() i=0
+while [ $i -lt ${#runargs[@]} ]; do
+	case "${runargs[$i]}" in
+	-s|--scenario) drv+=(--scenario "${runargs[$((i + 1))]}") ;;
+	--steps) drv+=(--steps "${runargs[$((i + 1))]}") ;;
+	-p|--pages) drv+=(--pages "${runargs[$((i + 1))]}") ;;
+	esac
+	case "${runargs[$i]}" in --no-trace) i=$((i + 1)) ;; *) i=$((i + 2)) ;; esac
+done
+[ ${#drv[@]} -gt 0 ] && [ "${drv[0]}" != --pages ] || drv+=(--scenario unlocked-dirty)
+plan=$("$GUPR_BUILD/host/gup-repro" --dry-run "${drv[@]}" 2>&1) || bad_usage "$plan"
+
+if [ -z "$build" ]; then
+	build="$GUPR_CACHE/bisect/$(printf '%s' "$tree" | sha1sum | cut -c1-12)/build"
+fi
+mkdir -p "$build" || bad_usage "cannot create the build directory $build"
+build=$(cd "$build" && pwd -P)
+[ -n "$bdir" ] || bdir="$GUPR_TOP/out/bisect-$(date +%Y%m%d-%H%M%S)"
+[ ! -e "$bdir/bisect.txt" ] || bad_usage "--out $bdir holds a bisection already"
+mkdir -p "$bdir/steps" && bdir=$(cd "$bdir" && pwd) || bad_usage "cannot create $bdir"
+: >"$bdir/steps.txt"
+{
+	printf 'B_DIR=%q\nB_TREE=%q\nB_BUILD=%q\nB_REPEAT=%q\nB_FIND=%q\n' "$bdir" "$tree" "$build" "$repeat" "$find"
+	printf 'B_RUNARGS=('; [ ${#runargs[@]} -eq 0 ] || printf '%q ' "${runargs[@]}"; printf ')\n'
+} >"$bdir/state.env"
+
+if [ "$find" = fix ]; then
+	terms=(--term-old=unfixed --term-new=fixed) oldt=unfixed newt=fixed
+	what="stop reproducing (--find fix)"
+else
+	terms=() oldt=good newt=bad
+	what="start reproducing"
+fi
+orig=$(git -C "$tree" symbolic-ref -q --short HEAD || git -C "$tree" rev-parse HEAD)
+orig_commit=$(git -C "$tree" rev-parse HEAD)
+started=0 child=""
+
+# cleanup: stop the step in flight (its own process group: git, the build,
+# run.sh, QEMU), then give the tree back as it was.
+cleanup() {
+	if [ -n "$child" ]; then
+		kill -TERM -- "-$child" 2>/dev/null
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$child" 2>/dev/null || break; sleep 0.5; done
+		kill -KILL -- "-$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+		child=""
+	fi
+	if [ $started = 1 ]; then
+		git -C "$tree" bisect reset "$orig" >/dev/null 2>&1 ||
+			git -C "$tree" bisect reset >/dev/null 2>&1
+		[ "$(git -C "$tree" rev-parse HEAD)" = "$orig_commit" ] ||
+			git -C "$tree" checkout -q "$orig" 2>/dev/null
+		started=0
+	fi
+}
+interrupted() {
+	trap - INT TERM HUP
+	echo "run.sh bisect: interrupted; the tree is back at $orig" >&2
+	cleanup
+	echo "interrupted by SIG$1" >>"$bdir/steps.txt"
+	exit "$2"
+}
+trap cleanup EXIT
+trap 'interrupted INT 130' INT
+trap 'interrupted TERM 143' TERM
+trap 'interrupted HUP 129' HUP
+
+echo "==> bisect: $tree, ${goodc:0:12}..${badc:0:12}: which commit made the scenario $what; $repeat run(s) per commit" >&2
+git -C "$tree" bisect start "${terms[@]}" "$badc" "$goodc" >"$bdir/git-bisect-run.log" 2>&1 ||
+	{ cat "$bdir/git-bisect-run.log" >&2; bad_usage "git bisect start failed"; }
+started=1
+# the step runs in a process group of its own, so that an interrupt stops
+# all of it; git bisect run reads no terminal
+( cd "$tree" && exec setsid git bisect run "$GUPR_TOP/vm-images/bisect.sh" --step "$bdir/state.env" ) \
+	>>"$bdir/git-bisect-run.log" 2>&2 </dev/null &
+child=$!
+wait "$child"
+rc=$?
+child=""
+git -C "$tree" bisect log >"$bdir/bisect.log" 2>/dev/null
+first=$(sed -n "s/^\([0-9a-f]\{40\}\) is the first $newt commit$/\1/p" "$bdir/git-bisect-run.log" | head -n 1)
+cleanup
+
+subj() { git -C "$tree" log -1 --format=%s "$1" | tr -d '\000-\037\177'; }
+{
+	echo "gup-repro bisect: the first commit that made the scenario $what"
+	echo "tree:    $tree"
+	echo "build:   $build"
+	echo "run:     ./run.sh --kernel BUILD${runargs[*]:+ ${runargs[*]}}"
+	echo "range:   $oldt ${goodc:0:12} \"$(subj "$goodc")\""
+	echo "         $newt ${badc:0:12} \"$(subj "$badc")\""
+	echo "rule:    $repeat run(s) per commit, each in a fresh VM; a commit reproduces if any run"
+	echo "         reproduces; with none reproducing, a COULD NOT TEST run skips the commit"
+	echo
+	echo "steps (commit, build seconds, verdicts -> term, subject):"
+	sed 's/^/  /' "$bdir/steps.txt"
+	echo
+	if [ -n "$first" ]; then
+		echo "first $newt commit: $first"
+		echo "  $(subj "$first")"
+	else
+		echo "result: no first $newt commit found (git bisect run exit $rc):"
+		grep -v '^running ' "$bdir/git-bisect-run.log" | tail -n 8 | sed 's/^/  /'
+	fi
+	echo
+	echo "git bisect log:"
+	sed 's/^/  /' "$bdir/bisect.log"
+} >"$bdir/bisect.txt"
+cat "$bdir/bisect.txt"
+echo "==> bisect: ${bdir#"$GUPR_TOP"/}/bisect.txt" >&2
+if [ -n "$first" ]; then exit 0; fi
+case $rc in 129|130|143) exit $rc ;; esac
+exit 125

@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+# vm-images/lib/boot.sh - QEMU: accelerator and the boot of a guest with its
+# serial channels and stall watchdog.  Sourced by lib.sh.
+
+# gupr_kvm_usable: /dev/kvm opens read-write AND the CPU has vmx or svm.
+gupr_kvm_usable() {
+	[ "${GUP_REPRO_ACCEL:-}" = tcg ] && return 1
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	grep -qE '^flags.*\b(vmx|svm)\b' /proc/cpuinfo || return 1
+	( exec 3<>/dev/kvm ) 2>/dev/null
+}
+
+# gupr_boot OUTDIR TIMEOUT CMDLINE-EXTRA [DISK]: boot $VMLINUZ + $INITRD with
+# -snapshot; the console goes to OUTDIR/console.log, the guest's step
+# lines (ttyS1) to OUTDIR/steps.jsonl, its report (ttyS2) to
+# OUTDIR/guest.log, pintrace's events (ttyS3) to OUTDIR/events.jsonl.
+# A guest whose console stays silent for GUP_REPRO_STALL seconds (default
+# 60; a run prints all the time) is hung and killed, as is one that runs
+# past TIMEOUT.  A hang before the guest init started (a boot flake seen
+# under TCG) is retried once.  Sets BOOT_ACCEL, BOOT_ATTEMPTS, BOOT_DETAIL
+# and BOOT_STATUS: "ok" (QEMU exited), "timeout", or "qemu-error".
+gupr_boot() {
+	local out=$1 tmo=$2 extra=$3 disk=${4:-} accel rc pid wd
+	local stall_max=${GUP_REPRO_STALL:-60}
+	local -a drive=()
+	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio")
+	if gupr_kvm_usable; then accel=kvm; else accel=tcg; fi
+	BOOT_ATTEMPTS=0
+	while :; do
+		local -a cpu=(-cpu max)
+		[ "$accel" = kvm ] && cpu=(-cpu host)
+		BOOT_ATTEMPTS=$((BOOT_ATTEMPTS + 1))
+		BOOT_DETAIL=""
+		: >"$out/console.log"; : >"$out/steps.jsonl"; : >"$out/guest.log"; : >"$out/events.jsonl"
+		timeout --kill-after=5 "$tmo" qemu-system-x86_64 \
+			-machine q35,accel="$accel" "${cpu[@]}" -smp 2 -m 1024 \
+			-kernel "$VMLINUZ" -initrd "$INITRD" \
+			-append "console=ttyS0,115200 panic=-1 $extra" \
+			"${drive[@]}" -snapshot \
+			-display none -monitor none -no-reboot -nodefaults \
+			-serial "file:$out/console.log" -serial "file:$out/steps.jsonl" \
+			-serial "file:$out/guest.log" -serial "file:$out/events.jsonl" \
+			</dev/null >"$out/qemu.log" 2>&1 &
+		pid=$!
+		# The watchdog runs beside QEMU, so that its exit is seen at once.
+		rm -f "$out/.stalled"
+		(
+			last=-1 stall=0
+			while sleep 1 && kill -0 "$pid" 2>/dev/null; do
+				size=$(stat -c %s "$out/console.log" 2>/dev/null || echo 0)
+				if [ "$size" != "$last" ]; then
+					last=$size stall=0
+				elif [ $((stall += 1)) -ge "$stall_max" ]; then
+					: >"$out/.stalled"
+					kill -TERM "$pid" 2>/dev/null
+					exit 0
+				fi
+			done
+		) &
+		wd=$!
+		wait "$pid"
+		rc=$?
+		kill "$wd" 2>/dev/null
+		wait "$wd" 2>/dev/null
+		if [ -e "$out/.stalled" ]; then
+			BOOT_DETAIL="no console output for ${stall_max}s"
+			rm -f "$out/.stalled"
+		fi
+		BOOT_ACCEL=$accel
+		# QEMU exits 0 on the SIGTERM the watchdog sends: BOOT_DETAIL tells
+		if [ -n "$BOOT_DETAIL" ] || [ $rc -eq 124 ] || [ $rc -eq 137 ] || [ $rc -eq 143 ]; then
+			BOOT_STATUS=timeout
+			[ -n "$BOOT_DETAIL" ] || BOOT_DETAIL="still running after ${tmo}s"
+			if [ "$BOOT_ATTEMPTS" = 1 ] && ! grep -q 'gup-repro: guest init started' "$out/console.log"; then
+				mv "$out/console.log" "$out/console.hung-boot.log"
+				gupr_say "==> qemu: the guest hung before its init ran ($BOOT_DETAIL); booting once more"
+				continue
+			fi
+			return 0
+		fi
+		if [ $rc -ne 0 ]; then
+			if [ "$accel" = kvm ]; then
+				gupr_say "==> qemu: KVM failed to start ($(head -n1 "$out/qemu.log")); retrying with TCG"
+				accel=tcg; continue
+			fi
+			BOOT_STATUS=qemu-error; BOOT_DETAIL=$(head -n1 "$out/qemu.log"); return 0
+		fi
+		BOOT_STATUS=ok; return 0
+	done
+}
+

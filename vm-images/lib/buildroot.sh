@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# vm-images/lib/buildroot.sh - a build root with the kernel's own compiler
+# when the host lacks it.  Sourced by lib.sh.
+
+# gupr_build_root: when the host lacks the compiler a Debian kernel was
+# built with (Debian 12 has gcc-12; bullseye's kernel wants gcc-10,
+# trixie's gcc-14, sid's newer), a minbase root of $KSUITE with that
+# compiler, make and the kbuild tools' libraries, made by mmdebstrap through
+# the same mirror and cached per suite and compiler.  Sets BUILD_ROOT (""
+# when the host compiler serves: always for a kernel tree, whose compiler
+# must be installed on the host).
+gupr_build_root() {
+	local pkgs main sec stamp name
+	BUILD_ROOT=""
+	[ "$KSOURCE" = tree ] && return 0
+	if command -v "$KCC" >/dev/null 2>&1 && [ "$KSUITE" = bookworm ]; then
+		return 0
+	fi
+	name="$KSUITE-$KCC"
+	BUILD_ROOT="$GUPR_CACHE/buildroots/$name"
+	# the compiler package the headers ask for, and the kbuild tools' libraries
+	pkgs=$(gupr_apt "$KSUITE" apt-cache depends "linux-headers-$KREL" $(cd "$KCACHE/debs" && ls linux-kbuild-*.deb | sed 's/_.*//') 2>/dev/null |
+		awk '$1 == "Depends:" && $2 !~ /^</ && $2 !~ /^linux-(headers|kbuild|image|base)/ {print $2}' |
+		sort -u | tr '\n' ',')
+	# perl: kernel-doc, which W=1 runs on the module from v6.x
+	pkgs="make,libc6-dev,perl,${pkgs%,}"
+	stamp="$BUILD_ROOT/.gupr-packages"
+	if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$pkgs" ]; then
+		return 0
+	fi
+	gupr_lock "buildroot-$name"
+	if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$pkgs" ]; then
+		gupr_unlock "buildroot-$name"
+		return 0
+	fi
+	command -v mmdebstrap >/dev/null 2>&1 || gupr_die "mmdebstrap is needed to build for $KREL ($KCC)"
+	gupr_say "==> build root: $KSUITE minbase with $KCC for $KREL (mmdebstrap, once per suite)"
+	main=$(gupr_host_uri main) || gupr_die "no Debian archive URI"
+	sec=$(gupr_host_uri security || true)
+	local -a src=("deb [signed-by=$GUPR_KEYRING] $main $KSUITE main")
+	if [ "$KSUITE" != sid ]; then
+		src+=("deb [signed-by=$GUPR_KEYRING] $main $KSUITE-updates main")
+		[ -n "$sec" ] && src+=("deb [signed-by=$GUPR_KEYRING] $sec $KSUITE-security main")
+	fi
+	# build roots are only ever mounted inside their own mount namespace
+	# (gupr_make_in_root), so nothing can be mounted below them here
+	rm -rf --one-file-system "$BUILD_ROOT"
+	mkdir -p "$(dirname "$BUILD_ROOT")"
+	gupr_vrun mmdebstrap --variant=minbase --include="$pkgs" \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
+		"$KSUITE" "$BUILD_ROOT" "${src[@]}" ||
+		{ rm -rf --one-file-system "$BUILD_ROOT"; gupr_die "mmdebstrap of a $KSUITE build root with $pkgs failed"; }
+	echo "$pkgs" >"$stamp"
+	gupr_unlock "buildroot-$name"
+}
+
+# gupr_make_in_root DIR ARGS...: run make ARGS in $BUILD_ROOT with the
+# kernel's cache directory and DIR bind-mounted at their host paths and
+# /proc mounted (objtool needs it), all inside a mount namespace of its own
+# (unshare -m): when make ends or is killed the mounts go with it, and the
+# host never sees them.  Plain make when there is no build root.
+gupr_make_in_root() {
+	local dir=$1; shift
+	if [ -z "$BUILD_ROOT" ]; then
+		make "$@"
+		return
+	fi
+	mkdir -p "$BUILD_ROOT$KCACHE" "$BUILD_ROOT$dir" "$BUILD_ROOT/proc"
+	unshare -m --propagation private -- bash -c '
+		root=$1 kcache=$2 dir=$3; shift 3
+		mount --bind "$kcache" "$root$kcache" &&
+		mount --bind "$dir" "$root$dir" &&
+		mount -t proc proc "$root/proc" || exit 1
+		exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+			chroot "$root" make "$@"
+	' gupr-make-in-root "$BUILD_ROOT" "$KCACHE" "$dir" "$@"
+}

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# vm-images/lib/initramfs.sh - the guest's initramfs.  Sourced by lib.sh.
+
+# Kernel modules the guest needs (disk and every filesystem gup-repro
+# tests), resolved with their dependencies by modprobe --show-depends;
+# those built into the kernel, or missing from it, are skipped (a tree
+# that lacks what a run needs is refused before boot: gupr_kernel_lacks).
+GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4 xfs btrfs"
+
+# gupr_build_initramfs: busybox, the static guest binaries, the guest
+# init, the needed kernel modules (from $KMODROOT) and gup_repro.ko, in
+# $GUPR_BUILD/$KID; sets INITRD.
+gupr_build_initramfs() {
+	local dir="$GUPR_BUILD/$KID" stage m f rel kmods="$KMODROOT/lib/modules/$KREL"
+	INITRD="$dir/initramfs.cpio.gz"
+	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
+		"$BUSYBOX" "$PINTRACE" "$kmods/modules.dep" "$GUPR_BUILD/host/gup-repro" \
+		"$GUPR_BUILD/host/gup-repro-abi-test"; then
+		return 0
+	fi
+	gupr_say "==> initramfs: packing busybox, gup-repro and modules for $KREL"
+	stage="$dir/initramfs"
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,mnt/scratch,lib/modules/"$KREL"/extra}
+	cp "$BUSYBOX" "$stage/bin/busybox"
+	for f in sh mount umount mkdir cat echo dmesg grep sed awk sleep sync poweroff kill \
+		 modprobe insmod rmmod stty ls head tail tr cut date uname wc stat; do
+		ln -s busybox "$stage/bin/$f"
+	done
+	cp "$GUPR_TOP/vm-images/init" "$stage/init"; chmod 755 "$stage/init"
+	cp "$GUPR_BUILD/host/gup-repro" "$GUPR_BUILD/host/gup-repro-abi-test" "$PINTRACE" "$stage/bin/"
+	cp "$KO" "$stage/lib/modules/$KREL/extra/"
+	for m in $GUPR_GUEST_MODULES; do
+		modprobe -d "$KMODROOT" -S "$KREL" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" {print $2}'
+	done | sort -u | while read -r f; do
+		# busybox insmod wants plain .ko: decompress .ko.xz / .ko.zst / .ko.gz
+		rel=${f#"$KMODROOT/"}
+		rel=${rel#usr/}
+		rel=${rel#lib/modules/"$KREL"/}
+		mkdir -p "$stage/lib/modules/$KREL/$(dirname "$rel")"
+		case "$f" in
+		*.ko.xz) xz -dc "$f" >"$stage/lib/modules/$KREL/${rel%.xz}" ;;
+		*.ko.zst) zstd -dcq "$f" >"$stage/lib/modules/$KREL/${rel%.zst}" ;;
+		*.ko.gz) gzip -dc "$f" >"$stage/lib/modules/$KREL/${rel%.gz}" ;;
+		*) cp "$f" "$stage/lib/modules/$KREL/$rel" ;;
+		esac
+	done
+	cp "$kmods"/modules.builtin* "$kmods/modules.order" "$stage/lib/modules/$KREL/" 2>/dev/null
+	gupr_vrun depmod -b "$stage" "$KREL" || gupr_die "depmod for the initramfs failed"
+	( cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --quiet | gzip -1 ) >"$INITRD.tmp" ||
+		gupr_die "cpio of the initramfs failed"
+	mv "$INITRD.tmp" "$INITRD"
+}

@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: GPL-2.0
+# vm-images/lib/kernel.sh - "a kernel" as one record.
+#
+# gupr_kernel SPEC finds the kernel SPEC names, fetches or checks it, and
+# writes its record, kernel.env, into the kernel's cache directory; every
+# later step (module, initramfs, boot, verdict) reads the record, whatever
+# the source.  Two sources: Debian's cloud-amd64 packages (this file) and a
+# kernel tree the user built (tree.sh).  Sourced by lib.sh.
+#
+# The record (shell assignments, %q-quoted):
+#   KSOURCE   debian | tree
+#   KID       directory name of the kernel's build products under build/
+#   KREL      the kernel release (uname -r)
+#   KVERSION  Debian package version, or the tree's git describe
+#   KSUITE    Debian suite (empty for a tree)
+#   KLABEL    one line naming the kernel for run.txt, reports and matrices
+#   KCACHE    the kernel's cache directory (holds kernel.env)
+#   VMLINUZ   the image QEMU boots
+#   KDIR      the kbuild directory modules are built against (make -C KDIR M=)
+#   KMODROOT  the root whose lib/modules/$KREL holds the kernel's modules
+#   KCC       the compiler the kernel was built with (gcc-12, clang, ...)
+#   KBTF      the vmlinux whose BTF the tracer uses ("" when none)
+#   KBTF_WHY  why there is no BTF ("" when there is)
+#   KCONFIG   the kernel's .config
+#   KTREE, KCOMMIT, KSUBJECT, KSTATE, KCONFIG_HASH   (trees only)
+
+# Debian suites with a cloud-amd64 kernel gup-repro knows how to fetch.
+GUPR_SUITES="bullseye bookworm trixie sid"
+GUPR_KERNEL_SPEC_FORMS="debian:bullseye|bookworm|trixie|sid, a kernel release like 6.1.0-56-cloud-amd64, a Debian version like 6.1.192-2, or the path of a kernel tree you built"
+GUPR_RECORD_VARS="KSOURCE KID KREL KVERSION KSUITE KLABEL KCACHE VMLINUZ KDIR KMODROOT KCC KBTF KBTF_WHY KCONFIG KTREE KCOMMIT KSUBJECT KSTATE KCONFIG_HASH"
+
+# gupr_kernel_spec_kind SPEC: prints "debian" or "tree"; returns 1 when
+# SPEC has none of the forms above.  A path (with a slash, or an existing
+# directory) is a tree.
+gupr_kernel_spec_kind() {
+	case "$1" in
+	debian:bullseye|debian:bookworm|debian:trixie|debian:sid) echo debian; return 0 ;;
+	*/*|.|..) echo tree; return 0 ;;
+	esac
+	[ -d "$1" ] && { echo tree; return 0; }
+	case "$1" in
+	*[!0-9a-z.+~-]*) return 1 ;;
+	[0-9]*.*-cloud-amd64|[0-9]*.*-[0-9]*) echo debian; return 0 ;;
+	esac
+	return 1
+}
+gupr_kernel_spec_ok() { gupr_kernel_spec_kind "$1" >/dev/null; }
+
+# gupr_record_write FILE: write the record variables to FILE (atomically).
+gupr_record_write() {
+	local v
+	for v in $GUPR_RECORD_VARS; do printf '%s=%q\n' "$v" "${!v:-}"; done >"$1.tmp" &&
+		mv "$1.tmp" "$1"
+}
+
+# gupr_record_read FILE: set the record variables from FILE, which only
+# gupr_record_write writes (each line NAME=%q-quoted value).
+gupr_record_read() {
+	local v
+	for v in $GUPR_RECORD_VARS; do unset "$v"; done
+	[ -r "$1" ] || gupr_die "no kernel record $1"
+	# shellcheck disable=SC1090
+	. "$1"
+	[ -n "${KREL:-}" ] && [ -n "${VMLINUZ:-}" ] || gupr_die "kernel record $1 is incomplete; remove it"
+	GUPR_KERNEL_ENV=$1
+}
+
+# gupr_kernel SPEC: the record of SPEC (see the top of this file), written
+# once per kernel and read by every later step.  A matrix cell is given its
+# matrix's record in GUPR_KERNEL_ENV and reads it, with no apt at all.
+gupr_kernel() {
+	if [ -n "${GUPR_KERNEL_ENV:-}" ]; then
+		gupr_record_read "$GUPR_KERNEL_ENV"
+		return 0
+	fi
+	case "$(gupr_kernel_spec_kind "$1")" in
+	debian) gupr_kernel_debian "$1" ;;
+	tree) gupr_kernel_tree "$1" ;;
+	*) GUPR_DIE_RC=2 gupr_die "--kernel '$1': expected $GUPR_KERNEL_SPEC_FORMS" ;;
+	esac
+}
+
+# --- Debian packages ----------------------------------------------------------
+
+# gupr_suite_of_release KREL: the suite a kernel release belongs to, from
+# Debian's ABI naming (GUP_REPRO_SUITE overrides).
+gupr_suite_of_release() {
+	if [ -n "${GUP_REPRO_SUITE:-}" ]; then echo "$GUP_REPRO_SUITE"; return; fi
+	case "$1" in
+	5.10.*) echo bullseye ;;
+	6.1.*) echo bookworm ;;
+	*+deb13*) echo trixie ;;
+	*) echo sid ;;
+	esac
+}
+
+# gupr_resolve_debian SPEC: set KSUITE, KREL (e.g. 6.1.0-56-cloud-amd64) and
+# KVERSION (e.g. 6.1.192-2).  SPEC: debian:SUITE (the newest cloud-amd64
+# kernel of SUITE), a kernel release "6.12.117+deb13-cloud-amd64", or a
+# Debian package version "6.1.192-2" of linux-image-cloud-amd64 (looked up
+# in every suite, or in GUP_REPRO_SUITE).
+gupr_resolve_debian() {
+	local spec=$1 dep suite
+	case "$spec" in
+	debian:*)
+		KSUITE=${spec#debian:}
+		gupr_apt_update "$KSUITE"
+		dep=$(gupr_apt "$KSUITE" apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+			awk '/Depends: linux-image-/ {print $2; exit}')
+		[ -n "$dep" ] || gupr_die "--kernel $spec: no linux-image-cloud-amd64 in $KSUITE"
+		KREL=${dep#linux-image-}
+		;;
+	[0-9]*.*-cloud-amd64)
+		KREL=$spec
+		KSUITE=$(gupr_suite_of_release "$KREL")
+		gupr_apt_update "$KSUITE"
+		;;
+	*)
+		KREL=""
+		for suite in ${GUP_REPRO_SUITE:-$GUPR_SUITES}; do
+			gupr_apt_update "$suite"
+			dep=$(gupr_apt "$suite" apt-cache show "linux-image-cloud-amd64=$spec" 2>/dev/null |
+				awk -F': ' '/^Depends:/ {print $2; exit}' | grep -o 'linux-image-[^ ,]*' | head -n1)
+			if [ -n "$dep" ]; then KREL=${dep#linux-image-}; KSUITE=$suite; break; fi
+		done
+		[ -n "$KREL" ] || gupr_die "--kernel $spec: no linux-image-cloud-amd64 of version $spec in ${GUP_REPRO_SUITE:-$GUPR_SUITES} (apt-cache madison linux-image-cloud-amd64 lists them)"
+		;;
+	esac
+	KVERSION=$(gupr_apt "$KSUITE" apt-cache policy "linux-image-$KREL" 2>/dev/null |
+		awk '/Candidate:/ {print $2; exit}')
+	case "$KVERSION" in ""|"(none)") gupr_die "--kernel $spec: linux-image-$KREL is not in $KSUITE" ;; esac
+}
+
+# gupr_kernel_debs: the packages that make up linux-image-$KREL and
+# linux-headers-$KREL in $KSUITE: image (in sid a metapackage over
+# linux-binary-* and linux-modules-*), headers, -common headers, kbuild,
+# linux-base-*; never the -unsigned or -dbg twins.
+gupr_kernel_debs() {
+	gupr_apt "$KSUITE" apt-cache depends --recurse --no-recommends --no-suggests \
+		--no-conflicts --no-breaks --no-replaces --no-enhances \
+		"linux-image-$KREL" "linux-headers-$KREL" 2>/dev/null |
+		grep -E '^linux-(image|binary|modules|headers|kbuild|base)-[0-9]' |
+		grep -vE -- '-(unsigned|dbg)$' | sort -u
+}
+
+# gupr_kernel_debian SPEC: resolve SPEC, then download and extract its
+# packages into $GUPR_CACHE/kernels/KREL_KVERSION/root (once, under the
+# kernel's lock) and write the record there.
+gupr_kernel_debian() {
+	local debs p
+	gupr_resolve_debian "$1"
+	KSOURCE=debian KID=$KREL KCACHE="$GUPR_CACHE/kernels/${KREL}_${KVERSION}"
+	if [ -e "$KCACHE/.complete" ] && [ -e "$KCACHE/kernel.env" ]; then
+		gupr_record_read "$KCACHE/kernel.env"
+		return 0
+	fi
+	gupr_lock "kernel-$KID"
+	if [ ! -e "$KCACHE/.complete" ]; then
+		debs=$(gupr_kernel_debs)
+		[ -n "$debs" ] || gupr_die "no packages found for linux-image-$KREL in $KSUITE"
+		gupr_say "==> kernel: fetching $(echo $debs | wc -w) packages of linux-image-$KREL $KVERSION ($KSUITE)"
+		rm -rf --one-file-system "$KCACHE"; mkdir -p "$KCACHE/debs" "$KCACHE/root"
+		( cd "$KCACHE/debs" && gupr_vrun gupr_apt "$KSUITE" apt-get -q download $debs ) ||
+			gupr_die "apt-get download of $(echo $debs) failed"
+		for p in "$KCACHE"/debs/*.deb; do
+			dpkg-deb -x "$p" "$KCACHE/root" || gupr_die "cannot extract $p"
+		done
+		# The headers' Makefile includes /usr/src/...-common by absolute
+		# path; point it at our extracted copy instead of installing.
+		sed -i "s#\([ =]\)/usr/src/#\1$KCACHE/root/usr/src/#g" \
+			"$KCACHE/root/usr/src/linux-headers-$KREL/Makefile"
+		# merged-/usr packages (sid) have their modules in /usr/lib/modules:
+		# depmod -b and modprobe -d look in ROOT/lib/modules
+		[ -e "$KCACHE/root/lib" ] || ln -s usr/lib "$KCACHE/root/lib"
+		gupr_vrun depmod -b "$KCACHE/root" "$KREL" || gupr_die "depmod failed for $KREL"
+		touch "$KCACHE/.complete"
+	fi
+	VMLINUZ="$KCACHE/root/boot/vmlinuz-$KREL"
+	[ -e "$VMLINUZ" ] || VMLINUZ="$KCACHE/root/usr/lib/modules/$KREL/vmlinuz"
+	KDIR="$KCACHE/root/usr/src/linux-headers-$KREL"
+	KMODROOT="$KCACHE/root"
+	KCONFIG="$KDIR/.config"
+	[ -e "$VMLINUZ" ] || gupr_die "no vmlinuz in the packages of linux-image-$KREL"
+	[ -e "$KMODROOT/lib/modules/$KREL/modules.dep" ] || gupr_die "no modules.dep for $KREL (depmod failed?)"
+	# the compiler the kernel was built with (gcc-N), from its headers
+	KCC=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(x86_64-linux-gnu-\)\{0,1\}\(gcc-[0-9]*\) .*/\2/p' "$KCONFIG")
+	[ -n "$KCC" ] || gupr_die "cannot tell the compiler of $KREL from its .config"
+	# Debian builds every cloud kernel with BTF; the tracer reads it from
+	# /sys/kernel/btf/vmlinux in the guest, the host from this vmlinux
+	KBTF="$KCACHE/vmlinux" KBTF_WHY=""
+	KLABEL="linux-image-$KREL $KVERSION ($KSUITE)"
+	KTREE="" KCOMMIT="" KSUBJECT="" KSTATE="" KCONFIG_HASH=""
+	gupr_record_write "$KCACHE/kernel.env"
+	gupr_record_read "$KCACHE/kernel.env"
+	gupr_unlock "kernel-$KID"
+}
+
+# gupr_extract_vmlinux: the uncompressed vmlinux (ELF with .BTF) of a
+# Debian kernel, out of $VMLINUZ, found by the compressors' magic numbers as
+# scripts/extract-vmlinux does; cached as $KBTF.
+gupr_extract_vmlinux() {
+	[ -s "$KBTF" ] && return 0
+	local magic tool off
+	for magic in '\x1f\x8b\x08:gzip -dc' '\xfd\x37\x7a\x58\x5a\x00:xz -dc' \
+		     '\x28\xb5\x2f\xfd:zstd -dcq' '\x02\x21\x4c\x18:lz4 -dcq' \
+		     '\x42\x5a\x68:bzip2 -dcq' '\x5d\x00\x00\x00:xz -dc --format=lzma'; do
+		tool=${magic#*:}; magic=${magic%%:*}
+		for off in $(LC_ALL=C grep -obUaP "$magic" "$VMLINUZ" 2>/dev/null | cut -d: -f1); do
+			tail -c +$((off + 1)) "$VMLINUZ" | $tool >"$KBTF.tmp" 2>/dev/null
+			if readelf -h "$KBTF.tmp" >/dev/null 2>&1; then
+				mv "$KBTF.tmp" "$KBTF"
+				return 0
+			fi
+		done
+	done
+	rm -f "$KBTF.tmp"
+	gupr_die "cannot find the compressed vmlinux in $VMLINUZ"
+}
