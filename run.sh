@@ -167,15 +167,17 @@ trap on_early_exit EXIT
 
 phase "kernel: $kernel"
 [ "$build" = 1 ] && gupr_tree_rebuild "$kernel" 2>>"$out/build.log"
-if ! gupr_prepare "$kernel" 2>>"$out/build.log"; then
-	echo "gup-repro: error: module build failed for $KREL (see build.log)" >>"$out/build.log"
-	exit 125
-fi
-# A tree may lack what this run needs (Debian's kernels have it all).
+gupr_kernel "$kernel" 2>>"$out/build.log"
+# A tree may lack what this run needs (Debian's kernels have it all): say
+# which options before building anything for it.
 lacks=$(gupr_kernel_lacks boot "fs=$fs" "scenario=$name" $([ "$fs" = tmpfs ] || echo disk))
 if [ -n "$lacks" ]; then
-	printf '%s\n' "$lacks" | awk -F'\t' '{ print "gup-repro: kernel lacks " $1 ": " $2 }' >>"$out/build.log"
-	echo "gup-repro: error: the kernel lacks $(printf '%s\n' "$lacks" | cut -f1 | tr '\n' ' ' | sed 's/ $//') (see vm-images/guest.config; ./run.sh kernel-config)" >>"$out/build.log"
+	printf '%s\n' "$lacks" | awk -F'\t' '{ print "gup-repro: the kernel lacks " $1 ": " $2 }' >>"$out/build.log"
+	echo "gup-repro: error: the kernel lacks $(printf '%s\n' "$lacks" | cut -f1 | tr '\n' ' ' | sed 's/ $//') (see vm-images/guest.config and ./run.sh kernel-config)" >>"$out/build.log"
+	exit 125
+fi
+if ! gupr_prepare "$kernel" 2>>"$out/build.log"; then
+	echo "gup-repro: error: module build failed for $KREL (see build.log)" >>"$out/build.log"
 	exit 125
 fi
 trace_note=""
