@@ -9,7 +9,14 @@
 #   3. reproduction rate: BENCH_REPRO runs (default 20) of unlocked-dirty
 #      (exit 1 expected) and of control (exit 0 expected);
 #   4. the default matrix (4 kernels x 4 filesystems x 4 scenarios), warm:
-#      wall time and per-cell median (BENCH_MATRIX=0 skips it).
+#      wall time and per-cell median (BENCH_MATRIX=0 skips it);
+#   5. kernel trees (BENCH_TREE=1; needs the bisect test's tree, which
+#      `make check-slow` makes): ./run.sh --kernel BUILD warm vs a warm run
+#      of the packaged 6.1 kernel, interleaved, medians and ratio; one
+#      bisect step that changes one mm/ file (build + run); with
+#      BENCH_KERNEL_BUILD=1 also the first kernel-config --build of
+#      linux-source-6.1 into an empty build directory, ccache off (wall time
+#      and size; tens of minutes).
 # Prints a table and writes it to out/bench-<timestamp>/bench.txt.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -92,5 +99,36 @@ if [ "${BENCH_MATRIX:-1}" = 1 ]; then
 	mcell=$(perl -MJSON::PP -e 'local $/; my $j = decode_json(<>); my @s = sort { $a <=> $b } map { $_->{seconds} } @{ $j->{cells} }; my $n = @s; printf "%.1f", $n % 2 ? $s[($n - 1) / 2] : ($s[$n / 2 - 1] + $s[$n / 2]) / 2' "$res/matrix/matrix.json")
 	say "default matrix (64 cells, -j $(nproc)), warm: $mwall wall (target <= 600 s), per-cell median $mcell s"
 	say "$(sed -n 2p "$res/matrix/matrix.txt")"
+fi
+# 5. kernel trees
+if [ "${BENCH_TREE:-0}" = 1 ]; then
+	cache=${GUP_REPRO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gup-repro}
+	tree="$cache/bisect-test/linux-source-6.1" tbuild="$cache/bisect-test/build"
+	tests/slow/bisect-tree/make-tree.sh "$tree" || { echo "cannot make the bisect tree" >&2; exit 1; }
+	if [ "${BENCH_KERNEL_BUILD:-0}" = 1 ]; then
+		cold="$res/first-build"
+		t=$(now)
+		CCACHE_DISABLE=1 ./run.sh kernel-config "$tree" -O "$cold" --build >"$res/first-build.out" 2>&1
+		rc=$?
+		say "first kernel-config --build of linux-source-6.1 (guest config, -j$(nproc), no ccache): $(since "$t") s, exit $rc, build directory $(du -sh "$cold" | cut -f1) (target <= 20 min)"
+		rm -rf "$cold"
+	fi
+	# one bisect step: the build directory holds commit (1); check out (2),
+	# which changes mm/gup.c only, then build + run as a step does
+	git -C "$tree" checkout -q HEAD~2 && ./run.sh --kernel "$tbuild" --build --scenario longterm >/dev/null 2>&1
+	git -C "$tree" checkout -q main~1
+	t=$(now)
+	./run.sh --kernel "$tbuild" --build --scenario longterm >"$res/step.out" 2>&1
+	rc=$?
+	say "one bisect step changing mm/gup.c (build + run, longterm): $(since "$t") s, exit $rc (target <= 180 s)"
+	git -C "$tree" checkout -q main
+	./run.sh --kernel "$tbuild" --build >/dev/null 2>&1
+	: >"$res/tree.txt"; : >"$res/pkg.txt"
+	for i in $(seq "$runs"); do
+		t=$(now); ./run.sh --kernel "$tbuild" >/dev/null 2>&1; echo "$(since "$t")" >>"$res/tree.txt"
+		t=$(now); ./run.sh >/dev/null 2>&1; echo "$(since "$t")" >>"$res/pkg.txt"
+	done
+	mt=$(median <"$res/tree.txt"); mp=$(median <"$res/pkg.txt")
+	say "warm ./run.sh --kernel TREE: median $mt s, packaged 6.1: median $mp s over $runs runs each: ratio $(awk -v a="$mt" -v b="$mp" 'BEGIN { printf "%.2f", a / b }') (target <= 1.2)"
 fi
 say "results: ${res#"$top"/}/bench.txt"
