@@ -171,10 +171,13 @@ gupr_tree_build() {
 	if [ -d /usr/lib/ccache ]; then
 		path=/usr/lib/ccache:$PATH
 		# gup-repro's own cache (the user's ccache configuration is not
-		# touched), large enough for a kernel with debug info; objects of
-		# two build directories of one tree hit each other's entries
+		# touched), large enough for a kernel with debug info.  Objects of
+		# two build directories of one tree hit each other's entries: the
+		# build directory is not hashed (the sources' absolute paths are).
+		# No CCACHE_BASEDIR: its relative paths defeat the kernel's
+		# -fmacro-prefix-map, and WARN() would name "../tree/fs/..." files.
 		export CCACHE_DIR=${CCACHE_DIR:-$GUPR_CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
-		export CCACHE_BASEDIR=$TREE_SRC CCACHE_NOHASHDIR=true
+		export CCACHE_NOHASHDIR=true
 	fi
 	cc=$(gupr_config_value "$TREE_BUILD/.config" CONFIG_CC_VERSION_TEXT)
 	cc=${cc%% *}
