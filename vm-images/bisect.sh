@@ -70,7 +70,8 @@ step() {
 		GUPR_COMMIT=$commit GUPR_STEP_DIR=$sdir sh -c "$GUP_REPRO_TEST_BISECT_BUILD" >"$sdir/build.log" 2>&1
 		rc=$?
 	else
-		( build_tree ) >"$sdir/build.log" 2>&1
+		# make's output to the step's build.log, progress lines to the user
+		( build_tree ) 3>&2 >"$sdir/build.log" 2>&1
 		rc=$?
 	fi
 	bsecs=$(( $(date +%s) - t0 ))
@@ -121,7 +122,7 @@ step() {
 # build_tree: configure the build directory once (guest config), then
 # bring it up to date with the checked-out commit.
 build_tree() {
-	GUPR_SAY_FD=2
+	GUPR_SAY_FD=3
 	if [ ! -s "$B_BUILD/.config" ]; then
 		TREE_SRC=$B_TREE TREE_BUILD=$B_BUILD
 		gupr_kernel_config || exit 1

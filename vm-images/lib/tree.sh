@@ -179,12 +179,12 @@ gupr_tree_build() {
 		export CCACHE_DIR=${CCACHE_DIR:-$GUPR_CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
 		export CCACHE_NOHASHDIR=true
 	fi
-	cc=$(gupr_config_value "$TREE_BUILD/.config" CONFIG_CC_VERSION_TEXT)
-	cc=${cc%% *}
-	case "$cc" in gcc|gcc-[0-9]*) ;; *) cc=gcc ;; esac
-	gupr_say "==> build: make -j$(nproc) bzImage modules in $TREE_BUILD (log: gup-repro-build.log)"
+	# the compiler the tree was configured with: CC=gcc-N, or LLVM=1
+	cc=$(gupr_tree_cc) || { gupr_say "==> build: $cc"; return 1; }
+	case "$cc" in clang) cc=LLVM=1 ;; *) cc=CC=$cc ;; esac
+	gupr_say "==> build: make -j$(nproc) $cc bzImage modules in $TREE_BUILD (log: gup-repro-build.log)"
 	t0=$(date +%s)
-	PATH=$path gupr_make_tree -j"$(nproc)" CC="$cc" bzImage modules >"$log" 2>&1 &
+	PATH=$path gupr_make_tree -j"$(nproc)" "$cc" bzImage modules >"$log" 2>&1 &
 	pid=$!
 	# progress: one line a minute, or one updated line on a terminal
 	local every=60 eol='\n' n=0
