@@ -33,7 +33,7 @@ $(B)/gup-repro: repro-user/gup-repro.c repro-user/steps.c repro-user/steps.h $(U
 $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ $<
 
-$(B)/gup-repro-verdict: repro-user/verdict.c | $(B)
+$(B)/gup-repro-verdict: repro-user/verdict.c repro-user/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
 $(B)/gup-repro-matrix: repro-user/matrix.c repro-user/kvfile.h | $(B)
