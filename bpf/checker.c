@@ -179,19 +179,22 @@ static int count_seq(struct ck_trace *t)
  */
 static int read_line(FILE *f, char *buf)
 {
-	size_t n = 0;
-	int c, too_long = 0;
+	char skip[4096];
+	size_t n;
 
-	while ((c = getc(f)) != EOF && c != '\n') {
-		if (n < CK_LINE_MAX)
-			buf[n++] = (char)c;
-		else
-			too_long = 1;
-	}
-	buf[n] = '\0';
-	if (c == EOF && !n && !too_long)
+	if (!fgets(buf, CK_LINE_MAX + 1, f))
 		return 0;
-	return too_long ? -1 : 1;
+	n = strlen(buf);		/* a NUL in the line ends it early: malformed */
+	if (n && buf[n - 1] == '\n') {
+		buf[n - 1] = '\0';
+		return 1;
+	}
+	if (n < CK_LINE_MAX || feof(f))
+		return 1;		/* the last line, without a newline */
+	while (fgets(skip, sizeof(skip), f))	/* too long: read to its end */
+		if (strchr(skip, '\n'))
+			break;
+	return -1;
 }
 
 static void parse_start(json_t *o, struct ck_trace *t)
@@ -217,7 +220,7 @@ static int add_event(struct ck_trace *t, const struct ck_event *e)
 	if (t->nr == max)
 		return 1;
 	if (t->nr == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 256;
+		size_t ncap = t->cap ? t->cap * 2 : 32;
 		struct ck_event *n;
 
 		if (ncap > max)
@@ -308,7 +311,8 @@ int ck_load(FILE *f, struct ck_trace *t)
 		if (rc)
 			goto out;
 	}
-	qsort(t->ev, t->nr, sizeof(*t->ev), cmp_seq);
+	if (t->nr)
+		qsort(t->ev, t->nr, sizeof(*t->ev), cmp_seq);
 	rc = count_seq(t);
 	keep_victim(t);
 out:

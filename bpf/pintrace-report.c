@@ -269,15 +269,17 @@ static void print_row(FILE *f, const struct tl_item *it, uint64_t t0, const char
 
 	if (it->ev && it->ev->kind != PT_K_WARN)
 		flags_text(it->ev->flags, fl, sizeof(fl));
-	len = snprintf(row, sizeof(row), "%9.3f  %-6.6s %-26.26s %-7s %s",
+	item_name(it, name, sizeof(name));
+	name[utf8_fit(name, 26)] = '\0';
+	len = snprintf(row, sizeof(row), "%9.3f  %-6.6s %-26s %-7s %s",
 		       since(it->ts, t0, 1e6),
 		       it->lane == L_MODULE ? "module" : it->lane == L_USER ? "user" :
 		       it->lane == L_FS ? "fs" : it->lane == L_WB ? "wb" : "mm",
-		       item_name(it, name, sizeof(name)), fl, mark);
+		       name, fl, mark);
 	if (len < 0)
 		len = 0;
-	if ((size_t)len >= sizeof(row))
-		len = (int)sizeof(row) - 1;
+	len = (int)utf8_fit(row, (size_t)len < sizeof(row) ? (size_t)len : sizeof(row) - 1);
+	row[len] = '\0';
 	while (len > 0 && row[len - 1] == ' ')
 		row[--len] = '\0';
 	fprintf(f, "%s\n", row);
@@ -325,7 +327,7 @@ static void wrap(FILE *f, const char *first, int indent, const char *text)
 			col += fprintf(f, " ");
 		}
 		if ((int)w > COLS - col)	/* one word wider than the page */
-			w = (size_t)(COLS - col > 0 ? COLS - col : 1);
+			w = utf8_fit(p, (size_t)(COLS - col > 0 ? COLS - col : 0)) ?: w;
 		col += fprintf(f, "%.*s", (int)w, p);
 		p += w;
 		while (*p == ' ')
@@ -368,7 +370,7 @@ static void report_warning(FILE *f)
 		fprintf(f, "Call Trace (trimmed):\n");
 		snprintf(buf, sizeof(buf), "%s", warn_trace);
 		for (char *s = strtok_r(buf, " ", &save); s; s = strtok_r(NULL, " ", &save))
-			fprintf(f, "  %.*s\n", COLS - 2, s);
+			fprintf(f, "  %.*s\n", (int)utf8_fit(s, COLS - 2), s);
 	}
 }
 
@@ -407,7 +409,7 @@ static void report_violation(FILE *f, const struct ck_trace *t, const struct ck_
 	}
 	fprintf(f, "  stack:\n");
 	for (int s = 0; s < d->nr_stack && s < 10; s++)
-		fprintf(f, "    %.74s\n", d->stack[s]);
+		fprintf(f, "    %.*s\n", (int)utf8_fit(d->stack[s], 74), d->stack[s]);
 }
 
 static int write_report(FILE *f, const struct ck_trace *t, const struct ck_result *r)
@@ -556,6 +558,7 @@ static int write_svg_data(FILE *f, const struct ck_trace *t, const struct ck_res
 	return 0;
 }
 
+#ifndef FUZZING
 /* Swimlanes with gnuplot: x = order of events (time in the label). */
 static int write_svg(const char *dir, const struct ck_trace *t, const struct ck_result *r)
 {
@@ -612,7 +615,6 @@ static int write_svg(const char *dir, const struct ck_trace *t, const struct ck_
 	return 0;
 }
 
-#ifndef FUZZING
 struct args {
 	const char *events, *steps, *run, *verdict, *guest, *dir;
 	size_t max_events;

@@ -58,6 +58,24 @@ static inline size_t utf8_len(const unsigned char *s, size_t n)
 }
 
 /**
+ * utf8_fit() - bytes of @s to print so that at most @max bytes are shown
+ * and no UTF-8 sequence is cut (for "%.*s" on text_safe() output)
+ * @s: valid UTF-8.
+ * @max: most bytes.
+ * Return: the byte count, <= @max and <= strlen(@s).
+ */
+static inline size_t utf8_fit(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (n < max)
+		return n;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/**
  * text_safe() - copy untrusted text for a terminal or a JSON string
  * @dst: output, always NUL-terminated.
  * @len: size of @dst in bytes (at least 4).

@@ -55,32 +55,6 @@ static struct cell *cell_at(int k, int f, int s)
 	return &cells[((size_t)k * (size_t)fss.n + (size_t)f) * (size_t)scens.n + (size_t)s];
 }
 
-/* Split a comma-separated list (in place); empty entries are skipped. */
-static int split(char *arg, struct list *l, const char *what)
-{
-	char *save = NULL;
-
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-	for (char *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char **nv;
-
-		if (l->n == MAX_LIST) {
-			fprintf(stderr, "gup-repro-matrix: more than %d %s\n", MAX_LIST, what);
-			return -1;
-		}
-		nv = realloc(l->v, (size_t)(l->n + 1) * sizeof(*nv));
-		if (!nv) {
-			fprintf(stderr, "gup-repro-matrix: out of memory\n");
-			return -1;
-		}
-		l->v = nv;
-		l->v[l->n++] = t;
-	}
-	return 0;
-}
-
 /* The directory name of a kernel spec: debian:sid -> sid, else the spec. */
 static const char *label(const char *spec)
 {
@@ -110,42 +84,6 @@ static void load_cell(struct cell *c, FILE *verdict, FILE *run)
 	get(run, "seconds: ", c->seconds, sizeof(c->seconds));
 	if (!c->result[0])
 		snprintf(c->result, sizeof(c->result), "ERROR:no verdict");
-}
-
-static FILE *open_in(const char *mdir, const char *dir, const char *name)
-{
-	char *path;
-	FILE *f;
-
-	if (asprintf(&path, "%s/%s/%s", mdir, dir, name) < 0)
-		return NULL;
-	f = fopen(path, "r");
-	free(path);
-	return f;
-}
-
-static int load(const char *mdir)
-{
-	for (int k = 0; k < kernels.n; k++)
-		for (int f = 0; f < fss.n; f++)
-			for (int s = 0; s < scens.n; s++) {
-				struct cell *c = cell_at(k, f, s);
-				FILE *v, *r;
-
-				if (asprintf(&c->dir, "%s/%s/%s", label(kernels.v[k]), fss.v[f],
-					     scens.v[s]) < 0) {
-					c->dir = NULL;
-					return -1;
-				}
-				v = open_in(mdir, c->dir, "verdict.txt");
-				r = open_in(mdir, c->dir, "run.txt");
-				load_cell(c, v, r);
-				if (v)
-					fclose(v);
-				if (r)
-					fclose(r);
-			}
-	return 0;
 }
 
 /* The exact release of kernel row @k: from any of its cells. */
@@ -198,23 +136,35 @@ static void short_form(const char *result, char *out, size_t len)
 	if (!strncmp(result, "REPRODUCED:", 11))
 		snprintf(out, len, "REPRO [%d]", footnote(colon + 1));
 	else if (!strncmp(result, "MITIGATED:", 10))
-		snprintf(out, len, "MIT %.10s", colon + 1);
+		snprintf(out, len, "MIT %.*s", (int)utf8_fit(colon + 1, 10), colon + 1);
 	else if (!strncmp(result, "ERROR:", 6))
 		snprintf(out, len, "ERROR [%d]", footnote(result));
 	else if (!strcmp(result, "CLEAN"))
 		snprintf(out, len, "clean");
 	else
-		snprintf(out, len, "%.14s", result);
+		snprintf(out, len, "%.*s", (int)utf8_fit(result, 14), result);
+}
+
+/* @s padded or cut to @w bytes (never inside a UTF-8 sequence), then a space. */
+static size_t column(char *out, size_t len, const char *s, int w)
+{
+	int n = (int)utf8_fit(s, (size_t)w);
+	int r = snprintf(out, len, "%.*s%*s", n, s, w - n, "");
+
+	return r < 0 ? 0 : (size_t)r < len ? (size_t)r : len - 1;
 }
 
 /* One block of the grid: scenarios @s0 .. @s1 - 1. */
 static void write_grid(FILE *o, int s0, int s1)
 {
 	char buf[64], rel[96], row[32 + GRID_COLS * 16];
+	size_t len;
 
 	fprintf(o, "%-14s %-5s", "kernel", "fs");
-	for (int s = s0; s < s1; s++)
-		fprintf(o, " %-14.14s", scens.v[s]);
+	for (int s = s0; s < s1; s++) {
+		column(buf, sizeof(buf), scens.v[s], 14);
+		fprintf(o, " %s", buf);
+	}
 	fprintf(o, "\n%.14s %.5s", "--------------", "-----");
 	for (int s = s0; s < s1; s++)
 		fprintf(o, " %.14s", "--------------");
@@ -227,12 +177,15 @@ static void write_grid(FILE *o, int s0, int s1)
 		if (cut)
 			*cut = '\0';
 		for (int f = 0; f < fss.n; f++) {
-			size_t len = (size_t)snprintf(row, sizeof(row), "%-14.14s %-5.5s",
-						      f ? "" : rel, fss.v[f]);
-
+			len = column(row, sizeof(row), f ? "" : rel, 14);
+			row[len++] = ' ';
+			len += column(row + len, sizeof(row) - len, fss.v[f], 5);
 			for (int s = s0; s < s1; s++) {
-				short_form(cell_at(k, f, s)->result, buf, sizeof(buf));
-				len += (size_t)snprintf(row + len, sizeof(row) - len, " %-14.14s", buf);
+				char cell[64];
+
+				short_form(cell_at(k, f, s)->result, cell, sizeof(cell));
+				row[len++] = ' ';
+				len += column(row + len, sizeof(row) - len, cell, 14);
 			}
 			while (len > 0 && row[len - 1] == ' ')
 				row[--len] = '\0';
@@ -264,7 +217,7 @@ static void write_txt(FILE *o, const char *when)
 	fprintf(o, "\nREPRO = REPRODUCED (kernel warning), VIOLATION = ordering violated\n"
 		"without a warning, MIT = MITIGATED (pin refused, errno), clean = neither.\n");
 	for (int i = 0; i < nfoot; i++)
-		fprintf(o, "[%d] %.74s\n", i + 1, foot[i]);
+		fprintf(o, "[%d] %.*s\n", i + 1, (int)utf8_fit(foot[i], 74), foot[i]);
 	fprintf(o, "Full results and links to every run: matrix.md, matrix.json.\n");
 }
 
@@ -328,17 +281,6 @@ fail_root:
 	return NULL;
 }
 
-static int write_json(const char *path, const char *when)
-{
-	json_t *root = matrix_json(when);
-	int rc = -1;
-
-	if (root && !json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER))
-		rc = 0;
-	json_decref(root);
-	return rc;
-}
-
 static int alloc_cells(void)
 {
 	size_t n = (size_t)kernels.n * (size_t)fss.n * (size_t)scens.n;
@@ -368,6 +310,80 @@ static void free_all(void)
 	free(scens.v);
 	kernels = fss = scens = (struct list){ NULL, 0 };
 	free_footnotes();
+}
+
+#ifndef FUZZING
+/* Split a comma-separated list (in place); empty entries are skipped. */
+static int split(char *arg, struct list *l, const char *what)
+{
+	char *save = NULL;
+
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	for (char *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char **nv;
+
+		if (l->n == MAX_LIST) {
+			fprintf(stderr, "gup-repro-matrix: more than %d %s\n", MAX_LIST, what);
+			return -1;
+		}
+		nv = realloc(l->v, (size_t)(l->n + 1) * sizeof(*nv));
+		if (!nv) {
+			fprintf(stderr, "gup-repro-matrix: out of memory\n");
+			return -1;
+		}
+		l->v = nv;
+		l->v[l->n++] = t;
+	}
+	return 0;
+}
+
+static FILE *open_in(const char *mdir, const char *dir, const char *name)
+{
+	char *path;
+	FILE *f;
+
+	if (asprintf(&path, "%s/%s/%s", mdir, dir, name) < 0)
+		return NULL;
+	f = fopen(path, "r");
+	free(path);
+	return f;
+}
+
+static int load(const char *mdir)
+{
+	for (int k = 0; k < kernels.n; k++)
+		for (int f = 0; f < fss.n; f++)
+			for (int s = 0; s < scens.n; s++) {
+				struct cell *c = cell_at(k, f, s);
+				FILE *v, *r;
+
+				if (asprintf(&c->dir, "%s/%s/%s", label(kernels.v[k]), fss.v[f],
+					     scens.v[s]) < 0) {
+					c->dir = NULL;
+					return -1;
+				}
+				v = open_in(mdir, c->dir, "verdict.txt");
+				r = open_in(mdir, c->dir, "run.txt");
+				load_cell(c, v, r);
+				if (v)
+					fclose(v);
+				if (r)
+					fclose(r);
+			}
+	return 0;
+}
+
+static int write_json(const char *path, const char *when)
+{
+	json_t *root = matrix_json(when);
+	int rc = -1;
+
+	if (root && !json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER))
+		rc = 0;
+	json_decref(root);
+	return rc;
 }
 
 /* Write matrix.txt and print it, matrix.md, matrix.json. */
@@ -413,7 +429,6 @@ out:
 	return rc;
 }
 
-#ifndef FUZZING
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
