@@ -117,10 +117,9 @@ static void step_str(json_t *o, const char *key, char *out, size_t len)
 
 static void load_steps(FILE *f)
 {
-	char *line = NULL;
-	size_t cap = 0;
+	char *line = malloc(KV_LINE_MAX + 1);
 
-	while (getline(&line, &cap, f) > 0 && nr_steps < MAX_STEPS) {
+	while (line && nr_steps < MAX_STEPS && read_bounded(f, line, KV_LINE_MAX + 1) == 1) {
 		json_t *o = json_loads(line, 0, NULL);
 		struct step *s = &steps[nr_steps];
 

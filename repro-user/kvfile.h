@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Longest line kv_read() looks at; longer lines are skipped. */
+/* Longest line kv_get() looks at (longer lines are skipped) and the most
+ * any host parser keeps of one line. */
 #define KV_LINE_MAX	65536
 
 /**
@@ -138,6 +139,30 @@ static inline char *text_safe(char *dst, size_t len, const char *src, size_t n)
 }
 
 /**
+ * read_bounded() - one line of @f into @buf, at most @size - 1 bytes kept
+ * @f: the stream.
+ * @buf: the line with its newline (if it had one and it fit), NUL-ended.
+ * @size: size of @buf; the rest of a longer line is read and dropped, so a
+ *	guest that never prints a newline costs no memory.
+ * Return: 1 a whole line, 2 a line cut to fit, 0 end of file.
+ */
+static inline int read_bounded(FILE *f, char *buf, size_t size)
+{
+	char skip[4096];
+	size_t n;
+
+	if (!fgets(buf, (int)size, f))
+		return 0;
+	n = strlen(buf);
+	if ((n && buf[n - 1] == '\n') || n + 1 < size || feof(f))
+		return 1;
+	while (fgets(skip, sizeof(skip), f))
+		if (strchr(skip, '\n'))
+			break;
+	return 2;
+}
+
+/**
  * kv_get() - the value of the first line of @f starting with @key
  * @f: the stream, read to the line found or to its end.
  * @key: the line prefix, e.g. "kernel: ".
@@ -148,16 +173,15 @@ static inline char *text_safe(char *dst, size_t len, const char *src, size_t n)
  */
 static inline int kv_get(FILE *f, const char *key, char *out, size_t len)
 {
-	char *line = NULL;
-	size_t cap = 0, klen = strlen(key);
-	ssize_t n;
-	int found = 0;
+	char *line = malloc(KV_LINE_MAX + 1);
+	size_t klen = strlen(key);
+	int found = 0, got;
 
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (n > KV_LINE_MAX || strncmp(line, key, klen))
+	while (line && (got = read_bounded(f, line, KV_LINE_MAX + 1)) != 0) {
+		if (got != 1 || strncmp(line, key, klen))
 			continue;
 		line[strcspn(line, "\r\n")] = '\0';
-		text_safe(out, len, line + klen, (size_t)n - klen);
+		text_safe(out, len, line + klen, KV_LINE_MAX);
 		found = 1;
 		break;
 	}

@@ -443,10 +443,9 @@ static void parse_line(struct log *lg, struct parser *ps, const char *s)
 static void parse(FILE *f, struct log *lg)
 {
 	struct parser ps = { NULL, 0 };
-	char *buf = NULL;
-	size_t cap = 0;
+	char *buf = malloc(KV_LINE_MAX + 1);	/* longer lines are cut */
 
-	while (getline(&buf, &cap, f) > 0) {
+	while (buf && read_bounded(f, buf, KV_LINE_MAX + 1)) {
 		char *s = strip(buf);
 		size_t off;
 

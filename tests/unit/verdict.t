@@ -114,6 +114,20 @@ for my $in (sort grep { !/^\./ && !/^README/ } readdir $dh) {
 }
 closedir $dh;
 
+# A guest that prints a huge line costs the parser no memory: 64 MB of one
+# line in 48 MB of address space, and the lines after it still count.
+{
+	my $big = "/tmp/gupr-verdict-big-$$.log";
+	open(my $fh, '>', $big) or die;
+	print $fh "gup-repro: guest init started\n", 'x' x (64 << 20),
+		"\ngup-repro: scenario=control status=complete steps=9\n";
+	close $fh;
+	my $out = `ulimit -v 49152; $bin $big 2>&1`;
+	is($? >> 8, 0, 'a 64 MB line in 48 MB: exit 0') or diag(substr($out, 0, 300));
+	like($out, qr/^reason: scenario control completed/m, 'a 64 MB line: the status line after it is read');
+	unlink $big;
+}
+
 # A symptom in an earlier log line wins over a later crash, and the crash is noted.
 my $tmp = "/tmp/gupr-verdict-$$.log";
 system("cat $fx/debian-6.1-unlocked-dirty.log > $tmp; grep -A20 'BUG: kernel NULL' $fx/oops-null-deref.log >> $tmp");
