@@ -31,7 +31,7 @@ $(B)/gup-repro: repro-user/gup-repro.c repro-user/steps.c repro-user/steps.h $(U
 	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ repro-user/gup-repro.c repro-user/steps.c -luring
 
 $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
-	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ $<
+	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
 
 $(B)/gup-repro-verdict: repro-user/verdict.c | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
