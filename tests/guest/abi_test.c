@@ -381,6 +381,8 @@ static int good_path(int fd, __u32 api, __u32 flags, __u32 unpin_mode)
 	e = xioctl(fd, GUP_REPRO_IOC_UNPIN, &u);
 	if (!e && u.nr_unpinned != 3)
 		return diag("nr_unpinned %u", u.nr_unpinned), CHECK_FAILED;
+	memset(&s, 0, sizeof(s));	/* output fields must be zero on input */
+	s.size = sizeof(s);
 	if (!e && xioctl(fd, GUP_REPRO_IOC_STATE, &s) != ENOENT)
 		return diag("state still answers after unpin"), CHECK_FAILED;
 	return e;
