@@ -210,9 +210,11 @@ static size_t size_of(int c)
 /*
  * A pin target: an address in one of the regions, or a risky one.
  * *efault: 2 when access_ok() refuses the range in 4- and 5-level paging
- * alike (EFAULT before anything else), 1 when the result is EFAULT unless
- * the fd is busy (nothing can be mapped there: below mmap_min_addr, or
- * past the 47-bit TASK_SIZE, which access_ok() admits under LA57).
+ * alike (EFAULT before anything else); 1 when access_ok() admits it but
+ * nothing can be mapped there (below mmap_min_addr): EFAULT from GUP, or
+ * EBUSY first on a busy fd; 3 past the 47-bit TASK_SIZE, which access_ok()
+ * refuses under 4-level paging and admits under LA57 (TASK_SIZE_MAX is
+ * 56-bit there): EFAULT, or EBUSY on a busy fd with LA57.
  */
 static unsigned long pick_addr(unsigned long long *s, unsigned int *nr, int *efault)
 {
@@ -224,12 +226,12 @@ static unsigned long pick_addr(unsigned long long *s, unsigned int *nr, int *efa
 		static const unsigned long risky[] = {
 			0, 0x1000, 0x0000800000000000UL, 0xffff888000000000UL,
 			0x8000000000000000UL, 0xfffffffffffff000UL };
-		static const int level[] = { 1, 1, 1, 2, 2, 2 };
+		static const int level[] = { 1, 1, 3, 2, 2, 2 };
 		unsigned int i = below(s, 7);
 
 		if (i == 6) {		/* straddling TASK_SIZE */
 			*nr = 2 + below(s, 4);
-			*efault = 1;
+			*efault = 3;
 			return task_size - psz;
 		}
 		if (i == 5)		/* wraps past 2^64 */
@@ -308,8 +310,10 @@ static void op_pin(struct thr *t, int fd, int private)
 	e = do_ioctl(fd, C_PIN, GUP_REPRO_IOC_PIN, &a);
 	if (invalid)
 		expect(e, EINVAL, "PIN with an invalid field");
-	else if (exact_efault == 2 || (exact_efault == 1 && private && !t->pinned))
+	else if (exact_efault == 2 || (exact_efault && private && !t->pinned))
 		expect(e, EFAULT, "PIN of a range nothing can be mapped at");
+	else if (exact_efault == 3 && private)
+		expect(e == EFAULT ? EBUSY : e, EBUSY, "PIN past the 47-bit TASK_SIZE, fd busy");
 	else if (private && t->pinned)
 		expect(e, EBUSY, "PIN on a private fd already pinned");
 	if (!e && (a.nr_pinned < 1 || a.nr_pinned > a.nr_pages)) {

@@ -1,7 +1,9 @@
 #!/usr/bin/perl
 # Boots the real Debian bookworm (6.1) guest in gupr.mode=fuzz with an ext4
 # scratch disk: tests/guest/ioctl_fuzz.c runs its threads against
-# /dev/gup_repro for GUPR_FUZZ_SECONDS (default 20) and prints TAP on ttyS1.
+# /dev/gup_repro for GUPR_FUZZ_SECONDS (default 20; GUPR_FUZZ_SEED and
+# GUPR_FUZZ_KERNEL, default debian:bookworm, are passed on too) and prints
+# TAP on ttyS1.
 # Asserted here: the guest powers off in time, every one of the fuzzer's
 # nine checks passed (errno sets, exact results, SCM_RIGHTS EPERM, two fds
 # one pfn, pins balanced, canary refcounts, kernel log, budget), the init's
@@ -22,13 +24,14 @@ use Time::HiRes qw(time);
 my $top = "$FindBin::Bin/../..";
 my $secs = $ENV{GUPR_FUZZ_SECONDS} // 20;
 my $seed = $ENV{GUPR_FUZZ_SEED} // '';
+my $kernel = $ENV{GUPR_FUZZ_KERNEL} // 'debian:bookworm';
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
 my $cmdline = "gupr.mode=fuzz gupr.fuzz_seconds=$secs" . ($seed ne '' ? " gupr.seed=$seed" : '');
 my $script = <<'EOS';
 cd "$1" || exit 1
 . vm-images/lib.sh
-gupr_prepare debian:bookworm >&2 || exit 1
+gupr_prepare "$3" >&2 || exit 1
 d=$(mktemp -d)
 gupr_make_scratch "$d/scratch.img" 1 ext4 >&2 || exit 1
 fuzz="$GUPR_BUILD/host/gup-repro-ioctl-fuzz"
@@ -43,12 +46,12 @@ gupr_boot "$d" 110 "$2" "$d/scratch.img" >&2
 echo "$d $BOOT_STATUS"
 EOS
 my $t0 = time;
-open(my $fh, '-|', 'bash', '-c', $script, 'fuzz', $top, $cmdline) or die "bash: $!";
+open(my $fh, '-|', 'bash', '-c', $script, 'fuzz', $top, $cmdline, $kernel) or die "bash: $!";
 my $res = join('', <$fh>);
 close($fh);
 my $wall = time - $t0;
 my ($dir, $st) = split ' ', ($res // '');
-is($st, 'ok', "fuzz guest booted and powered off ($cmdline)");
+is($st, 'ok', "fuzz guest ($kernel) booted and powered off ($cmdline)");
 ok($wall < 115, sprintf('prepare + boot + fuzz took %.1f s (< 115 s)', $wall));
 SKIP: {
 	skip 'no fuzz run', 6 unless $dir && -d $dir;
