@@ -90,7 +90,7 @@ struct region {
 
 static struct region reg[NKIND];
 static char *vol[NVOL];			/* volatile slots, REGION_PAGES each */
-static int tmpfs_fd = -1;
+static int tmpfs_fd = -1, vol_fd = -1;	/* canary file, volatile slots' file */
 static size_t psz;
 static int nthreads = 4;
 static double t_start, t_end;
@@ -788,7 +788,7 @@ static void *fuzz_thread(void *arg)
 				void *m = mmap(v, REGION_PAGES * psz, PROT_READ | PROT_WRITE,
 					       (shared ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS) |
 					       MAP_FIXED_NOREPLACE,
-					       shared ? tmpfs_fd : -1, 0);
+					       shared ? vol_fd : -1, 0);
 
 				if (m != MAP_FAILED && m != v)
 					munmap(m, REGION_PAGES * psz);
@@ -877,13 +877,16 @@ static int setup(const char *dir)
 	mkdir(TMPFS_DIR, 0700);
 	if (mount("tmpfs", TMPFS_DIR, "tmpfs", 0, "size=16m") && errno != EBUSY)
 		printf("# mount tmpfs: %s (using the directory as it is)\n", strerror(errno));
+	/* three files, so that no other mapping changes the canary's mapcount */
 	tmpfs_fd = make_file(TMPFS_DIR, "victim", REGION_PAGES);
-	if (tmpfs_fd < 0)
-		return printf("# cannot make the tmpfs file\n"), -1;
+	vol_fd = make_file(TMPFS_DIR, "volatile", REGION_PAGES);
+	ffd = make_file(TMPFS_DIR, "private", REGION_PAGES);
+	if (tmpfs_fd < 0 || vol_fd < 0 || ffd < 0)
+		return printf("# cannot make the tmpfs files\n"), -1;
 	reg[R_TMPFS] = (struct region){ "tmpfs", map_region(REGION_PAGES, PROT_READ | PROT_WRITE,
 					MAP_SHARED, tmpfs_fd, 1), REGION_PAGES };
 	reg[R_PRIVFILE] = (struct region){ "private-file", map_region(REGION_PAGES, PROT_READ |
-					   PROT_WRITE, MAP_PRIVATE, tmpfs_fd, 0), REGION_PAGES };
+					   PROT_WRITE, MAP_PRIVATE, ffd, 0), REGION_PAGES };
 	if (dir) {
 		ffd = make_file(dir, "fuzz-victim", REGION_PAGES);
 		if (ffd < 0)
