@@ -17,7 +17,7 @@ KERNEL   ?= debian:bookworm
 B        := build/host
 UAPI     := repro-kmod/uapi/gup_repro.h
 
-HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-verdict $(B)/abi-layout \
+HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-ioctl-fuzz $(B)/gup-repro-verdict $(B)/abi-layout \
 	     $(B)/pintrace-report $(B)/gup-repro-matrix
 
 all: host guest
@@ -32,7 +32,10 @@ $(B)/gup-repro: repro-user/gup-repro.c repro-user/steps.c repro-user/steps.h $(U
 	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ repro-user/gup-repro.c repro-user/steps.c -luring
 
 $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
-	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ $<
+	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
+
+$(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c $(UAPI) | $(B)
+	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
 
 $(B)/gup-repro-verdict: repro-user/verdict.c repro-user/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<

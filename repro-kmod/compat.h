@@ -114,9 +114,10 @@ static inline struct address_space *gupr_file_mapping(struct page *page)
 	return folio_test_anon(folio) ? NULL : folio->mapping;
 }
 
-static inline void gupr_lock(struct page *page)
+/* Killable: 0, or -EINTR when a fatal signal arrived while waiting. */
+static inline int gupr_lock_killable(struct page *page)
 {
-	folio_lock(page_folio(page));
+	return folio_lock_killable(page_folio(page));
 }
 
 static inline void gupr_unlock(struct page *page)
@@ -151,9 +152,9 @@ static inline struct address_space *gupr_file_mapping(struct page *page)
 	return PageAnon(head) ? NULL : head->mapping;
 }
 
-static inline void gupr_lock(struct page *page)
+static inline int gupr_lock_killable(struct page *page)
 {
-	lock_page(page);
+	return lock_page_killable(page);
 }
 
 static inline void gupr_unlock(struct page *page)
