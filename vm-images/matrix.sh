@@ -49,8 +49,8 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-case "$jobs" in ''|*[!0-9]*|0) bad_usage "-j takes a positive number, not '$jobs'" ;; esac
-case "$timeout" in ''|*[!0-9]*) bad_usage "--timeout takes whole seconds, not '$timeout'" ;; esac
+why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
+why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 IFS=, read -r -a K <<<"$kernels"
 IFS=, read -r -a F <<<"$fslist"
 IFS=, read -r -a S <<<"$scenarios"
@@ -110,6 +110,22 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 	r=$(sed -n 's/^cell: //p' "$dir/verdict.txt")
 	printf '[%2d/%d] %-16s %-5s %-20s %s (%s s)\n' "$n" "$total" "${k#debian:}" "$f" "$s" "$r" "$(elapsed "$tc")" >&2
 }
+
+# SIGINT, SIGTERM, SIGHUP: every cell's run.sh gets SIGTERM (and leaves an
+# "interrupted" verdict), everything below is stopped, the tables are
+# written from what finished; exit 128+signal.
+interrupted() {
+	trap - INT TERM HUP
+	echo "run.sh matrix: interrupted by SIG$1; stopping the running cells" >&2
+	gupr_kill_tree $$
+	"$GUPR_BUILD/host/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" \
+		--scenarios "$scenarios" >/dev/null 2>&1
+	echo "interrupted by SIG$1" >>"$mdir/matrix.txt"
+	exit "$2"
+}
+trap 'interrupted INT 130' INT
+trap 'interrupted TERM 143' TERM
+trap 'interrupted HUP 129' HUP
 
 running=0
 for k in "${K[@]}"; do
