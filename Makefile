@@ -8,6 +8,7 @@
 #   make check-slow   the full kernel x filesystem x scenario matrix
 #   make lint         checkpatch --strict and a W=1 build of the module
 #   make bench        wall time and reproduction rate (not part of check)
+#   make fuzz         libFuzzer harnesses of the host parsers (build/fuzz/)
 
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
@@ -33,7 +34,7 @@ $(B)/gup-repro: repro-user/gup-repro.c repro-user/steps.c repro-user/steps.h $(U
 $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ $<
 
-$(B)/gup-repro-verdict: repro-user/verdict.c | $(B)
+$(B)/gup-repro-verdict: repro-user/verdict.c repro-user/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
 $(B)/gup-repro-matrix: repro-user/matrix.c repro-user/kvfile.h | $(B)
@@ -46,10 +47,32 @@ $(B)/abi-layout: tests/unit/abi_layout.c $(UAPI) | $(B)
 $(B)/pintrace-report: bpf/pintrace-report.c bpf/checker.c bpf/checker.h bpf/pintrace.h repro-user/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -Ibpf -Irepro-user -o $@ bpf/pintrace-report.c bpf/checker.c -ljansson
 
+# libFuzzer harnesses (clang; libclang-rt-14-dev): each includes its
+# program's source with FUZZING defined (no main) and calls the parsing core.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	      -fno-omit-frame-pointer -DFUZZING
+F          := build/fuzz
+FUZZ_BINS  := $(F)/fuzz-verdict $(F)/fuzz-events $(F)/fuzz-matrix
+
+fuzz: $(FUZZ_BINS)
+
+$(F):
+	mkdir -p $@
+
+$(F)/fuzz-verdict: tests/fuzz/fuzz_verdict.c tests/fuzz/fuzz_check.h repro-user/verdict.c repro-user/kvfile.h | $(F)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user -o $@ $<
+
+$(F)/fuzz-events: tests/fuzz/fuzz_events.c tests/fuzz/fuzz_check.h bpf/pintrace-report.c bpf/checker.c bpf/checker.h bpf/pintrace.h repro-user/kvfile.h | $(F)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Ibpf -Irepro-user -o $@ $< bpf/checker.c -ljansson
+
+$(F)/fuzz-matrix: tests/fuzz/fuzz_matrix.c tests/fuzz/fuzz_check.h repro-user/matrix.c repro-user/kvfile.h | $(F)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user -o $@ $< -ljansson
+
 guest: host
 	vm-images/build.sh --kernel $(KERNEL)
 
-check: host
+check: host fuzz
 	prove tests/unit tests/lint tests/integration
 
 check-slow: host
@@ -64,4 +87,4 @@ bench: host
 clean:
 	rm -rf build
 
-.PHONY: all host guest check check-slow lint bench clean
+.PHONY: all host guest check check-slow lint bench fuzz clean

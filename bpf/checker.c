@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "checker.h"
+#include "kvfile.h"
 
 #define X_TABLE(id, sym, kind, shape)	{ sym, kind },
 static const struct {
@@ -55,9 +56,12 @@ static int probe_by_name(const char *name)
 	return -1;
 }
 
+/* A guest string, escaped and bounded (text_safe()); "" if not a string. */
 static void copy_str(char *dst, size_t len, json_t *v)
 {
-	snprintf(dst, len, "%s", json_is_string(v) ? json_string_value(v) : "");
+	const char *s = json_is_string(v) ? json_string_value(v) : "";
+
+	text_safe(dst, len, s, json_is_string(v) ? json_string_length(v) : 0);
 }
 
 static uint64_t get_u64(json_t *o, const char *key)
@@ -69,10 +73,11 @@ static uint64_t get_u64(json_t *o, const char *key)
 
 static int parse_event(json_t *o, struct ck_event *e)
 {
+	const char *name = json_string_value(json_object_get(o, "event"));
 	json_t *v;
 	size_t i, j;
 
-	e->probe = probe_by_name(json_string_value(json_object_get(o, "event")));
+	e->probe = name ? probe_by_name(name) : -1;
 	if (e->probe < 0)
 		return -1;
 	e->kind = probes[e->probe].kind;
@@ -104,113 +109,215 @@ static int parse_event(json_t *o, struct ck_event *e)
 	return 0;
 }
 
+/* Ring buffer order; the file's line order among duplicates (deterministic). */
 static int cmp_seq(const void *a, const void *b)
 {
 	const struct ck_event *x = a, *y = b;
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+struct cpu_num {
+	int cpu;
+	uint64_t n;
+};
+
+static int cmp_cpu_num(const void *a, const void *b)
+{
+	const struct cpu_num *x = a, *y = b;
+
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
 }
 
 /*
  * Each CPU numbers the events it tries to queue before taking a ring
  * buffer slot: what is missing between a CPU's first and last number was
- * lost.  Counted over all events, before the victim filter.
+ * lost, a number seen twice is a duplicate.  Counted over all events,
+ * before the victim filter, with @t->ev sorted by seq.
  */
-static void count_gaps(struct ck_trace *t)
+static int count_seq(struct ck_trace *t)
 {
-	uint64_t lo[CK_MAX_CPUS], hi[CK_MAX_CPUS], n[CK_MAX_CPUS] = {};
+	struct cpu_num *cn;
 	size_t i;
-	int c;
 
-	for (i = 0; i < t->nr; i++) {
-		c = t->ev[i].cpu;
-		if (c < 0 || c >= CK_MAX_CPUS)
+	for (i = 1; i < t->nr; i++)
+		if (t->ev[i].seq == t->ev[i - 1].seq)
+			t->seq_dups++;
+	if (!t->nr)
+		return 0;
+	cn = malloc(t->nr * sizeof(*cn));
+	if (!cn)
+		return -ENOMEM;
+	for (i = 0; i < t->nr; i++)
+		cn[i] = (struct cpu_num){ t->ev[i].cpu, t->ev[i].cpu_seq };
+	qsort(cn, t->nr, sizeof(*cn), cmp_cpu_num);
+	for (i = 1; i < t->nr; i++) {
+		if (cn[i].cpu != cn[i - 1].cpu)
 			continue;
-		if (!n[c] || t->ev[i].cpu_seq < lo[c])
-			lo[c] = t->ev[i].cpu_seq;
-		if (!n[c] || t->ev[i].cpu_seq > hi[c])
-			hi[c] = t->ev[i].cpu_seq;
-		n[c]++;
+		if (cn[i].n == cn[i - 1].n)
+			t->cpu_seq_dups++;
+		else
+			t->seq_gaps = sat_add(t->seq_gaps, cn[i].n - cn[i - 1].n - 1);
 	}
-	for (c = 0; c < CK_MAX_CPUS; c++)
-		if (n[c])
-			t->seq_gaps += (hi[c] - lo[c] + 1) - n[c];
+	free(cn);
+	return 0;
+}
+
+/*
+ * One line of at most CK_LINE_MAX bytes into @buf (NUL-terminated, newline
+ * dropped); a longer line is read to its end and reported as too long.
+ * Return: 1 a line, 0 end of file, -1 a line too long.
+ */
+static int read_line(FILE *f, char *buf)
+{
+	char skip[4096];
+	size_t n;
+
+	if (!fgets(buf, CK_LINE_MAX + 1, f))
+		return 0;
+	n = strlen(buf);		/* a NUL in the line ends it early: malformed */
+	if (n && buf[n - 1] == '\n') {
+		buf[n - 1] = '\0';
+		return 1;
+	}
+	if (n < CK_LINE_MAX || feof(f))
+		return 1;		/* the last line, without a newline */
+	while (fgets(skip, sizeof(skip), f))	/* too long: read to its end */
+		if (strchr(skip, '\n'))
+			break;
+	return -1;
+}
+
+static void parse_start(json_t *o, struct ck_trace *t)
+{
+	t->have_start = true;
+	t->ino = get_u64(o, "ino");
+	copy_str(t->dev, sizeof(t->dev), json_object_get(o, "dev"));
+	copy_str(t->kernel, sizeof(t->kernel), json_object_get(o, "kernel"));
+	t->nr_attached = json_array_size(json_object_get(o, "attached"));
+}
+
+static void parse_end(json_t *o, struct ck_trace *t)
+{
+	t->have_end = true;
+	t->lost = get_u64(o, "lost");
+}
+
+/* Append @e within the budget. Return: 0, 1 over the budget, or -ENOMEM. */
+static int add_event(struct ck_trace *t, const struct ck_event *e)
+{
+	size_t max = t->max_events ? t->max_events : CK_MAX_EVENTS;
+
+	if (t->nr == max)
+		return 1;
+	if (t->nr == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 32;
+		struct ck_event *n;
+
+		if (ncap > max)
+			ncap = max;
+		n = realloc(t->ev, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		t->ev = n;
+		t->cap = ncap;
+	}
+	t->ev[t->nr++] = *e;
+	return 0;
+}
+
+/* One line of events.jsonl. Return: 0, 1 over the budget, or -ENOMEM. */
+static int load_line(struct ck_trace *t, const char *line, int lineno)
+{
+	static struct ck_event e;
+	json_t *o;
+	const char *name;
+	int rc = 0;
+
+	if (!line[0])
+		return 0;
+	o = json_loads(line, 0, NULL);
+	name = json_string_value(json_object_get(o, "event"));
+	if (!name) {
+		t->bad_lines++;
+	} else if (!strcmp(name, "start")) {
+		parse_start(o, t);
+	} else if (!strcmp(name, "end")) {
+		parse_end(o, t);
+	} else {
+		memset(&e, 0, sizeof(e));
+		if (parse_event(o, &e)) {
+			t->bad_lines++;
+		} else {
+			e.line = lineno;
+			rc = add_event(t, &e);
+		}
+	}
+	json_decref(o);
+	return rc;
+}
+
+/*
+ * Only the victim's events count (the start line names it, wherever it
+ * stands in the file); warnings without an inode are kept.  The order stays.
+ */
+static void keep_victim(struct ck_trace *t)
+{
+	size_t i, n = 0;
+
+	if (!t->have_start)
+		return;
+	for (i = 0; i < t->nr; i++) {
+		const struct ck_event *e = &t->ev[i];
+
+		if (e->ino && (e->ino != t->ino || strcmp(e->dev, t->dev)))
+			t->ignored++;
+		else if (n != i)
+			t->ev[n++] = *e;
+		else
+			n++;
+	}
+	t->nr = n;
 }
 
 int ck_load(FILE *f, struct ck_trace *t)
 {
-	char *buf = NULL;
-	size_t cap = 0;
-	int lineno = 0;
+	char *buf = malloc(CK_LINE_MAX + 1);
+	int lineno = 0, rc = 0, got;
 
-	while (getline(&buf, &cap, f) > 0) {
-		json_t *o = json_loads(buf, 0, NULL);
-		const char *name;
-		struct ck_event e;
-
+	if (!buf)
+		return -ENOMEM;
+	while ((got = read_line(f, buf)) != 0) {
 		lineno++;
-		if (buf[0] == '\n')
-			continue;
-		name = json_string_value(json_object_get(o, "event"));
-		if (!o || !name) {
+		if (got < 0) {
 			t->bad_lines++;
-			json_decref(o);
 			continue;
 		}
-		if (!strcmp(name, "start")) {
-			t->have_start = true;
-			t->ino = get_u64(o, "ino");
-			t->start_ns = get_u64(o, "ts_ns");
-			copy_str(t->dev, sizeof(t->dev), json_object_get(o, "dev"));
-			copy_str(t->kernel, sizeof(t->kernel), json_object_get(o, "kernel"));
-			t->nr_attached = json_array_size(json_object_get(o, "attached"));
-		} else if (!strcmp(name, "end")) {
-			t->have_end = true;
-			t->lost = get_u64(o, "lost");
-		} else {
-			memset(&e, 0, sizeof(e));
-			if (parse_event(o, &e)) {
-				t->bad_lines++;
-			} else {
-				e.line = lineno;
-				if (t->nr == t->cap) {
-					size_t ncap = t->cap ? t->cap * 2 : 256;
-					struct ck_event *n = realloc(t->ev, ncap * sizeof(*n));
-
-					if (!n) {
-						json_decref(o);
-						free(buf);
-						return -ENOMEM;
-					}
-					t->ev = n;
-					t->cap = ncap;
-				}
-				t->ev[t->nr++] = e;
-			}
+		rc = load_line(t, buf, lineno);
+		if (rc == 1) {			/* over the budget: stop reading */
+			t->too_many = true;
+			rc = 0;
+			break;
 		}
-		json_decref(o);
+		if (rc)
+			goto out;
 	}
+	if (t->nr)
+		qsort(t->ev, t->nr, sizeof(*t->ev), cmp_seq);
+	rc = count_seq(t);
+	keep_victim(t);
+out:
 	free(buf);
-	count_gaps(t);
-	/*
-	 * Only the victim's events count (the start line names it, wherever it
-	 * stands in the file); warnings without an inode are kept.
-	 */
-	if (t->have_start) {
-		size_t i, n = 0;
-
-		for (i = 0; i < t->nr; i++) {
-			const struct ck_event *e = &t->ev[i];
-
-			if (e->ino && (e->ino != t->ino || strcmp(e->dev, t->dev)))
-				t->ignored++;
-			else
-				t->ev[n++] = *e;
-		}
-		t->nr = n;
-	}
-	qsort(t->ev, t->nr, sizeof(*t->ev), cmp_seq);
-	return 0;
+	return rc;
 }
 
 void ck_free(struct ck_trace *t)
@@ -220,24 +327,42 @@ void ck_free(struct ck_trace *t)
 }
 
 struct folio_state {
-	uint64_t pfn;
+	uint64_t pfn;		/* 0: free slot (events without a folio are skipped) */
 	long clean;		/* last folio_mkclean, or -1 */
 	long mkwrite;		/* last ->page_mkwrite, or -1 */
 	bool mkwrite_since_clean;
 	bool reported;		/* this clean cycle already has a violation */
 };
 
-static struct folio_state *state_of(struct folio_state *fs, size_t *n, uint64_t pfn)
-{
-	size_t i;
+/* Open-addressing table of folios, at least twice the events in size. */
+struct folios {
+	struct folio_state *s;
+	size_t mask, nr;
+};
 
-	for (i = 0; i < *n; i++)
-		if (fs[i].pfn == pfn)
-			return &fs[i];
-	if (*n == CK_MAX_FOLIOS)
-		return NULL;
-	fs[*n] = (struct folio_state){ .pfn = pfn, .clean = -1, .mkwrite = -1 };
-	return &fs[(*n)++];
+static int folios_init(struct folios *fo, size_t nr_events)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * nr_events)
+		cap *= 2;
+	fo->s = calloc(cap, sizeof(*fo->s));
+	fo->mask = cap - 1;
+	fo->nr = 0;
+	return fo->s ? 0 : -ENOMEM;
+}
+
+static struct folio_state *state_of(struct folios *fo, uint64_t pfn)
+{
+	size_t i = (size_t)(pfn * 0x9e3779b97f4a7c15ULL) & fo->mask;
+
+	while (fo->s[i].pfn && fo->s[i].pfn != pfn)
+		i = (i + 1) & fo->mask;
+	if (!fo->s[i].pfn) {		/* never full: at most one folio an event */
+		fo->s[i] = (struct folio_state){ .pfn = pfn, .clean = -1, .mkwrite = -1 };
+		fo->nr++;
+	}
+	return &fo->s[i];
 }
 
 static bool own_write_path(const struct ck_event *e)
@@ -280,21 +405,41 @@ static void evidence(const struct ck_trace *t, size_t i, struct ck_violation *v)
 	}
 }
 
-void ck_check(const struct ck_trace *t, struct ck_result *r)
+/* A dirtying call @i that found the folio clean with no ->page_mkwrite. */
+static void violated(const struct ck_trace *t, size_t i, const struct folio_state *st,
+		     struct ck_result *r)
 {
-	static struct folio_state fs[CK_MAX_FOLIOS];
-	size_t nfs = 0, i;
+	const struct ck_event *e = &t->ev[i];
+	struct ck_violation *v;
 
-	memset(r, 0, sizeof(*r));
+	if (r->nr_v == CK_MAX_VIOL)
+		return;
+	v = &r->v[r->nr_v++];
+	v->clean = st->clean;
+	v->dirty = (long)i;
+	v->pfn = e->pfn;
+	v->index = e->index;
+	v->pinned = e->flags & PT_F_DMA_PINNED;
+	v->last_mkwrite = st->mkwrite;
+	evidence(t, i, v);
+}
+
+/* The per-folio state machine over the events. Return: folios seen, or -ENOMEM. */
+static long scan(const struct ck_trace *t, struct ck_result *r)
+{
+	struct folios fo;
+	size_t i;
+	long nr;
+
+	if (folios_init(&fo, t->nr))
+		return -ENOMEM;
 	for (i = 0; i < t->nr; i++) {
 		const struct ck_event *e = &t->ev[i];
 		struct folio_state *st;
 
 		if (e->kind == PT_K_WARN || !e->pfn)
 			continue;
-		st = state_of(fs, &nfs, e->pfn);
-		if (!st)
-			continue;
+		st = state_of(&fo, e->pfn);
 		switch (e->kind) {
 		case PT_K_MKCLEAN:
 			st->clean = (long)i;
@@ -310,48 +455,82 @@ void ck_check(const struct ck_trace *t, struct ck_result *r)
 			    (e->flags & PT_F_DIRTY) || own_write_path(e))
 				break;
 			st->reported = true;
-			if (r->nr_v < CK_MAX_VIOL) {
-				struct ck_violation *v = &r->v[r->nr_v++];
-
-				v->clean = st->clean;
-				v->dirty = (long)i;
-				v->pfn = e->pfn;
-				v->index = e->index;
-				v->pinned = e->flags & PT_F_DMA_PINNED;
-				v->last_mkwrite = st->mkwrite;
-				evidence(t, i, v);
-			}
+			violated(t, i, st, r);
 			break;
 		default:
 			break;
 		}
 	}
-	r->nr_folios = nfs;
+	nr = (long)fo.nr;
+	free(fo.s);
+	return nr;
+}
 
+/* Why the trace cannot give a verdict, or "" if it can. */
+static void incomplete_why(const struct ck_trace *t, char *why, size_t len)
+{
+	size_t n = 0;
+
+	why[0] = '\0';
+	if (!t->lost && !t->seq_gaps && t->have_end && !t->seq_dups && !t->cpu_seq_dups &&
+	    !t->bad_lines && !t->too_many)
+		return;
+#define ADD(...) (n += (size_t)snprintf(why + n, n < len ? len - n : 0, __VA_ARGS__), n = n < len ? n : len)
+	ADD("trace incomplete: %llu event(s) lost, %llu sequence gap(s)",
+	    (unsigned long long)t->lost, (unsigned long long)t->seq_gaps);
+	if (!t->have_end && !t->too_many)
+		ADD(", no end line (pintrace did not finish)");
+	if (t->seq_dups)
+		ADD(", %llu duplicated sequence number(s)", (unsigned long long)t->seq_dups);
+	if (t->cpu_seq_dups)
+		ADD(", %llu duplicated per-CPU number(s)", (unsigned long long)t->cpu_seq_dups);
+	if (t->bad_lines)
+		ADD(", %zu malformed line(s)", t->bad_lines);
+	if (t->too_many)
+		ADD(", too many events (more than %zu; the rest was not read)",
+		    t->max_events ? t->max_events : CK_MAX_EVENTS);
+#undef ADD
+}
+
+/* The verdict over a scanned trace. */
+static void decide(const struct ck_trace *t, long nr_folios, struct ck_result *r)
+{
+	char inc[sizeof(r->why)];
+
+	incomplete_why(t, inc, sizeof(inc));
 	if (!t->have_start) {
 		r->verdict = CK_NO_TRACE;
 		snprintf(r->why, sizeof(r->why), "no pintrace start line: tracing did not run");
 	} else if (!t->nr_attached) {
 		r->verdict = CK_NO_TRACE;
 		snprintf(r->why, sizeof(r->why), "no probe could be attached");
-	} else if (!t->nr && t->have_end && !t->lost) {
+	} else if (!t->nr && !inc[0]) {
 		r->verdict = CK_NO_TRACE;
 		snprintf(r->why, sizeof(r->why), "no event of the victim was recorded (%zu probes attached)",
 			 t->nr_attached);
-	} else if (t->lost || t->seq_gaps || !t->have_end) {
+	} else if (inc[0]) {
 		r->verdict = CK_INCOMPLETE;
-		snprintf(r->why, sizeof(r->why),
-			 "trace incomplete: %llu event(s) lost, %llu sequence gap(s)%s; "
-			 "%d candidate violation(s) not confirmed",
-			 (unsigned long long)t->lost, (unsigned long long)t->seq_gaps,
-			 t->have_end ? "" : ", no end line (pintrace did not finish)", r->nr_v);
+		snprintf(r->why, sizeof(r->why), "%.*s; %d candidate violation(s) not confirmed",
+			 (int)sizeof(r->why) - 48, inc, r->nr_v);
 	} else if (r->nr_v) {
 		r->verdict = CK_VIOLATION;
 		snprintf(r->why, sizeof(r->why), "%s", CK_INVARIANT);
 	} else {
 		r->verdict = CK_OK;
 		snprintf(r->why, sizeof(r->why),
-			 "every dirtying of a cleaned folio followed a ->page_mkwrite (%zu folio(s), %zu events)",
-			 nfs, t->nr);
+			 "every dirtying of a cleaned folio followed a ->page_mkwrite (%ld folio(s), %zu events)",
+			 nr_folios, t->nr);
 	}
+}
+
+int ck_check(const struct ck_trace *t, struct ck_result *r)
+{
+	long nr_folios;
+
+	memset(r, 0, sizeof(*r));
+	nr_folios = scan(t, r);
+	if (nr_folios < 0)
+		return -ENOMEM;
+	decide(t, nr_folios, r);
+	return 0;
 }

@@ -24,8 +24,10 @@
 
 #define CK_MAX_STACK	PT_MAX_STACK
 #define CK_MAX_VIOL	16
-#define CK_MAX_FOLIOS	256
-#define CK_MAX_CPUS	256
+#define CK_LINE_MAX	65536		/* longer lines of events.jsonl are malformed */
+#define CK_MEM_BUDGET	(512UL << 20)	/* bytes of events held at most */
+#define CK_MAX_EVENTS	(CK_MEM_BUDGET / sizeof(struct ck_event))
+#define CK_ESC(n)	(4 * (n) + 1)	/* room for n bytes after text_safe() */
 
 /**
  * struct ck_event - one event of events.jsonl
@@ -33,6 +35,9 @@
  * @cpu_seq: the CPU's attempt number (a gap on one CPU is a lost event).
  * @line: line number in the events file.
  * @kind: &enum pt_kind, from the event name through pintrace.h's table.
+ *
+ * The strings come from the guest and are stored through text_safe()
+ * (kvfile.h): printable, valid UTF-8, bounded.
  */
 struct ck_event {
 	uint64_t seq, cpu_seq, ts_ns, pfn, ino, index;
@@ -42,8 +47,8 @@ struct ck_event {
 	enum pt_kind kind;
 	int probe;		/* enum pt_probe */
 	char dev[16];
-	char comm[PT_COMM_LEN + 1];
-	char str[PT_STR_LEN + 1];	/* warning file or function */
+	char comm[CK_ESC(PT_COMM_LEN)];
+	char str[CK_ESC(PT_STR_LEN)];	/* warning file or function */
 	char stack[CK_MAX_STACK][80];
 	int nr_stack;
 };
@@ -51,24 +56,27 @@ struct ck_event {
 /**
  * struct ck_trace - a parsed events file
  * @ev: events sorted by @seq; @nr of them.
+ * @max_events: most events to hold (0: %CK_MAX_EVENTS, the memory budget);
+ *	beyond it the rest of the file is not read and @too_many is set.
  * @have_start: the "start" line was seen (victim known).
  * @have_end: the "end" line was seen (pintrace drained and exited).
  * @lost: events the BPF side could not queue ("end" line).
  * @seq_gaps: per-CPU attempt numbers missing between a CPU's first and
  *	last event (events lost on the way).
- * @bad_lines: lines that are not a JSON event.
+ * @seq_dups: events whose seq an earlier event already had.
+ * @cpu_seq_dups: events whose (cpu, cpu_seq) an earlier event already had.
+ * @bad_lines: lines that are not a JSON event (or longer than %CK_LINE_MAX).
  * @ignored: events for other inodes, dropped.
  */
 struct ck_trace {
 	struct ck_event *ev;
-	size_t nr, cap;
+	size_t nr, cap, max_events;
 	uint64_t ino;
 	char dev[16];
-	char kernel[64];
-	uint64_t start_ns;
-	bool have_start, have_end;
+	char kernel[CK_ESC(64)];
+	bool have_start, have_end, too_many;
 	size_t nr_attached;
-	uint64_t lost, seq_gaps;
+	uint64_t lost, seq_gaps, seq_dups, cpu_seq_dups;
 	size_t bad_lines, ignored;
 };
 
@@ -98,8 +106,7 @@ struct ck_result {
 	enum ck_verdict verdict;
 	struct ck_violation v[CK_MAX_VIOL];
 	int nr_v;
-	size_t nr_folios;
-	char why[256];
+	char why[512];
 };
 
 /**
@@ -110,7 +117,8 @@ struct ck_result {
  * Events of other inodes than the "start" line's victim are dropped
  * (counted in @t->ignored); warnings without an inode are kept.  Events are
  * sorted by their ring buffer order (seq), so the order of lines in the file
- * does not matter.  Return: 0 or -ENOMEM.
+ * does not matter.  Set @t->max_events before the call to hold fewer than
+ * %CK_MAX_EVENTS.  Return: 0 or -ENOMEM.
  */
 int ck_load(FILE *f, struct ck_trace *t);
 void ck_free(struct ck_trace *t);
@@ -119,8 +127,12 @@ void ck_free(struct ck_trace *t);
  * ck_check() - run the per-folio state machine
  * @t: a loaded trace.
  * @r: the verdict and up to %CK_MAX_VIOL violations with their evidence.
+ *
+ * Duplicated sequence numbers, gaps, lost events, malformed lines, a
+ * missing end line or too many events make the verdict CK_INCOMPLETE.
+ * Return: 0 or -ENOMEM.
  */
-void ck_check(const struct ck_trace *t, struct ck_result *r);
+int ck_check(const struct ck_trace *t, struct ck_result *r);
 
 const char *ck_verdict_name(enum ck_verdict v);
 const char *ck_kind_name(enum pt_kind k);

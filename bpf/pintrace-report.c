@@ -4,13 +4,18 @@
  * and write what a filesystem maintainer reads.
  *
  *   pintrace-report --events FILE [--steps FILE] [--run FILE] [--verdict FILE]
- *                   [--guest FILE] [--out DIR] [--quiet]
+ *                   [--guest FILE] [--out DIR] [--max-events N]
  *
  * Prints the short timeline of the victim folio and the checker's verdict.
  * With --out, writes DIR/ordering.txt (machine-readable verdict),
  * DIR/report.txt (plain text, <= 80 columns, for an LKML mail),
  * DIR/trace.json (Chrome Trace Event format, loads in the Perfetto UI) and
  * DIR/timeline.svg (swimlanes, drawn by gnuplot).
+ *
+ * Every input quotes the guest, which is untrusted: strings are escaped
+ * on reading (text_safe(), kvfile.h), timeline rows are cut at 80 columns
+ * and at most TL_MAX_ROWS of them are shown; the checker holds at most
+ * --max-events events (default: its 512 MB budget, CK_MAX_EVENTS).
  *
  * Exit: 0 invariant held, 1 violation, 3 trace incomplete, 4 no trace,
  * 2 usage or I/O error.
@@ -33,7 +38,9 @@
 
 #include "checker.h"
 
-#define COLS 80
+#define COLS		80
+#define TL_MAX_ROWS	500	/* timeline rows shown; the rest are counted */
+#define MAX_STEPS	128
 
 enum lane { L_USER, L_MODULE, L_MM, L_FS, L_WB, L_NR };
 static const char *const lane_names[L_NR] = {
@@ -54,12 +61,13 @@ struct tl_item {		/* one row of the merged timeline */
 	long evidx;
 };
 
-static struct step steps[128];
+/* What the run's other files say (all through text_safe()). */
+static struct step steps[MAX_STEPS];
 static int nr_steps;
 static char kernel_pkg[160], scenario[64], step_list[512], fs_name[32];
 static char warn_line[256], warn_trace[512];
 
-static void die(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,7 +76,6 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
-	exit(2);
 }
 
 static int contains_frame(const struct ck_event *e, const char *what)
@@ -99,25 +106,27 @@ static enum lane lane_of(const struct ck_event *e)
 	}
 }
 
-static void load_steps(const char *path)
+/* A string member of a steps.jsonl object, escaped; "" if absent. */
+static void step_str(json_t *o, const char *key, char *out, size_t len)
 {
-	FILE *f = path ? fopen(path, "r") : NULL;
-	char *line = NULL;
-	size_t cap = 0;
+	json_t *v = json_object_get(o, key);
 
-	if (!f)
-		return;
-	while (getline(&line, &cap, f) > 0 && nr_steps < 128) {
+	text_safe(out, len, json_is_string(v) ? json_string_value(v) : "",
+		  json_is_string(v) ? json_string_length(v) : 0);
+}
+
+static void load_steps(FILE *f)
+{
+	char *line = malloc(KV_LINE_MAX + 1);
+
+	while (line && nr_steps < MAX_STEPS && read_bounded(f, line, KV_LINE_MAX + 1) == 1) {
 		json_t *o = json_loads(line, 0, NULL);
 		struct step *s = &steps[nr_steps];
 
 		if (o && json_is_string(json_object_get(o, "step"))) {
-			snprintf(s->name, sizeof(s->name), "%s",
-				 json_string_value(json_object_get(o, "step")));
-			snprintf(s->result, sizeof(s->result), "%s",
-				 json_string_value(json_object_get(o, "result")) ?: "");
-			snprintf(s->errname, sizeof(s->errname), "%s",
-				 json_string_value(json_object_get(o, "errname")) ?: "");
+			step_str(o, "step", s->name, sizeof(s->name));
+			step_str(o, "result", s->result, sizeof(s->result));
+			step_str(o, "errname", s->errname, sizeof(s->errname));
 			s->t0 = (uint64_t)json_integer_value(json_object_get(o, "t0_ns"));
 			s->t1 = (uint64_t)json_integer_value(json_object_get(o, "t1_ns"));
 			s->seq = (int)json_integer_value(json_object_get(o, "seq"));
@@ -127,7 +136,6 @@ static void load_steps(const char *path)
 		json_decref(o);
 	}
 	free(line);
-	fclose(f);
 }
 
 /*
@@ -162,6 +170,18 @@ static uint64_t first_ts(const struct ck_trace *t)
 	return ts;
 }
 
+/* @ts - @t0 in @unit (1e6: ms), signed: the guest's clocks may disagree. */
+static double since(uint64_t ts, uint64_t t0, double unit)
+{
+	return (double)(int64_t)(ts - t0) / unit;
+}
+
+/* The folio the timeline shows: the first violated one, or the first seen. */
+static uint64_t victim_pfn(const struct ck_trace *t, const struct ck_result *r)
+{
+	return r->nr_v ? r->v[0].pfn : (t->nr ? t->ev[0].pfn : 0);
+}
+
 static int cmp_item(const void *a, const void *b)
 {
 	const struct tl_item *x = a, *y = b;
@@ -174,15 +194,19 @@ static int cmp_item(const void *a, const void *b)
 /*
  * The victim folio's timeline: its events, the warnings, and the user
  * steps, merged by time (events keep their seq order among themselves).
+ * Return: the number of rows, or -1 out of memory.
  */
-static size_t build_timeline(const struct ck_trace *t, uint64_t pfn, struct tl_item **out)
+static long build_timeline(const struct ck_trace *t, uint64_t pfn, struct tl_item **out)
 {
 	struct tl_item *it = calloc(t->nr + (size_t)nr_steps + 1, sizeof(*it));
 	size_t n = 0, i;
 	int s;
 
-	if (!it)
-		die("out of memory");
+	*out = it;
+	if (!it) {
+		error("out of memory");
+		return -1;
+	}
 	for (i = 0; i < t->nr; i++) {
 		const struct ck_event *e = &t->ev[i];
 
@@ -193,8 +217,7 @@ static size_t build_timeline(const struct ck_trace *t, uint64_t pfn, struct tl_i
 	for (s = 0; s < nr_steps; s++)
 		it[n++] = (struct tl_item){ steps[s].t0, L_USER, NULL, &steps[s], -1 };
 	qsort(it, n, sizeof(*it), cmp_item);
-	*out = it;
-	return n;
+	return (long)n;
 }
 
 static const char *item_name(const struct tl_item *it, char *buf, size_t len)
@@ -229,36 +252,63 @@ static const char *mark_of(const struct ck_result *r, long idx)
 	return "";
 }
 
-static void print_timeline(FILE *f, const struct ck_trace *t, const struct ck_result *r,
-			   uint64_t pfn, int brief)
+/* The short timeline skips the nested fs hooks and writeback end. */
+static int brief_skips(const struct tl_item *it, const char *mark)
+{
+	return it->ev && !*mark &&
+	       (it->ev->kind == PT_K_FS_DIRTY || it->ev->kind == PT_K_WB_END ||
+		it->ev->kind == PT_K_CLEAR_DIRTY);
+}
+
+/* One timeline row, at most COLS columns. */
+static void print_row(FILE *f, const struct tl_item *it, uint64_t t0, const char *mark)
+{
+	char name[256], fl[16] = "", row[COLS + 1];
+	int len;
+
+	if (it->ev && it->ev->kind != PT_K_WARN)
+		flags_text(it->ev->flags, fl, sizeof(fl));
+	item_name(it, name, sizeof(name));
+	name[utf8_fit(name, 26)] = '\0';
+	len = snprintf(row, sizeof(row), "%9.3f  %-6.6s %-26s %-7s %s",
+		       since(it->ts, t0, 1e6),
+		       it->lane == L_MODULE ? "module" : it->lane == L_USER ? "user" :
+		       it->lane == L_FS ? "fs" : it->lane == L_WB ? "wb" : "mm",
+		       name, fl, mark);
+	if (len < 0)
+		len = 0;
+	len = (int)utf8_fit(row, (size_t)len < sizeof(row) ? (size_t)len : sizeof(row) - 1);
+	row[len] = '\0';
+	while (len > 0 && row[len - 1] == ' ')
+		row[--len] = '\0';
+	fprintf(f, "%s\n", row);
+}
+
+static int print_timeline(FILE *f, const struct ck_trace *t, const struct ck_result *r,
+			  uint64_t pfn, int brief)
 {
 	struct tl_item *it;
 	uint64_t t0 = first_ts(t);
-	size_t n = build_timeline(t, pfn, &it), i;
+	long n = build_timeline(t, pfn, &it), i, shown = 0, hidden = 0;
 
+	if (n < 0)
+		return -1;
 	for (i = 0; i < n; i++) {
-		char name[96], fl[16] = "";
 		const char *mark = it[i].ev ? mark_of(r, it[i].evidx) : "";
 
-		/* the short timeline skips the nested fs hooks and writeback end */
-		if (brief && it[i].ev && !*mark &&
-		    (it[i].ev->kind == PT_K_FS_DIRTY || it[i].ev->kind == PT_K_WB_END ||
-		     it[i].ev->kind == PT_K_CLEAR_DIRTY))
+		if (brief && brief_skips(&it[i], mark))
 			continue;
-		if (it[i].ev && it[i].ev->kind != PT_K_WARN)
-			flags_text(it[i].ev->flags, fl, sizeof(fl));
-		char row[160];
-		int len = snprintf(row, sizeof(row), "%9.3f  %-6.6s %-26.26s %-7s %s",
-				   (double)(it[i].ts - t0) / 1e6,
-				   it[i].lane == L_MODULE ? "module" : it[i].lane == L_USER ? "user" :
-				   it[i].lane == L_FS ? "fs" : it[i].lane == L_WB ? "wb" : "mm",
-				   item_name(&it[i], name, sizeof(name)), fl, mark);
-
-		while (len > 0 && row[len - 1] == ' ')
-			row[--len] = '\0';
-		fprintf(f, "%s\n", row);
+		if (shown == TL_MAX_ROWS) {
+			hidden++;
+			continue;
+		}
+		print_row(f, &it[i], t0, mark);
+		shown++;
 	}
+	if (hidden)
+		fprintf(f, "      ... %ld more rows not shown\n", hidden);
 	free(it);
+	return 0;
 }
 
 /* Print @text wrapped at COLS with @indent spaces on continuation lines. */
@@ -275,6 +325,8 @@ static void wrap(FILE *f, const char *first, int indent, const char *text)
 		} else if (p != text) {
 			col += fprintf(f, " ");
 		}
+		if ((int)w > COLS - col)	/* one word wider than the page */
+			w = utf8_fit(p, (size_t)(COLS - col > 0 ? COLS - col : 0)) ?: w;
 		col += fprintf(f, "%.*s", (int)w, p);
 		p += w;
 		while (*p == ' ')
@@ -283,16 +335,12 @@ static void wrap(FILE *f, const char *first, int indent, const char *text)
 	fprintf(f, "\n");
 }
 
-static void write_report(const char *path, const struct ck_trace *t, const struct ck_result *r)
+/* report.txt: the header (kernel, fs, scenario, steps). */
+static void report_header(FILE *f, const struct ck_trace *t, const struct ck_result *r)
 {
-	FILE *f = fopen(path, "w");
-	uint64_t pfn = r->nr_v ? r->v[0].pfn : (t->nr ? t->ev[0].pfn : 0);
-	uint64_t t0 = first_ts(t);
-	char buf[512], fl[16];
+	char buf[512];
 	int i;
 
-	if (!f)
-		die("%s: %s", path, strerror(errno));
 	fprintf(f, "gup-repro: GUP write after writeback - ordering %s\n\n", ck_verdict_name(r->verdict));
 	wrap(f, "kernel:    ", 11, *kernel_pkg ? kernel_pkg : t->kernel);
 	snprintf(buf, sizeof(buf), "%s, victim inode %llu on %s", *fs_name ? fs_name : "?",
@@ -304,79 +352,98 @@ static void write_report(const char *path, const struct ck_trace *t, const struc
 		if (buf[i] == ',')
 			buf[i] = ' ';
 	wrap(f, "steps:     ", 11, buf);
+}
+
+/* report.txt: the kernel warning as the verdict quoted it. */
+static void report_warning(FILE *f)
+{
+	char buf[512], *save = NULL;
 
 	fprintf(f, "\nKernel warning\n--------------\n");
-	if (*warn_line) {
-		wrap(f, "", 2, warn_line);
-		if (*warn_trace) {
-			fprintf(f, "Call Trace (trimmed):\n");
-			snprintf(buf, sizeof(buf), "%s", warn_trace);
-			for (char *s = strtok(buf, " "); s; s = strtok(NULL, " "))
-				fprintf(f, "  %s\n", s);
-		}
-	} else {
+	if (!*warn_line) {
 		fprintf(f, "none: the kernel printed no warning for this run.\n");
+		return;
 	}
+	wrap(f, "", 2, warn_line);
+	if (*warn_trace) {
+		fprintf(f, "Call Trace (trimmed):\n");
+		snprintf(buf, sizeof(buf), "%s", warn_trace);
+		for (char *s = strtok_r(buf, " ", &save); s; s = strtok_r(NULL, " ", &save))
+			fprintf(f, "  %.*s\n", (int)utf8_fit(s, COLS - 2), s);
+	}
+}
 
+/* report.txt: the evidence for one violated folio. */
+static void report_violation(FILE *f, const struct ck_trace *t, const struct ck_violation *v,
+			     uint64_t t0)
+{
+	const struct ck_event *c = &t->ev[v->clean], *d = &t->ev[v->dirty];
+	char buf[512], fl[16];
+
+	fprintf(f, "\nViolated for folio pfn %#llx, index %llu:\n",
+		(unsigned long long)v->pfn, (unsigned long long)v->index);
+	snprintf(buf, sizeof(buf), "%s at %.3f ms (seq %llu, comm %s)",
+		 ck_probe_name(c->probe), since(c->ts_ns, t0, 1e6),
+		 (unsigned long long)c->seq, c->comm);
+	wrap(f, "  cleaned:  ", 12, buf);
+	flags_text(d->flags, fl, sizeof(fl));
+	snprintf(buf, sizeof(buf), "%s at %.3f ms (seq %llu, comm %s); the folio was "
+		 "clean (flags %s), refcount %d, %s", ck_probe_name(d->probe),
+		 since(d->ts_ns, t0, 1e6), (unsigned long long)d->seq, d->comm, fl,
+		 d->refcount, v->pinned ? "maybe DMA-pinned (FOLL_PIN)" : "not pinned");
+	wrap(f, "  dirtied:  ", 12, buf);
+	if (v->last_mkwrite >= 0) {
+		snprintf(buf, sizeof(buf), "%s at %.3f ms, before the clean",
+			 ck_probe_name(t->ev[v->last_mkwrite].probe),
+			 since(t->ev[v->last_mkwrite].ts_ns, t0, 1e6));
+		wrap(f, "  mkwrite:  ", 12, buf);
+	} else {
+		wrap(f, "  mkwrite:  ", 12, "none seen");
+	}
+	if (v->fs_dirty >= 0)
+		wrap(f, "  fs hook:  ", 12, ck_probe_name(t->ev[v->fs_dirty].probe));
+	if (v->warn >= 0) {
+		snprintf(buf, sizeof(buf), "%s:%lld", t->ev[v->warn].str, t->ev[v->warn].arg);
+		wrap(f, "  warned:   ", 12, buf);
+	}
+	fprintf(f, "  stack:\n");
+	for (int s = 0; s < d->nr_stack && s < 10; s++)
+		fprintf(f, "    %.*s\n", (int)utf8_fit(d->stack[s], 74), d->stack[s]);
+}
+
+static int write_report(FILE *f, const struct ck_trace *t, const struct ck_result *r)
+{
+	uint64_t pfn = victim_pfn(t, r), t0 = first_ts(t);
+	char buf[sizeof(r->why) + 32];
+	int i;
+
+	report_header(f, t, r);
+	report_warning(f);
 	snprintf(buf, sizeof(buf), "Timeline of folio pfn %#llx, index %llu (ms)",
 		 (unsigned long long)pfn, (unsigned long long)(r->nr_v ? r->v[0].index :
 		 (t->nr ? t->ev[0].index : 0)));
 	fprintf(f, "\n%s\n%.*s\n", buf, (int)strlen(buf),
 		"--------------------------------------------------------------------------------");
-	print_timeline(f, t, r, pfn, 0);
+	if (print_timeline(f, t, r, pfn, 0))
+		return -1;
 	wrap(f, "", 0, FLAGS_LEGEND);
 
 	fprintf(f, "\nInvariant\n---------\n");
 	wrap(f, "", 0, "Once folio_mkclean() has cleaned a folio and write-protected its "
 	     "PTEs, the folio may become dirty again only after the filesystem was "
 	     "told through ->page_mkwrite.");
-	for (i = 0; i < r->nr_v; i++) {
-		const struct ck_violation *v = &r->v[i];
-		const struct ck_event *c = &t->ev[v->clean], *d = &t->ev[v->dirty];
-
-		fprintf(f, "\nViolated for folio pfn %#llx, index %llu:\n",
-			(unsigned long long)v->pfn, (unsigned long long)v->index);
-		snprintf(buf, sizeof(buf), "%s at %.3f ms (seq %llu, comm %s)",
-			 ck_probe_name(c->probe), (double)(c->ts_ns - t0) / 1e6,
-			 (unsigned long long)c->seq, c->comm);
-		wrap(f, "  cleaned:  ", 12, buf);
-		flags_text(d->flags, fl, sizeof(fl));
-		snprintf(buf, sizeof(buf), "%s at %.3f ms (seq %llu, comm %s); the folio was "
-			 "clean (flags %s), refcount %d, %s", ck_probe_name(d->probe),
-			 (double)(d->ts_ns - t0) / 1e6, (unsigned long long)d->seq, d->comm, fl,
-			 d->refcount, v->pinned ? "maybe DMA-pinned (FOLL_PIN)" : "not pinned");
-		wrap(f, "  dirtied:  ", 12, buf);
-		if (v->last_mkwrite >= 0) {
-			snprintf(buf, sizeof(buf), "%s at %.3f ms, before the clean",
-				 ck_probe_name(t->ev[v->last_mkwrite].probe),
-				 (double)(t->ev[v->last_mkwrite].ts_ns - t0) / 1e6);
-			wrap(f, "  mkwrite:  ", 12, buf);
-		} else {
-			wrap(f, "  mkwrite:  ", 12, "none seen");
-		}
-		if (v->fs_dirty >= 0)
-			wrap(f, "  fs hook:  ", 12, ck_probe_name(t->ev[v->fs_dirty].probe));
-		if (v->warn >= 0) {
-			snprintf(buf, sizeof(buf), "%s:%lld", t->ev[v->warn].str, t->ev[v->warn].arg);
-			wrap(f, "  warned:   ", 12, buf);
-		}
-		fprintf(f, "  stack:\n");
-		for (int s = 0; s < d->nr_stack && s < 10; s++)
-			fprintf(f, "    %.74s\n", d->stack[s]);
-	}
+	for (i = 0; i < r->nr_v; i++)
+		report_violation(f, t, &r->v[i], t0);
 	fprintf(f, "\nVerdict\n-------\n");
 	snprintf(buf, sizeof(buf), "%s: %s", ck_verdict_name(r->verdict), r->why);
 	wrap(f, "", 0, buf);
-	fclose(f);
+	return 0;
 }
 
-static void write_ordering(const char *path, const struct ck_trace *t, const struct ck_result *r)
+static void write_ordering(FILE *f, const struct ck_trace *t, const struct ck_result *r)
 {
-	FILE *f = fopen(path, "w");
 	int i;
 
-	if (!f)
-		die("%s: %s", path, strerror(errno));
 	fprintf(f, "ordering: %s\n", ck_verdict_name(r->verdict));
 	fprintf(f, "why: %s\n", r->why);
 	if (r->verdict == CK_VIOLATION)
@@ -393,96 +460,143 @@ static void write_ordering(const char *path, const struct ck_trace *t, const str
 			r->v[i].fs_dirty >= 0 ? ck_probe_name(t->ev[r->v[i].fs_dirty].probe) : "");
 	fprintf(f, "events: %zu victim, %zu other inodes ignored, %llu lost, %llu gaps\n",
 		t->nr, t->ignored, (unsigned long long)t->lost, (unsigned long long)t->seq_gaps);
-	fclose(f);
 }
 
-/* Chrome Trace Event format: one process per swimlane, instant events. */
-static void write_chrome_trace(const char *path, const struct ck_trace *t)
+/* One trace event object; NULL if out of memory. */
+static json_t *chrome_event(const struct ck_trace *t, size_t i, uint64_t t0)
 {
-	json_t *root = json_object(), *evs = json_array();
-	uint64_t t0 = first_ts(t);
-	size_t i;
-	int l, s;
+	const struct ck_event *e = &t->ev[i];
+	char fl[16], name[96];
+	json_t *stack = json_array();
+	struct tl_item it = { e->ts_ns, lane_of(e), e, NULL, (long)i };
+	int s;
 
-	for (l = 0; l < L_NR; l++)
-		json_array_append_new(evs, json_pack("{s:s,s:s,s:i,s:i,s:{s:s}}", "name",
-				      "process_name", "ph", "M", "pid", l + 1, "tid", 0, "args",
-				      "name", lane_names[l]));
-	for (s = 0; s < nr_steps; s++)
-		json_array_append_new(evs, json_pack("{s:s,s:s,s:s,s:f,s:f,s:i,s:i,s:{s:s,s:i}}",
-				      "name", steps[s].name, "cat", "step", "ph", "X",
-				      "ts", (double)(steps[s].t0 - t0) / 1e3,
-				      "dur", (double)(steps[s].t1 - steps[s].t0) / 1e3,
-				      "pid", L_USER + 1, "tid", 1, "args",
-				      "result", steps[s].result, "seq", steps[s].seq));
-	for (i = 0; i < t->nr; i++) {
-		const struct ck_event *e = &t->ev[i];
-		char fl[16], name[96];
-		json_t *stack = json_array();
-		struct tl_item it = { e->ts_ns, lane_of(e), e, NULL, (long)i };
-
-		for (s = 0; s < e->nr_stack; s++)
-			json_array_append_new(stack, json_string(e->stack[s]));
-		flags_text(e->flags, fl, sizeof(fl));
-		json_array_append_new(evs, json_pack("{s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:{s:I,s:I,s:I,s:s,s:i,s:s,s:o}}",
-				      "name", item_name(&it, name, sizeof(name)),
-				      "cat", ck_kind_name(e->kind), "ph", "i", "s", "t",
-				      "ts", (double)(e->ts_ns - t0) / 1e3,
-				      "pid", lane_of(e) + 1, "tid", e->tid, "args",
-				      "seq", (json_int_t)e->seq, "pfn", (json_int_t)e->pfn,
-				      "index", (json_int_t)e->index, "flags", fl,
-				      "cpu", e->cpu, "comm", e->comm, "stack", stack));
-	}
-	json_object_set_new(root, "traceEvents", evs);
-	json_object_set_new(root, "displayTimeUnit", json_string("ns"));
-	if (json_dump_file(root, path, JSON_INDENT(1)))
-		die("%s: cannot write", path);
-	json_decref(root);
+	for (s = 0; s < e->nr_stack; s++)
+		json_array_append_new(stack, json_string(e->stack[s]));
+	flags_text(e->flags, fl, sizeof(fl));
+	return json_pack("{s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:{s:I,s:I,s:I,s:s,s:i,s:s,s:o}}",
+			 "name", item_name(&it, name, sizeof(name)),
+			 "cat", ck_kind_name(e->kind), "ph", "i", "s", "t",
+			 "ts", since(e->ts_ns, t0, 1e3),
+			 "pid", lane_of(e) + 1, "tid", e->tid, "args",
+			 "seq", (json_int_t)e->seq, "pfn", (json_int_t)e->pfn,
+			 "index", (json_int_t)e->index, "flags", fl,
+			 "cpu", e->cpu, "comm", e->comm, "stack", stack);
 }
 
+/* Write @o as one element of the traceEvents array. */
+static int put_event(FILE *f, json_t *o, int *first)
+{
+	int rc;
+
+	if (!o)
+		return -1;
+	fprintf(f, "%s\n  ", *first ? "" : ",");
+	*first = 0;
+	rc = json_dumpf(o, f, JSON_INDENT(1));
+	json_decref(o);
+	return rc;
+}
+
+/*
+ * Chrome Trace Event format: one process per swimlane, instant events.
+ * Written one event at a time (a flood of events never becomes a tree).
+ */
+static int write_chrome_trace(FILE *f, const struct ck_trace *t)
+{
+	uint64_t t0 = first_ts(t);
+	int l, s, first = 1;
+	size_t i;
+
+	fprintf(f, "{\n \"traceEvents\": [");
+	for (l = 0; l < L_NR; l++)
+		if (put_event(f, json_pack("{s:s,s:s,s:i,s:i,s:{s:s}}", "name",
+					   "process_name", "ph", "M", "pid", l + 1, "tid", 0, "args",
+					   "name", lane_names[l]), &first))
+			return -1;
+	for (s = 0; s < nr_steps; s++)
+		if (put_event(f, json_pack("{s:s,s:s,s:s,s:f,s:f,s:i,s:i,s:{s:s,s:i}}",
+					   "name", steps[s].name, "cat", "step", "ph", "X",
+					   "ts", since(steps[s].t0, t0, 1e3),
+					   "dur", since(steps[s].t1, steps[s].t0, 1e3),
+					   "pid", L_USER + 1, "tid", 1, "args",
+					   "result", steps[s].result, "seq", steps[s].seq), &first))
+			return -1;
+	for (i = 0; i < t->nr; i++)
+		if (put_event(f, chrome_event(t, i, t0), &first))
+			return -1;
+	fprintf(f, "\n ],\n \"displayTimeUnit\": \"ns\"\n}");
+	return ferror(f) ? -1 : 0;
+}
+
+/* timeline.dat: one labelled point per row (at most TL_MAX_ROWS). */
+static int write_svg_data(FILE *f, const struct ck_trace *t, const struct ck_result *r,
+			  uint64_t pfn, long *rows)
+{
+	uint64_t t0 = first_ts(t);
+	struct tl_item *it;
+	long n = build_timeline(t, pfn, &it), i;
+
+	if (n < 0)
+		return -1;
+	if (n > TL_MAX_ROWS)
+		n = TL_MAX_ROWS;
+	for (i = 0; i < n; i++) {
+		char name[256];
+		const char *mark = it[i].ev ? mark_of(r, it[i].evidx) : "";
+
+		item_name(&it[i], name, sizeof(name));
+		for (char *q = name; *q; q++)	/* the label is a gnuplot string */
+			if (*q == '"')
+				*q = '\'';
+		fprintf(f, "%ld %d \"%s  %.3f ms\" %d\n", i + 1, L_NR - (int)it[i].lane,
+			name, since(it[i].ts, t0, 1e6), *mark ? 1 : 0);
+	}
+	free(it);
+	*rows = n;
+	return 0;
+}
+
+#ifndef FUZZING
 /* Swimlanes with gnuplot: x = order of events (time in the label). */
 static int write_svg(const char *dir, const struct ck_trace *t, const struct ck_result *r)
 {
 	char dat[4096], gp[4096], svg[4096];
-	uint64_t pfn = r->nr_v ? r->v[0].pfn : (t->nr ? t->ev[0].pfn : 0);
-	uint64_t t0 = first_ts(t);
-	struct tl_item *it;
-	size_t n = build_timeline(t, pfn, &it), i;
+	uint64_t pfn = victim_pfn(t, r);
+	long n = 0;
 	FILE *f;
-	int status;
+	int status, rc;
 	pid_t pid;
 
 	snprintf(dat, sizeof(dat), "%s/timeline.dat", dir);
 	snprintf(gp, sizeof(gp), "%s/timeline.gp", dir);
 	snprintf(svg, sizeof(svg), "%s/timeline.svg", dir);
 	f = fopen(dat, "w");
-	if (!f)
-		die("%s: %s", dat, strerror(errno));
-	for (i = 0; i < n; i++) {
-		char name[96];
-		const char *mark = it[i].ev ? mark_of(r, it[i].evidx) : "";
-
-		fprintf(f, "%zu %d \"%s  %.3f ms\" %d\n", i + 1, L_NR - (int)it[i].lane,
-			item_name(&it[i], name, sizeof(name)), (double)(it[i].ts - t0) / 1e6,
-			*mark ? 1 : 0);
+	if (!f) {
+		error("%s: %s", dat, strerror(errno));
+		return -1;
 	}
-	fclose(f);
-	free(it);
+	rc = write_svg_data(f, t, r, pfn, &n);
+	if (fclose(f) || rc)
+		return -1;
 	f = fopen(gp, "w");
-	if (!f)
-		die("%s: %s", gp, strerror(errno));
-	fprintf(f, "set terminal svg size %zu,560 dynamic font 'sans,11' background '#ffffff'\n"
+	if (!f) {
+		error("%s: %s", gp, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "set terminal svg size %ld,560 dynamic font 'sans,11' background '#ffffff'\n"
 		"set output '%s'\n"
 		"set title 'folio pfn %#llx: %s' noenhanced\n"
 		"set xlabel 'event order (time since the first event in the label)'\n"
-		"set yrange [0.3:%d.9]\nset xrange [0:%zu]\n"
+		"set yrange [0.3:%d.9]\nset xrange [0:%ld]\n"
 		"set ytics ('writeback' 1, 'filesystem' 2, 'mm' 3, 'gup\\_repro module' 4, 'user space' 5)\n"
 		"set grid ytics\nunset key\nset border 3\nset xtics nomirror\nset ytics nomirror\n"
 		"plot '%s' using 1:2:(int($4) ? 0xcc0000 : 0x1f4e9a) with points pt 7 ps 1.2 lc rgb variable, \\\n"
 		"     '' using 1:($2+0.12):3 with labels left rotate by 35 font ',9' noenhanced\n",
 		n * 34 + 420, svg, (unsigned long long)pfn, ck_verdict_name(r->verdict),
 		L_NR, n + 3, dat);
-	fclose(f);
+	if (fclose(f))
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
@@ -500,7 +614,13 @@ static int write_svg(const char *dir, const struct ck_trace *t, const struct ck_
 	return 0;
 }
 
-int main(int argc, char **argv)
+struct args {
+	const char *events, *steps, *run, *verdict, *guest, *dir;
+	size_t max_events;
+};
+
+/* Return: 0 go on, 1 done (help), 2 usage error. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "events", required_argument, NULL, 'e' },
@@ -509,76 +629,156 @@ int main(int argc, char **argv)
 		{ "verdict", required_argument, NULL, 'v' },
 		{ "guest", required_argument, NULL, 'g' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
+		{ "max-events", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *events = NULL, *steps_path = NULL, *run = NULL, *verdict = NULL;
-	const char *guest = NULL, *dir = NULL;
-	struct ck_trace t = {};
-	static struct ck_result r;
-	char path[4096];
-	int opt, quiet = 0, rc;
-	FILE *f;
+	char *end;
+	int opt;
 
-	while ((opt = getopt_long(argc, argv, "e:s:r:v:g:o:qh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "e:s:r:v:g:o:m:h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'e': events = optarg; break;
-		case 's': steps_path = optarg; break;
-		case 'r': run = optarg; break;
-		case 'v': verdict = optarg; break;
-		case 'g': guest = optarg; break;
-		case 'o': dir = optarg; break;
-		case 'q': quiet = 1; break;
+		case 'e': a->events = optarg; break;
+		case 's': a->steps = optarg; break;
+		case 'r': a->run = optarg; break;
+		case 'v': a->verdict = optarg; break;
+		case 'g': a->guest = optarg; break;
+		case 'o': a->dir = optarg; break;
+		case 'm':
+			errno = 0;
+			a->max_events = strtoul(optarg, &end, 10);
+			if (errno || *end || !a->max_events || optarg[0] == '-' ||
+			    a->max_events > CK_MAX_EVENTS) {
+				error("--max-events takes 1..%zu, not '%s'", (size_t)CK_MAX_EVENTS, optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			printf("usage: pintrace-report --events FILE [--steps FILE] [--run FILE]\n"
-			       "       [--verdict FILE] [--guest FILE] [--out DIR] [--quiet]\n"
+			       "       [--verdict FILE] [--guest FILE] [--out DIR] [--max-events N]\n"
 			       "exit: 0 ok, 1 violation, 3 incomplete, 4 no trace, 2 usage\n");
-			return 0;
+			return 1;
 		default:
 			return 2;
 		}
 	}
-	if (!events || optind < argc)
-		die("--events FILE is required (try --help)");
-	f = fopen(events, "r");
-	if (!f)
-		die("%s: %s", events, strerror(errno));
-	if (ck_load(f, &t))
-		die("out of memory");
-	fclose(f);
-	load_steps(steps_path);
-	kv_read(run, "kernel-package: ", kernel_pkg, sizeof(kernel_pkg));
-	kv_read(run, "scenario: ", scenario, sizeof(scenario));
-	kv_read(run, "steps: ", step_list, sizeof(step_list));
-	kv_read(guest, "gupr-meta: fs=", fs_name, sizeof(fs_name));
-	kv_read(verdict, "warning: ", warn_line, sizeof(warn_line));
-	kv_read(verdict, "trace: ", warn_trace, sizeof(warn_trace));
+	if (!a->events || optind < argc) {
+		error("--events FILE is required (try --help)");
+		return 2;
+	}
+	return 0;
+}
 
-	ck_check(&t, &r);
-	if (!quiet) {
-		printf("timeline (ms, victim folio):\n");
-		print_timeline(stdout, &t, &r, r.nr_v ? r.v[0].pfn : (t.nr ? t.ev[0].pfn : 0), 1);
-		printf("ordering: %s: %s\n", ck_verdict_name(r.verdict), r.why);
+/* events.jsonl into @t, and what the run's other files say. */
+static int load_inputs(const struct args *a, struct ck_trace *t)
+{
+	FILE *f = fopen(a->events, "r");
+	int rc;
+
+	if (!f) {
+		error("%s: %s", a->events, strerror(errno));
+		return -1;
 	}
-	if (dir) {
-		mkdir(dir, 0755);
-		snprintf(path, sizeof(path), "%s/ordering.txt", dir);
-		write_ordering(path, &t, &r);
-		if (r.verdict != CK_NO_TRACE) {
-			snprintf(path, sizeof(path), "%s/report.txt", dir);
-			write_report(path, &t, &r);
-			snprintf(path, sizeof(path), "%s/trace.json", dir);
-			write_chrome_trace(path, &t);
-			write_svg(dir, &t, &r);
-		}
+	t->max_events = a->max_events;
+	rc = ck_load(f, t);
+	fclose(f);
+	if (rc) {
+		error("out of memory");
+		return -1;
 	}
+	f = a->steps ? fopen(a->steps, "r") : NULL;
+	if (f) {
+		load_steps(f);
+		fclose(f);
+	}
+	kv_read(a->run, "kernel-package: ", kernel_pkg, sizeof(kernel_pkg));
+	kv_read(a->run, "scenario: ", scenario, sizeof(scenario));
+	kv_read(a->run, "steps: ", step_list, sizeof(step_list));
+	kv_read(a->guest, "gupr-meta: fs=", fs_name, sizeof(fs_name));
+	kv_read(a->verdict, "warning: ", warn_line, sizeof(warn_line));
+	kv_read(a->verdict, "trace: ", warn_trace, sizeof(warn_trace));
+	return 0;
+}
+
+static FILE *open_out(const char *dir, const char *name, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		error("%s: %s", path, strerror(errno));
+	return f;
+}
+
+/* Close @f; report a write error on @path. */
+static int close_out(FILE *f, int rc, const char *path)
+{
+	if (fclose(f) || rc) {
+		error("%s: cannot write", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* ordering.txt, and unless there is no trace report.txt, trace.json, timeline.svg */
+static int write_outputs(const char *dir, const struct ck_trace *t, const struct ck_result *r)
+{
+	char path[4096];
+	FILE *f;
+
+	mkdir(dir, 0755);
+	f = open_out(dir, "ordering.txt", path, sizeof(path));
+	if (!f)
+		return -1;
+	write_ordering(f, t, r);
+	if (close_out(f, 0, path))
+		return -1;
+	if (r->verdict == CK_NO_TRACE)
+		return 0;
+	f = open_out(dir, "report.txt", path, sizeof(path));
+	if (!f || close_out(f, write_report(f, t, r), path))
+		return -1;
+	f = open_out(dir, "trace.json", path, sizeof(path));
+	if (!f || close_out(f, write_chrome_trace(f, t), path))
+		return -1;
+	write_svg(dir, t, r);		/* optional: gnuplot may be missing */
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = {};
+	struct ck_trace t = {};
+	static struct ck_result r;
+	int rc;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc) {
+		rc = rc == 1 ? 0 : 2;
+		goto cleanup;
+	}
+	rc = 2;
+	if (load_inputs(&a, &t))
+		goto cleanup;
+	if (ck_check(&t, &r)) {
+		error("out of memory");
+		goto cleanup;
+	}
+	printf("timeline (ms, victim folio):\n");
+	if (print_timeline(stdout, &t, &r, victim_pfn(&t, &r), 1))
+		goto cleanup;
+	printf("ordering: %s: %s\n", ck_verdict_name(r.verdict), r.why);
+	if (a.dir && write_outputs(a.dir, &t, &r))
+		goto cleanup;
 	switch (r.verdict) {
 	case CK_OK: rc = 0; break;
 	case CK_VIOLATION: rc = 1; break;
 	case CK_INCOMPLETE: rc = 3; break;
 	default: rc = 4; break;
 	}
+cleanup:
 	ck_free(&t);
 	return rc;
 }
+#endif /* FUZZING */

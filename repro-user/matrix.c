@@ -8,8 +8,15 @@
  * Each cell is MDIR/<kernel label>/<fs>/<scenario>/ with the verdict.txt
  * and run.txt of its own ./run.sh.  Writes MDIR/matrix.txt (plain text,
  * <= 80 columns), MDIR/matrix.md and MDIR/matrix.json, and prints
- * matrix.txt.  A cell without a verdict is ERROR:no verdict.
- * Exit: 0, 2 on bad usage or when an output cannot be written.
+ * matrix.txt.  A cell without a verdict is ERROR:no verdict.  The grid of
+ * matrix.txt shows at most four scenarios side by side; more scenarios make
+ * more blocks below each other, so every line fits 80 columns.
+ *
+ * The cell files quote the guest: every value read goes through text_safe()
+ * (kvfile.h), so matrix.json is valid UTF-8 and the terminal sees no
+ * control characters.
+ * Exit: 0, 2 on bad usage, out of memory, or when an output cannot be
+ * written.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,32 +30,29 @@
 
 #include "kvfile.h"
 
-#define MAXN	16
-#define MAXFOOT	64
+#define MAX_LIST	4096		/* entries of one list */
+#define MAX_CELLS	(1 << 20)
+#define GRID_COLS	4		/* scenarios per block of matrix.txt */
 
 struct cell {
 	char result[160], verdict[64], reason[320], warning[256], release[96];
-	char package[160], seconds[32], dir[512];
+	char package[160], seconds[32];
+	char *dir;		/* <kernel label>/<fs>/<scenario> */
 };
 
-static char *kernels[MAXN], *fss[MAXN], *scens[MAXN];
-static int nk, nf, ns;
-static struct cell cells[MAXN][MAXN][MAXN];
-static char foot[MAXFOOT][200];
-static int nfoot;
+struct list {
+	char **v;
+	int n;
+};
 
-static int split(char *list, char **out, const char *what)
+static struct list kernels, fss, scens;
+static struct cell *cells;	/* nk * nf * ns, kernel-major */
+static char **foot;
+static int nfoot, capfoot;
+
+static struct cell *cell_at(int k, int f, int s)
 {
-	int n = 0;
-
-	for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) {
-		if (n == MAXN) {
-			fprintf(stderr, "gup-repro-matrix: more than %d %s\n", MAXN, what);
-			exit(2);
-		}
-		out[n++] = t;
-	}
-	return n;
+	return &cells[((size_t)k * (size_t)fss.n + (size_t)f) * (size_t)scens.n + (size_t)s];
 }
 
 /* The directory name of a kernel spec: debian:sid -> sid, else the spec. */
@@ -57,41 +61,42 @@ static const char *label(const char *spec)
 	return !strncmp(spec, "debian:", 7) ? spec + 7 : spec;
 }
 
-static void load(const char *mdir)
+/*
+ * One cell from its verdict.txt and run.txt (either may be NULL): the
+ * values, escaped and bounded by kv_get().
+ */
+static void get(FILE *f, const char *key, char *out, size_t len)
 {
-	char path[1024];
+	if (!f)
+		return;
+	rewind(f);
+	kv_get(f, key, out, len);
+}
 
-	for (int k = 0; k < nk; k++)
-		for (int f = 0; f < nf; f++)
-			for (int s = 0; s < ns; s++) {
-				struct cell *c = &cells[k][f][s];
-
-				snprintf(c->dir, sizeof(c->dir), "%s/%s/%s", label(kernels[k]),
-					 fss[f], scens[s]);
-				snprintf(path, sizeof(path), "%s/%s/verdict.txt", mdir, c->dir);
-				kv_read(path, "cell: ", c->result, sizeof(c->result));
-				kv_read(path, "verdict: ", c->verdict, sizeof(c->verdict));
-				kv_read(path, "reason: ", c->reason, sizeof(c->reason));
-				kv_read(path, "warning: ", c->warning, sizeof(c->warning));
-				if (!c->result[0])
-					snprintf(c->result, sizeof(c->result), "ERROR:no verdict");
-				snprintf(path, sizeof(path), "%s/%s/run.txt", mdir, c->dir);
-				kv_read(path, "kernel: ", c->release, sizeof(c->release));
-				kv_read(path, "kernel-package: ", c->package, sizeof(c->package));
-				kv_read(path, "seconds: ", c->seconds, sizeof(c->seconds));
-			}
+static void load_cell(struct cell *c, FILE *verdict, FILE *run)
+{
+	get(verdict, "cell: ", c->result, sizeof(c->result));
+	get(verdict, "verdict: ", c->verdict, sizeof(c->verdict));
+	get(verdict, "reason: ", c->reason, sizeof(c->reason));
+	get(verdict, "warning: ", c->warning, sizeof(c->warning));
+	get(run, "kernel: ", c->release, sizeof(c->release));
+	get(run, "kernel-package: ", c->package, sizeof(c->package));
+	get(run, "seconds: ", c->seconds, sizeof(c->seconds));
+	if (!c->result[0])
+		snprintf(c->result, sizeof(c->result), "ERROR:no verdict");
 }
 
 /* The exact release of kernel row @k: from any of its cells. */
 static const char *release_of(int k)
 {
-	for (int f = 0; f < nf; f++)
-		for (int s = 0; s < ns; s++)
-			if (cells[k][f][s].release[0])
-				return cells[k][f][s].release;
-	return label(kernels[k]);
+	for (int f = 0; f < fss.n; f++)
+		for (int s = 0; s < scens.n; s++)
+			if (cell_at(k, f, s)->release[0])
+				return cell_at(k, f, s)->release;
+	return label(kernels.v[k]);
 }
 
+/* The number of footnote @text, added if new; 0 if out of memory. */
 static int footnote(const char *text)
 {
 	int i;
@@ -99,10 +104,28 @@ static int footnote(const char *text)
 	for (i = 0; i < nfoot; i++)
 		if (!strcmp(foot[i], text))
 			return i + 1;
-	if (nfoot == MAXFOOT)
+	if (nfoot == capfoot) {
+		int ncap = capfoot ? capfoot * 2 : 16;
+		char **nf = realloc(foot, (size_t)ncap * sizeof(*nf));
+
+		if (!nf)
+			return 0;
+		foot = nf;
+		capfoot = ncap;
+	}
+	foot[nfoot] = strdup(text);
+	if (!foot[nfoot])
 		return 0;
-	snprintf(foot[nfoot], sizeof(foot[0]), "%s", text);
 	return ++nfoot;
+}
+
+static void free_footnotes(void)
+{
+	for (int i = 0; i < nfoot; i++)
+		free(foot[i]);
+	free(foot);
+	foot = NULL;
+	nfoot = capfoot = 0;
 }
 
 /* At most 14 columns: the grid's cell text. */
@@ -113,116 +136,297 @@ static void short_form(const char *result, char *out, size_t len)
 	if (!strncmp(result, "REPRODUCED:", 11))
 		snprintf(out, len, "REPRO [%d]", footnote(colon + 1));
 	else if (!strncmp(result, "MITIGATED:", 10))
-		snprintf(out, len, "MIT %.10s", colon + 1);
+		snprintf(out, len, "MIT %.*s", (int)utf8_fit(colon + 1, 10), colon + 1);
 	else if (!strncmp(result, "ERROR:", 6))
 		snprintf(out, len, "ERROR [%d]", footnote(result));
 	else if (!strcmp(result, "CLEAN"))
 		snprintf(out, len, "clean");
 	else
-		snprintf(out, len, "%.14s", result);
+		snprintf(out, len, "%.*s", (int)utf8_fit(result, 14), result);
 }
 
-static void write_txt(FILE *o, const char *when)
+/* @s padded or cut to @w bytes (never inside a UTF-8 sequence), then a space. */
+static size_t column(char *out, size_t len, const char *s, int w)
 {
-	int counts[5] = {};
-	char buf[64], rel[96], row[256];
+	int n = (int)utf8_fit(s, (size_t)w);
+	int r = snprintf(out, len, "%.*s%*s", n, s, w - n, "");
 
-	for (int k = 0; k < nk; k++)
-		for (int f = 0; f < nf; f++)
-			for (int s = 0; s < ns; s++) {
-				const char *r = cells[k][f][s].result;
+	return r < 0 ? 0 : (size_t)r < len ? (size_t)r : len - 1;
+}
 
-				counts[!strncmp(r, "REPRODUCED", 10) ? 0 : !strcmp(r, "VIOLATION") ? 1 :
-				       !strncmp(r, "MITIGATED", 9) ? 2 : !strcmp(r, "CLEAN") ? 3 : 4]++;
-			}
-	fprintf(o, "gup-repro matrix, %s: %d cells\n", when, nk * nf * ns);
-	fprintf(o, "%d reproduced, %d violation, %d mitigated, %d clean, %d error\n\n",
-		counts[0], counts[1], counts[2], counts[3], counts[4]);
+/* One block of the grid: scenarios @s0 .. @s1 - 1. */
+static void write_grid(FILE *o, int s0, int s1)
+{
+	char buf[64], rel[96], row[32 + GRID_COLS * 16];
+	size_t len;
+
 	fprintf(o, "%-14s %-5s", "kernel", "fs");
-	for (int s = 0; s < ns; s++)
-		fprintf(o, " %-14.14s", scens[s]);
+	for (int s = s0; s < s1; s++) {
+		column(buf, sizeof(buf), scens.v[s], 14);
+		fprintf(o, " %s", buf);
+	}
 	fprintf(o, "\n%.14s %.5s", "--------------", "-----");
-	for (int s = 0; s < ns; s++)
+	for (int s = s0; s < s1; s++)
 		fprintf(o, " %.14s", "--------------");
 	fprintf(o, "\n");
-	for (int k = 0; k < nk; k++) {
+	for (int k = 0; k < kernels.n; k++) {
 		char *cut;
 
 		snprintf(rel, sizeof(rel), "%s", release_of(k));
 		cut = strstr(rel, "-cloud-amd64");
 		if (cut)
 			*cut = '\0';
-		for (int f = 0; f < nf; f++) {
-			int len = snprintf(row, sizeof(row), "%-14.14s %-5.5s", f ? "" : rel, fss[f]);
+		for (int f = 0; f < fss.n; f++) {
+			len = column(row, sizeof(row), f ? "" : rel, 14);
+			row[len++] = ' ';
+			len += column(row + len, sizeof(row) - len, fss.v[f], 5);
+			for (int s = s0; s < s1; s++) {
+				char cell[64];
 
-			for (int s = 0; s < ns; s++) {
-				short_form(cells[k][f][s].result, buf, sizeof(buf));
-				len += snprintf(row + len, sizeof(row) - len, " %-14.14s", buf);
+				short_form(cell_at(k, f, s)->result, cell, sizeof(cell));
+				row[len++] = ' ';
+				len += column(row + len, sizeof(row) - len, cell, 14);
 			}
 			while (len > 0 && row[len - 1] == ' ')
 				row[--len] = '\0';
 			fprintf(o, "%s\n", row);
 		}
 	}
+}
+
+static void write_txt(FILE *o, const char *when)
+{
+	size_t counts[5] = {}, total = 0;
+
+	for (int k = 0; k < kernels.n; k++)
+		for (int f = 0; f < fss.n; f++)
+			for (int s = 0; s < scens.n; s++) {
+				const char *r = cell_at(k, f, s)->result;
+
+				counts[!strncmp(r, "REPRODUCED", 10) ? 0 : !strcmp(r, "VIOLATION") ? 1 :
+				       !strncmp(r, "MITIGATED", 9) ? 2 : !strcmp(r, "CLEAN") ? 3 : 4]++;
+				total++;
+			}
+	fprintf(o, "gup-repro matrix, %s: %zu cells\n", when, total);
+	fprintf(o, "%zu reproduced, %zu violation, %zu mitigated, %zu clean, %zu error\n",
+		counts[0], counts[1], counts[2], counts[3], counts[4]);
+	for (int s0 = 0; s0 < scens.n; s0 += GRID_COLS) {
+		fprintf(o, "\n");
+		write_grid(o, s0, s0 + GRID_COLS < scens.n ? s0 + GRID_COLS : scens.n);
+	}
 	fprintf(o, "\nREPRO = REPRODUCED (kernel warning), VIOLATION = ordering violated\n"
 		"without a warning, MIT = MITIGATED (pin refused, errno), clean = neither.\n");
 	for (int i = 0; i < nfoot; i++)
-		fprintf(o, "[%d] %.74s\n", i + 1, foot[i]);
+		fprintf(o, "[%d] %.*s\n", i + 1, (int)utf8_fit(foot[i], 74), foot[i]);
 	fprintf(o, "Full results and links to every run: matrix.md, matrix.json.\n");
 }
 
 static void write_md(FILE *o, const char *when)
 {
 	fprintf(o, "# gup-repro matrix (%s)\n\n| kernel | fs |", when);
-	for (int s = 0; s < ns; s++)
-		fprintf(o, " %s |", scens[s]);
+	for (int s = 0; s < scens.n; s++)
+		fprintf(o, " %s |", scens.v[s]);
 	fprintf(o, "\n|---|---|");
-	for (int s = 0; s < ns; s++)
+	for (int s = 0; s < scens.n; s++)
 		fprintf(o, "---|");
 	fprintf(o, "\n");
-	for (int k = 0; k < nk; k++)
-		for (int f = 0; f < nf; f++) {
-			fprintf(o, "| %s | %s |", release_of(k), fss[f]);
-			for (int s = 0; s < ns; s++)
-				fprintf(o, " [%s](%s/) |", cells[k][f][s].result, cells[k][f][s].dir);
+	for (int k = 0; k < kernels.n; k++)
+		for (int f = 0; f < fss.n; f++) {
+			fprintf(o, "| %s | %s |", release_of(k), fss.v[f]);
+			for (int s = 0; s < scens.n; s++)
+				fprintf(o, " [%s](%s/) |", cell_at(k, f, s)->result, cell_at(k, f, s)->dir);
 			fprintf(o, "\n");
 		}
 	fprintf(o, "\nKernel packages:\n\n");
-	for (int k = 0; k < nk; k++) {
+	for (int k = 0; k < kernels.n; k++) {
 		const char *pkg = "";
 
-		for (int f = 0; f < nf && !*pkg; f++)
-			for (int s = 0; s < ns && !*pkg; s++)
-				pkg = cells[k][f][s].package;
-		fprintf(o, "- `%s`: %s\n", kernels[k], *pkg ? pkg : "(not prepared)");
+		for (int f = 0; f < fss.n && !*pkg; f++)
+			for (int s = 0; s < scens.n && !*pkg; s++)
+				pkg = cell_at(k, f, s)->package;
+		fprintf(o, "- `%s`: %s\n", kernels.v[k], *pkg ? pkg : "(not prepared)");
 	}
+}
+
+/* matrix.json as a tree; NULL if a cell could not be encoded (never dropped). */
+static json_t *matrix_json(const char *when)
+{
+	json_t *root = json_object(), *arr = json_array();
+
+	if (!root || !arr)
+		goto fail;
+	for (int k = 0; k < kernels.n; k++)
+		for (int f = 0; f < fss.n; f++)
+			for (int s = 0; s < scens.n; s++) {
+				const struct cell *c = cell_at(k, f, s);
+				json_t *o = json_pack(
+					"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+					"kernel", kernels.v[k], "release", c->release,
+					"package", c->package, "fs", fss.v[f], "scenario", scens.v[s],
+					"result", c->result, "verdict", c->verdict,
+					"reason", c->reason, "warning", c->warning,
+					"seconds", c->seconds, "dir", c->dir ? c->dir : "");
+
+				if (!o || json_array_append_new(arr, o))
+					goto fail;
+			}
+	if (json_object_set_new(root, "generated", json_string(when)) ||
+	    json_object_set_new(root, "cells", arr))
+		goto fail_root;
+	return root;
+fail:
+	json_decref(arr);
+fail_root:
+	json_decref(root);
+	return NULL;
+}
+
+static int alloc_cells(void)
+{
+	size_t n = (size_t)kernels.n * (size_t)fss.n * (size_t)scens.n;
+
+	if (n > MAX_CELLS) {
+		fprintf(stderr, "gup-repro-matrix: %zu cells, more than %d\n", n, MAX_CELLS);
+		return -1;
+	}
+	cells = calloc(n, sizeof(*cells));
+	if (!cells) {
+		fprintf(stderr, "gup-repro-matrix: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void free_all(void)
+{
+	size_t n = (size_t)kernels.n * (size_t)fss.n * (size_t)scens.n;
+
+	for (size_t i = 0; cells && i < n; i++)
+		free(cells[i].dir);
+	free(cells);
+	cells = NULL;
+	free(kernels.v);
+	free(fss.v);
+	free(scens.v);
+	kernels = fss = scens = (struct list){ NULL, 0 };
+	free_footnotes();
+}
+
+#ifndef FUZZING
+/* Split a comma-separated list (in place); empty entries are skipped. */
+static int split(char *arg, struct list *l, const char *what)
+{
+	char *save = NULL;
+
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	for (char *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char **nv;
+
+		if (l->n == MAX_LIST) {
+			fprintf(stderr, "gup-repro-matrix: more than %d %s\n", MAX_LIST, what);
+			return -1;
+		}
+		nv = realloc(l->v, (size_t)(l->n + 1) * sizeof(*nv));
+		if (!nv) {
+			fprintf(stderr, "gup-repro-matrix: out of memory\n");
+			return -1;
+		}
+		l->v = nv;
+		l->v[l->n++] = t;
+	}
+	return 0;
+}
+
+static FILE *open_in(const char *mdir, const char *dir, const char *name)
+{
+	char *path;
+	FILE *f;
+
+	if (asprintf(&path, "%s/%s/%s", mdir, dir, name) < 0)
+		return NULL;
+	f = fopen(path, "r");
+	free(path);
+	return f;
+}
+
+static int load(const char *mdir)
+{
+	for (int k = 0; k < kernels.n; k++)
+		for (int f = 0; f < fss.n; f++)
+			for (int s = 0; s < scens.n; s++) {
+				struct cell *c = cell_at(k, f, s);
+				FILE *v, *r;
+
+				if (asprintf(&c->dir, "%s/%s/%s", label(kernels.v[k]), fss.v[f],
+					     scens.v[s]) < 0) {
+					c->dir = NULL;
+					return -1;
+				}
+				v = open_in(mdir, c->dir, "verdict.txt");
+				r = open_in(mdir, c->dir, "run.txt");
+				load_cell(c, v, r);
+				if (v)
+					fclose(v);
+				if (r)
+					fclose(r);
+			}
+	return 0;
 }
 
 static int write_json(const char *path, const char *when)
 {
-	json_t *root = json_object(), *arr = json_array();
+	json_t *root = matrix_json(when);
+	int rc = -1;
 
-	for (int k = 0; k < nk; k++)
-		for (int f = 0; f < nf; f++)
-			for (int s = 0; s < ns; s++) {
-				const struct cell *c = &cells[k][f][s];
-
-				json_array_append_new(arr, json_pack(
-					"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-					"kernel", kernels[k], "release", c->release,
-					"package", c->package, "fs", fss[f], "scenario", scens[s],
-					"result", c->result, "verdict", c->verdict,
-					"reason", c->reason, "warning", c->warning,
-					"seconds", c->seconds, "dir", c->dir));
-			}
-	json_object_set_new(root, "generated", json_string(when));
-	json_object_set_new(root, "cells", arr);
-	if (json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) {
-		json_decref(root);
-		return -1;
-	}
+	if (root && !json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER))
+		rc = 0;
 	json_decref(root);
-	return 0;
+	return rc;
+}
+
+/* Write matrix.txt and print it, matrix.md, matrix.json. */
+static int write_outputs(const char *dir, const char *when)
+{
+	char *path = NULL;
+	FILE *o = NULL;
+	int rc = -1;
+
+	if (asprintf(&path, "%s/matrix.txt", dir) < 0)
+		return -1;
+	o = fopen(path, "w");
+	if (!o)
+		goto err;
+	write_txt(o, when);
+	if (fclose(o))
+		goto err_closed;
+	free_footnotes();
+	write_txt(stdout, when);
+	free(path);
+	if (asprintf(&path, "%s/matrix.md", dir) < 0)
+		return -1;
+	o = fopen(path, "w");
+	if (!o)
+		goto err;
+	write_md(o, when);
+	if (fclose(o))
+		goto err_closed;
+	free(path);
+	if (asprintf(&path, "%s/matrix.json", dir) < 0)
+		return -1;
+	if (write_json(path, when)) {
+		fprintf(stderr, "gup-repro-matrix: cannot write %s\n", path);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+err:
+err_closed:
+	fprintf(stderr, "gup-repro-matrix: %s: %s\n", path, strerror(errno));
+out:
+	free(path);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -234,43 +438,36 @@ int main(int argc, char **argv)
 		{ "scenarios", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char path[1024], when[64];
+	char when[64];
 	const char *dir = NULL;
 	time_t now = time(NULL);
-	FILE *o;
-	int opt;
+	int opt, rc = 2;
 
 	while ((opt = getopt_long(argc, argv, "d:k:f:s:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': dir = optarg; break;
-		case 'k': nk = split(optarg, kernels, "kernels"); break;
-		case 'f': nf = split(optarg, fss, "filesystems"); break;
-		case 's': ns = split(optarg, scens, "scenarios"); break;
-		default: return 2;
+		case 'k': if (split(optarg, &kernels, "kernels")) goto cleanup; break;
+		case 'f': if (split(optarg, &fss, "filesystems")) goto cleanup; break;
+		case 's': if (split(optarg, &scens, "scenarios")) goto cleanup; break;
+		default: goto cleanup;
 		}
 	}
-	if (!dir || !nk || !nf || !ns) {
+	if (!dir || !kernels.n || !fss.n || !scens.n) {
 		fprintf(stderr, "usage: gup-repro-matrix --dir MDIR --kernels K,.. --fs F,.. --scenarios S,..\n");
-		return 2;
+		goto cleanup;
 	}
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&now));
-	load(dir);
-	snprintf(path, sizeof(path), "%s/matrix.txt", dir);
-	o = fopen(path, "w");
-	if (!o)
-		return fprintf(stderr, "gup-repro-matrix: %s: %s\n", path, strerror(errno)), 2;
-	write_txt(o, when);
-	fclose(o);
-	nfoot = 0;
-	write_txt(stdout, when);
-	snprintf(path, sizeof(path), "%s/matrix.md", dir);
-	o = fopen(path, "w");
-	if (!o)
-		return fprintf(stderr, "gup-repro-matrix: %s: %s\n", path, strerror(errno)), 2;
-	write_md(o, when);
-	fclose(o);
-	snprintf(path, sizeof(path), "%s/matrix.json", dir);
-	if (write_json(path, when))
-		return fprintf(stderr, "gup-repro-matrix: cannot write %s\n", path), 2;
-	return 0;
+	if (alloc_cells())
+		goto cleanup;
+	if (load(dir)) {
+		fprintf(stderr, "gup-repro-matrix: out of memory\n");
+		goto cleanup;
+	}
+	if (write_outputs(dir, when))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	free_all();
+	return rc;
 }
+#endif /* FUZZING */

@@ -24,17 +24,26 @@
  * ext4_dirty_folio() (v5.18+) / ext4_set_page_dirty() (v5.8..v5.17), the
  * ext4 "does not have buffers attached" warning of the writeback paths and
  * a "kernel BUG at fs/ext4/" as older kernels print it.
+ *
+ * The log is untrusted (the guest kernel is deliberately corrupted): every
+ * line printed goes through text_safe() (control characters and invalid
+ * UTF-8 escaped as \xNN) and is at most OUT_LINE_MAX bytes long.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvfile.h"
+
 #define MAX_TRACE	12
 #define MAX_NOTES	8
 #define LINE_MAX_KEEP	512
+#define OUT_LINE_MAX	512	/* longest line printed, escapes included */
 
 enum kind { K_WARNING, K_BUG_AT, K_MESSAGE };
 
@@ -88,6 +97,30 @@ static void copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/* A decimal number as the kernel prints it, clamped to int. */
+static int parse_int(const char *s)
+{
+	long v = strtol(s, NULL, 10);
+
+	return v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v;
+}
+
+/*
+ * Print one output line: formatted, then through text_safe(), so whatever
+ * the guest put into the arguments reaches the terminal escaped and the
+ * line is at most OUT_LINE_MAX - 1 bytes.
+ */
+static void __attribute__((format(printf, 2, 3))) emit(FILE *o, const char *fmt, ...)
+{
+	char raw[4096], safe[OUT_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	fprintf(o, "%s\n", text_safe(safe, sizeof(safe), raw, sizeof(raw)));
+}
+
 /* "[    2.172246] text" -> "text"; also drops a "<4>" level prefix. */
 static char *strip(char *s)
 {
@@ -107,10 +140,10 @@ static char *strip(char *s)
 	return s;
 }
 
-/* "func+0x1f/0x30 [mod]" -> "func" */
+/* "func+0x1f/0x30 [mod]" -> "func"; also ends at '(' and ',' */
 static void func_of(const char *s, char *out, size_t len)
 {
-	size_t n = strcspn(s, "+ \t");
+	size_t n = strcspn(s, "+ \t(,");
 
 	if (n >= len)
 		n = len - 1;
@@ -119,34 +152,44 @@ static void func_of(const char *s, char *out, size_t len)
 }
 
 /*
- * Two formats of __warn()'s first line:
- *   up to v6.x: WARNING: CPU: 0 PID: 128 at fs/ext4/inode.c:3663 ext4_dirty_folio+0x1f/0x30
- *   v7.x:       WARNING: fs/ext4/inode.c:3953 at ext4_dirty_folio+0x27/0x40, CPU#1: gup-repro/178
+ * Three formats of __warn()'s first line:
+ *   before v3.13: WARNING: at fs/ext4/inode.c:3663 ext4_set_page_dirty+0x1f/0x30()
+ *   up to v6.x:   WARNING: CPU: 0 PID: 128 at fs/ext4/inode.c:3663 ext4_dirty_folio+0x1f/0x30
+ *   v7.x:         WARNING: fs/ext4/inode.c:3953 at ext4_dirty_folio+0x27/0x40, CPU#1: gup-repro/178
+ * Each has FILE:LINE (@loc, @loclen bytes) and the function after it.
  */
 static int parse_warning(const char *s, struct event *ev)
 {
-	const char *at = strstr(s, " at ");
-	const char *loc, *colon, *end;
+	const char *p = s + 9, *loc, *func, *at, *colon;
+	size_t loclen;
 
-	if (strncmp(s, "WARNING: ", 9) || !at)
+	if (strncmp(s, "WARNING: ", 9))
 		return 0;
-	if (!strncmp(s + 9, "CPU: ", 5)) {		/* FILE:LINE FUNC after " at " */
-		loc = at + 4;
-		end = strchr(loc, ' ');
-		if (!end)
+	if (!strncmp(p, "at ", 3)) {			/* at FILE:LINE FUNC() */
+		loc = p + 3;
+		loclen = strcspn(loc, " ");
+		func = loc[loclen] ? loc + loclen + 1 : NULL;
+	} else if (!strncmp(p, "CPU: ", 5)) {		/* ... at FILE:LINE FUNC */
+		at = strstr(p, " at ");
+		if (!at)
 			return 0;
-		func_of(end + 1, ev->func, sizeof(ev->func));
-	} else {					/* FILE:LINE before " at ", FUNC after */
-		loc = s + 9;
-		end = at;
-		func_of(at + 4, ev->func, sizeof(ev->func));
-		ev->func[strcspn(ev->func, ",")] = '\0';
+		loc = at + 4;
+		loclen = strcspn(loc, " ");
+		func = loc[loclen] ? loc + loclen + 1 : NULL;
+	} else {					/* FILE:LINE at FUNC, CPU#N */
+		at = strstr(p, " at ");
+		if (!at)
+			return 0;
+		loc = p;
+		loclen = (size_t)(at - p);
+		func = at + 4;
 	}
-	colon = memchr(loc, ':', (size_t)(end - loc));
-	if (!colon)
+	colon = memchr(loc, ':', loclen);
+	if (!colon || !func)
 		return 0;
 	snprintf(ev->file, sizeof(ev->file), "%.*s", (int)(colon - loc), loc);
-	ev->lineno = atoi(colon + 1);
+	ev->lineno = parse_int(colon + 1);
+	func_of(func, ev->func, sizeof(ev->func));
 	return 1;
 }
 
@@ -163,7 +206,7 @@ static int parse_bug_at(const char *s, struct event *ev)
 	if (!colon)
 		return 0;
 	snprintf(ev->file, sizeof(ev->file), "%.*s", (int)(colon - p), p);
-	ev->lineno = atoi(colon + 1);
+	ev->lineno = parse_int(colon + 1);
 	return 1;
 }
 
@@ -202,12 +245,22 @@ static int is_crash(const char *s)
 	return 0;
 }
 
-/* Keep the function names of a "Call Trace:" block, reliable frames only. */
+/*
+ * Keep the function names of a "Call Trace:" block, reliable frames only.
+ * Frames look like "func+0x67c/0x9c1 [mod]", before v4.x
+ * "[<ffffffff81067bc7>] func+0x77/0x90"; other lines interleave.
+ */
 static void add_trace(struct event *ev, const char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
-	/* frames look like "func+0x67c/0x9c1 [mod]"; other lines interleave */
+	if (s[0] == '[' && s[1] == '<') {
+		const char *e = strstr(s, ">] ");
+
+		if (!e)
+			return;
+		s = e + 3;
+	}
 	if (*s == '?' || !strstr(s, "+0x") || ev->nr_trace == MAX_TRACE)
 		return;
 	func_of(s, ev->trace[ev->nr_trace], sizeof(ev->trace[0]));
@@ -225,6 +278,8 @@ static size_t embedded_record(const char *s)
 {
 	const char *p = s;
 
+	if (!*s)
+		return 0;
 	while ((p = strchr(p + 1, '[')) != NULL) {
 		const char *e = strchr(p, ']');
 		size_t n = e ? (size_t)(e - p - 1) : 0;
@@ -236,64 +291,48 @@ static size_t embedded_record(const char *s)
 	return 0;
 }
 
+/* Where the lines after a kernel record belong. */
 struct parser {
-	struct event *tracing;
-	int in_trace;
+	struct event *tracing;	/* the symptom or crash whose lines follow */
+	int in_trace;		/* inside its "Call Trace:" block */
 };
 
-static void parse_line(struct log *lg, struct parser *ps, char *s);
-
-static void parse(FILE *f, struct log *lg)
+/*
+ * Lines of the record being traced: "Call Trace:" opens the frames, an end
+ * marker (or the driver speaking again) closes the record.
+ * Return: 1 if the line was a frame (or the opening) and is used up.
+ */
+static int trace_line(struct parser *ps, const char *s)
 {
-	struct parser ps = { NULL, 0 };
-	char *buf = NULL;
-	size_t cap = 0;
-
-	while (getline(&buf, &cap, f) > 0) {
-		char *s = strip(buf);
-		size_t off;
-
-		while ((off = embedded_record(s)) != 0) {
-			char *rest = s + off;
-			char saved = *rest;
-
-			*rest = '\0';
-			parse_line(lg, &ps, s);
-			*rest = saved;
-			s = strip(rest);
-		}
-		parse_line(lg, &ps, s);
+	if (!ps->tracing)
+		return 0;
+	if (!strncmp(s, "Call Trace:", 11)) {
+		ps->in_trace = 1;
+		return 1;
 	}
-	free(buf);
+	if (!strncmp(s, "---[ end trace", 14) || !strncmp(s, "</TASK>", 7) ||
+	    !strncmp(s, "gup-repro:", 10)) {
+		ps->tracing = NULL;
+		ps->in_trace = 0;
+		return 0;
+	}
+	if (ps->in_trace) {
+		add_trace(ps->tracing, s);
+		return 1;
+	}
+	return 0;
 }
 
-static void parse_line(struct log *lg, struct parser *ps, char *s)
+/* The guest init's and the driver's status lines ("gup-repro: ..."). */
+static void driver_line(struct log *lg, const char *s)
 {
-	struct event *tracing = ps->tracing;
-	int in_trace = ps->in_trace;
-	struct event ev;
 	const char *p;
 
-	lg->lines++;
-	if (tracing) {
-		if (!strncmp(s, "Call Trace:", 11)) {
-			in_trace = 1;
-			goto out;
-		}
-		if (!strncmp(s, "---[ end trace", 14) || !strncmp(s, "</TASK>", 7) ||
-		    !strncmp(s, "gup-repro:", 10)) {
-			tracing = NULL;
-			in_trace = 0;
-		} else if (in_trace) {
-			add_trace(tracing, s);
-			goto out;
-		}
-	}
 	if (!strncmp(s, "gup-repro: guest init started", 29)) {
 		lg->booted = 1;
 	} else if (!strncmp(s, "gup-repro: guest done rc=", 25)) {
 		lg->done = 1;
-		lg->guest_rc = atoi(s + 25);
+		lg->guest_rc = parse_int(s + 25);
 	} else if (!strncmp(s, "gup-repro: scenario=", 20) && strstr(s, " status=")) {
 		sscanf(s + 20, "%63s", lg->scenario);
 		if (strstr(s, "status=complete")) {
@@ -311,77 +350,137 @@ static void parse_line(struct log *lg, struct parser *ps, char *s)
 				sscanf(p + 6, "%31s", lg->failed_errno);
 		}
 	}
-
-	memset(&ev, 0, sizeof(ev));
-	copy(ev.line, sizeof(ev.line), s);
-	if (parse_warning(s, &ev)) {
-		ev.sym = match(K_WARNING, &ev, s);
-		if (ev.sym && !lg->have_symptom) {
-			lg->symptom = ev;
-			lg->have_symptom = 1;
-			tracing = &lg->symptom;
-		} else if (!ev.sym && lg->nr_other < MAX_NOTES) {
-			copy(lg->other[lg->nr_other++], LINE_MAX_KEEP, s);
-		}
-		goto out;
-	}
-	if (strstr(s, "EXT4-fs") || strstr(s, "does not have buffers")) {
-		ev.sym = match(K_MESSAGE, &ev, s);
-		if (ev.sym && !lg->have_symptom) {
-			/* EXT4-fs warning (device vda): FUNC:LINE: ... */
-			p = strstr(s, "): ");
-			if (p) {
-				func_of(p + 3, ev.func, sizeof(ev.func));
-				ev.func[strcspn(ev.func, ":")] = '\0';
-			}
-			lg->symptom = ev;
-			lg->have_symptom = 1;
-		}
-		goto out;
-	}
-	if (is_crash(s)) {
-		if (parse_bug_at(s, &ev))
-			ev.sym = match(K_BUG_AT, &ev, s);
-		if (ev.sym && !lg->have_symptom) {
-			lg->symptom = ev;
-			lg->have_symptom = 1;
-			tracing = &lg->symptom;
-		} else if (!ev.sym && !lg->have_crash) {
-			lg->crash = ev;
-			lg->have_crash = 1;
-			tracing = &lg->crash;
-		}
-		if (!strncmp(s, "Kernel panic - not syncing", 26) && !lg->panic[0])
-			copy(lg->panic, sizeof(lg->panic), s);
-		goto out;
-	}
-	/* The function of an Oops is on its RIP line. */
-	if (tracing == &lg->crash && !lg->crash.func[0] && !strncmp(s, "RIP: ", 5)) {
-		p = strchr(s + 5, ':');
-		if (p)
-			func_of(p + 1, lg->crash.func, sizeof(lg->crash.func));
-	}
-out:
-	ps->tracing = tracing;
-	ps->in_trace = in_trace;
 }
 
-static void print_event(const char *key, const struct event *ev)
+/* Record @ev as the symptom if it is the first; trace it then. */
+static int take_symptom(struct log *lg, struct parser *ps, const struct event *ev, int trace)
 {
+	if (!ev->sym || lg->have_symptom)
+		return 0;
+	lg->symptom = *ev;
+	lg->have_symptom = 1;
+	if (trace)
+		ps->tracing = &lg->symptom;
+	return 1;
+}
+
+/* __warn()'s first line: a symptom, or a note. Return: 1 if it was one. */
+static int warning_record(struct log *lg, struct parser *ps, const char *s, struct event *ev)
+{
+	if (!parse_warning(s, ev))
+		return 0;
+	ev->sym = match(K_WARNING, ev, s);
+	if (!take_symptom(lg, ps, ev, 1) && !ev->sym && lg->nr_other < MAX_NOTES)
+		copy(lg->other[lg->nr_other++], LINE_MAX_KEEP, s);
+	return 1;
+}
+
+/* "EXT4-fs warning (device vda): FUNC:LINE: ..." Return: 1 if it was one. */
+static int ext4_message(struct log *lg, struct parser *ps, const char *s, struct event *ev)
+{
+	const char *p;
+
+	if (!strstr(s, "EXT4-fs") && !strstr(s, "does not have buffers"))
+		return 0;
+	ev->sym = match(K_MESSAGE, ev, s);
+	if (ev->sym && !lg->have_symptom) {
+		p = strstr(s, "): ");
+		if (p) {
+			func_of(p + 3, ev->func, sizeof(ev->func));
+			ev->func[strcspn(ev->func, ":")] = '\0';
+		}
+		take_symptom(lg, ps, ev, 0);
+	}
+	return 1;
+}
+
+/* BUG, Oops, panic: a symptom (BUG in fs/ext4/) or the crash. */
+static int crash_record(struct log *lg, struct parser *ps, const char *s, struct event *ev)
+{
+	if (!is_crash(s))
+		return 0;
+	if (parse_bug_at(s, ev))
+		ev->sym = match(K_BUG_AT, ev, s);
+	if (!take_symptom(lg, ps, ev, 1) && !ev->sym && !lg->have_crash) {
+		lg->crash = *ev;
+		lg->have_crash = 1;
+		ps->tracing = &lg->crash;
+	}
+	if (!strncmp(s, "Kernel panic - not syncing", 26) && !lg->panic[0])
+		copy(lg->panic, sizeof(lg->panic), s);
+	return 1;
+}
+
+/* The function of an Oops is on its RIP line. */
+static void rip_line(struct log *lg, const struct parser *ps, const char *s)
+{
+	const char *p;
+
+	if (ps->tracing != &lg->crash || lg->crash.func[0] || strncmp(s, "RIP: ", 5))
+		return;
+	p = strchr(s + 5, ':');
+	if (p)
+		func_of(p + 1, lg->crash.func, sizeof(lg->crash.func));
+}
+
+/* One console line (a kernel record or user space's text), timestamp stripped. */
+static void parse_line(struct log *lg, struct parser *ps, const char *s)
+{
+	static struct event ev;
+
+	lg->lines++;
+	if (trace_line(ps, s))
+		return;
+	driver_line(lg, s);
+	memset(&ev, 0, sizeof(ev));
+	copy(ev.line, sizeof(ev.line), s);
+	if (warning_record(lg, ps, s, &ev) || ext4_message(lg, ps, s, &ev) ||
+	    crash_record(lg, ps, s, &ev))
+		return;
+	rip_line(lg, ps, s);
+}
+
+static void parse(FILE *f, struct log *lg)
+{
+	struct parser ps = { NULL, 0 };
+	char *buf = malloc(KV_LINE_MAX + 1);	/* longer lines are cut */
+
+	while (buf && read_bounded(f, buf, KV_LINE_MAX + 1)) {
+		char *s = strip(buf);
+		size_t off;
+
+		while ((off = embedded_record(s)) != 0) {
+			char *rest = s + off;
+			char saved = *rest;
+
+			*rest = '\0';
+			parse_line(lg, &ps, s);
+			*rest = saved;
+			s = strip(rest);
+		}
+		parse_line(lg, &ps, s);
+	}
+	free(buf);
+}
+
+static void print_event(FILE *o, const char *key, const struct event *ev)
+{
+	char trace[MAX_TRACE * 97 + 1];
+	size_t n = 0;
 	int i;
 
-	printf("%s: %s\n", key, ev->line);
+	emit(o, "%s: %s", key, ev->line);
 	if (ev->func[0] || ev->file[0]) {
-		printf("site: %s", ev->func[0] ? ev->func : "?");
 		if (ev->file[0])
-			printf(" (%s:%d)", ev->file, ev->lineno);
-		printf("\n");
+			emit(o, "site: %s (%s:%d)", ev->func[0] ? ev->func : "?", ev->file,
+			     ev->lineno);
+		else
+			emit(o, "site: %s", ev->func[0] ? ev->func : "?");
 	}
 	if (ev->nr_trace) {
-		printf("trace:");
 		for (i = 0; i < ev->nr_trace; i++)
-			printf(" %s", ev->trace[i]);
-		printf("\n");
+			n += (size_t)snprintf(trace + n, sizeof(trace) - n, " %s", ev->trace[i]);
+		emit(o, "trace:%s", trace);
 	}
 }
 
@@ -390,13 +489,10 @@ struct ordering {
 	char verdict[32], why[512], invariant[256];
 };
 
-static int read_ordering(const char *path, struct ordering *o)
+static int read_ordering(FILE *f, struct ordering *o)
 {
-	FILE *f = fopen(path, "r");
 	char line[1024];
 
-	if (!f)
-		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!strncmp(line, "ordering: ", 10))
@@ -406,94 +502,102 @@ static int read_ordering(const char *path, struct ordering *o)
 		else if (!strncmp(line, "invariant: ", 11))
 			copy(o->invariant, sizeof(o->invariant), line + 11);
 	}
-	fclose(f);
 	return o->verdict[0] ? 0 : -EINVAL;
 }
 
-static int verdict(const struct log *lg, const char *boot_status, const struct ordering *ord)
+static int verdict(FILE *o, const struct log *lg, const char *boot_status,
+		   const struct ordering *ord)
 {
-	char cell[256];
 	int i, rc;
 	int violated = ord && !strcmp(ord->verdict, "VIOLATION");
+	char cell[256];
 
 	if (lg->have_symptom) {
-		printf("verdict: REPRODUCED\n");
-		printf("reason: %s\n", lg->symptom.sym->what);
-		print_event("warning", &lg->symptom);
+		emit(o, "verdict: REPRODUCED");
+		emit(o, "reason: %s", lg->symptom.sym->what);
+		print_event(o, "warning", &lg->symptom);
 		snprintf(cell, sizeof(cell), "REPRODUCED:%s",
 			 lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
 		rc = 1;
 	} else if (strcmp(boot_status, "ok")) {
-		printf("verdict: COULD NOT TEST\n");
+		emit(o, "verdict: COULD NOT TEST");
 		if (!strcmp(boot_status, "timeout"))
-			printf("reason: timeout: the guest did not power off in time%s\n",
-			       lg->booted ? " (hang after init started)" : " (hang during boot)");
+			emit(o, "reason: timeout: the guest did not power off in time%s",
+			     lg->booted ? " (hang after init started)" : " (hang during boot)");
 		else
-			printf("reason: %s\n", boot_status);
+			emit(o, "reason: %s", boot_status);
 		snprintf(cell, sizeof(cell), "ERROR:%s", boot_status);
 		rc = 125;
 	} else if (!lg->booted) {
-		printf("verdict: COULD NOT TEST\n");
-		printf("reason: boot failure: the guest init never started%s%s\n",
-		       lg->panic[0] ? ": " : "", lg->panic);
+		emit(o, "verdict: COULD NOT TEST");
+		emit(o, "reason: boot failure: the guest init never started%s%s",
+		     lg->panic[0] ? ": " : "", lg->panic);
 		snprintf(cell, sizeof(cell), "ERROR:boot failure");
 		rc = 125;
 	} else if (lg->have_crash) {
-		printf("verdict: COULD NOT TEST\n");
-		printf("reason: guest crash, not a known symptom of the bug class\n");
-		print_event("crash", &lg->crash);
+		emit(o, "verdict: COULD NOT TEST");
+		emit(o, "reason: guest crash, not a known symptom of the bug class");
+		print_event(o, "crash", &lg->crash);
 		snprintf(cell, sizeof(cell), "ERROR:crash in %s",
 			 lg->crash.func[0] ? lg->crash.func : "?");
 		rc = 125;
 	} else if (lg->refused) {
-		printf("verdict: MITIGATED\n");
-		printf("reason: the kernel refused the long-term pin at step %s with %s\n",
-		       lg->failed_step, lg->failed_errno);
+		emit(o, "verdict: MITIGATED");
+		emit(o, "reason: the kernel refused the long-term pin at step %s with %s",
+		     lg->failed_step, lg->failed_errno);
 		snprintf(cell, sizeof(cell), "MITIGATED:%s", lg->failed_errno);
 		rc = 0;
 	} else if (lg->failed) {
-		printf("verdict: COULD NOT TEST\n");
-		printf("reason: scenario %s failed at step %s (%s)\n", lg->scenario,
-		       lg->failed_step, lg->failed_errno);
+		emit(o, "verdict: COULD NOT TEST");
+		emit(o, "reason: scenario %s failed at step %s (%s)", lg->scenario,
+		     lg->failed_step, lg->failed_errno);
 		snprintf(cell, sizeof(cell), "ERROR:%s %s", lg->failed_step, lg->failed_errno);
 		rc = 125;
 	} else if (!lg->complete) {
-		printf("verdict: COULD NOT TEST\n");
-		printf("reason: console log ends before the scenario finished (truncated)\n");
+		emit(o, "verdict: COULD NOT TEST");
+		emit(o, "reason: console log ends before the scenario finished (truncated)");
 		snprintf(cell, sizeof(cell), "ERROR:truncated log");
 		rc = 125;
 	} else if (violated) {
-		printf("verdict: VIOLATION\n");
-		printf("reason: no kernel warning, but %s\n", ord->invariant);
+		emit(o, "verdict: VIOLATION");
+		emit(o, "reason: no kernel warning, but %s", ord->invariant);
 		snprintf(cell, sizeof(cell), "VIOLATION");
 		rc = 1;
 	} else {
-		printf("verdict: NOT REPRODUCED\n");
-		printf("reason: scenario %s completed; no known symptom in %ld log lines\n",
-		       lg->scenario, lg->lines);
+		emit(o, "verdict: NOT REPRODUCED");
+		emit(o, "reason: scenario %s completed; no known symptom in %ld log lines",
+		     lg->scenario, lg->lines);
 		snprintf(cell, sizeof(cell), "CLEAN");
 		rc = 0;
 	}
 	if (ord)
-		printf("ordering: %s: %s\n", ord->verdict, ord->why);
+		emit(o, "ordering: %s: %s", ord->verdict, ord->why);
 	if (rc == 1 && strcmp(boot_status, "ok"))
-		printf("note: afterwards the guest ended with: %s\n", boot_status);
+		emit(o, "note: afterwards the guest ended with: %s", boot_status);
 	if (rc == 1 && lg->have_crash)
-		printf("note: afterwards the guest crashed: %s\n", lg->crash.line);
+		emit(o, "note: afterwards the guest crashed: %s", lg->crash.line);
 	for (i = 0; i < lg->nr_other; i++)
-		printf("note: other warning: %s\n", lg->other[i]);
-	printf("cell: %s\n", cell);
-	printf("exit: %d\n", rc);
+		emit(o, "note: other warning: %s", lg->other[i]);
+	emit(o, "cell: %s", cell);
+	emit(o, "exit: %d", rc);
 	return rc;
+}
+
+#ifndef FUZZING
+static void usage(FILE *o)
+{
+	fprintf(o, "usage: gup-repro-verdict [--boot-status ok|timeout|qemu-error]\n"
+		"                         [--ordering ORDERING_TXT] CONSOLE_LOG\n"
+		"exit: 1 reproduced, 0 not reproduced, 125 could not test, 2 usage\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *boot_status = "ok", *path = NULL, *ordering = NULL;
 	struct ordering ord = { "", "", "" };
-	struct log *lg;
-	FILE *f;
-	int i, rc;
+	struct log *lg = NULL;
+	FILE *f = NULL, *of = NULL;
+	int i, rc = 2;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--boot-status") && i + 1 < argc) {
@@ -502,43 +606,52 @@ int main(int argc, char **argv)
 			    strcmp(boot_status, "qemu-error")) {
 				fprintf(stderr, "gup-repro-verdict: --boot-status takes ok, timeout or qemu-error, not '%s'\n",
 					boot_status);
-				return 2;
+				goto cleanup;
 			}
 		} else if (!strcmp(argv[i], "--ordering") && i + 1 < argc) {
 			ordering = argv[++i];
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: gup-repro-verdict [--boot-status ok|timeout|qemu-error]\n"
-			       "                         [--ordering ORDERING_TXT] CONSOLE_LOG\n"
-			       "exit: 1 reproduced, 0 not reproduced, 125 could not test, 2 usage\n");
-			return 0;
+			usage(stdout);
+			rc = 0;
+			goto cleanup;
 		} else if (argv[i][0] == '-' || path) {
 			fprintf(stderr, "gup-repro-verdict: unexpected argument '%s' (try --help)\n",
 				argv[i]);
-			return 2;
+			goto cleanup;
 		} else {
 			path = argv[i];
 		}
 	}
 	if (!path) {
 		fprintf(stderr, "gup-repro-verdict: no console log given (try --help)\n");
-		return 2;
+		goto cleanup;
 	}
 	f = fopen(path, "r");
 	if (!f) {
 		fprintf(stderr, "gup-repro-verdict: %s: %s\n", path, strerror(errno));
-		return 2;
+		goto cleanup;
 	}
-	if (ordering && read_ordering(ordering, &ord)) {
-		fprintf(stderr, "gup-repro-verdict: %s: no \"ordering:\" line\n", ordering);
-		fclose(f);
-		return 2;
+	if (ordering) {
+		of = fopen(ordering, "r");
+		if (!of || read_ordering(of, &ord)) {
+			fprintf(stderr, "gup-repro-verdict: %s: %s\n", ordering,
+				of ? "no \"ordering:\" line" : strerror(errno));
+			goto cleanup;
+		}
 	}
 	lg = calloc(1, sizeof(*lg));
-	if (!lg)
-		return 2;
+	if (!lg) {
+		fprintf(stderr, "gup-repro-verdict: out of memory\n");
+		goto cleanup;
+	}
 	parse(f, lg);
-	fclose(f);
-	rc = verdict(lg, boot_status, ordering ? &ord : NULL);
+	rc = verdict(stdout, lg, boot_status, ordering ? &ord : NULL);
+cleanup:
 	free(lg);
+	if (of)
+		fclose(of);
+	if (f)
+		fclose(f);
 	return rc;
 }
+#endif /* FUZZING */

@@ -49,7 +49,11 @@ ok(defined $pos{'fs ext4_page_mkwrite'} && defined $pos{'mm folio_mkclean'} &&
    'timeline order: page_mkwrite, folio_mkclean, writeback, module set_page_dirty, WARN');
 
 my $r = slurp("$dir/report.txt");
-ok(length $r, 'report.txt written');
+is($r, slurp("$fx/violation.expected-report.txt"), 'report.txt: as recorded (violation.expected-report.txt)');
+is($out, slurp("$fx/violation.expected-stdout.txt"), 'short timeline and ordering line: as recorded');
+is(slurp("$dir/ordering.txt"), slurp("$fx/violation.expected-ordering.txt"), 'ordering.txt: as recorded');
+is_deeply(eval { decode_json(slurp("$dir/trace.json")) }, decode_json(slurp("$fx/violation.expected-trace.json")),
+	  'trace.json: the same events as recorded');
 my @long = grep { length($_) > 80 } split /\n/, $r;
 is(scalar @long, 0, 'report.txt: no line over 80 columns') or diag(join("\n", @long));
 like($r, qr/^Invariant\n---------\nOnce folio_mkclean\(\) has cleaned a folio/m, 'report.txt states the invariant');
@@ -108,6 +112,70 @@ like(slurp("$dir/ordering.txt"), qr/^events: 35 victim, 25 other inodes ignored/
 ($rc, $out, $dir) = report('fs-write-path');
 is($rc, 0, 'dirtying from generic_perform_write: not a violation');
 
+# ordering.txt of every recorded trace, exactly
+for my $n (qw(control two-folios interleaved-cpus lost-events no-end other-inodes fs-write-path)) {
+	($rc, $out, $dir) = report($n);
+	is(slurp("$dir/ordering.txt"), slurp("$fx/$n.expected-ordering.txt"), "$n: ordering.txt as recorded");
+}
+
+# 8a. duplicated sequence numbers: no verdict from an order we cannot trust
+($rc, $out, $dir) = report('dup-seq');
+is($rc, 3, 'duplicated seq: exit 3');
+like(slurp("$dir/ordering.txt"), qr/^ordering: INCOMPLETE\nwhy: trace incomplete: 0 event\(s\) lost, 0 sequence gap\(s\), 1 duplicated sequence number\(s\); 1 candidate/m,
+     'duplicated seq: INCOMPLETE, the duplicate named');
+($rc, $out, $dir) = report('dup-line');
+is($rc, 3, 'duplicated event line: exit 3');
+like(slurp("$dir/ordering.txt"), qr/^why: trace incomplete: 0 event\(s\) lost, 0 sequence gap\(s\), 1 duplicated sequence number\(s\), 1 duplicated per-CPU number\(s\);/m,
+     'duplicated event line: duplicates counted, no wrapped gap count');
+
+# 8b. malformed lines count: INCOMPLETE, not a verdict over what was left
+($rc, $out, $dir) = report('bad-lines');
+is($rc, 3, 'malformed lines: exit 3');
+like(slurp("$dir/ordering.txt"), qr/^why: trace incomplete: 0 event\(s\) lost, 0 sequence gap\(s\), 3 malformed line\(s\);/m,
+     'malformed lines: INCOMPLETE, three malformed lines counted');
+
+# 8c. more folios than the old fixed table (256): the 301st folio's violation is found
+($rc, $out, $dir) = report('many-folios');
+is($rc, 1, '301 folios: exit 1');
+like(slurp("$dir/ordering.txt"), qr/^violation: pfn 0x45bd index 0 cleaned by folio_mkclean \(seq 313\), dirtied by set_page_dirty \(seq 320/m,
+     '301 folios: the violation of the last folio');
+
+# 8d. a flood of events: a bounded budget, then INCOMPLETE "too many events"
+($rc, $out, $dir) = report('violation', '--max-events 10');
+is($rc, 3, '--max-events 10: exit 3');
+like(slurp("$dir/ordering.txt"), qr/^why: trace incomplete: .*too many events \(more than 10; the rest was not read\)/m,
+     '--max-events 10: INCOMPLETE, too many events');
+{
+	my $fl = tempdir(CLEANUP => 1);
+	open(my $fh, '>', "$fl/flood.jsonl") or die;
+	print $fh qq({"event":"start","ino":12,"dev":"254:0","attached":["set_page_dirty"]}\n);
+	my $stack = join(',', map { qq("frame_$_+0x1") } 1 .. 24);
+	for my $i (0 .. 299_999) {
+		print $fh qq({"event":"set_page_dirty","seq":$i,"cpu_seq":$i,"cpu":0,"tid":1,"ts_ns":$i,"pfn":7,"ino":12,"dev":"254:0","flags":["dirty"],"stack":[$stack]}\n);
+	}
+	print $fh qq({"event":"end","events":300000,"lost":0}\n);
+	close $fh;
+	# 1.2 GB of address space: the budget (512 MB of events) fits, 300000 unbounded events do not
+	my $fout = `ulimit -v 1200000; $rep --events $fl/flood.jsonl --out $fl 2>&1`;
+	is($? >> 8, 3, 'flood of 300000 events in 1.2 GB: exit 3 (incomplete), not out of memory') or diag(substr($fout, 0, 300));
+	like(slurp("$fl/ordering.txt"), qr/too many events \(more than \d+; the rest was not read\)/, 'flood: too many events');
+	my @rows = split /\n/, $fout;
+	ok(@rows < 1000, 'flood: the printed timeline is bounded (' . scalar(@rows) . ' lines)');
+	like($fout, qr/^ +\.\.\. \d+ more rows not shown$/m, 'flood: says how many rows it left out');
+}
+
+# 8e. what the guest put into events reaches no terminal and no report raw
+($rc, $out, $dir) = report('hostile', "--verdict $top/tests/fixtures/events/violation.verdict.txt");
+is($rc, 1, 'escapes in events: still a violation');
+for my $f ([stdout => $out], map { [$_ => slurp("$dir/$_")] } qw(report.txt ordering.txt)) {
+	unlike($f->[1], qr/[\x00-\x09\x0b-\x1f\x7f]/, "escapes in events: no control character in $f->[0]");
+}
+like(slurp("$dir/ordering.txt"), qr/comm gup\\x1b\]0;x\\x07repro\)/, 'escapes in events: comm escaped in ordering.txt');
+like(slurp("$dir/report.txt"), qr/^    gupr_ioctl\\x1b\[31m\+0x67c \[gup_repro\]$/m, 'escapes in events: stack frame escaped in report.txt');
+like($out, qr/WARN fs\/ext4\/\\x1b\[8minode/, 'escapes in events: warning file escaped in the timeline');
+my @wide = grep { length($_) > 80 && !/^ordering: / } split /\n/, $out . slurp("$dir/report.txt");
+is(scalar @wide, 0, 'escapes in events: no timeline or report line over 80 columns') or diag(join("\n", @wide));
+
 # 9. no trace, bad usage
 my $empty = tempdir(CLEANUP => 1);
 open(my $fh, '>', "$empty/e.jsonl") or die; close $fh;
@@ -118,6 +186,10 @@ like(slurp("$empty/ordering.txt"), qr/^ordering: NO TRACE$/m, 'empty events file
 is($? >> 8, 2, 'no --events: exit 2');
 `$rep --events /nonexistent.jsonl 2>&1`;
 is($? >> 8, 2, 'missing events file: exit 2');
+`$rep --events $fx/violation.jsonl --quiet 2>&1`;
+is($? >> 8, 2, '--quiet (never did anything) is gone: exit 2');
+`$rep --events $fx/violation.jsonl --max-events 0 2>&1`;
+is($? >> 8, 2, '--max-events 0: exit 2');
 
 # 10. the verdict takes the ordering into account
 my $o = tempdir(CLEANUP => 1);

@@ -55,4 +55,56 @@ ok($c && $c->{result} eq 'MITIGATED:EFAULT' && $c->{release} eq '7.2.13+deb14-cl
    'matrix.json: a cell carries result, exact release and run directory');
 `$bin --dir $d 2>/dev/null`;
 is($? >> 8, 2, 'no lists: exit 2');
+
+# What the guest printed can reach verdict.txt: a byte that is not UTF-8 or a
+# terminal escape in a cell's verdict, reason or warning keeps the cell in
+# matrix.json (escaped) and out of the terminal.
+my $h = tempdir(CLEANUP => 1);
+for my $s (qw(unlocked-dirty control)) {
+	make_path("$h/bookworm/ext4/$s");
+	spew("$h/bookworm/ext4/$s/run.txt", "kernel: 6.1.0-56-cloud-amd64\nkernel-package: linux-image-6.1.0-56-cloud-amd64 6.1.192-2 (bookworm)\nseconds: 4.2\n");
+}
+spew("$h/bookworm/ext4/unlocked-dirty/verdict.txt",
+     "verdict: REPRODUCED\xff\nreason: ext4 \x1b[2Jwas asked\nwarning: WARNING: CPU: 0 PID: 1 at fs/ext4/inode.c:3663 ext4_dirty_folio\xc3(\n"
+     . "cell: REPRODUCED:ext4_dirty_folio\x1b]0;x\x07\nexit: 1\n");
+spew("$h/bookworm/ext4/control/verdict.txt", "verdict: NOT REPRODUCED\nreason: caf\xc3\xa9\ncell: CLEAN\nexit: 0\n");
+$out = `$bin --dir $h --kernels debian:bookworm --fs ext4 --scenarios unlocked-dirty,control`;
+is($? >> 8, 0, 'invalid UTF-8 in a cell: exit 0');
+unlike($out, qr/[\x00-\x09\x0b-\x1f\x7f]/, 'invalid UTF-8 in a cell: no control character on the terminal');
+$j = eval { JSON::PP->new->utf8->decode(slurp("$h/matrix.json")) };
+is(scalar @{ $j->{cells} || [] }, 2, 'invalid UTF-8 in a cell: matrix.json still has both cells');
+($c) = grep { $_->{scenario} eq 'unlocked-dirty' } @{ $j->{cells} || [] };
+is($c && $c->{verdict}, 'REPRODUCED\\xff', 'matrix.json: the invalid byte is escaped in the verdict');
+is($c && $c->{warning}, 'WARNING: CPU: 0 PID: 1 at fs/ext4/inode.c:3663 ext4_dirty_folio\\xc3(',
+   'matrix.json: the warning keeps its text, the invalid byte escaped');
+is($c && $c->{reason}, 'ext4 \\x1b[2Jwas asked', 'matrix.json: the escape in the reason is escaped');
+is($c && $c->{result}, 'REPRODUCED:ext4_dirty_folio\\x1b]0;x\\x07', 'matrix.json: the result is escaped');
+($c) = grep { $_->{scenario} eq 'control' } @{ $j->{cells} || [] };
+is($c && $c->{reason}, "caf\x{e9}", 'matrix.json: valid UTF-8 is kept');
+
+# Many scenarios with long names (the grid row once overflowed a stack buffer):
+# every cell counted and in matrix.json, the grid in blocks that fit 80 columns.
+my $m = tempdir(CLEANUP => 1);
+my @sc = map { sprintf('a-scenario-with-a-rather-long-name-number-%02d', $_) } 1 .. 40;
+for my $i (0 .. $#sc) {
+	make_path("$m/sid/ext4/$sc[$i]");
+	spew("$m/sid/ext4/$sc[$i]/verdict.txt", "verdict: X\ncell: " . ($i % 2 ? 'CLEAN' : "REPRODUCED:site_$i") . "\nexit: 0\n");
+}
+$out = `$bin --dir $m --kernels debian:sid,debian:trixie --fs ext4,xfs --scenarios @{[join(',', @sc)]} 2>&1`;
+is($? >> 8, 0, '40 scenarios: exit 0');
+$txt = slurp("$m/matrix.txt");
+like($txt, qr/: 160 cells$/m, '40 scenarios: 160 cells counted');
+like($txt, qr/^20 reproduced, 0 violation, 0 mitigated, 20 clean, 120 error$/m, '40 scenarios: counted by result');
+@long = grep { length($_) > 80 } split /\n/, $txt;
+is(scalar @long, 0, '40 scenarios: no line over 80 columns') or diag(join("\n", @long[0 .. 2]));
+my @hdr = $txt =~ /^kernel\s+fs\s+(.*)$/mg;
+is(scalar @hdr, 10, '40 scenarios: ten blocks of four columns');
+like($txt, qr/^sid\s+ext4\s+REPRO \[1\]\s+clean\s+REPRO \[2\]\s+clean$/m, '40 scenarios: the first block row');
+my @feet = $txt =~ /^\[\d+\] (.*)$/mg;
+is_deeply([sort @feet], [sort('ERROR:no verdict', map { "site_$_" } grep { $_ % 2 == 0 } 0 .. 39)],
+	  '40 scenarios: 20 site footnotes and the missing verdict');
+$j = eval { decode_json(slurp("$m/matrix.json")) };
+is(scalar @{ $j->{cells} || [] }, 160, '40 scenarios: matrix.json has 160 cells');
+ok((grep { $_->{scenario} eq $sc[39] && $_->{fs} eq 'xfs' && $_->{kernel} eq 'debian:trixie' && $_->{result} eq 'ERROR:no verdict' } @{ $j->{cells} || [] }),
+   '40 scenarios: the last cell is there');
 done_testing();

@@ -55,6 +55,31 @@ my @cases = (
 	 [qr/^reason: scenario control failed at step pin \(EFAULT\)$/m]],
 	['debian-6.1-unlocked-dirty.log', 'timeout', 1, 'REPRODUCED',
 	 [qr/^note: afterwards the guest ended with: timeout$/m]],
+	# __warn()'s pre-4.x format "WARNING: at FILE:LINE FUNC+off/size()",
+	# with "[<addr>] func+off/size" frames
+	['old-format-warning.log', 'ok', 1, 'REPRODUCED',
+	 [qr/^warning: WARNING: at fs\/ext4\/inode\.c:3663 ext4_set_page_dirty\+0x1f\/0x30\(\)$/m,
+	  qr/^site: ext4_set_page_dirty \(fs\/ext4\/inode\.c:3663\)$/m,
+	  qr/^trace: warn_slowpath_common ext4_set_page_dirty gupr_ioctl do_vfs_ioctl system_call_fast_compare_end$/m,
+	  qr/^cell: REPRODUCED:ext4_set_page_dirty$/m]],
+	# a killed QEMU: the log ends in a bare timestamp without a newline
+	['killed-qemu.log', 'timeout', 125, 'COULD NOT TEST',
+	 [qr/^reason: timeout: .*hang after init started/m,
+	  qr/\A(?:(?!^note: other warning:).*\n)*note: other warning: WARNING: CPU: 0 PID: 12 at mm\/page_alloc\.c:5525 __alloc_pages\+0x1e3\/0x300\n(?:(?!^note: other warning:).*\n)*\z/m]],
+	['killed-qemu.log', 'ok', 125, 'COULD NOT TEST',
+	 [qr/^reason: console log ends before the scenario finished/m]],
+	# what the guest printed is escaped before it reaches a terminal
+	['hostile-console.log', 'ok', 0, 'NOT REPRODUCED',
+	 [qr/^note: other warning: WARNING: CPU: 0 PID: 12 at mm\/page_alloc\.c:5525 \\x1b\[2J\\x1b\]0;owned\\x07__alloc_pages\+0x1e3\/0x300$/m,
+	  qr/^note: other warning: WARNING: CPU: 0 PID: 12 at mm\/\\xff\\xfeslab\.c:1 kmalloc\\x9b31m\+0x1\/0x2 caf\x{c3}\x{a9}$/m,
+	  qr/^note: other warning: WARNING: CPU: 0 PID: 12 at mm\/vmscan\.c:2 shrink\+0x1\/0x2 A{100,}\.\.\.$/m]],
+	['hostile-symptom.log', 'ok', 1, 'REPRODUCED',
+	 [qr/^warning: WARNING: CPU: 1 PID: 129 at fs\/ext4\/inode\.c:3663 ext4_dirty_folio\+0x1f\/0x30 \\x1b\[31m\\x1b\]8;;http:\/\/evil\.invalid\\x07click\\x1b\]8;;\\x07$/m,
+	  qr/^trace: gupr_ioctl\\x1b\[8m __x64_sys_ioctl/m,
+	  qr/^cell: REPRODUCED:ext4_dirty_folio$/m]],
+	['hostile-step-failed.log', 'ok', 125, 'COULD NOT TEST',
+	 [qr/^reason: scenario control failed at step pin\\x1b\[2J \(EFAULT\\x07\\xff\)$/m,
+	  qr/^cell: ERROR:pin\\x1b\[2J EFAULT\\x07\\xff$/m]],
 );
 
 for my $c (@cases) {
@@ -63,6 +88,44 @@ for my $c (@cases) {
 	is($got, $rc, "$log ($boot): exit $rc");
 	like($out, qr/^verdict: \Q$v\E$/m, "$log ($boot): $v");
 	like($out, $_, "$log ($boot): $_") for @$res;
+}
+
+# Nothing the guest printed reaches the terminal raw: no control byte but
+# the newline, only valid UTF-8, no line longer than 600 bytes, on any fixture.
+opendir(my $dh, $fx) or die;
+for my $log (sort grep { /\.log$/ } readdir $dh) {
+	my ($out, $got) = verdict($log);
+	ok($got == 0 || $got == 1 || $got == 125, "$log: a verdict exit status ($got)");
+	unlike($out, qr/[\x00-\x09\x0b-\x1f\x7f]/, "$log: no control characters in the output");
+	ok(utf8::decode(my $copy = $out), "$log: the output is valid UTF-8");
+	my @long = grep { length($_) > 600 } split /\n/, $out;
+	is(scalar @long, 0, "$log: no output line over 600 bytes");
+}
+closedir $dh;
+
+# Inputs that crashed the parser (found by hand and by fuzzing): a verdict, no signal.
+opendir($dh, "$fx/crash") or die;
+for my $in (sort grep { !/^\./ && !/^README/ } readdir $dh) {
+	next unless $in =~ /^verdict-/;
+	my $out = `$bin $fx/crash/$in 2>&1`;
+	my $st = $?;
+	is($st & 127, 0, "crash/$in: no signal");
+	like($out, qr/^verdict: /m, "crash/$in: a verdict");
+}
+closedir $dh;
+
+# A guest that prints a huge line costs the parser no memory: 64 MB of one
+# line in 48 MB of address space, and the lines after it still count.
+{
+	my $big = "/tmp/gupr-verdict-big-$$.log";
+	open(my $fh, '>', $big) or die;
+	print $fh "gup-repro: guest init started\n", 'x' x (64 << 20),
+		"\ngup-repro: scenario=control status=complete steps=9\n";
+	close $fh;
+	my $out = `ulimit -v 49152; $bin $big 2>&1`;
+	is($? >> 8, 0, 'a 64 MB line in 48 MB: exit 0') or diag(substr($out, 0, 300));
+	like($out, qr/^reason: scenario control completed/m, 'a 64 MB line: the status line after it is read');
+	unlink $big;
 }
 
 # A symptom in an earlier log line wins over a later crash, and the crash is noted.
