@@ -100,9 +100,11 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 		printf 'verdict: COULD NOT TEST\nreason: %s\ncell: ERROR:%.60s\nexit: 125\n' \
 			"${kerr[$k]}" "${kerr[$k]}" >"$dir/verdict.txt"
 	else
+		# run.sh wants an empty --out: its output joins the cell after
 		GUPR_MATRIX_CELL=1 GUPR_KERNEL_ENV="${kres[$k]}" \
 			"$GUPR_TOP/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
-			--out "$dir" --timeout "$timeout" $trace_opt >"$dir/run.out" 2>&1
+			--out "$dir" --timeout "$timeout" $trace_opt >"$dir.run.out" 2>&1
+		mv "$dir.run.out" "$dir/run.out"
 		[ -s "$dir/verdict.txt" ] ||
 			printf 'verdict: COULD NOT TEST\nreason: run.sh left no verdict\ncell: ERROR:no verdict\nexit: 125\n' >"$dir/verdict.txt"
 	fi
