@@ -38,7 +38,10 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        build is COULD NOT TEST) - for git bisect run
   -f, --fs FS          scratch filesystem: ext4 (default), xfs, btrfs, tmpfs
   -t, --timeout SEC    give up on the guest after SEC seconds (default: 300)
-  -o, --out DIR        run directory (default: out/<timestamp>-<scenario>)
+  -o, --out DIR        run directory (default: out/<timestamp>-<scenario>); an
+                       existing DIR must be empty, or a previous run directory
+                       named with --force (its files are replaced)
+      --force          let --out reuse a previous run directory
       --no-trace       do not run the BPF probes (pintrace) in the guest
       --keep           keep the scratch disk image in the run directory
   -v, --verbose        show build output and the guest console as it runs
@@ -71,7 +74,7 @@ matrix|kernel-config|bisect)
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
 
-scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0
+scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0 force=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-s|--scenario) [ $# -ge 2 ] || bad_usage "$1 needs a scenario name"; scenario=$2; shift 2 ;;
@@ -89,6 +92,7 @@ while [ $# -gt 0 ]; do
 	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
 	--timeout=*) timeout=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
+	--force) force=1; shift ;;
 	--build) build=1; shift ;;
 	--no-trace) trace=0; shift ;;
 	-v|--verbose) GUPR_VERBOSE=1; shift ;;
@@ -97,15 +101,16 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-case "$timeout" in ''|*[!0-9]*) bad_usage "--timeout takes whole seconds, not '$timeout'" ;; esac
-[ "$timeout" -ge 10 ] || bad_usage "--timeout must be at least 10 seconds"
+why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
+why=$(gupr_number --pages "$pages" 1 512) || bad_usage "$why"
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
 case "$fs" in ext4|xfs|btrfs|tmpfs) ;; *) bad_usage "--fs takes ext4, xfs, btrfs or tmpfs, not '$fs'" ;; esac
 
 t0=$(date +%s.%N)
 exec 3>&2
 GUPR_SAY_FD=3
-phase() { printf '==> %s\n' "$*" >&2; }
+phase_now=setup
+phase() { phase_now=${1%%[: ]*}; printf '==> %s\n' "$*" >&2; }
 
 # Host: packages, then the user-space tools (make rebuilds only what changed).
 # A matrix cell (GUPR_MATRIX_CELL=1) finds both done by the matrix.
@@ -128,8 +133,17 @@ kind=$(gupr_kernel_spec_kind "$kernel") || bad_usage "--kernel '$kernel': expect
 [ "$build" = 0 ] || [ "$kind" = tree ] || bad_usage "--build goes with --kernel TREE"
 
 if [ -n "$outdir" ]; then
+	# an existing directory must be empty, or a run directory (run.txt or
+	# verdict.txt) the user named with --force: never overwrite or delete
+	# files of a directory that is not ours
+	if [ -d "$outdir" ] && [ -n "$(ls -A "$outdir" 2>/dev/null)" ]; then
+		[ -e "$outdir/run.txt" ] || [ -e "$outdir/verdict.txt" ] ||
+			bad_usage "--out $outdir is not empty and not a gup-repro run directory"
+		[ "$force" = 1 ] || bad_usage "--out $outdir holds a previous run: add --force to replace it"
+		find "$outdir" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + ||
+			bad_usage "cannot empty --out $outdir"
+	fi
 	out=$(mkdir -p "$outdir" && cd "$outdir" && pwd) || bad_usage "cannot create --out $outdir"
-	rm -f "$out/verdict.txt"
 else
 	out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name"
 	n=1; while [ -e "$out" ]; do out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name.$n"; n=$((n + 1)); done
@@ -164,6 +178,23 @@ on_early_exit() {
 	finish 125
 }
 trap on_early_exit EXIT
+
+# SIGINT, SIGTERM, SIGHUP at any phase: stop everything this run started
+# (QEMU is in timeout(1)'s own process group: gupr_kill_tree finds it by
+# parentage), leave a COULD NOT TEST verdict saying so, exit 128+signal
+# (not 125: an interrupted bisection stops instead of skipping).
+interrupted() {
+	trap - INT TERM HUP
+	exec 2>&3
+	gupr_kill_tree $$
+	printf 'verdict: COULD NOT TEST\nreason: interrupted by SIG%s during %s\ncell: ERROR:interrupted\nexit: %s\n' \
+		"$1" "$phase_now" "$2" >"$out/verdict.txt"
+	echo "run.sh: interrupted by SIG$1 during $phase_now; everything it started is stopped" >&2
+	finish "$2"
+}
+trap 'interrupted INT 130' INT
+trap 'interrupted TERM 143' TERM
+trap 'interrupted HUP 129' HUP
 
 phase "kernel: $kernel"
 [ "$build" = 1 ] && gupr_tree_rebuild "$kernel" 2>>"$out/build.log"

@@ -243,9 +243,10 @@ static unsigned int parse_pages(const char *arg)
 	char *end;
 	unsigned long v;
 
+	/* digits only: no sign, no spaces, no leading zero ("010" is not 8) */
 	errno = 0;
 	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < 1 ||
+	if (errno || end == arg || *end || arg[0] < '1' || arg[0] > '9' || v < 1 ||
 	    v > GUP_REPRO_MAX_PAGES)
 		die_usage("--pages takes a whole number from 1 to %d, not '%s'",
 			  GUP_REPRO_MAX_PAGES, arg);

@@ -2,7 +2,7 @@
 /*
  * gup-repro-verdict - classify a guest console log (host side).
  *
- *   gup-repro-verdict [--boot-status ok|timeout|qemu-error]
+ *   gup-repro-verdict [--boot-status ok|timeout|qemu-error|output-limit]
  *                     [--ordering ORDERING_TXT] CONSOLE_LOG
  *
  * Prints "key: value" lines (verdict, reason, warning, site, trace, notes)
@@ -524,6 +524,8 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		if (!strcmp(boot_status, "timeout"))
 			emit(o, "reason: timeout: the guest did not power off in time%s",
 			     lg->booted ? " (hang after init started)" : " (hang during boot)");
+		else if (!strcmp(boot_status, "output-limit"))
+			emit(o, "reason: output-limit: the guest wrote more than its bound to a serial file and was killed");
 		else
 			emit(o, "reason: %s", boot_status);
 		snprintf(cell, sizeof(cell), "ERROR:%s", boot_status);
@@ -586,7 +588,7 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 #ifndef FUZZING
 static void usage(FILE *o)
 {
-	fprintf(o, "usage: gup-repro-verdict [--boot-status ok|timeout|qemu-error]\n"
+	fprintf(o, "usage: gup-repro-verdict [--boot-status ok|timeout|qemu-error|output-limit]\n"
 		"                         [--ordering ORDERING_TXT] CONSOLE_LOG\n"
 		"exit: 1 reproduced, 0 not reproduced, 125 could not test, 2 usage\n");
 }
@@ -603,8 +605,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--boot-status") && i + 1 < argc) {
 			boot_status = argv[++i];
 			if (strcmp(boot_status, "ok") && strcmp(boot_status, "timeout") &&
-			    strcmp(boot_status, "qemu-error")) {
-				fprintf(stderr, "gup-repro-verdict: --boot-status takes ok, timeout or qemu-error, not '%s'\n",
+			    strcmp(boot_status, "qemu-error") && strcmp(boot_status, "output-limit")) {
+				fprintf(stderr, "gup-repro-verdict: --boot-status takes ok, timeout, qemu-error or output-limit, not '%s'\n",
 					boot_status);
 				goto cleanup;
 			}

@@ -157,7 +157,7 @@ done
 [ -n "$tree" ] || bad_usage "--tree is required"
 [ -n "$good" ] && [ -n "$bad" ] || bad_usage "--good and --bad are required"
 case "$find" in regression|fix) ;; *) bad_usage "--find takes regression or fix, not '$find'" ;; esac
-case "$repeat" in [1-9]|[1-9][0-9]) ;; *) bad_usage "--repeat takes a number from 1 to 99, not '$repeat'" ;; esac
+why=$(gupr_number --repeat "$repeat" 1 99) || bad_usage "$why"
 
 top=$(git -C "$tree" rev-parse --show-toplevel 2>/dev/null) || bad_usage "--tree $tree: not a git work tree"
 gupr_tree_locate "$top" || bad_usage "--tree $tree: $TREE_WHY"
@@ -211,13 +211,11 @@ orig=$(git -C "$tree" symbolic-ref -q --short HEAD || git -C "$tree" rev-parse H
 orig_commit=$(git -C "$tree" rev-parse HEAD)
 started=0 child=""
 
-# cleanup: stop the step in flight (its own process group: git, the build,
-# run.sh, QEMU), then give the tree back as it was.
+# cleanup: stop the step in flight (git, the build, run.sh and QEMU, which
+# sits in timeout(1)'s own process group), then give the tree back as it was.
 cleanup() {
 	if [ -n "$child" ]; then
-		kill -TERM -- "-$child" 2>/dev/null
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$child" 2>/dev/null || break; sleep 0.5; done
-		kill -KILL -- "-$child" 2>/dev/null
+		gupr_kill_tree $$
 		wait "$child" 2>/dev/null
 		child=""
 	fi
@@ -245,9 +243,8 @@ echo "==> bisect: $tree, ${goodc:0:12}..${badc:0:12}: which commit made the scen
 git -C "$tree" bisect start "${terms[@]}" "$badc" "$goodc" >"$bdir/git-bisect-run.log" 2>&1 ||
 	{ cat "$bdir/git-bisect-run.log" >&2; bad_usage "git bisect start failed"; }
 started=1
-# the step runs in a process group of its own, so that an interrupt stops
-# all of it; git bisect run reads no terminal
-( cd "$tree" && exec setsid git bisect run "$GUPR_TOP/vm-images/bisect.sh" --step "$bdir/state.env" ) \
+# git bisect run reads no terminal; an interrupt stops it and all below it
+( cd "$tree" && exec git bisect run "$GUPR_TOP/vm-images/bisect.sh" --step "$bdir/state.env" ) \
 	>>"$bdir/git-bisect-run.log" 2>&2 </dev/null &
 child=$!
 wait "$child"

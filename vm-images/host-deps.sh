@@ -62,7 +62,7 @@ done <<<"$deps"
 # for the guest binaries, the libraries of the Debian kbuild tools
 # (modpost, objtool, sign-file), the archive keyring for the private apt.
 for pkg in libc6-dev libelf1 libssl3 debian-archive-keyring \
-	   libbpf-dev libelf-dev zlib1g-dev libjansson-dev liburing-dev \
+	   libbpf-dev libelf-dev zlib1g-dev libjansson-dev liburing-dev libclang-rt-14-dev \
 	   $([ $kbuild = 1 ] && echo libssl-dev); do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$pkg")

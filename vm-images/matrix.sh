@@ -49,8 +49,8 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-case "$jobs" in ''|*[!0-9]*|0) bad_usage "-j takes a positive number, not '$jobs'" ;; esac
-case "$timeout" in ''|*[!0-9]*) bad_usage "--timeout takes whole seconds, not '$timeout'" ;; esac
+why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
+why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 IFS=, read -r -a K <<<"$kernels"
 IFS=, read -r -a F <<<"$fslist"
 IFS=, read -r -a S <<<"$scenarios"
@@ -100,9 +100,11 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 		printf 'verdict: COULD NOT TEST\nreason: %s\ncell: ERROR:%.60s\nexit: 125\n' \
 			"${kerr[$k]}" "${kerr[$k]}" >"$dir/verdict.txt"
 	else
+		# run.sh wants an empty --out: its output joins the cell after
 		GUPR_MATRIX_CELL=1 GUPR_KERNEL_ENV="${kres[$k]}" \
 			"$GUPR_TOP/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
-			--out "$dir" --timeout "$timeout" $trace_opt >"$dir/run.out" 2>&1
+			--out "$dir" --timeout "$timeout" $trace_opt >"$dir.run.out" 2>&1
+		mv "$dir.run.out" "$dir/run.out"
 		[ -s "$dir/verdict.txt" ] ||
 			printf 'verdict: COULD NOT TEST\nreason: run.sh left no verdict\ncell: ERROR:no verdict\nexit: 125\n' >"$dir/verdict.txt"
 	fi
@@ -110,6 +112,22 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 	r=$(sed -n 's/^cell: //p' "$dir/verdict.txt")
 	printf '[%2d/%d] %-16s %-5s %-20s %s (%s s)\n' "$n" "$total" "${k#debian:}" "$f" "$s" "$r" "$(elapsed "$tc")" >&2
 }
+
+# SIGINT, SIGTERM, SIGHUP: every cell's run.sh gets SIGTERM (and leaves an
+# "interrupted" verdict), everything below is stopped, the tables are
+# written from what finished; exit 128+signal.
+interrupted() {
+	trap - INT TERM HUP
+	echo "run.sh matrix: interrupted by SIG$1; stopping the running cells" >&2
+	gupr_kill_tree $$
+	"$GUPR_BUILD/host/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" \
+		--scenarios "$scenarios" >/dev/null 2>&1
+	echo "interrupted by SIG$1" >>"$mdir/matrix.txt"
+	exit "$2"
+}
+trap 'interrupted INT 130' INT
+trap 'interrupted TERM 143' TERM
+trap 'interrupted HUP 129' HUP
 
 running=0
 for k in "${K[@]}"; do

@@ -18,7 +18,8 @@ sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return s
 
 # boot(INIT-SCRIPT-BODY) -> (dir, status line printed by the shell)
 sub boot {
-	my ($body) = @_;
+	my ($body, $env) = @_;
+	$env //= '';
 	my $d = tempdir(CLEANUP => 1);
 	open(my $fh, '>', "$d/init") or die; print $fh "#!/bin/busybox sh\n/bin/busybox mount -t devtmpfs d /dev\nexec </dev/console >/dev/console 2>&1\n$body\n"; close $fh;
 	my $sh = <<"EOS";
@@ -28,7 +29,7 @@ mkdir -p $d/stage/bin && cp /bin/busybox $d/stage/bin/ && cp $d/init $d/stage/in
 (cd $d/stage && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) > $d/initrd.gz
 INITRD=$d/initrd.gz GUP_REPRO_STALL=5
 t0=\$(date +%s)
-GUP_REPRO_STALL=5 gupr_boot $d 120 "" 2>/dev/null
+$env GUP_REPRO_STALL=5 gupr_boot $d 120 "" 2>/dev/null
 echo "status=\$BOOT_STATUS attempts=\$BOOT_ATTEMPTS secs=\$((\$(date +%s) - t0)) detail=\$BOOT_DETAIL"
 EOS
 	my $out = `bash -c '$sh' 2>&1`;
@@ -57,4 +58,12 @@ $v = `$verdict --boot-status ok $d/console.log`;
 is($? >> 8, 125, 'kernel crash: exit 125');
 like($v, qr/^reason: guest crash, not a known symptom/m, 'kernel crash: classified as a guest crash');
 like($v, qr/^cell: ERROR:crash in /m, 'kernel crash: an ERROR cell in a matrix');
+# A guest that floods a serial file is killed at the bound, never fills the disk.
+($d, $st) = boot("echo 'gup-repro: guest init started'\nwhile :; do echo 0123456789012345678901234567890123456789012345678901234567890123456789; done",
+		 'GUP_REPRO_SERIAL_MAX_MB=1');
+like($st, qr/status=output-limit attempts=1 .*detail=the guest wrote more than 1 MiB to console\.log/, 'flood: killed at the bound') or diag($st);
+ok(-s "$d/console.log" < 16 * 1048576, 'flood: the console file stayed small (' . (-s "$d/console.log") . ' bytes)');
+$v = `$verdict --boot-status output-limit $d/console.log`;
+is($? >> 8, 125, 'flood: exit 125');
+like($v, qr/^reason: output-limit: the guest wrote more than its bound/m, 'flood: classified as such');
 done_testing();

@@ -140,7 +140,7 @@ tree_back($d, 'after an aborted bisection');
 my $marker = "31.$$";
 {
 	local $ENV{GUP_REPRO_TEST_BISECT_BUILD} = 'true';
-	local $ENV{GUP_REPRO_TEST_BISECT_RUN} = "exec sleep $marker";
+	local $ENV{GUP_REPRO_TEST_BISECT_RUN} = "exec timeout 100 sleep $marker";	# timeout: a process group of its own
 	my $out = "$tmp/out-int";
 	my $pid = fork();
 	if (!$pid) {

@@ -13,7 +13,8 @@ my $top = "$FindBin::Bin/../..";
 my $drv = "$top/build/host/gup-repro";
 -x $drv or BAIL_OUT("$drv missing: run 'make host'");
 
-sub run { my $out = `@_ 2>&1`; return ($out, $? >> 8); }
+# run(ARGV...): each argument shell-quoted, so that " 8" stays " 8"
+sub run { my $cmd = join(' ', map { "'" . s/'/'\\''/gr . "'" } @_); my $out = `$cmd 2>&1`; return ($out, $? >> 8); }
 
 my ($out, $rc);
 
@@ -49,13 +50,15 @@ my @bad = (
 	[['--pages', '513'], qr/not '513'/],
 	[['--pages', '12abc'], qr/not '12abc'/],
 	[['--pages', '-1'], qr/not '-1'/],
+	[['--pages', '010'], qr/not '010'/],
+	[['--pages', ' 8'], qr/not ' 8'/],
 	[['--scenario', 'control', '--steps', 'pin'], qr/exclusive/],
 	[['extra-arg'], qr/unexpected argument 'extra-arg'/],
 	[['--bogus-option'], qr/unrecognized option|usage:/],
 );
 for my $b (@bad) {
 	my ($args, $msg) = @$b;
-	($out, $rc) = run($drv, '--dry-run', map { "'$_'" } @$args);
+	($out, $rc) = run($drv, '--dry-run', @$args);
 	is($rc, 2, "gup-repro @$args: exit 2");
 	like($out, $msg, "gup-repro @$args: says what was wrong");
 }
@@ -77,25 +80,52 @@ like($out, qr/step=open-file errno=ENOSPC/, 'victim shorter than --pages: open-f
 
 # run.sh usage errors: exit 128 (stops git bisect run), nothing booted.
 for my $b ([['--scenario', 'nope'], qr/unknown scenario 'nope'/],
-	   [['--timeout', 'x'], qr/--timeout takes whole seconds/],
-	   [['--timeout', '3'], qr/at least 10 seconds/],
+	   [['--timeout', 'x'], qr/^run\.sh: --timeout takes a number from 10 to 86400, not 'x' \(seconds\)$/m],
+	   [['--timeout', '3'], qr/^run\.sh: --timeout takes a number from 10 to 86400, not '3' \(seconds\)$/m],
+	   [['--timeout', '0300'], qr/^run\.sh: --timeout takes a number from 10 to 86400, not '0300'/m],
 	   [['--kernel', 'foo'], qr/--kernel 'foo': expected/],
-	   [['--pages', '0'], qr/--pages takes a whole number/],
+	   [['--pages', '0'], qr/^run\.sh: --pages takes a number from 1 to 512, not '0'$/m],
+	   [['--pages', '010'], qr/^run\.sh: --pages takes a number from 1 to 512, not '010'$/m],
+	   [['--pages', ' 8'], qr/^run\.sh: --pages takes a number from 1 to 512, not ' 8'$/m],
+	   [['--pages', '8 '], qr/^run\.sh: --pages takes a number from 1 to 512, not '8 '$/m],
+	   [['--pages', '+8'], qr/^run\.sh: --pages takes a number from 1 to 512, not '\+8'$/m],
+	   [['--build'], qr/^run\.sh: --build goes with --kernel TREE$/m],
 	   [['--frobnicate'], qr/unknown option '--frobnicate'/],
 	   [['--scenario'], qr/--scenario needs a scenario name/],
 	   [['--fs', 'ntfs'], qr/--fs takes ext4, xfs, btrfs or tmpfs, not 'ntfs'/],
 	   [['--kernel', 'debian:buster'], qr/--kernel 'debian:buster': expected/]) {
 	my ($args, $msg) = @$b;
 	($out, $rc) = run("$top/run.sh", @$args);
-	is($rc, 128, "run.sh @$args: exit 128");
-	like($out, $msg, "run.sh @$args: says what was wrong");
+	is($rc, 128, "run.sh '@$args': exit 128");
+	like($out, $msg, "run.sh '@$args': says what was wrong");
+	unlike($out, qr/^==> (kernel|boot)/m, "run.sh '@$args': refused before anything was fetched or booted");
+}
+
+# --out: an existing directory must be empty, or a previous run directory
+# named with --force; nothing of a directory that is not ours is touched.
+{
+	my $o = tempdir(CLEANUP => 1);
+	open(my $fh, '>', "$o/precious") or die; print $fh "keep me\n"; close $fh;
+	($out, $rc) = run("$top/run.sh", '--out', $o);
+	is($rc, 128, '--out into a non-empty directory that is not a run directory: exit 128');
+	like($out, qr/^run\.sh: --out \S+ is not empty and not a gup-repro run directory$/m, '--out: says so');
+	($out, $rc) = run("$top/run.sh", '--out', $o, '--force');
+	is($rc, 128, '--out ... --force still refuses a directory that is not a run directory');
+	is(do { local (@ARGV, $/) = "$o/precious"; <> }, "keep me\n", '--out: the file in it is untouched');
+	unlink "$o/precious";
+	open($fh, '>', "$o/run.txt") or die; print $fh "scenario: control\n"; close $fh;
+	($out, $rc) = run("$top/run.sh", '--out', $o);
+	is($rc, 128, '--out into a previous run directory without --force: exit 128');
+	like($out, qr/^run\.sh: --out \S+ holds a previous run: add --force to replace it$/m, '--out: asks for --force');
+	ok(-e "$o/run.txt", '--out without --force: the previous run is untouched');
 }
 # run.sh matrix usage errors
 for my $b ([['--fs', 'ext4,zfs'], qr/--fs: 'zfs' is not ext4, xfs, btrfs or tmpfs/],
 	   [['--kernels', 'debian:bookworm,nope'], qr/--kernels: 'nope' is not a kernel spec/],
 	   [['--scenarios', 'control,nope'], qr/unknown scenario 'nope'/],
-	   [['-j', '0'], qr/-j takes a positive number/],
-	   [['--timeout', 'soon'], qr/--timeout takes whole seconds/],
+	   [['-j', '0'], qr/^run\.sh matrix: -j takes a number from 1 to 64, not '0'$/m],
+	   [['-j', '02'], qr/^run\.sh matrix: -j takes a number from 1 to 64, not '02'$/m],
+	   [['--timeout', 'soon'], qr/^run\.sh matrix: --timeout takes a number from 10 to 86400, not 'soon'/m],
 	   [['--bogus'], qr/unknown option '--bogus'/]) {
 	my ($args, $msg) = @$b;
 	($out, $rc) = run("$top/run.sh", 'matrix', @$args);

@@ -18,10 +18,15 @@ gupr_kvm_usable() {
 # 60; a run prints all the time) is hung and killed, as is one that runs
 # past TIMEOUT.  A hang before the guest init started (a boot flake seen
 # under TCG) is retried once.  Sets BOOT_ACCEL, BOOT_ATTEMPTS, BOOT_DETAIL
-# and BOOT_STATUS: "ok" (QEMU exited), "timeout", or "qemu-error".
+# and BOOT_STATUS: "ok" (QEMU exited), "timeout", "qemu-error", or
+# "output-limit" (the guest wrote more than GUP_REPRO_SERIAL_MAX_MB, default
+# 64, to one serial file, and was killed).
 gupr_boot() {
 	local out=$1 tmo=$2 extra=$3 disk=${4:-} accel rc pid wd
 	local stall_max=${GUP_REPRO_STALL:-60}
+	# what the guest may write to each serial file (MiB): a guest that
+	# floods its console or the trace is killed, never a full disk
+	local out_max=$(( ${GUP_REPRO_SERIAL_MAX_MB:-64} * 1048576 ))
 	local -a drive=()
 	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio")
 	if gupr_kvm_usable; then accel=kvm; else accel=tcg; fi
@@ -43,11 +48,22 @@ gupr_boot() {
 			</dev/null >"$out/qemu.log" 2>&1 &
 		pid=$!
 		# The watchdog runs beside QEMU, so that its exit is seen at once.
-		rm -f "$out/.stalled"
+		rm -f "$out/.stalled" "$out/.flooded"
+		GUPR_BOOT_PID=$pid
 		(
 			last=-1 stall=0
 			while sleep 1 && kill -0 "$pid" 2>/dev/null; do
-				size=$(stat -c %s "$out/console.log" 2>/dev/null || echo 0)
+				set -- $(stat -c '%s %n' "$out/console.log" "$out/steps.jsonl" "$out/guest.log" \
+					 "$out/events.jsonl" 2>/dev/null)
+				size=${1:-0}
+				while [ $# -ge 2 ]; do
+					if [ "$1" -gt "$out_max" ]; then
+						echo "${2##*/}" >"$out/.flooded"
+						kill -TERM "$pid" 2>/dev/null
+						exit 0
+					fi
+					shift 2
+				done
 				if [ "$size" != "$last" ]; then
 					last=$size stall=0
 				elif [ $((stall += 1)) -ge "$stall_max" ]; then
@@ -62,6 +78,13 @@ gupr_boot() {
 		rc=$?
 		kill "$wd" 2>/dev/null
 		wait "$wd" 2>/dev/null
+		GUPR_BOOT_PID=""
+		if [ -e "$out/.flooded" ]; then
+			BOOT_ACCEL=$accel BOOT_STATUS=output-limit
+			BOOT_DETAIL="the guest wrote more than $((out_max / 1048576)) MiB to $(cat "$out/.flooded")"
+			rm -f "$out/.flooded"
+			return 0
+		fi
 		if [ -e "$out/.stalled" ]; then
 			BOOT_DETAIL="no console output for ${stall_max}s"
 			rm -f "$out/.stalled"

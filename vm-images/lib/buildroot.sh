@@ -62,7 +62,8 @@ gupr_build_root() {
 gupr_make_in_root() {
 	local dir=$1; shift
 	if [ -z "$BUILD_ROOT" ]; then
-		make "$@"
+		make "$@" &
+		wait $!
 		return
 	fi
 	mkdir -p "$BUILD_ROOT$KCACHE" "$BUILD_ROOT$dir" "$BUILD_ROOT/proc"
@@ -73,5 +74,6 @@ gupr_make_in_root() {
 		mount -t proc proc "$root/proc" || exit 1
 		exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
 			chroot "$root" make "$@"
-	' gupr-make-in-root "$BUILD_ROOT" "$KCACHE" "$dir" "$@"
+	' gupr-make-in-root "$BUILD_ROOT" "$KCACHE" "$dir" "$@" &
+	wait $!
 }

@@ -10,8 +10,11 @@ GUPR_VERBOSE=${GUPR_VERBOSE:-0}
 gupr_say() { printf '%s\n' "$*" >&"${GUPR_SAY_FD:-2}"; }
 gupr_die() { printf 'gup-repro: error: %s\n' "$*" >&2; exit "${GUPR_DIE_RC:-125}"; }
 gupr_vrun() {
-	# Run a command; its output is shown with --verbose, else kept in $GUPR_LOG.
-	if [ "$GUPR_VERBOSE" = 1 ]; then "$@"; else "$@" >>"${GUPR_LOG:-/dev/null}" 2>&1; fi
+	# Run a command; its output is shown with --verbose, else kept in
+	# $GUPR_LOG.  In the background, waited for: a signal to the script
+	# runs its trap at once instead of after the command.
+	if [ "$GUPR_VERBOSE" = 1 ]; then "$@" & else "$@" >>"${GUPR_LOG:-/dev/null}" 2>&1 & fi
+	wait $!
 }
 
 # gupr_stale OUT INPUT...: true when OUT is missing or older than any input
@@ -44,4 +47,45 @@ gupr_unlock() {
 	[ -n "$fd" ] || return 0
 	exec {fd}>&-
 	unset "GUPR_LOCK_FD[$1]"
+}
+
+# gupr_number WHAT VALUE MIN MAX: true when VALUE is a decimal number
+# (digits only: no sign, spaces or leading zeros, so "010" is not ten) in
+# MIN..MAX; else prints "WHAT takes a number from MIN to MAX, not 'VALUE'"
+# and returns 1.  Every numeric option is checked here, once.
+gupr_number() {
+	case "$2" in
+	0|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9]|[1-9][0-9][0-9][0-9][0-9]|[1-9][0-9][0-9][0-9][0-9][0-9])
+		[ "$2" -ge "$3" ] && [ "$2" -le "$4" ] && return 0 ;;
+	esac
+	echo "$1 takes a number from $3 to $4, not '$2'"
+	return 1
+}
+
+# gupr_descendants PID: every descendant of PID, deepest first.
+gupr_descendants() {
+	local p
+	for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		gupr_descendants "$p"
+		echo "$p"
+	done
+}
+
+# gupr_kill_tree PID: stop every process PID started, whatever its
+# process group (timeout(1) puts itself and QEMU in a group of their own):
+# SIGTERM to the children, which may clean up for up to 3 s (a matrix cell's
+# run.sh writes its verdict), then SIGKILL to whatever is left below PID.
+gupr_kill_tree() {
+	local pids i
+	pids=$(gupr_descendants "$1")
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null
+	for i in 1 2 3 4 5 6; do
+		pids=$(gupr_descendants "$1")
+		[ -n "$pids" ] || return 0
+		sleep 0.5
+	done
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null
 }

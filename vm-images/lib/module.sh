@@ -9,7 +9,11 @@
 gupr_build_module() {
 	local dir="$GUPR_BUILD/$KID/kmod" how
 	KO="$dir/gup_repro.ko"
-	gupr_stale "$KO" "$GUPR_TOP/repro-kmod" "$KCONFIG" "$VMLINUZ" || return 0
+	# .complete is written after a whole build: an interrupted one is
+	# never trusted
+	if [ -e "$dir/.complete" ] && ! gupr_stale "$dir/.complete" "$GUPR_TOP/repro-kmod" "$KCONFIG" "$VMLINUZ"; then
+		return 0
+	fi
 	gupr_build_root
 	if [ -n "$BUILD_ROOT" ]; then how="$KCC in the $KSUITE build root"; else how="host $KCC"; fi
 	gupr_say "==> module: building gup_repro.ko for $KREL ($how)"
@@ -23,5 +27,6 @@ gupr_build_module() {
 		return 1
 	fi
 	[ "$GUPR_VERBOSE" = 1 ] && cat "$dir/build.log" >&2
+	touch "$dir/.complete"
 	return 0
 }
