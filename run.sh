@@ -84,7 +84,7 @@ esac
 
 scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0
 # --- triggers: --exec, --exec-arg, --slow-dev, --repeat ---
-exec_prog="" exec_given=0 exec_args=() slowdev="" repeat="" orig_args=("$@")
+exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 orig_args=("$@")
 # --- end triggers ---
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -92,10 +92,10 @@ while [ $# -gt 0 ]; do
 	--exec=*) exec_prog=${1#*=}; exec_given=1; shift ;;
 	--exec-arg) [ $# -ge 2 ] || bad_usage "$1 needs an argument"; exec_args+=("$2"); shift 2 ;;
 	--exec-arg=*) exec_args+=("${1#*=}"); shift ;;
-	--slow-dev) [ $# -ge 2 ] || bad_usage "$1 needs milliseconds"; slowdev=$2; shift 2 ;;
-	--slow-dev=*) slowdev=${1#*=}; shift ;;
-	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"; repeat=$2; shift 2 ;;
-	--repeat=*) repeat=${1#*=}; shift ;;
+	--slow-dev) [ $# -ge 2 ] || bad_usage "$1 needs milliseconds"; slowdev=$2; slowdev_given=1; shift 2 ;;
+	--slow-dev=*) slowdev=${1#*=}; slowdev_given=1; shift ;;
+	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"; repeat=$2; repeat_given=1; shift 2 ;;
+	--repeat=*) repeat=${1#*=}; repeat_given=1; shift ;;
 	-s|--scenario) [ $# -ge 2 ] || bad_usage "$1 needs a scenario name"; scenario=$2; shift 2 ;;
 	--scenario=*) scenario=${1#*=}; shift ;;
 	--steps) [ $# -ge 2 ] || bad_usage "$1 needs a step list"; steps=$2; shift 2 ;;
@@ -124,11 +124,11 @@ case "$timeout" in ''|*[!0-9]*) bad_usage "--timeout takes whole seconds, not '$
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
 case "$fs" in ext4|xfs|btrfs|tmpfs) ;; *) bad_usage "--fs takes ext4, xfs, btrfs or tmpfs, not '$fs'" ;; esac
 # --- triggers: checked before anything is built or booted ---
-if [ -n "$repeat" ]; then
-	case "$repeat" in *[!0-9]*|0*) bad_usage "--repeat takes a whole number from 1 to 1000, not '$repeat'" ;; esac
+if [ "$repeat_given" = 1 ]; then
+	case "$repeat" in ''|*[!0-9]*|0*) bad_usage "--repeat takes a whole number from 1 to 1000, not '$repeat'" ;; esac
 	[ "${#repeat}" -le 4 ] && [ "$repeat" -le 1000 ] || bad_usage "--repeat takes a whole number from 1 to 1000, not '$repeat'"
 fi
-if [ -n "$slowdev" ]; then
+if [ "$slowdev_given" = 1 ]; then
 	case "$slowdev" in ''|*[!0-9]*|0*) bad_usage "--slow-dev takes milliseconds from 1 to 10000, not '$slowdev'" ;; esac
 	[ "${#slowdev}" -le 5 ] && [ "$slowdev" -le 10000 ] || bad_usage "--slow-dev takes milliseconds from 1 to 10000, not '$slowdev'"
 fi
@@ -166,8 +166,8 @@ if [ -n "$repeat" ]; then
 	mkdir -p "$rdir" && rdir=$(cd "$rdir" && pwd) || bad_usage "cannot create --out $rdir"
 	rm -f "$rdir/verdict.txt"
 	tr0=$(date +%s.%N)
-	for i in $(seq -w 1 "$repeat" | sed 's/^/x/'); do
-		i=${i#x}
+	for i in $(seq 1 "$repeat"); do
+		i=$(printf %02d "$i")
 		"$0" "${rargs[@]}" --out "$rdir/run-$i" >"$rdir/run-$i.out" 2>&1
 		rc=$?
 		[ $rc = 128 ] && { cat "$rdir/run-$i.out" >&2; exit 128; }

@@ -117,8 +117,8 @@ gupr_wilson() {
 gupr_repeat_summary() {
 	local dir=$1 n=$2 i v c repro=0 cnt=0 tested=0 untested=0 counts cell
 	local -A per percell
-	for i in $(seq -w 1 "$n" | sed 's/^/x/'); do
-		i=${i#x}
+	for i in $(seq 1 "$n"); do
+		i=$(printf %02d "$i")
 		v=$(sed -n 's/^verdict: //p' "$dir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
 		c=$(sed -n 's/^cell: //p' "$dir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
 		case "$v" in
