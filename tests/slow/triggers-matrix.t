@@ -27,7 +27,7 @@ for my $k (qw(bullseye bookworm trixie sid)) {
 	   "$k ext4 iouring-fixed-buffer-private");
 	for my $fs (qw(xfs btrfs tmpfs)) {
 		unlike($r->($k, $fs, $_), qr/^(ERROR|missing)/, "$k $fs $_: a verdict") for @trig, @priv;
-		unlike($r->($k, 'tmpfs', $_), qr/^(VIOLATION|REPRODUCED)/, "$k tmpfs $_: shmem is never cleaned") for @trig;
 	}
+	unlike($r->($k, 'tmpfs', $_), qr/^(VIOLATION|REPRODUCED)/, "$k tmpfs $_: shmem is never cleaned") for @trig;
 }
 done_testing();
