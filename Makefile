@@ -20,9 +20,17 @@ UAPI     := repro-kmod/uapi/gup_repro.h
 HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-ioctl-fuzz $(B)/gup-repro-verdict $(B)/abi-layout \
 	     $(B)/pintrace-report $(B)/gup-repro-matrix
 
+# Module-free reproducers (repro-user/triggers/NAME.c), built with the
+# libraries their header's "Build:" line names.
+TRIGGERS := $(patsubst repro-user/triggers/%.c,$(B)/triggers/%,$(wildcard repro-user/triggers/*.c))
+
 all: host guest
 
-host: $(HOST_BINS)
+host: $(HOST_BINS) $(TRIGGERS)
+
+$(B)/triggers/%: repro-user/triggers/%.c
+	@mkdir -p $(B)/triggers
+	$(CC) -static -O2 $(WARN) -o $@ $< $$(sed -n 's/^ \* Build: *cc .*\.c *//p' $< | head -n 1)
 
 $(B):
 	mkdir -p $@

@@ -45,7 +45,18 @@ runs a scenario with the gup_repro test module and prints the verdict.
       --no-trace       do not run the BPF probes (pintrace) in the guest
       --keep           keep the scratch disk image in the run directory
   -v, --verbose        show build output and the guest console as it runs
-  -l, --list           list scenarios and steps
+  -l, --list           list scenarios, triggers and steps
+      --exec PROGRAM   run PROGRAM (a static x86-64 binary or a #!/bin/sh
+                       script) in the traced guest instead of the driver,
+                       without gup_repro.ko; environment: README "--exec"
+      --exec-arg ARG   an argument for PROGRAM (repeatable)
+      --slow-dev MS    give the guest /dev/nullb0, a null_blk disk whose
+                       requests complete MS ms late (1..10000; the
+                       *-delayed triggers default to their own)
+      --repeat N       N runs (1..1000), each in a fresh VM, and one verdict
+                       with the count per verdict, the reproduction rate and
+                       its 95% Wilson interval; exit 1 if any run
+                       reproduced, else 125 if any could not be tested
   -h, --help           this text
 
 Environment: GUP_REPRO_MIRROR / GUP_REPRO_SECURITY_MIRROR override the
@@ -75,8 +86,19 @@ matrix|kernel-config|bisect)
 esac
 
 scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0 force=0
+# --- triggers: --exec, --exec-arg, --slow-dev, --repeat ---
+exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 orig_args=("$@")
+# --- end triggers ---
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--exec) [ $# -ge 2 ] || bad_usage "$1 needs a program"; exec_prog=$2; exec_given=1; shift 2 ;;
+	--exec=*) exec_prog=${1#*=}; exec_given=1; shift ;;
+	--exec-arg) [ $# -ge 2 ] || bad_usage "$1 needs an argument"; exec_args+=("$2"); shift 2 ;;
+	--exec-arg=*) exec_args+=("${1#*=}"); shift ;;
+	--slow-dev) [ $# -ge 2 ] || bad_usage "$1 needs milliseconds"; slowdev=$2; slowdev_given=1; shift 2 ;;
+	--slow-dev=*) slowdev=${1#*=}; slowdev_given=1; shift ;;
+	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"; repeat=$2; repeat_given=1; shift 2 ;;
+	--repeat=*) repeat=${1#*=}; repeat_given=1; shift ;;
 	-s|--scenario) [ $# -ge 2 ] || bad_usage "$1 needs a scenario name"; scenario=$2; shift 2 ;;
 	--scenario=*) scenario=${1#*=}; shift ;;
 	--steps) [ $# -ge 2 ] || bad_usage "$1 needs a step list"; steps=$2; shift 2 ;;
@@ -105,6 +127,80 @@ why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 why=$(gupr_number --pages "$pages" 1 512) || bad_usage "$why"
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
 case "$fs" in ext4|xfs|btrfs|tmpfs) ;; *) bad_usage "--fs takes ext4, xfs, btrfs or tmpfs, not '$fs'" ;; esac
+# out_dir DIR: create --out DIR and print its absolute path.  An existing
+# DIR must be empty, or a run directory (run.txt or verdict.txt) the user
+# named with --force: never overwrite or delete files of a directory that
+# is not ours.
+out_dir() {
+	if [ -d "$1" ] && [ -n "$(ls -A "$1" 2>/dev/null)" ]; then
+		[ -e "$1/run.txt" ] || [ -e "$1/verdict.txt" ] ||
+			bad_usage "--out $1 is not empty and not a gup-repro run directory"
+		[ "$force" = 1 ] || bad_usage "--out $1 holds a previous run: add --force to replace it"
+		find "$1" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + ||
+			bad_usage "cannot empty --out $1"
+	fi
+	mkdir -p "$1" && cd "$1" && pwd || bad_usage "cannot create --out $1"
+}
+# --- triggers: checked before anything is built or booted ---
+if [ "$repeat_given" = 1 ]; then
+	why=$(gupr_number --repeat "$repeat" 1 1000) || bad_usage "$why"
+fi
+if [ "$slowdev_given" = 1 ]; then
+	why=$(gupr_number --slow-dev "$slowdev" 1 10000) || bad_usage "$why (milliseconds)"
+fi
+if [ "$exec_given" = 1 ]; then
+	[ -z "$scenario" ] && [ -z "$steps" ] || bad_usage "--exec runs your program instead of a scenario: it does not go with --scenario or --steps"
+	[ -n "$exec_prog" ] || bad_usage "--exec needs a program"
+	why=$(gupr_exec_check "$exec_prog") || bad_usage "--exec: $why"
+	exec_prog=$(cd "$(dirname "$exec_prog")" && pwd)/$(basename "$exec_prog")
+elif [ ${#exec_args[@]} -gt 0 ]; then
+	bad_usage "--exec-arg goes with --exec"
+fi
+trigger=""
+if [ "$exec_given" = 1 ]; then
+	trigger=exec
+elif gupr_is_trigger "$scenario"; then
+	trigger=$scenario
+	[ -n "$slowdev" ] || slowdev=$(gupr_trigger_meta "$trigger" slow-dev)
+fi
+# --repeat N: N runs of this very command line, each in a fresh VM and its
+# own run directory (run-01, ...), then one verdict over all of them.
+if [ -n "$repeat" ]; then
+	rargs=() skip=0
+	for a in "${orig_args[@]}"; do
+		if [ $skip = 1 ]; then skip=0; continue; fi
+		case "$a" in
+		--repeat|-o|--out) skip=1 ;;
+		--repeat=*|--out=*) ;;
+		*) rargs+=("$a") ;;
+		esac
+	done
+	name=${scenario:-${steps:+custom}}
+	[ "$trigger" = exec ] && name=exec-$(basename "$exec_prog")
+	name=${name:-unlocked-dirty}
+	if [ -n "$outdir" ]; then rdir=$outdir; else rdir="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name-x$repeat"; fi
+	rdir=$(out_dir "$rdir") || exit 128
+	# an interrupt stops the run in flight and the repeats
+	trap 'gupr_kill_tree $$; echo "run.sh: interrupted" >&2; exit 130' INT
+	trap 'gupr_kill_tree $$; exit 143' TERM
+	trap 'gupr_kill_tree $$; exit 129' HUP
+	tr0=$(date +%s.%N)
+	for i in $(seq 1 "$repeat"); do
+		i=$(printf %02d "$i")
+		"$0" "${rargs[@]}" --out "$rdir/run-$i" >"$rdir/run-$i.out" 2>&1
+		rc=$?
+		[ $rc = 128 ] && { cat "$rdir/run-$i.out" >&2; exit 128; }
+		printf '==> run %s/%s: %s (exit %s)\n' "$i" "$repeat" \
+			"$(sed -n 's/^verdict: //p' "$rdir/run-$i/verdict.txt" 2>/dev/null | head -n 1)" "$rc" >&2
+	done
+	gupr_repeat_summary "$rdir" "$repeat" >"$rdir/verdict.txt"
+	rc=$?
+	echo "seconds: $(awk -v a="$tr0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" >>"$rdir/verdict.txt"
+	cat "$rdir/verdict.txt"
+	echo "==> artifacts: ${rdir#"$GUPR_TOP"/}" >&2
+	exit $rc
+fi
+# --- end triggers ---
 
 t0=$(date +%s.%N)
 exec 3>&2
@@ -121,29 +217,30 @@ fi
 
 if [ "$list" = 1 ]; then
 	"$GUPR_BUILD/host/gup-repro" --list
+	gupr_trigger_list
 	exit 0
 fi
 # Let the driver check the scenario, steps and pages before anything boots.
 drv_args=(--pages "$pages")
 if [ -n "$steps" ]; then drv_args+=(--steps "$steps"); else drv_args+=(--scenario "${scenario:=unlocked-dirty}"); fi
-plan=$("$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}") || exit 128
-plan_steps=$(printf '%s\n' "$plan" | head -n1 | sed 's/.*steps=//')
-name=${scenario:-custom}
+if [ -n "$trigger" ]; then
+	# --- triggers: a program instead of the driver's steps ---
+	[ -x "$GUPR_BUILD/host/triggers/$trigger" ] || [ "$trigger" = exec ] ||
+		bad_usage "trigger $trigger was not built (make host)"
+	plan_steps="trigger $trigger"
+	[ "$trigger" = exec ] && plan_steps="exec $exec_prog${exec_args[*]:+ ${exec_args[*]}}"
+	name=$trigger
+	[ "$trigger" = exec ] && name=exec-$(basename "$exec_prog")
+else
+	plan=$("$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}") || exit 128
+	plan_steps=$(printf '%s\n' "$plan" | head -n1 | sed 's/.*steps=//')
+	name=${scenario:-custom}
+fi
 kind=$(gupr_kernel_spec_kind "$kernel") || bad_usage "--kernel '$kernel': expected $GUPR_KERNEL_SPEC_FORMS"
 [ "$build" = 0 ] || [ "$kind" = tree ] || bad_usage "--build goes with --kernel TREE"
 
 if [ -n "$outdir" ]; then
-	# an existing directory must be empty, or a run directory (run.txt or
-	# verdict.txt) the user named with --force: never overwrite or delete
-	# files of a directory that is not ours
-	if [ -d "$outdir" ] && [ -n "$(ls -A "$outdir" 2>/dev/null)" ]; then
-		[ -e "$outdir/run.txt" ] || [ -e "$outdir/verdict.txt" ] ||
-			bad_usage "--out $outdir is not empty and not a gup-repro run directory"
-		[ "$force" = 1 ] || bad_usage "--out $outdir holds a previous run: add --force to replace it"
-		find "$outdir" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + ||
-			bad_usage "cannot empty --out $outdir"
-	fi
-	out=$(mkdir -p "$outdir" && cd "$outdir" && pwd) || bad_usage "cannot create --out $outdir"
+	out=$(out_dir "$outdir") || exit 128
 else
 	out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name"
 	n=1; while [ -e "$out" ]; do out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name.$n"; n=$((n + 1)); done
@@ -223,7 +320,13 @@ if [ "$trace" = 1 ]; then
 fi
 
 cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace gupr.fs=$fs"
-if [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
+if [ -n "$trigger" ]; then cmdline+=" gupr.trigger=$trigger gupr.module=0"
+elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
+[ -n "$slowdev" ] && cmdline+=" gupr.slowdev=$slowdev"
+if [ "$trigger" = exec ]; then
+	gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}"
+	INITRD="$out/initrd.exec.img"
+fi
 
 disk="$out/scratch.img"
 if [ "$fs" = tmpfs ]; then
@@ -246,6 +349,8 @@ gupr_boot "$out" "$timeout" "$cmdline" "$disk"
 tboot=$(elapsed "$tb")
 [ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
 [ "$keep" = 1 ] || rm -f "$out/scratch.img"
+rm -f "$out/initrd.exec.img"
+[ -n "$trigger" ] && gupr_exec_outputs "$out/guest.log" "$out"
 
 {
 	echo "scenario: $name"
@@ -263,6 +368,14 @@ tboot=$(elapsed "$tb")
 		echo "kernel-config: sha256:$KCONFIG_HASH"
 	fi
 	[ -n "$trace_note" ] && echo "trace: $trace_note"
+	if [ -n "$trigger" ]; then
+		echo "module: not loaded (module-free $([ "$trigger" = exec ] && echo "--exec program" || echo "trigger repro-user/triggers/$trigger.c"))"
+		[ "$trigger" = exec ] && echo "exec: $exec_prog" && echo "exec-args: ${exec_args[*]}"
+		echo "exec-status: $(cat "$out/exec.rc" 2>/dev/null)"
+	else
+		echo "module: gup_repro.ko loaded"
+	fi
+	[ -n "$slowdev" ] && echo "slow-dev: /dev/nullb0 null_blk completion ${slowdev} ms"
 	echo "accel: $BOOT_ACCEL"
 	echo "boot-status: $BOOT_STATUS${BOOT_DETAIL:+ ($BOOT_DETAIL)}"
 	echo "boot-attempts: $BOOT_ATTEMPTS"

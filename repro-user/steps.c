@@ -81,6 +81,28 @@ static int step_mmap_shared(struct gupr_ctx *c, long *ret)
 	return 0;
 }
 
+/*
+ * MAP_PRIVATE of the victim: the first store copies the file page into an
+ * anonymous page (COW), so a later pin holds that copy, not the file's
+ * page cache.  The control for the private side of FOLL_LONGTERM checks.
+ */
+static int step_mmap_private(struct gupr_ctx *c, long *ret)
+{
+	void *p;
+
+	if (c->fd < 0)
+		return -EBADF;
+	if (c->map)
+		return -EALREADY;
+	p = mmap(NULL, c->nr_pages * c->page_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE, c->fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	c->map = p;
+	*ret = (long)(c->nr_pages * c->page_size);
+	return 0;
+}
+
 /* Store through the user mapping: a write fault runs ->page_mkwrite. */
 static int step_user_write(struct gupr_ctx *c, long *ret)
 {
@@ -403,6 +425,7 @@ static int step_iouring_unregister(struct gupr_ctx *c, long *ret)
 const struct gupr_step gupr_steps[] = {
 	{ "open-file", "open the victim file O_RDWR (must cover --pages)", step_open_file, 0 },
 	{ "mmap-shared", "mmap the victim MAP_SHARED, PROT_READ|PROT_WRITE", step_mmap_shared, 0 },
+	{ "mmap-private", "mmap the victim MAP_PRIVATE, PROT_READ|PROT_WRITE (writes COW into anonymous pages)", step_mmap_private, 0 },
 	{ "user-write", "store 'U' through the user mapping (write fault, ->page_mkwrite)", step_user_write, 0 },
 	{ "pin", "pin_user_pages(FOLL_WRITE), no FOLL_LONGTERM", step_pin, 0 },
 	{ "pin-fast", "pin_user_pages_fast(FOLL_WRITE), no FOLL_LONGTERM", step_pin_fast, 0 },
@@ -445,6 +468,16 @@ const struct gupr_scenario gupr_scenarios[] = {
 		"iouring-fixed-buffer",
 		"io_uring fixed buffer over the mapping; if accepted: user write, msync, READ_FIXED into it, unregister",
 		"open-file,mmap-shared,user-write,iouring-register,user-write,msync,iouring-read-fixed,iouring-unregister,munmap,close-file",
+	},
+	{
+		"longterm-private",
+		"longterm over a MAP_PRIVATE mapping: the write COWs, the FOLL_LONGTERM pin holds an anonymous copy (allowed)",
+		"open-file,mmap-private,user-write,pin-longterm,msync,kernel-write,dirty-unlocked,unpin,munmap,close-file",
+	},
+	{
+		"iouring-fixed-buffer-private",
+		"iouring-fixed-buffer over a MAP_PRIVATE mapping: io_uring's own file check (before v6.x) or an anonymous COW copy",
+		"open-file,mmap-private,user-write,iouring-register,user-write,msync,iouring-read-fixed,iouring-unregister,munmap,close-file",
 	},
 };
 const size_t gupr_nr_scenarios = sizeof(gupr_scenarios) / sizeof(gupr_scenarios[0]);

@@ -13,13 +13,14 @@
 #   scratch.sh    the scratch filesystem image
 #   boot.sh       QEMU and the boot watchdog
 #   source.sh     checkpatch.pl and kernel-doc from linux-source
+#   triggers.sh   module-free reproducers, --exec programs, --repeat
 #
 # Nothing here touches the host's apt configuration, /usr/src or
 # /lib/modules, nor writes into a user's kernel tree: kernels live under
 # $GUPR_CACHE (XDG cache), build products under $GUPR_BUILD.
 
 GUPR_TOP=${GUPR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-for _gupr_f in common apt kernel tree buildroot module bpf initramfs scratch boot source; do
+for _gupr_f in common apt kernel tree buildroot module bpf initramfs scratch boot source triggers; do
 	# shellcheck disable=SC1090
 	. "$GUPR_TOP/vm-images/lib/$_gupr_f.sh"
 done

@@ -19,6 +19,8 @@ usage: ./run.sh matrix [options]
   -j, --jobs N      VMs at a time (default: number of CPUs)
   -t, --timeout SEC per cell (default: 300)
       --no-trace    no BPF probes in the cells
+  --repeat N    N runs per cell, each in a fresh VM (the cell shows the
+                commonest reproducing result; the rate is in its verdict.txt)
   -o, --out DIR     matrix directory (default: out/matrix-<timestamp>)
   -h, --help
 
@@ -34,7 +36,7 @@ bad_usage() { echo "run.sh matrix: $*" >&2; echo "Try './run.sh matrix --help'."
 kernels=debian:bullseye,debian:bookworm,debian:trixie,debian:sid
 fslist=ext4,xfs,btrfs,tmpfs
 scenarios=unlocked-dirty,control,longterm,iouring-fixed-buffer
-jobs=$(nproc) timeout=300 trace_opt="" mdir=""
+jobs=$(nproc) timeout=300 trace_opt="" mdir="" repeat_opt=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) [ $# -ge 2 ] || bad_usage "$1 needs a list"; kernels=$2; shift 2 ;;
@@ -44,6 +46,10 @@ while [ $# -gt 0 ]; do
 	-j*) jobs=${1#-j}; shift ;;
 	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
 	--no-trace) trace_opt=--no-trace; shift ;;
+	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"
+		case "$2" in ''|*[!0-9]*|0*) bad_usage "--repeat takes a whole number from 1 to 1000, not '$2'" ;; esac
+		[ "${#2}" -le 4 ] && [ "$2" -le 1000 ] || bad_usage "--repeat takes a whole number from 1 to 1000, not '$2'"
+		repeat_opt=(--repeat "$2"); shift 2 ;;
 	-o|--out) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; mdir=$2; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) bad_usage "unknown option '$1'" ;;
@@ -63,6 +69,7 @@ done
 "$GUPR_TOP/vm-images/host-deps.sh" || exit 128
 make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
 for s in "${S[@]}"; do
+	gupr_is_trigger "$s" && [ -x "$GUPR_BUILD/host/triggers/$s" ] && continue	# module-free trigger
 	"$GUPR_BUILD/host/gup-repro" --dry-run --scenario "$s" >/dev/null || exit 128
 done
 
@@ -103,7 +110,7 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 		# run.sh wants an empty --out: its output joins the cell after
 		GUPR_MATRIX_CELL=1 GUPR_KERNEL_ENV="${kres[$k]}" \
 			"$GUPR_TOP/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
-			--out "$dir" --timeout "$timeout" $trace_opt >"$dir.run.out" 2>&1
+			--out "$dir" --timeout "$timeout" $trace_opt "${repeat_opt[@]}" >"$dir.run.out" 2>&1
 		mv "$dir.run.out" "$dir/run.out"
 		[ -s "$dir/verdict.txt" ] ||
 			printf 'verdict: COULD NOT TEST\nreason: run.sh left no verdict\ncell: ERROR:no verdict\nexit: 125\n' >"$dir/verdict.txt"

@@ -11,10 +11,6 @@
 # console has no WARNING/BUG/Oops/hung task other than the ext4 symptom the
 # module exists to provoke.  Bounded: the whole test takes well under 2 min
 # under TCG.
-#
-# Until vm-images/lib.sh packs gup-repro-ioctl-fuzz into the initramfs, the
-# binary is appended here as a second cpio archive (the kernel unpacks
-# concatenated archives in order).
 use strict;
 use warnings;
 use Test::More;
@@ -34,14 +30,6 @@ cd "$1" || exit 1
 gupr_prepare "$3" >&2 || exit 1
 d=$(mktemp -d)
 gupr_make_scratch "$d/scratch.img" 1 ext4 >&2 || exit 1
-fuzz="$GUPR_BUILD/host/gup-repro-ioctl-fuzz"
-if ! gzip -dc "$INITRD" | cpio -it --quiet 2>/dev/null | grep -qx 'bin/gup-repro-ioctl-fuzz'; then
-	mkdir -p "$d/overlay/bin"
-	cp "$fuzz" "$d/overlay/bin/"
-	( cd "$d/overlay" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1 ) >"$d/overlay.cpio.gz"
-	cat "$INITRD" "$d/overlay.cpio.gz" >"$d/initrd"
-	INITRD="$d/initrd"
-fi
 gupr_boot "$d" 110 "$2" "$d/scratch.img" >&2
 echo "$d $BOOT_STATUS"
 EOS

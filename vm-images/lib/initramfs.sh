@@ -5,7 +5,7 @@
 # tests), resolved with their dependencies by modprobe --show-depends;
 # those built into the kernel, or missing from it, are skipped (a tree
 # that lacks what a run needs is refused before boot: gupr_kernel_lacks).
-GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4 xfs btrfs"
+GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4 xfs btrfs null_blk"
 
 # gupr_build_initramfs: busybox, the static guest binaries, the guest
 # init, the needed kernel modules (from $KMODROOT) and gup_repro.ko, in
@@ -15,7 +15,7 @@ gupr_build_initramfs() {
 	INITRD="$dir/initramfs.cpio.gz"
 	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
 		"$BUSYBOX" "$PINTRACE" "$kmods/modules.dep" "$GUPR_BUILD/host/gup-repro" \
-		"$GUPR_BUILD/host/gup-repro-abi-test"; then
+		"$GUPR_BUILD/host/gup-repro-abi-test" "$GUPR_BUILD/host/gup-repro-ioctl-fuzz" "$GUPR_BUILD/host/triggers"; then
 		return 0
 	fi
 	gupr_say "==> initramfs: packing busybox, gup-repro and modules for $KREL"
@@ -28,8 +28,14 @@ gupr_build_initramfs() {
 		ln -s busybox "$stage/bin/$f"
 	done
 	cp "$GUPR_TOP/vm-images/init" "$stage/init"; chmod 755 "$stage/init"
-	cp "$GUPR_BUILD/host/gup-repro" "$GUPR_BUILD/host/gup-repro-abi-test" "$PINTRACE" "$stage/bin/"
+	cp "$GUPR_BUILD/host/gup-repro" "$GUPR_BUILD/host/gup-repro-abi-test" "$GUPR_BUILD/host/gup-repro-ioctl-fuzz" \
+		"$PINTRACE" "$stage/bin/"
 	cp "$KO" "$stage/lib/modules/$KREL/extra/"
+	# --- triggers: the module-free reproducers (build/host/triggers/NAME) ---
+	for f in "$GUPR_BUILD"/host/triggers/*; do
+		[ -x "$f" ] && cp "$f" "$stage/bin/gupr-trigger-${f##*/}"
+	done
+	# --- end triggers ---
 	for m in $GUPR_GUEST_MODULES; do
 		modprobe -d "$KMODROOT" -S "$KREL" --show-depends "$m" 2>/dev/null |
 			awk '$1 == "insmod" {print $2}'

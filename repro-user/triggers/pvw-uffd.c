@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvw-uffd - GUP-after-writeback through process_vm_writev(), no module.
+ *
+ * Build:  cc -static -O2 -o pvw-uffd pvw-uffd.c -lpthread
+ *
+ * process_vm_writev() to ourselves (mm/process_vm_access.c):
+ *   1. pin_user_pages_remote(FOLL_WRITE) on the destination: the victim
+ *      page of a MAP_SHARED file mapping (made dirty first through the
+ *      mapping, so ->page_mkwrite ran once);
+ *   2. copy_page_from_iter() from the source: an anonymous page registered
+ *      with userfaultfd (missing mode), so the copy faults and the calling
+ *      thread sleeps in handle_userfault() while it holds the pin;
+ *   3. unpin_user_pages_dirty_lock(.., true): dirties the destination.
+ * While the caller sleeps, the handler thread, woken by the fault event
+ * (which proves step 1 is done: the fault comes from step 2), cleans the
+ * victim with msync(MS_SYNC): writeback, folio_mkclean() write-protects
+ * the PTE.  Then UFFDIO_COPY resolves the fault, the kernel copies into
+ * the pinned, clean, write-protected page and dirties it with no
+ * ->page_mkwrite.  Deterministic: the window stays open until we close it.
+ *
+ * Usage: pvw-uffd [--file PATH] [--log FILE] [--help]
+ *   --file PATH  victim file, at least one page (default $GUPR_VICTIM,
+ *                else /mnt/scratch/victim); its first page is used
+ *   --log FILE   append one JSON line per step (seq, step, result, ret,
+ *                errno, errname, t0_ns, t1_ns: CLOCK_MONOTONIC) to FILE
+ *                (default $GUPR_STEPS_LOG when set)
+ * Exit: 0 the sequence ran (pinned, cleaned while pinned, copied, unpinned);
+ *       1 a step failed (named on stdout); 2 bad usage;
+ *       4 the window was not established (no fault while pinned).
+ * Last stdout line: "pvw-uffd: status=complete|failed ...".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG "pvw-uffd"
+
+static FILE *steplog;
+static int nstep;
+static pthread_mutex_t loglock = PTHREAD_MUTEX_INITIALIZER;
+static size_t psz;
+static unsigned char *victim, *src;
+static int uffd = -1;
+static int victim_fd = -1;
+static int handler_status;	/* 0 ok, 1 failed, 4 no window */
+static char handler_why[160];
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+/* One JSON line per step (the host merges them into the trace timeline). */
+static void step(const char *name, int err, long ret, unsigned long long t0, const char *note)
+{
+	unsigned long long t1 = now_ns();
+
+	pthread_mutex_lock(&loglock);
+	nstep++;
+	printf("[%2d] %-18s %s ret=%ld%s%s\n", nstep, name, err ? "FAILED" : "ok", ret,
+	       note ? "  " : "", note ? note : "");
+	fflush(stdout);
+	if (steplog) {
+		fprintf(steplog, "{\"seq\":%d,\"step\":\"%s\",\"result\":\"%s\",\"ret\":%ld,"
+			"\"errno\":%d,\"errname\":\"%s\",\"t0_ns\":%llu,\"t1_ns\":%llu,"
+			"\"state\":{\"source\":\"none\"}%s%s%s}\n",
+			nstep, name, err ? "error" : "ok", ret, err, err ? strerrorname_np(err) ?: "?" : "",
+			t0, t1, note ? ",\"note\":\"" : "", note ? note : "", note ? "\"" : "");
+		fflush(steplog);
+	}
+	pthread_mutex_unlock(&loglock);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " [--file PATH] [--log FILE] [--help]\n"
+		"process_vm_writev() into a MAP_SHARED file page from a userfaultfd source:\n"
+		"the kernel pins the destination, blocks on the source fault, we msync(MS_SYNC)\n"
+		"the victim clean, resolve the fault; the kernel copies into the clean page and\n"
+		"dirties it on unpin (no ->page_mkwrite).\n"
+		"  --file PATH  victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)\n"
+		"  --log FILE   JSON step lines (default $GUPR_STEPS_LOG)\n"
+		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 no window.\n");
+}
+
+/* A /proc/vmstat counter, per-CPU deltas folded first (stat_refresh, root). */
+static unsigned long long vmstat(const char *key)
+{
+	FILE *f = fopen("/proc/sys/vm/stat_refresh", "w");
+	char k[64];
+	unsigned long long v, r = 0;
+
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%63s %llu", k, &v) == 2)
+		if (!strcmp(k, key))
+			r = v;
+	fclose(f);
+	return r;
+}
+
+/* /proc/kpageflags of the page mapped at addr (root): -1 when unknown. */
+static long long kpageflags(const void *addr)
+{
+	uint64_t ent, fl;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	int ok = 0;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &ent, 8, (off_t)((uintptr_t)addr / psz) * 8) == 8 && (ent >> 63) &&
+	    (ent & ((1ULL << 55) - 1)))
+		ok = 1;
+	close(fd);
+	if (!ok)
+		return -1;
+	fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ok = pread(fd, &fl, 8, (off_t)(ent & ((1ULL << 55) - 1)) * 8) == 8;
+	close(fd);
+	return ok ? (long long)fl : -1;
+}
+
+static void *handler(void *arg)
+{
+	struct uffd_msg msg;
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	unsigned long long t0 = now_ns(), pins0 = *(unsigned long long *)arg;
+	char note[128];
+	long long fl;
+	int r;
+
+	r = poll(&pfd, 1, 30000);
+	if (r != 1 || read(uffd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT) {
+		step("source-fault", r == 1 ? EIO : ETIMEDOUT, -1, t0, NULL);
+		snprintf(handler_why, sizeof(handler_why),
+			 "no userfaultfd fault within 30 s: the copy never blocked");
+		handler_status = 4;
+		return NULL;
+	}
+	snprintf(note, sizeof(note), "fault at +%#llx: destination pinned (nr_foll_pin_acquired +%llu)",
+		 (unsigned long long)(msg.arg.pagefault.address - (uintptr_t)src),
+		 vmstat("nr_foll_pin_acquired") - pins0);
+	step("source-fault", 0, 0, t0, note);
+
+	t0 = now_ns();
+	if (msync(victim, psz, MS_SYNC)) {
+		r = errno;
+		step("msync", r, -1, t0, NULL);
+		snprintf(handler_why, sizeof(handler_why), "step=msync errno=%s", strerrorname_np(r));
+		handler_status = 1;
+		/* resolve the fault anyway so that the writer returns */
+	} else {
+		fl = kpageflags(victim);
+		snprintf(note, sizeof(note), "victim %s after writeback",
+			 fl < 0 ? "state unknown" : (fl & (1 << 4)) ? "still dirty" : "clean");
+		step("msync", 0, 0, t0, note);
+	}
+
+	t0 = now_ns();
+	{
+		struct uffdio_copy cp = {
+			.dst = (uintptr_t)src,
+			.len = psz,
+			.mode = 0,
+		};
+		unsigned char *page = aligned_alloc(psz, psz);
+
+		if (!page) {
+			step("uffd-copy", ENOMEM, -1, t0, NULL);
+			handler_status = 1;
+			return NULL;
+		}
+		memset(page, 'P', psz);
+		cp.src = (uintptr_t)page;
+		if (ioctl(uffd, UFFDIO_COPY, &cp)) {
+			r = errno;
+			step("uffd-copy", r, -1, t0, NULL);
+			snprintf(handler_why, sizeof(handler_why), "step=uffd-copy errno=%s",
+				 strerrorname_np(r));
+			handler_status = 1;
+			/* wake the writer: it then fails with EFAULT */
+			struct uffdio_range rg = { .start = (uintptr_t)src, .len = psz };
+
+			ioctl(uffd, UFFDIO_UNREGISTER, &rg);
+		} else {
+			step("uffd-copy", 0, (long)cp.copy, t0, "fault resolved: the kernel copies into the pinned page");
+		}
+		free(page);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "log", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = getenv("GUPR_VICTIM"), *log = getenv("GUPR_STEPS_LOG");
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	unsigned long long t0, pins0;
+	struct iovec local, remote;
+	pthread_t th;
+	struct stat st;
+	ssize_t n;
+	int c, err, status = 0;
+	char note[128];
+	unsigned char *back;
+
+	if (!path || !*path)
+		path = "/mnt/scratch/victim";
+	if (log && !*log)
+		log = NULL;
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': path = optarg; break;
+		case 'o': log = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	psz = (size_t)sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (log) {
+		steplog = fopen(log, "a");
+		if (!steplog) {
+			fprintf(stderr, PROG ": cannot open --log %s: %s\n", log, strerror(errno));
+			return 2;
+		}
+	}
+	printf(PROG ": file=%s page_size=%zu\n", path, psz);
+
+#define FAIL(name, e) do {						\
+		err = (e);						\
+		step(name, err, -1, t0, NULL);				\
+		printf(PROG ": status=failed step=%s errno=%s\n", name, strerrorname_np(err)); \
+		return 1;						\
+	} while (0)
+
+	t0 = now_ns();
+	victim_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (victim_fd < 0)
+		FAIL("open-file", errno);
+	if (fstat(victim_fd, &st))
+		FAIL("open-file", errno);
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size < psz)
+		FAIL("open-file", EINVAL);
+	step("open-file", 0, (long)st.st_ino, t0, NULL);
+
+	t0 = now_ns();
+	victim = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, victim_fd, 0);
+	if (victim == MAP_FAILED)
+		FAIL("mmap-shared", errno);
+	step("mmap-shared", 0, (long)psz, t0, NULL);
+
+	t0 = now_ns();
+	memset(victim, 'U', psz);	/* write fault: ->page_mkwrite, folio dirty */
+	step("user-write", 0, (long)psz, t0, NULL);
+
+	t0 = now_ns();
+	src = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (src == MAP_FAILED)
+		FAIL("userfaultfd", errno);
+	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		FAIL("userfaultfd", errno);
+	if (ioctl(uffd, UFFDIO_API, &api))
+		FAIL("userfaultfd", errno);
+	reg.range.start = (uintptr_t)src;
+	reg.range.len = psz;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		FAIL("userfaultfd", errno);
+	step("userfaultfd", 0, uffd, t0, "anonymous source registered, missing mode");
+
+	pins0 = vmstat("nr_foll_pin_acquired");
+	if (pthread_create(&th, NULL, handler, &pins0))
+		FAIL("thread", EAGAIN);
+
+	t0 = now_ns();
+	local.iov_base = src;
+	local.iov_len = psz;
+	remote.iov_base = victim;
+	remote.iov_len = psz;
+	n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+	err = n < 0 ? errno : 0;
+	step("process-vm-writev", err, (long)n, t0,
+	     err ? NULL : "pin_user_pages_remote, copy from the source, unpin_user_pages_dirty_lock");
+	pthread_join(th, NULL);
+	if (handler_status) {
+		printf(PROG ": status=%s %s\n", handler_status == 4 ? "no-window" : "failed", handler_why);
+		return handler_status;
+	}
+	if (err) {
+		printf(PROG ": status=failed step=process-vm-writev errno=%s\n", strerrorname_np(err));
+		return 1;
+	}
+	if ((size_t)n != psz) {
+		printf(PROG ": status=failed step=process-vm-writev errno=EIO (short copy %zd)\n", n);
+		return 1;
+	}
+
+	/* What the file holds now: the kernel's copy ('P') */
+	t0 = now_ns();
+	back = malloc(psz);
+	if (!back || pread(victim_fd, back, psz, 0) != (ssize_t)psz)
+		FAIL("verify", back ? errno : ENOMEM);
+	snprintf(note, sizeof(note), "page holds %s", back[0] == 'P' && back[psz - 1] == 'P' ?
+		 "the copied 'P'" : back[0] == 'U' ? "the user's 'U'" : "something else");
+	step("verify", 0, back[0], t0, note);
+	free(back);
+
+	t0 = now_ns();
+	munmap(victim, psz);
+	close(victim_fd);
+	step("close-file", 0, 0, t0, NULL);
+	printf(PROG ": status=complete steps=%d\n", nstep);
+	return status;
+}

@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: GPL-2.0
+# vm-images/lib/triggers.sh - module-free reproducers (repro-user/triggers/)
+# as scenarios, the user's --exec program, and --repeat statistics.
+# Sourced by lib.sh.
+
+GUPR_TRIGGER_DIR="$GUPR_TOP/repro-user/triggers"
+
+# gupr_trigger_names: the triggers, one a line (repro-user/triggers/NAME.c).
+gupr_trigger_names() {
+	local f
+	for f in "$GUPR_TRIGGER_DIR"/*.c; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		echo "${f%.c}"
+	done
+}
+
+# gupr_is_trigger NAME: NAME is a trigger scenario.
+gupr_is_trigger() {
+	case "$1" in ''|*[!a-z0-9-]*) return 1 ;; esac
+	[ -f "$GUPR_TRIGGER_DIR/$1.c" ]
+}
+
+# gupr_trigger_meta NAME KEY: the value of " * gupr: KEY=VALUE" in the
+# trigger's header comment ("" when absent).
+gupr_trigger_meta() {
+	sed -n "s/^ \* gupr: .*\b$2=\([^ ]*\).*/\1/p" "$GUPR_TRIGGER_DIR/$1.c" | head -n 1
+}
+
+# gupr_trigger_list: "  NAME  summary" lines for --list.
+gupr_trigger_list() {
+	local n
+	echo "triggers (module-free: the kernel's own pinning paths, gup_repro.ko not loaded):"
+	for n in $(gupr_trigger_names); do
+		printf '  %-22s %s\n' "$n" "$(sed -n "3s/^ \* $n - //p" "$GUPR_TRIGGER_DIR/$n.c")"
+		printf '    build: %s\n' "$(sed -n 's/^ \* Build: *//p' "$GUPR_TRIGGER_DIR/$n.c" | head -n 1)"
+	done
+}
+
+# gupr_exec_check PATH: why PATH cannot run in the guest (empty output and
+# status 0 when it can): the guest has busybox and no libc, so a program
+# must be a static ELF for x86-64 or a "#!/bin/sh" script.
+gupr_exec_check() {
+	local p=$1 magic first
+	if [ ! -e "$p" ]; then echo "'$p' does not exist"; return 1; fi
+	if [ ! -f "$p" ]; then echo "'$p' is not a regular file"; return 1; fi
+	if [ ! -x "$p" ]; then echo "'$p' is not executable (chmod +x)"; return 1; fi
+	magic=$(head -c 4 "$p" | od -An -tx1 | tr -d ' \n')
+	case "$magic" in
+	7f454c46)
+		if ! readelf -h "$p" 2>/dev/null | grep -q 'Machine: *Advanced Micro Devices X86-64'; then
+			echo "'$p' is not an x86-64 ELF program"; return 1
+		fi
+		if readelf -lW "$p" 2>/dev/null | grep -q 'INTERP\|Requesting program interpreter' ||
+		   readelf -dW "$p" 2>/dev/null | grep -q '(NEEDED)'; then
+			echo "'$p' is dynamically linked; the guest has no libc: link it with -static"; return 1
+		fi ;;
+	2321*)
+		first=$(head -n 1 "$p" | tr -d '\r')
+		case "$first" in
+		'#!/bin/sh'|'#!/bin/sh '*|'#!/bin/busybox sh'*) ;;
+		*) echo "'$p' starts with '$first'; the guest runs only static programs and #!/bin/sh scripts (busybox)"; return 1 ;;
+		esac ;;
+	*)
+		echo "'$p' is neither an ELF program nor a #!/bin/sh script"; return 1 ;;
+	esac
+	return 0
+}
+
+# gupr_exec_initrd BASE PROG OUT [ARG...]: OUT = BASE followed by a cpio
+# archive holding /exec/prog and /exec/args (the arguments, one a line);
+# the kernel unpacks concatenated archives in order.
+gupr_exec_initrd() {
+	local base=$1 prog=$2 out=$3 stage a; shift 3
+	stage=$(mktemp -d) || gupr_die "cannot make a temporary directory"
+	mkdir -p "$stage/exec"
+	cp "$prog" "$stage/exec/prog" && chmod 755 "$stage/exec/prog" || gupr_die "cannot copy $prog"
+	: >"$stage/exec/args"
+	for a in "$@"; do printf '%s\n' "$a" >>"$stage/exec/args"; done
+	{ cat "$base" && ( cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --quiet | gzip -1 ); } >"$out.tmp" ||
+		gupr_die "packing the --exec program failed"
+	mv "$out.tmp" "$out"
+	rm -rf "$stage"
+}
+
+# gupr_exec_outputs GUEST_LOG DIR: the program's stdout, stderr and exit
+# status from the guest's report into DIR/exec.stdout, exec.stderr and
+# exec.rc.  Guest output is untrusted: control characters other than tab
+# are dropped and each file is capped at 1 MiB.
+gupr_exec_outputs() {
+	local log=$1 dir=$2
+	tr -d '\r' <"$log" | sed -n 's/^gupr-out: //p' | tr -d '\000-\010\013-\037\177' | head -c 1048576 >"$dir/exec.stdout"
+	tr -d '\r' <"$log" | sed -n 's/^gupr-err: //p' | tr -d '\000-\010\013-\037\177' | head -c 1048576 >"$dir/exec.stderr"
+	tr -d '\r' <"$log" | sed -n 's/^gupr-meta: exec_rc=\([0-9]\{1,3\}\)$/\1/p' | tail -n 1 >"$dir/exec.rc"
+}
+
+# gupr_wilson K N: the 95% Wilson score interval of K successes in N
+# trials, as "LOW-HIGH" in percent with one decimal.
+gupr_wilson() {
+	awk -v k="$1" -v n="$2" 'BEGIN {
+		if (n == 0) { print "n/a"; exit }
+		z = 1.959964; p = k / n; z2 = z * z
+		c = (p + z2 / (2 * n)) / (1 + z2 / n)
+		h = z * sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+		lo = c - h; hi = c + h
+		if (lo < 0) lo = 0; if (hi > 1) hi = 1
+		if (k == 0) lo = 0; if (k == n) hi = 1
+		printf "%.1f%%-%.1f%%\n", 100 * lo, 100 * hi
+	}'
+}
+
+# gupr_repeat_summary DIR N: the verdict block of N runs in DIR/run-NN/
+# (each with its verdict.txt), on stdout; returns the exit status of the
+# rule: 1 if any run reproduced (REPRODUCED or VIOLATION), else 125 if any
+# run could not be tested, else 0.
+gupr_repeat_summary() {
+	local dir=$1 n=$2 i v c repro=0 cnt=0 tested=0 untested=0 counts cell
+	local -A per percell
+	for i in $(seq 1 "$n"); do
+		i=$(printf %02d "$i")
+		v=$(sed -n 's/^verdict: //p' "$dir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
+		c=$(sed -n 's/^cell: //p' "$dir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
+		case "$v" in
+		REPRODUCED|VIOLATION|"NOT REPRODUCED"|MITIGATED|"COULD NOT TEST") ;;
+		*) v="COULD NOT TEST" c="ERROR:no verdict" ;;
+		esac
+		per[$v]=$(( ${per[$v]:-0} + 1 ))
+		percell[$c]=$(( ${percell[$c]:-0} + 1 ))
+		cnt=$((cnt + 1))
+		case "$v" in
+		REPRODUCED|VIOLATION) repro=$((repro + 1)); tested=$((tested + 1)) ;;
+		"COULD NOT TEST") untested=$((untested + 1)) ;;
+		*) tested=$((tested + 1)) ;;
+		esac
+	done
+	counts=""
+	for v in REPRODUCED VIOLATION "NOT REPRODUCED" MITIGATED "COULD NOT TEST"; do
+		[ -n "${per[$v]:-}" ] && counts+="${counts:+, }$v ${per[$v]}"
+	done
+	# the matrix cell: the commonest reproducing cell when any run
+	# reproduced, else the commonest cell
+	cell=$(for c in "${!percell[@]}"; do
+		case "$c" in REPRODUCED*|VIOLATION) r=1 ;; *) r=0 ;; esac
+		printf '%d\t%d\t%s\n' "$r" "${percell[$c]}" "$c"
+	done | sort -t $'\t' -k1,1nr -k2,2nr | head -n 1 | cut -f3)
+	if [ "$tested" -gt 0 ]; then
+		printf 'verdict: %s of %d runs; reproduced %d/%d = %s (95%% Wilson interval %s)\n' \
+			"$counts" "$cnt" "$repro" "$tested" \
+			"$(awk -v k="$repro" -v n="$tested" 'BEGIN { printf "%.1f%%", 100 * k / n }')" \
+			"$(gupr_wilson "$repro" "$tested")"
+	else
+		printf 'verdict: %s of %d runs; no run could be tested\n' "$counts" "$cnt"
+	fi
+	echo "runs: $cnt"
+	echo "reproduced: $repro"
+	echo "tested: $tested"
+	echo "could-not-test: $untested"
+	echo "rule: exit 1 if any run reproduced (REPRODUCED or VIOLATION), else 125 if any run could not be tested, else 0; the rate counts reproduced runs among tested runs"
+	echo "cell: $cell"
+	if [ "$repro" -gt 0 ]; then echo "exit: 1"; return 1; fi
+	if [ "$untested" -gt 0 ]; then echo "exit: 125"; return 125; fi
+	echo "exit: 0"
+	return 0
+}
