@@ -58,6 +58,8 @@ sub start {
 	my $pid = fork();
 	if (!$pid) {
 		$ENV{$_} = $env->{$_} for keys %$env;
+		# a shell started in the background ignores SIGINT: undo that
+		$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
 		open(STDOUT, '>', $out); open(STDERR, '>&', \*STDOUT);
 		exec('bash', "$top/run.sh", @args) or exit 127;
 	}
@@ -136,6 +138,7 @@ for my $s (qw(INT TERM HUP)) {
 	my $pid = fork();
 	if (!$pid) {
 		$ENV{PATH} = "$st:$ENV{PATH}";
+		$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
 		open(STDOUT, '>', "$tmp/matrix.out"); open(STDERR, '>&', \*STDOUT);
 		exec('bash', "$top/run.sh", 'matrix', '--kernels', 'debian:bookworm', '--fs', 'ext4,tmpfs',
 		     '--scenarios', 'control', '-j', '2', '-o', $mdir) or exit 127;

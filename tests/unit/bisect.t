@@ -144,6 +144,7 @@ my $marker = "31.$$";
 	my $out = "$tmp/out-int";
 	my $pid = fork();
 	if (!$pid) {
+		$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);	# undo a background shell's SIG_IGN
 		open(STDOUT, '>', "$tmp/int.out"); open(STDERR, '>&', \*STDOUT);
 		exec('bash', "$top/run.sh", 'bisect', '--tree', $d, '-o', $out, '--good', 'HEAD~8', '--bad', 'HEAD');
 	}
