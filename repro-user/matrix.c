@@ -19,6 +19,7 @@
  * written.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ struct list {
 	int n;
 };
 
-static struct list kernels, fss, scens;
+static struct list kernels, fss, scens, labels;
 static struct cell *cells;	/* nk * nf * ns, kernel-major */
 static char **foot;
 static int nfoot, capfoot;
@@ -55,10 +56,50 @@ static struct cell *cell_at(int k, int f, int s)
 	return &cells[((size_t)k * (size_t)fss.n + (size_t)f) * (size_t)scens.n + (size_t)s];
 }
 
-/* The directory name of a kernel spec: debian:sid -> sid, else the spec. */
-static const char *label(const char *spec)
+/*
+ * The directory name of a kernel spec, the one rule (matrix.sh asks for it
+ * with --print-labels): debian:sid -> sid; a kernel tree's path ->
+ * tree-<last component>, characters other than [A-Za-z0-9._+-] as '_';
+ * else the spec.  Returns an allocated string, or NULL.
+ */
+static char *make_label(const char *spec)
 {
-	return !strncmp(spec, "debian:", 7) ? spec + 7 : spec;
+	const char *p = spec, *end;
+	char *l, *q;
+
+	if (!strncmp(spec, "debian:", 7))
+		return strdup(spec + 7);
+	if (!strchr(spec, '/'))
+		return strdup(spec);
+	end = spec + strlen(spec);
+	while (end > spec && end[-1] == '/')
+		end--;
+	for (p = end; p > spec && p[-1] != '/'; p--)
+		;
+	if (asprintf(&l, "tree-%.*s", (int)(end - p), p) < 0)
+		return NULL;
+	for (q = l + 5; *q; q++)
+		if (!isalnum((unsigned char)*q) && !strchr("._+-", *q))
+			*q = '_';
+	return l;
+}
+
+static int make_labels(void)
+{
+	labels.v = calloc((size_t)kernels.n ? (size_t)kernels.n : 1, sizeof(*labels.v));
+	if (!labels.v)
+		return -1;
+	for (labels.n = 0; labels.n < kernels.n; labels.n++) {
+		labels.v[labels.n] = make_label(kernels.v[labels.n]);
+		if (!labels.v[labels.n])
+			return -1;
+	}
+	return 0;
+}
+
+static const char *label(int k)
+{
+	return labels.v[k];
 }
 
 /*
@@ -93,7 +134,7 @@ static const char *release_of(int k)
 		for (int s = 0; s < scens.n; s++)
 			if (cell_at(k, f, s)->release[0])
 				return cell_at(k, f, s)->release;
-	return label(kernels.v[k]);
+	return label(k);
 }
 
 /* The number of footnote @text, added if new; 0 if out of memory. */
@@ -305,10 +346,13 @@ static void free_all(void)
 		free(cells[i].dir);
 	free(cells);
 	cells = NULL;
+	for (int k = 0; k < labels.n; k++)
+		free(labels.v[k]);
+	free(labels.v);
 	free(kernels.v);
 	free(fss.v);
 	free(scens.v);
-	kernels = fss = scens = (struct list){ NULL, 0 };
+	kernels = fss = scens = labels = (struct list){ NULL, 0 };
 	free_footnotes();
 }
 
@@ -359,7 +403,7 @@ static int load(const char *mdir)
 				struct cell *c = cell_at(k, f, s);
 				FILE *v, *r;
 
-				if (asprintf(&c->dir, "%s/%s/%s", label(kernels.v[k]), fss.v[f],
+				if (asprintf(&c->dir, "%s/%s/%s", label(k), fss.v[f],
 					     scens.v[s]) < 0) {
 					c->dir = NULL;
 					return -1;
@@ -436,8 +480,10 @@ int main(int argc, char **argv)
 		{ "kernels", required_argument, NULL, 'k' },
 		{ "fs", required_argument, NULL, 'f' },
 		{ "scenarios", required_argument, NULL, 's' },
+		{ "print-labels", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int print_labels = 0;
 	char when[64];
 	const char *dir = NULL;
 	time_t now = time(NULL);
@@ -449,11 +495,23 @@ int main(int argc, char **argv)
 		case 'k': if (split(optarg, &kernels, "kernels")) goto cleanup; break;
 		case 'f': if (split(optarg, &fss, "filesystems")) goto cleanup; break;
 		case 's': if (split(optarg, &scens, "scenarios")) goto cleanup; break;
+		case 'L': print_labels = 1; break;
 		default: goto cleanup;
 		}
 	}
+	if (kernels.n && make_labels()) {
+		fprintf(stderr, "gup-repro-matrix: out of memory\n");
+		goto cleanup;
+	}
+	if (print_labels && kernels.n) {
+		for (int k = 0; k < kernels.n; k++)
+			printf("%s\n", label(k));
+		rc = 0;
+		goto cleanup;
+	}
 	if (!dir || !kernels.n || !fss.n || !scens.n) {
-		fprintf(stderr, "usage: gup-repro-matrix --dir MDIR --kernels K,.. --fs F,.. --scenarios S,..\n");
+		fprintf(stderr, "usage: gup-repro-matrix --dir MDIR --kernels K,.. --fs F,.. --scenarios S,..\n"
+				"       gup-repro-matrix --print-labels --kernels K,..\n");
 		goto cleanup;
 	}
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&now));

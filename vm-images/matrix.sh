@@ -84,9 +84,13 @@ echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios =
 # Prepare every kernel first (fetch, build root, module, initramfs), one at
 # a time: the cells then only boot.  A kernel that cannot be prepared gives
 # ERROR cells with the reason.
-declare -A kerr kres
+declare -A kerr kres klabel
+# each kernel's directory name, by gup-repro-matrix's one rule (debian:sid
+# -> sid, a tree's path -> tree-<name>)
+mapfile -t L < <("$GUPR_BUILD/host/gup-repro-matrix" --print-labels --kernels "$kernels")
+for i in "${!K[@]}"; do klabel[${K[$i]}]=${L[$i]}; done
 for k in "${K[@]}"; do
-	lbl=${k#debian:}
+	lbl=${klabel[$k]}
 	echo "==> prepare $k" >&2
 	if (GUPR_LOG="$mdir/prepare-$lbl.log" gupr_prepare "$k" &&
 	    echo "$GUPR_KERNEL_ENV" >"$mdir/.resolved-$lbl") >>"$mdir/prepare-$lbl.log" 2>&1; then
@@ -100,7 +104,7 @@ for k in "${K[@]}"; do
 done
 
 run_cell() {	# run_cell KERNEL FS SCENARIO
-	local k=$1 f=$2 s=$3 dir="$mdir/${1#debian:}/$2/$3" tc n r
+	local k=$1 f=$2 s=$3 dir="$mdir/${klabel[$1]}/$2/$3" tc n r
 	mkdir -p "$dir"
 	tc=$(date +%s.%N)
 	if [ -n "${kerr[$k]:-}" ]; then
@@ -117,7 +121,7 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 	fi
 	n=$(flock "$mdir/.done" sh -c 'echo x >>"$1"; wc -l <"$1"' sh "$mdir/.done")
 	r=$(sed -n 's/^cell: //p' "$dir/verdict.txt")
-	printf '[%2d/%d] %-16s %-5s %-20s %s (%s s)\n' "$n" "$total" "${k#debian:}" "$f" "$s" "$r" "$(elapsed "$tc")" >&2
+	printf '[%2d/%d] %-16s %-5s %-20s %s (%s s)\n' "$n" "$total" "${klabel[$k]}" "$f" "$s" "$r" "$(elapsed "$tc")" >&2
 }
 
 # SIGINT, SIGTERM, SIGHUP: every cell's run.sh gets SIGTERM (and leaves an

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	one(&kernels, "debian:sid");
 	one(&fss, "ext4");
 	one(&scens, "unlocked-dirty");
-	if (alloc_cells())
+	if (make_labels() || alloc_cells())
 		abort();
 	cells[0].dir = strdup("sid/ext4/unlocked-dirty");
 	if (vlen)

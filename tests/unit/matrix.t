@@ -107,4 +107,17 @@ $j = eval { decode_json(slurp("$m/matrix.json")) };
 is(scalar @{ $j->{cells} || [] }, 160, '40 scenarios: matrix.json has 160 cells');
 ok((grep { $_->{scenario} eq $sc[39] && $_->{fs} eq 'xfs' && $_->{kernel} eq 'debian:trixie' && $_->{result} eq 'ERROR:no verdict' } @{ $j->{cells} || [] }),
    '40 scenarios: the last cell is there');
+# The directory name of each kernel: one rule, asked for by matrix.sh.
+is(`$bin --print-labels --kernels 'debian:sid,6.1.192-2,/src/linux build/,./linux,/x/a#b&c'`,
+   "sid\n6.1.192-2\ntree-linux_build\ntree-linux\ntree-a_b_c\n",
+   '--print-labels: debian:X -> X, a version as is, a tree path -> tree-<name> with safe characters');
+# A tree's cells live under tree-<name>/ and name the tree.
+my $t = tempdir(CLEANUP => 1);
+make_path("$t/tree-linux/ext4/control");
+spew("$t/tree-linux/ext4/control/verdict.txt", "verdict: NOT REPRODUCED\ncell: CLEAN\nexit: 0\n");
+spew("$t/tree-linux/ext4/control/run.txt",
+     "kernel: 6.1.192-gabc\nkernel-package: tree /src/linux: v6.1-1-gabc abc \"x\" clean, config 123\nseconds: 5.0\n");
+$out = `$bin --dir $t --kernels /src/linux --fs ext4 --scenarios control`;
+is($? >> 8, 0, 'a tree kernel: gup-repro-matrix exits 0');
+like(slurp("$t/matrix.md"), qr/tree \/src\/linux: v6\.1-1-gabc/, 'a tree kernel: matrix.md names the tree');
 done_testing();
