@@ -162,5 +162,18 @@ print $fh "# deb http://old.invalid/debian bookworm main\ndeb [signed-by=/k.gpg]
 close $fh;
 is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://oneline.invalid/debian\n",
    'main archive URI from a one-line sources.list, options skipped, comments ignored');
+# A third-party repository naming the same suite, listed first, is not
+# taken for the Debian archive.
+open($fh, '>', "$etc/sources.list") or die;
+print $fh "deb [signed-by=/v.gpg] https://repo.vendor.invalid/apt bookworm stable\ndeb [signed-by=/k.gpg] http://oneline.invalid/debian bookworm main\n";
+close $fh;
+is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://oneline.invalid/debian\n",
+   'a third-party source for the same suite, listed first, is passed over');
+open($fh, '>', "$etc/sources.list.d/aaa-vendor.sources") or die;
+print $fh "Types: deb\nURIs: https://deb.vendor.invalid/debian\nSuites: bookworm\nComponents: vendor-tools\n";
+close $fh;
+is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://oneline.invalid/debian\n",
+   'a /debian path without the main component is passed over too');
+
 
 done_testing();

@@ -36,11 +36,19 @@ gupr_host_uri() {
 		}
 		return 0
 	}
-	function flush() {
-		if (types ~ /(^|[ \t])deb([ \t]|$)/ && uris != "" && want(suites) && !found) {
-			split(uris, u, /[ \t]+/); print u[1]; found = 1
+	# A third-party repository may name the same suite: prefer the entry
+	# whose path is the Debian archive'"'"'s own (/debian, /debian-security)
+	# and that has the main component; else the first that names the suite.
+	function flush(   u, score) {
+		if (types ~ /(^|[ \t])deb([ \t]|$)/ && uris != "" && want(suites)) {
+			split(uris, u, /[ \t]+/)
+			score = 1
+			if (u[1] ~ (kind == "security" ? "/debian-security/?$" : "/debian/?$") &&
+			    (comps == "" || comps ~ /(^|[ \t])main([ \t]|$)/))
+				score = 2
+			if (score > best) { best = score; uri = u[1] }
 		}
-		types = ""; uris = ""; suites = ""
+		types = ""; uris = ""; suites = ""; comps = ""
 	}
 	FNR == 1 { flush() }
 	FILENAME ~ /\.sources$/ {
@@ -49,6 +57,7 @@ gupr_host_uri() {
 		if (tolower($1) == "types:") { $1 = ""; types = $0 }
 		if (tolower($1) == "uris:") { $1 = ""; sub(/^[ \t]+/, ""); uris = $0 }
 		if (tolower($1) == "suites:") { $1 = ""; suites = $0 }
+		if (tolower($1) == "components:") { $1 = ""; comps = $0 }
 		next
 	}
 	{
@@ -56,9 +65,11 @@ gupr_host_uri() {
 		if ($1 != "deb") next
 		i = 2
 		if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-		types = "deb"; uris = $i; suites = $(i + 1); flush()
+		types = "deb"; uris = $i; suites = $(i + 1)
+		comps = ""; for (j = i + 2; j <= NF; j++) comps = comps " " $j
+		flush()
 	}
-	END { flush() }
+	END { flush(); if (best) print uri; else exit 1 }
 	' "${files[@]}"
 }
 
