@@ -123,6 +123,7 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
+why=$(gupr_paths_ok) || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 why=$(gupr_number --pages "$pages" 1 512) || bad_usage "$why"
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
@@ -216,7 +217,7 @@ if [ "${GUPR_MATRIX_CELL:-0}" != 1 ]; then
 fi
 
 if [ "$list" = 1 ]; then
-	"$GUPR_BUILD/host/gup-repro" --list
+	"$GUPR_HOST/gup-repro" --list
 	gupr_trigger_list
 	exit 0
 fi
@@ -225,14 +226,14 @@ drv_args=(--pages "$pages")
 if [ -n "$steps" ]; then drv_args+=(--steps "$steps"); else drv_args+=(--scenario "${scenario:=unlocked-dirty}"); fi
 if [ -n "$trigger" ]; then
 	# --- triggers: a program instead of the driver's steps ---
-	[ -x "$GUPR_BUILD/host/triggers/$trigger" ] || [ "$trigger" = exec ] ||
+	[ -x "$GUPR_HOST/triggers/$trigger" ] || [ "$trigger" = exec ] ||
 		bad_usage "trigger $trigger was not built (make host)"
 	plan_steps="trigger $trigger"
 	[ "$trigger" = exec ] && plan_steps="exec $exec_prog${exec_args[*]:+ ${exec_args[*]}}"
 	name=$trigger
 	[ "$trigger" = exec ] && name=exec-$(basename "$exec_prog")
 else
-	plan=$("$GUPR_BUILD/host/gup-repro" --dry-run "${drv_args[@]}") || exit 128
+	plan=$("$GUPR_HOST/gup-repro" --dry-run "${drv_args[@]}") || exit 128
 	plan_steps=$(printf '%s\n' "$plan" | head -n1 | sed 's/.*steps=//')
 	name=${scenario:-custom}
 fi
@@ -387,18 +388,18 @@ rm -f "$out/initrd.exec.img"
 # (the traced timeline below repeats them with the kernel's events).
 [ "$trace" = 1 ] || tr -d '\r' <"$out/console.log" | grep -E '^\[ ?[0-9]+\] [a-z-]+ ' >&2
 phase "verdict (guest: $BOOT_STATUS after ${tboot}s under $BOOT_ACCEL)"
-"$GUPR_BUILD/host/gup-repro-verdict" --boot-status "$BOOT_STATUS" "$out/console.log" >"$out/verdict.txt"
+"$GUPR_HOST/gup-repro-verdict" --boot-status "$BOOT_STATUS" "$out/console.log" >"$out/verdict.txt"
 rc=$?
 # The ordering as the BPF probes saw it: short timeline here; report.txt,
 # trace.json and timeline.svg in the run directory.  The verdict then takes
 # the checker's result into account (VIOLATION without a kernel warning).
 if [ "$trace" = 1 ] && [ -s "$out/events.jsonl" ]; then
-	"$GUPR_BUILD/host/pintrace-report" --events "$out/events.jsonl" --steps "$out/steps.jsonl" \
+	"$GUPR_HOST/pintrace-report" --events "$out/events.jsonl" --steps "$out/steps.jsonl" \
 		--run "$out/run.txt" --verdict "$out/verdict.txt" --guest "$out/guest.log" \
 		--out "$out" >"$out/timeline.txt" 2>>"$out/build.log"
 	cat "$out/timeline.txt" >&2
 	if [ -s "$out/ordering.txt" ]; then
-		"$GUPR_BUILD/host/gup-repro-verdict" --boot-status "$BOOT_STATUS" \
+		"$GUPR_HOST/gup-repro-verdict" --boot-status "$BOOT_STATUS" \
 			--ordering "$out/ordering.txt" "$out/console.log" >"$out/verdict.txt"
 		rc=$?
 	fi

@@ -154,6 +154,7 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
+why=$(gupr_paths_ok) || bad_usage "$why"
 [ -n "$tree" ] || bad_usage "--tree is required"
 [ -n "$good" ] && [ -n "$bad" ] || bad_usage "--good and --bad are required"
 case "$find" in regression|fix) ;; *) bad_usage "--find takes regression or fix, not '$find'" ;; esac
@@ -184,7 +185,7 @@ while [ $i -lt ${#runargs[@]} ]; do
 	case "${runargs[$i]}" in --no-trace) i=$((i + 1)) ;; *) i=$((i + 2)) ;; esac
 done
 [ ${#drv[@]} -gt 0 ] && [ "${drv[0]}" != --pages ] || drv+=(--scenario unlocked-dirty)
-plan=$("$GUPR_BUILD/host/gup-repro" --dry-run "${drv[@]}" 2>&1) || bad_usage "$plan"
+plan=$("$GUPR_HOST/gup-repro" --dry-run "${drv[@]}" 2>&1) || bad_usage "$plan"
 
 if [ -z "$build" ]; then
 	build="$GUPR_CACHE/bisect/$(printf '%s' "$tree" | sha1sum | cut -c1-12)/build"

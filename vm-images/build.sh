@@ -13,7 +13,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 for b in gup-repro gup-repro-abi-test; do
-	[ -x "$GUPR_BUILD/host/$b" ] || { echo "build/host/$b missing: run 'make host' first" >&2; exit 2; }
+	[ -x "$GUPR_HOST/$b" ] || { echo "build/host/$b missing: run 'make host' first" >&2; exit 2; }
 done
 gupr_prepare "$spec" || exit 1
 printf 'kernel:    %s (%s: %s)\nvmlinuz:   %s\nmodule:    %s\ninitramfs: %s\n' \

@@ -55,6 +55,7 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
+why=$(gupr_paths_ok) || bad_usage "$why"
 why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 IFS=, read -r -a K <<<"$kernels"
@@ -69,8 +70,8 @@ done
 "$GUPR_TOP/vm-images/host-deps.sh" || exit 128
 make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
 for s in "${S[@]}"; do
-	gupr_is_trigger "$s" && [ -x "$GUPR_BUILD/host/triggers/$s" ] && continue	# module-free trigger
-	"$GUPR_BUILD/host/gup-repro" --dry-run --scenario "$s" >/dev/null || exit 128
+	gupr_is_trigger "$s" && [ -x "$GUPR_HOST/triggers/$s" ] && continue	# module-free trigger
+	"$GUPR_HOST/gup-repro" --dry-run --scenario "$s" >/dev/null || exit 128
 done
 
 [ -n "$mdir" ] || mdir="$GUPR_TOP/out/matrix-$(date +%Y%m%d-%H%M%S)"
@@ -87,7 +88,7 @@ echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios =
 declare -A kerr kres klabel
 # each kernel's directory name, by gup-repro-matrix's one rule (debian:sid
 # -> sid, a tree's path -> tree-<name>)
-mapfile -t L < <("$GUPR_BUILD/host/gup-repro-matrix" --print-labels --kernels "$kernels")
+mapfile -t L < <("$GUPR_HOST/gup-repro-matrix" --print-labels --kernels "$kernels")
 for i in "${!K[@]}"; do klabel[${K[$i]}]=${L[$i]}; done
 for k in "${K[@]}"; do
 	lbl=${klabel[$k]}
@@ -131,7 +132,7 @@ interrupted() {
 	trap - INT TERM HUP
 	echo "run.sh matrix: interrupted by SIG$1; stopping the running cells" >&2
 	gupr_kill_tree $$
-	"$GUPR_BUILD/host/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" \
+	"$GUPR_HOST/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" \
 		--scenarios "$scenarios" >/dev/null 2>&1
 	echo "interrupted by SIG$1" >>"$mdir/matrix.txt"
 	exit "$2"
@@ -155,7 +156,7 @@ for k in "${K[@]}"; do
 done
 wait
 
-"$GUPR_BUILD/host/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" \
+"$GUPR_HOST/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" \
 	--scenarios "$scenarios" || exit 125
 echo "matrix wall time: $(elapsed "$t0") s" | tee -a "$mdir/matrix.txt"
 echo "==> matrix: ${mdir#"$GUPR_TOP"/}/matrix.txt (matrix.md, matrix.json)" >&2

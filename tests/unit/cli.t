@@ -176,4 +176,18 @@ is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://onelin
    'a /debian path without the main component is passed over too');
 
 
+# The scratch builder never writes outside its temporary directory: when
+# mktemp fails it stops (it used to write /victim on the host).
+{
+	my $before = -e '/victim' ? (stat('/victim'))[9] : -1;
+	my $img = tempdir(CLEANUP => 1) . '/s.img';
+	my $o = `cd $top && TMPDIR=/nonexistent/gupr bash -c '. vm-images/lib.sh; gupr_make_scratch $img 1 ext4' 2>&1`;
+	isnt($? >> 8, 0, 'scratch: mktemp failing stops the scratch builder');
+	like($o, qr/cannot make a temporary directory for the ext4 image/, 'scratch: says why');
+	is(-e '/victim' ? (stat('/victim'))[9] : -1, $before, 'scratch: no /victim written on the host');
+}
+# A cache or build path with white space is refused before anything runs.
+($out, $rc) = run('env', 'GUP_REPRO_CACHE=/tmp/with space', "$top/run.sh");
+is($rc, 128, 'a cache path with a space: exit 128');
+like($out, qr/^run\.sh: the CACHE directory '\/tmp\/with space' has white space in it/m, 'a cache path with a space: says so');
 done_testing();

@@ -5,7 +5,23 @@
 GUPR_TOP=${GUPR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 GUPR_CACHE=${GUP_REPRO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gup-repro}
 GUPR_BUILD=${GUP_REPRO_BUILD:-$GUPR_TOP/build}
+# the user-space binaries `make host` builds (the Makefile's build/host)
+GUPR_HOST="$GUPR_TOP/build/host"
 GUPR_VERBOSE=${GUPR_VERBOSE:-0}
+
+# gupr_paths_ok: the cache and build directories are paths kbuild and the
+# tools gup-repro drives can work in (no white space: make splits words
+# there); else prints which one and returns 1.
+gupr_paths_ok() {
+	local v
+	for v in GUPR_CACHE GUPR_BUILD; do
+		case "${!v}" in
+		*[[:space:]]*)
+			echo "the ${v#GUPR_} directory '${!v}' has white space in it, which kbuild cannot build in: set GUP_REPRO_${v#GUPR_} to a path without"
+			return 1 ;;
+		esac
+	done
+}
 
 gupr_say() { printf '%s\n' "$*" >&"${GUPR_SAY_FD:-2}"; }
 gupr_die() { printf 'gup-repro: error: %s\n' "$*" >&2; exit "${GUPR_DIE_RC:-125}"; }

@@ -14,8 +14,8 @@ gupr_build_initramfs() {
 	local dir="$GUPR_BUILD/$KID" stage m f rel kmods="$KMODROOT/lib/modules/$KREL"
 	INITRD="$dir/initramfs.cpio.gz"
 	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
-		"$BUSYBOX" "$PINTRACE" "$kmods/modules.dep" "$GUPR_BUILD/host/gup-repro" \
-		"$GUPR_BUILD/host/gup-repro-abi-test" "$GUPR_BUILD/host/gup-repro-ioctl-fuzz" "$GUPR_BUILD/host/triggers"; then
+		"$BUSYBOX" "$PINTRACE" "$kmods/modules.dep" "$GUPR_HOST/gup-repro" \
+		"$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" "$GUPR_HOST/triggers"; then
 		return 0
 	fi
 	gupr_say "==> initramfs: packing busybox, gup-repro and modules for $KREL"
@@ -28,11 +28,11 @@ gupr_build_initramfs() {
 		ln -s busybox "$stage/bin/$f"
 	done
 	cp "$GUPR_TOP/vm-images/init" "$stage/init"; chmod 755 "$stage/init"
-	cp "$GUPR_BUILD/host/gup-repro" "$GUPR_BUILD/host/gup-repro-abi-test" "$GUPR_BUILD/host/gup-repro-ioctl-fuzz" \
+	cp "$GUPR_HOST/gup-repro" "$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" \
 		"$PINTRACE" "$stage/bin/"
 	cp "$KO" "$stage/lib/modules/$KREL/extra/"
 	# --- triggers: the module-free reproducers (build/host/triggers/NAME) ---
-	for f in "$GUPR_BUILD"/host/triggers/*; do
+	for f in "$GUPR_HOST"/triggers/*; do
 		[ -x "$f" ] && cp "$f" "$stage/bin/gupr-trigger-${f##*/}"
 	done
 	# --- end triggers ---
@@ -40,8 +40,13 @@ gupr_build_initramfs() {
 		modprobe -d "$KMODROOT" -S "$KREL" --show-depends "$m" 2>/dev/null |
 			awk '$1 == "insmod" {print $2}'
 	done | sort -u | while read -r f; do
-		# busybox insmod wants plain .ko: decompress .ko.xz / .ko.zst / .ko.gz
+		# a module of a Debian kernel must match its package's md5sum
 		rel=${f#"$KMODROOT/"}
+		if [ "$KSOURCE" = debian ] && [ -s "$KCACHE/md5sums" ] &&
+		   ! grep -F "  $rel" "$KCACHE/md5sums" | ( cd "$KMODROOT" && md5sum -c --quiet ) >/dev/null 2>&1; then
+			echo "$f"; exit 1
+		fi
+		# busybox insmod wants plain .ko: decompress .ko.xz / .ko.zst / .ko.gz
 		rel=${rel#usr/}
 		rel=${rel#lib/modules/"$KREL"/}
 		mkdir -p "$stage/lib/modules/$KREL/$(dirname "$rel")"
@@ -50,8 +55,14 @@ gupr_build_initramfs() {
 		*.ko.zst) zstd -dcq "$f" >"$stage/lib/modules/$KREL/${rel%.zst}" ;;
 		*.ko.gz) gzip -dc "$f" >"$stage/lib/modules/$KREL/${rel%.gz}" ;;
 		*) cp "$f" "$stage/lib/modules/$KREL/$rel" ;;
-		esac
-	done
+		esac || { echo "$f"; exit 1; }
+	done >"$dir/.damaged" || {
+		# a module of the cached kernel does not decompress: the cache is
+		# damaged; make the next run fetch (or install) the modules again
+		if [ "$KSOURCE" = tree ]; then rm -f "$KMODROOT/.installed"; else rm -f "$KCACHE/.complete"; fi
+		gupr_die "$(cat "$dir/.damaged") is damaged (md5sum, or it does not decompress): the cached modules of $KREL will be fetched again on the next run"
+	}
+	rm -f "$dir/.damaged"
 	cp "$kmods"/modules.builtin* "$kmods/modules.order" "$stage/lib/modules/$KREL/" 2>/dev/null
 	gupr_vrun depmod -b "$stage" "$KREL" || gupr_die "depmod for the initramfs failed"
 	( cd "$stage" && find . -print0 | LC_ALL=C sort -z |

@@ -98,8 +98,21 @@ gupr_suite_of_release() {
 # KVERSION (e.g. 6.1.192-2).  SPEC: debian:SUITE (the newest cloud-amd64
 # kernel of SUITE), a kernel release "6.12.117+deb13-cloud-amd64", or a
 # Debian package version "6.1.192-2" of linux-image-cloud-amd64 (looked up
-# in every suite, or in GUP_REPRO_SUITE).
+# in every suite, or in GUP_REPRO_SUITE).  Package lists that apt cannot
+# read, or that lack the kernel, are read once more before it gives up.
 gupr_resolve_debian() {
+	gupr_resolve_debian_once "$1" && return 0
+	gupr_say "==> apt: $RESOLVE_WHY; reading the package lists again"
+	# lists apt cannot parse are not refreshed by an update (the archive
+	# answers "not modified"): remove them first
+	rm -f "$(gupr_apt_dir "$KSUITE")"/lists/*_Packages* "$(gupr_apt_dir "$KSUITE")/updated"
+	gupr_apt_update "$KSUITE"
+	gupr_resolve_debian_once "$1" || gupr_die "$RESOLVE_WHY"
+}
+
+# gupr_resolve_debian_once SPEC: as above, from the lists as they are;
+# returns 1 with RESOLVE_WHY (and KSUITE: the suite to read again).
+gupr_resolve_debian_once() {
 	local spec=$1 dep suite
 	case "$spec" in
 	debian:*)
@@ -107,7 +120,7 @@ gupr_resolve_debian() {
 		gupr_apt_update "$KSUITE"
 		dep=$(gupr_apt "$KSUITE" apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 			awk '/Depends: linux-image-/ {print $2; exit}')
-		[ -n "$dep" ] || gupr_die "--kernel $spec: no linux-image-cloud-amd64 in $KSUITE"
+		[ -n "$dep" ] || { RESOLVE_WHY="--kernel $spec: no linux-image-cloud-amd64 in $KSUITE"; return 1; }
 		KREL=${dep#linux-image-}
 		;;
 	[0-9]*.*-cloud-amd64)
@@ -123,12 +136,17 @@ gupr_resolve_debian() {
 				awk -F': ' '/^Depends:/ {print $2; exit}' | grep -o 'linux-image-[^ ,]*' | head -n1)
 			if [ -n "$dep" ]; then KREL=${dep#linux-image-}; KSUITE=$suite; break; fi
 		done
-		[ -n "$KREL" ] || gupr_die "--kernel $spec: no linux-image-cloud-amd64 of version $spec in ${GUP_REPRO_SUITE:-$GUPR_SUITES} (apt-cache madison linux-image-cloud-amd64 lists them)"
+		if [ -z "$KREL" ]; then
+			# a version that is in no suite: no list to blame
+			GUPR_DIE_RC=125 gupr_die "--kernel $spec: no linux-image-cloud-amd64 of version $spec in ${GUP_REPRO_SUITE:-$GUPR_SUITES} (apt-cache madison linux-image-cloud-amd64 lists them)"
+		fi
 		;;
 	esac
 	KVERSION=$(gupr_apt "$KSUITE" apt-cache policy "linux-image-$KREL" 2>/dev/null |
 		awk '/Candidate:/ {print $2; exit}')
-	case "$KVERSION" in ""|"(none)") gupr_die "--kernel $spec: linux-image-$KREL is not in $KSUITE" ;; esac
+	case "$KVERSION" in
+	""|"(none)") RESOLVE_WHY="--kernel $spec: linux-image-$KREL is not in $KSUITE"; return 1 ;;
+	esac
 }
 
 # gupr_kernel_debs: the packages that make up linux-image-$KREL and
@@ -152,7 +170,10 @@ gupr_kernel_debian() {
 	KSOURCE=debian KID=$KREL KCACHE="$GUPR_CACHE/kernels/${KREL}_${KVERSION}"
 	if [ -e "$KCACHE/.complete" ] && [ -e "$KCACHE/kernel.env" ]; then
 		gupr_record_read "$KCACHE/kernel.env"
-		return 0
+		gupr_kernel_intact && return 0
+		# damaged since: fetch it again
+		KSOURCE=debian KID=$KREL KCACHE="$GUPR_CACHE/kernels/${KREL}_${KVERSION}"
+		rm -f "$KCACHE/.complete"
 	fi
 	gupr_lock "kernel-$KID"
 	if [ ! -e "$KCACHE/.complete" ]; then
@@ -162,12 +183,18 @@ gupr_kernel_debian() {
 		rm -rf --one-file-system "$KCACHE"; mkdir -p "$KCACHE/debs" "$KCACHE/root"
 		( cd "$KCACHE/debs" && gupr_vrun gupr_apt "$KSUITE" apt-get -q download $debs ) ||
 			gupr_die "apt-get download of $(echo $debs) failed"
+		: >"$KCACHE/md5sums"
 		for p in "$KCACHE"/debs/*.deb; do
 			dpkg-deb -x "$p" "$KCACHE/root" || gupr_die "cannot extract $p"
+			dpkg-deb --ctrl-tarfile "$p" | tar -xO ./md5sums >>"$KCACHE/md5sums" 2>/dev/null
 		done
+		# what was extracted, checked against the packages' own md5sums
+		( cd "$KCACHE/root" && md5sum -c --quiet "$KCACHE/md5sums" ) >"$KCACHE/md5sums.log" 2>&1 ||
+			gupr_die "the packages of linux-image-$KREL do not match their md5sums ($KCACHE/md5sums.log); they will be fetched again on the next run"
 		# The headers' Makefile includes /usr/src/...-common by absolute
 		# path; point it at our extracted copy instead of installing.
-		sed -i "s#\([ =]\)/usr/src/#\1$KCACHE/root/usr/src/#g" \
+		# (the cache path escaped for sed: it may hold '#', '&' or '\\')
+		sed -i "s#\([ =]\)/usr/src/#\1$(printf '%s' "$KCACHE/root/usr/src/" | sed 's/[#&\\]/\\&/g')#g" \
 			"$KCACHE/root/usr/src/linux-headers-$KREL/Makefile"
 		# merged-/usr packages (sid) have their modules in /usr/lib/modules:
 		# depmod -b and modprobe -d look in ROOT/lib/modules
@@ -195,11 +222,36 @@ gupr_kernel_debian() {
 	gupr_unlock "kernel-$KID"
 }
 
+# gupr_kernel_intact: the cached vmlinuz of the record still matches its
+# package's md5sum (a truncated or damaged file is seen every run, cheaply:
+# one file).  Says what is wrong and returns 1 when not.
+gupr_kernel_intact() {
+	local rel=${VMLINUZ#"$KCACHE/root/"}
+	[ -s "$KCACHE/md5sums" ] || return 0	# a cache from before md5sums were kept
+	if grep -F "  $rel" "$KCACHE/md5sums" | ( cd "$KCACHE/root" && md5sum -c --quiet ) >/dev/null 2>&1; then
+		return 0
+	fi
+	gupr_say "==> kernel: the cached $rel of $KREL is damaged (md5sum); fetching the kernel again"
+	return 1
+}
+
+# gupr_elf_whole FILE: FILE is a 64-bit ELF whose section headers lie
+# within it (a truncated vmlinux is not).
+gupr_elf_whole() {
+	local size shoff shentsize shnum
+	size=$(stat -c %s "$1" 2>/dev/null) || return 1
+	[ "$(head -c 5 "$1" | od -An -tx1 | tr -d ' \n')" = 7f454c4602 ] || return 1
+	shoff=$(od -An -tu8 -j 40 -N 8 "$1" | tr -d ' ')
+	shentsize=$(od -An -tu2 -j 58 -N 2 "$1" | tr -d ' ')
+	shnum=$(od -An -tu2 -j 60 -N 2 "$1" | tr -d ' ')
+	[ -n "$shoff" ] && [ -n "$shnum" ] && [ $((shoff + shentsize * shnum)) -le "$size" ]
+}
+
 # gupr_extract_vmlinux: the uncompressed vmlinux (ELF with .BTF) of a
 # Debian kernel, out of $VMLINUZ, found by the compressors' magic numbers as
 # scripts/extract-vmlinux does; cached as $KBTF.
 gupr_extract_vmlinux() {
-	[ -s "$KBTF" ] && return 0
+	gupr_elf_whole "$KBTF" && return 0
 	local magic tool off
 	for magic in '\x1f\x8b\x08:gzip -dc' '\xfd\x37\x7a\x58\x5a\x00:xz -dc' \
 		     '\x28\xb5\x2f\xfd:zstd -dcq' '\x02\x21\x4c\x18:lz4 -dcq' \
@@ -207,7 +259,7 @@ gupr_extract_vmlinux() {
 		tool=${magic#*:}; magic=${magic%%:*}
 		for off in $(LC_ALL=C grep -obUaP "$magic" "$VMLINUZ" 2>/dev/null | cut -d: -f1); do
 			tail -c +$((off + 1)) "$VMLINUZ" | $tool >"$KBTF.tmp" 2>/dev/null
-			if readelf -h "$KBTF.tmp" >/dev/null 2>&1; then
+			if gupr_elf_whole "$KBTF.tmp"; then
 				mv "$KBTF.tmp" "$KBTF"
 				return 0
 			fi
