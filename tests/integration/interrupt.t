@@ -109,10 +109,11 @@ for my $s (qw(INT TERM HUP)) {
 	my ($pid, $out) = start({ PATH => "$st:$ENV{PATH}", GUP_REPRO_CACHE => "$tmp/cache-apt" }, '--out', $dir);
 	ok(wait_for(sub { left($m) }, 120), 'SIGINT during apt: apt-get is running') or diag(slurp($out));
 	my ($rc, $secs) = stop($pid, 'INT');
-	is($rc, 130, 'SIGINT during apt: exit 130');
+	is($rc, 130, 'SIGINT during apt: exit 130') or diag(slurp($out));
 	sleep(0.3);
 	is(left($m), 0, 'SIGINT during apt: apt-get is gone');
-	like(slurp("$dir/verdict.txt"), qr/^reason: interrupted by SIGINT during kernel$/m, 'SIGINT during apt: the verdict names the phase');
+	like(slurp("$dir/verdict.txt"), qr/^reason: interrupted by SIGINT during kernel$/m, 'SIGINT during apt: the verdict names the phase')
+		or diag(slurp($out));
 	ok(!-e "$tmp/cache-apt/apt/bookworm/updated", 'SIGINT during apt: the lists are not marked as read');
 }
 
