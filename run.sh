@@ -37,7 +37,8 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        (olddefconfig, make bzImage modules; a failed
                        build is COULD NOT TEST) - for git bisect run
   -f, --fs FS          scratch filesystem: ext4 (default), xfs, btrfs, tmpfs
-  -t, --timeout SEC    give up on the guest after SEC seconds (default: 300)
+  -t, --timeout SEC    give up on the guest after SEC seconds (10..86400,
+                       default: 300)
   -o, --out DIR        run directory (default: out/<timestamp>-<scenario>); an
                        existing DIR must be empty, or a previous run directory
                        named with --force (its files are replaced)
@@ -63,7 +64,7 @@ Environment: GUP_REPRO_MIRROR / GUP_REPRO_SECURITY_MIRROR override the
 Debian archive URIs taken from the host's apt sources; GUP_REPRO_ACCEL=tcg
 forces TCG; XDG_CACHE_HOME (or GUP_REPRO_CACHE) sets the kernel cache;
 GUP_REPRO_STALL (default 60) is how many seconds of console silence make a
-hung guest.
+hung guest; GUP_REPRO_SERIAL_MAX_MB (default 64) bounds each serial file.
 
 Exit: 1 reproduced (or ordering violated), 0 not reproduced (or the pin
 was refused: mitigated), 125 could not test, 128 bad usage.
