@@ -64,7 +64,8 @@ static int step_open_file(struct gupr_ctx *c, long *ret)
 	return 0;
 }
 
-static int step_mmap_shared(struct gupr_ctx *c, long *ret)
+/* Map the victim's nr_pages read-write with @flags; *ret: bytes mapped. */
+static int map_victim(struct gupr_ctx *c, int flags, long *ret)
 {
 	void *p;
 
@@ -73,12 +74,17 @@ static int step_mmap_shared(struct gupr_ctx *c, long *ret)
 	if (c->map)
 		return -EALREADY;
 	p = mmap(NULL, c->nr_pages * c->page_size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED, c->fd, 0);
+		 flags, c->fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	c->map = p;
 	*ret = (long)(c->nr_pages * c->page_size);
 	return 0;
+}
+
+static int step_mmap_shared(struct gupr_ctx *c, long *ret)
+{
+	return map_victim(c, MAP_SHARED, ret);
 }
 
 /*
@@ -88,19 +94,7 @@ static int step_mmap_shared(struct gupr_ctx *c, long *ret)
  */
 static int step_mmap_private(struct gupr_ctx *c, long *ret)
 {
-	void *p;
-
-	if (c->fd < 0)
-		return -EBADF;
-	if (c->map)
-		return -EALREADY;
-	p = mmap(NULL, c->nr_pages * c->page_size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE, c->fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	c->map = p;
-	*ret = (long)(c->nr_pages * c->page_size);
-	return 0;
+	return map_victim(c, MAP_PRIVATE, ret);
 }
 
 /* Store through the user mapping: a write fault runs ->page_mkwrite. */
