@@ -89,19 +89,22 @@ gupr_descendants() {
 
 # gupr_kill_tree PID: stop every process PID started, whatever its
 # process group (timeout(1) puts itself and QEMU in a group of their own):
-# SIGTERM to the children, which may clean up for up to 3 s (a matrix cell's
-# run.sh writes its verdict), then SIGKILL to whatever is left below PID.
+# SIGTERM to all of them, which may clean up for up to 3 s (a matrix cell's
+# run.sh writes its verdict), then SIGKILL to those still alive.  The
+# processes are followed by PID, not by parentage, once signalled: a child
+# whose parent died first is re-parented, and still waited for.
 gupr_kill_tree() {
-	local pids i
+	local pids alive p i
 	pids=$(gupr_descendants "$1")
 	[ -n "$pids" ] || return 0
 	# shellcheck disable=SC2086
 	kill -TERM $pids 2>/dev/null
 	for i in 1 2 3 4 5 6; do
-		pids=$(gupr_descendants "$1")
-		[ -n "$pids" ] || return 0
+		alive=""
+		for p in $pids; do kill -0 "$p" 2>/dev/null && alive+=" $p"; done
+		[ -n "$alive" ] || return 0
 		sleep 0.5
 	done
 	# shellcheck disable=SC2086
-	kill -KILL $pids 2>/dev/null
+	kill -KILL $alive $(gupr_descendants "$1") 2>/dev/null
 }
