@@ -79,11 +79,15 @@ if gupr_stale "$bin" "$mm/gup_longterm.c" "$mm/vm_util.c" "$here/build.sh"; then
 	( cd "$out" && sh "$mm/check_config.sh" gcc ) || gupr_die "check_config.sh failed"
 	grep -q '^#define LOCAL_CONFIG_HAVE_LIBURING 1' "$out/local_config.h" ||
 		gupr_die "liburing not found (apt-get install liburing-dev): gup_longterm's io_uring cases would be compiled out"
-	# local_config.h is included as "local_config.h": the output
-	# directory comes first on the include path
-	gcc -static -Wall -O2 -U_FORTIFY_SOURCE -iquote "$out" -I "$tree" \
+	# Compiled in its own directory with relative file names, as the
+	# selftest Makefile does: the "local tmpfile" cases make their file
+	# at __FILE__"_tmpfile_XXXXXX", which must be a name relative to the
+	# working directory (the scratch filesystem in the guest), not a host
+	# path.  local_config.h (included with quotes) comes from the output
+	# directory.
+	( cd "$mm" && gcc -static -Wall -O2 -U_FORTIFY_SOURCE -iquote "$out" -I "$tree" \
 		-isystem "$dir/selftests/uapi/include" -isystem "$tree/tools/include/uapi" \
-		-o "$bin.tmp" "$mm/gup_longterm.c" "$mm/vm_util.c" "$mm/thp_settings.c" -luring \
+		-o "$bin.tmp" gup_longterm.c vm_util.c thp_settings.c -luring ) \
 		>"$out/build.log" 2>&1 || gupr_die "gup_longterm did not build (see $out/build.log)"
 	mv "$bin.tmp" "$bin"
 	echo "$pkg $ver" >"$out/source.txt"
