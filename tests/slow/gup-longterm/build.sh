@@ -23,6 +23,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../../vm-images/lib.sh"
+case "${1:-}" in
+-h|--help) echo "usage: build.sh [SUITE]: gup_longterm from SUITE's linux-source (default trixie), static; prints its path"; exit 0 ;;
+esac
 case $# in
 0) suite=trixie ;;
 1) suite=$1 ;;
