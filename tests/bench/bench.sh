@@ -17,6 +17,15 @@
 #      BENCH_KERNEL_BUILD=1 also the first kernel-config --build of
 #      linux-source-6.1 into an empty build directory, ccache off (wall time
 #      and size; tens of minutes).
+#   6. module-free triggers (BENCH_TRIGGERS=1): warm ./run.sh --scenario
+#      pvw-uffd vs warm ./run.sh --scenario unlocked-dirty (the module's
+#      scenario) on the default kernel, interleaved, BENCH_RUNS each: medians
+#      and the ratio (target <= 1.1); then ./run.sh --repeat BENCH_REPRO of
+#      each trigger (pvw-uffd, odirect-delayed, iouring-read-delayed) on ext4
+#      of BENCH_TRIGGER_KERNELS (default debian:bookworm,debian:trixie): the
+#      counted verdict and its 95% Wilson interval.
+# BENCH_CORE=0 skips 2. and 3. (e.g. BENCH_COLD=0 BENCH_CORE=0 BENCH_MATRIX=0
+# BENCH_TRIGGERS=1 measures the triggers only).
 # Prints a table and writes it to out/bench-<timestamp>/bench.txt.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,7 +56,9 @@ fi
 
 # warm-up: fill the cache and build/ for the default kernel
 ./run.sh >/dev/null 2>&1
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
+if [ "${BENCH_CORE:-1}" = 1 ]; then
 # 2. warm run.sh vs bare boot
 . "$top/vm-images/lib.sh"
 gupr_prepare debian:bookworm 2>/dev/null || { echo "cannot prepare the guest" >&2; exit 1; }
@@ -63,7 +74,6 @@ for i in $(seq "$runs"); do
 done
 rm -rf "$bare"
 mw=$(median <"$res/warm.txt"); mu=$(median <"$res/untraced.txt"); mb=$(median <"$res/bare.txt")
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 say "warm ./run.sh (traced):     median $mw s over $runs runs ($(tr '\n' ' ' <"$res/warm.txt"))"
 say "warm ./run.sh --no-trace:   median $mu s over $runs runs ($(tr '\n' ' ' <"$res/untraced.txt"))"
 say "bare boot:                  median $mb s over $runs runs ($(tr '\n' ' ' <"$res/bare.txt")) accel=$BOOT_ACCEL"
@@ -83,6 +93,7 @@ read -r rh ro < <(count unlocked-dirty 1)
 say "unlocked-dirty: REPRODUCED $rh/$repro (other exits: $ro)"
 read -r ch co < <(count control 0)
 say "control: NOT REPRODUCED $ch/$repro, false positives $(echo "$co" | tr ' ' '\n' | grep -c '^1$')/$repro (other exits: $co)"
+fi
 # 4. the default matrix, warm: run it once more if the first run had to
 # fetch or build anything
 if [ "${BENCH_MATRIX:-1}" = 1 ]; then
@@ -130,5 +141,32 @@ if [ "${BENCH_TREE:-0}" = 1 ]; then
 	done
 	mt=$(median <"$res/tree.txt"); mp=$(median <"$res/pkg.txt")
 	say "warm ./run.sh --kernel TREE: median $mt s, packaged 6.1: median $mp s over $runs runs each: ratio $(awk -v a="$mt" -v b="$mp" 'BEGIN { printf "%.2f", a / b }') (target <= 1.2)"
+fi
+# 6. module-free triggers
+if [ "${BENCH_TRIGGERS:-0}" = 1 ]; then
+	# warm both first (the trigger binaries are packed into the initramfs)
+	./run.sh --scenario pvw-uffd >/dev/null 2>&1
+	: >"$res/pvw-uffd.txt"; : >"$res/unlocked-dirty.txt"; bad=""
+	for i in $(seq "$runs"); do
+		t=$(now); ./run.sh --scenario pvw-uffd >/dev/null 2>&1; rc=$?; echo "$(since "$t")" >>"$res/pvw-uffd.txt"
+		[ "$rc" = 1 ] || bad+="pvw-uffd:$rc "
+		t=$(now); ./run.sh --scenario unlocked-dirty >/dev/null 2>&1; rc=$?; echo "$(since "$t")" >>"$res/unlocked-dirty.txt"
+		[ "$rc" = 1 ] || bad+="unlocked-dirty:$rc "
+	done
+	mp=$(median <"$res/pvw-uffd.txt"); mm=$(median <"$res/unlocked-dirty.txt")
+	say "warm pvw-uffd (no module):  median $mp s over $runs runs ($(tr '\n' ' ' <"$res/pvw-uffd.txt"))"
+	say "warm unlocked-dirty:        median $mm s over $runs runs ($(tr '\n' ' ' <"$res/unlocked-dirty.txt"))"
+	say "ratio pvw-uffd/unlocked-dirty: $(ratio "$mp" "$mm") (target <= 1.1)${bad:+; unexpected exits: $bad}"
+	IFS=, read -r -a tk <<<"${BENCH_TRIGGER_KERNELS:-debian:bookworm,debian:trixie}"
+	for k in "${tk[@]}"; do
+		for trig in pvw-uffd odirect-delayed iouring-read-delayed; do
+			d="$res/repeat-${k#debian:}-$trig"
+			t=$(now)
+			./run.sh --kernel "$k" --fs ext4 --scenario "$trig" --repeat "$repro" -o "$d" >"$d.out" 2>&1
+			rc=$?
+			v=$(sed -n 's/^verdict: //p' "$d.out" | tail -n 1)
+			say "$k ext4 $trig --repeat $repro: ${v:-no verdict} (exit $rc, $(since "$t") s)"
+		done
+	done
 fi
 say "results: ${res#"$top"/}/bench.txt"

@@ -190,4 +190,15 @@ is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://onelin
 ($out, $rc) = run('env', 'GUP_REPRO_CACHE=/tmp/with space', "$top/run.sh");
 is($rc, 128, 'a cache path with a space: exit 128');
 like($out, qr/^run\.sh: the CACHE directory '\/tmp\/with space' has white space in it/m, 'a cache path with a space: says so');
+# tests/slow/gup-longterm/build.sh: bad usage is one line and exit 128,
+# before any apt or download
+for my $bad (['two', 'args'], ['nosuch'], ['-x']) {
+	($out, $rc) = run("$top/tests/slow/gup-longterm/build.sh", @$bad);
+	is($rc, 128, "gup-longterm/build.sh @$bad: exit 128");
+	is(scalar(() = $out =~ /\n/g), 1, "gup-longterm/build.sh @$bad: one line") or diag($out);
+}
+($out, $rc) = run("$top/tests/slow/gup-longterm/build.sh", '--help');
+is($rc, 0, 'gup-longterm/build.sh --help: exit 0');
+like($out, qr/^usage: build\.sh \[SUITE\]/, 'gup-longterm/build.sh --help: usage');
+
 done_testing();
