@@ -42,6 +42,7 @@
 #include "kvfile.h"
 
 #include "checker.h"
+#include "folio_flags.h"
 
 #define COLS		80
 #define TL_MAX_ROWS	500	/* timeline rows shown; the rest are counted */
@@ -154,16 +155,14 @@ static void load_steps(FILE *f)
 	"B buffer heads, M mapped, P maybe DMA-pinned; '.' = not set"
 static void flags_text(unsigned int flags, char *buf, size_t len)
 {
-	static const struct { unsigned int bit; char c; } f[] = {
-		{ PT_F_LOCKED, 'L' }, { PT_F_UPTODATE, 'U' }, { PT_F_DIRTY, 'D' },
-		{ PT_F_WRITEBACK, 'W' }, { PT_F_PRIVATE, 'B' }, { PT_F_MAPPED, 'M' },
-		{ PT_F_DMA_PINNED, 'P' },
-	};
-	size_t i;
+	size_t i, n = GUPR_FLAG_COLUMNS < len ? GUPR_FLAG_COLUMNS : len - 1;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]) && i + 1 < len; i++)
-		buf[i] = flags & f[i].bit ? f[i].c : '.';
-	buf[i < len ? i : len - 1] = '\0';
+	memset(buf, '.', n);
+	buf[n] = '\0';
+	for (i = 0; i < GUPR_NR_FLAGS; i++)
+		if (gupr_flags[i].letter && (size_t)gupr_flags[i].column < n &&
+		    (flags & gupr_flags[i].bit))
+			buf[gupr_flags[i].column] = gupr_flags[i].letter;
 }
 
 static uint64_t first_ts(const struct ck_trace *t)

@@ -31,20 +31,12 @@
 #include <unistd.h>
 
 #include "gup_repro.h"
+#include "folio_flags.h"
 #include "steps.h"
 
 #define DEFAULT_FILE	"/mnt/scratch/victim"
 #define DEFAULT_DEVICE	"/dev/gup_repro"
 #define DEFAULT_SCEN	"unlocked-dirty"
-
-/* /proc/kpageflags bits, Documentation/admin-guide/mm/pagemap.rst */
-#define KPF_LOCKED	0
-#define KPF_UPTODATE	3
-#define KPF_DIRTY	4
-#define KPF_WRITEBACK	8
-#define KPF_MMAP	11
-#define KPF_ANON	12
-#define KPF_PRIVATE	35
 
 static const char *prog = "gup-repro";
 
@@ -57,22 +49,6 @@ static const char *prog = "gup-repro";
 struct snap {
 	const char *source;
 	struct gup_repro_page_state st;
-};
-
-static const struct {
-	__u32 bit;
-	const char *name;
-} flag_names[] = {
-	{ GUP_REPRO_F_DIRTY, "dirty" },
-	{ GUP_REPRO_F_WRITEBACK, "writeback" },
-	{ GUP_REPRO_F_UPTODATE, "uptodate" },
-	{ GUP_REPRO_F_LOCKED, "locked" },
-	{ GUP_REPRO_F_PRIVATE, "private" },
-	{ GUP_REPRO_F_BUFFERS, "buffers" },
-	{ GUP_REPRO_F_MAPPED, "mapped" },
-	{ GUP_REPRO_F_DMA_PINNED, "maybe-dma-pinned" },
-	{ GUP_REPRO_F_ANON, "anon" },
-	{ GUP_REPRO_F_FILE, "file" },
 };
 
 static void usage(FILE *f)
@@ -143,6 +119,7 @@ static int read_u64(const char *path, off_t off, unsigned long long *val)
 static void take_snap(struct gupr_ctx *c, struct snap *s)
 {
 	unsigned long long pm, kf, cnt;
+	size_t i;
 	off_t vpn;
 
 	memset(s, 0, sizeof(*s));
@@ -170,13 +147,12 @@ static void take_snap(struct gupr_ctx *c, struct snap *s)
 	s->st.refcount = -1;	/* not exported by /proc */
 	s->st.ino = c->ino;
 	s->st.dev = c->dev;
-	s->st.flags = ((kf >> KPF_DIRTY & 1) ? GUP_REPRO_F_DIRTY : 0) |
-		((kf >> KPF_WRITEBACK & 1) ? GUP_REPRO_F_WRITEBACK : 0) |
-		((kf >> KPF_UPTODATE & 1) ? GUP_REPRO_F_UPTODATE : 0) |
-		((kf >> KPF_LOCKED & 1) ? GUP_REPRO_F_LOCKED : 0) |
-		((kf >> KPF_PRIVATE & 1) ? GUP_REPRO_F_PRIVATE : 0) |
-		((kf >> KPF_MMAP & 1) ? GUP_REPRO_F_MAPPED : 0) |
-		((kf >> KPF_ANON & 1) ? GUP_REPRO_F_ANON : GUP_REPRO_F_FILE);
+	s->st.flags = 0;
+	for (i = 0; i < GUPR_NR_FLAGS; i++)
+		if (gupr_flags[i].kpf >= 0 && (kf >> gupr_flags[i].kpf & 1))
+			s->st.flags |= gupr_flags[i].bit;
+	if (!(s->st.flags & GUP_REPRO_F_ANON))
+		s->st.flags |= GUP_REPRO_F_FILE;
 }
 
 static void flags_str(__u32 flags, char *buf, size_t len, const char *sep,
@@ -185,11 +161,11 @@ static void flags_str(__u32 flags, char *buf, size_t len, const char *sep,
 	size_t i, off = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
-		if (!(flags & flag_names[i].bit))
+	for (i = 0; i < GUPR_NR_FLAGS; i++) {
+		if (!(flags & gupr_flags[i].bit))
 			continue;
 		off += snprintf(buf + off, len - off, "%s%s%s%s", off ? sep : "",
-				quote ? "\"" : "", flag_names[i].name,
+				quote ? "\"" : "", gupr_flags[i].name,
 				quote ? "\"" : "");
 		if (off >= len)
 			break;

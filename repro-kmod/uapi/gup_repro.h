@@ -190,17 +190,12 @@ struct gup_repro_dirty {
 	__u32 nr_newly_dirtied;
 };
 
-/* struct gup_repro_page_state.flags: a snapshot of the folio's state */
-#define GUP_REPRO_F_DIRTY		_BITUL(0)  /* folio_test_dirty() */
-#define GUP_REPRO_F_WRITEBACK		_BITUL(1)  /* folio_test_writeback() */
-#define GUP_REPRO_F_UPTODATE		_BITUL(2)  /* folio_test_uptodate() */
-#define GUP_REPRO_F_LOCKED		_BITUL(3)  /* folio_test_locked() */
-#define GUP_REPRO_F_PRIVATE		_BITUL(4)  /* folio_test_private() */
-#define GUP_REPRO_F_BUFFERS		_BITUL(5)  /* folio_buffers() != NULL */
-#define GUP_REPRO_F_MAPPED		_BITUL(6)  /* folio_mapped() */
-#define GUP_REPRO_F_DMA_PINNED		_BITUL(7)  /* folio_maybe_dma_pinned() */
-#define GUP_REPRO_F_ANON		_BITUL(8)  /* folio_test_anon() */
-#define GUP_REPRO_F_FILE		_BITUL(9)  /* has a file ->mapping */
+/*
+ * struct gup_repro_page_state.flags: a snapshot of the folio's state, the
+ * GUP_REPRO_F_* bits of gup_repro_flags.h (GUP_REPRO_F_LARGE since the
+ * integrity work; older modules leave it clear).
+ */
+#include "gup_repro_flags.h"
 
 /**
  * struct gup_repro_page_state - one pinned page (%GUP_REPRO_IOC_STATE)
