@@ -280,8 +280,12 @@ struct gup_repro_unpin {
  * -EBUSY (pages already pinned on this file, another PIN on it in
  * progress, or FOLL_LONGTERM migration gave up); -EAGAIN (FOLL_LONGTERM
  * migration, mm/gup.c check_and_migrate_movable_pages()); -EINTR (fatal
- * signal while waiting for the per-file lock, the mmap lock or a fault);
- * -ENOMEM; -EHWPOISON (a hardware-poisoned page).
+ * signal while waiting for the per-file lock, the mmap lock, a fault or a
+ * folio lock);
+ * -ENOMEM; -EHWPOISON (a hardware-poisoned page); -ESTALE (the inode of a
+ * pinned file page is being evicted: the module keeps every pinned file
+ * page's inode referenced until UNPIN or close, so that DIRTY never
+ * follows a freed ->mapping; the pages are released again).
  */
 #define GUP_REPRO_IOC_PIN	_IOWR(GUP_REPRO_IOC_MAGIC, 0x01, struct gup_repro_pin)
 /**
