@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/falloc.h>
@@ -501,11 +502,13 @@ int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 	unsigned int i, ok = 0, excused = 0;
 	unsigned char *buf = NULL;
 	unsigned long long got = 0;
+	struct timespec t0, t1;
 	struct stat st;
 	int fd, err = 0;
 	ssize_t n;
 
 	*lost = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sync();
 	fd = open(c->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -562,10 +565,13 @@ int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 		compare_page(c, i, buf, got, log, &ok, lost);
 		excused += c->excused[i];
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(log, "{\"event\":\"integrity-summary\",\"method\":\"%s\",\"pages\":%u,\"ok\":%u,"
-		"\"lost\":%u,\"excused\":%u,\"size\":%llu,\"expected_size\":%llu,\"error\":\"\"}\n",
+		"\"lost\":%u,\"excused\":%u,\"size\":%llu,\"expected_size\":%llu,\"ms\":%.1f,"
+		"\"error\":\"\"}\n",
 		method, c->nr_pages, ok, *lost, excused, (unsigned long long)st.st_size,
-		c->expect_size);
+		c->expect_size, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if ((unsigned long long)st.st_size != c->expect_size)
 		fprintf(log, "{\"event\":\"integrity-size\",\"size\":%llu,\"expected_size\":%llu}\n",
 			(unsigned long long)st.st_size, c->expect_size);

@@ -559,6 +559,7 @@ static int read_ordering(FILE *f, struct ordering *o)
  * @integ_excused: pages whose writes are not expected on disk (README).
  * @integ_method: how the file was read back ("O_DIRECT", "buffered").
  * @integ_error: why the check could not run, or "".
+ * @integ_ms: how long the check took in the guest, in ms (-1: not said).
  * @lost_page: first lost page.
  * @lost_off: its first differing byte, from the start of the file.
  * @lost_want: the byte expected there.
@@ -580,6 +581,7 @@ struct oracles {
 	int integ;
 	long integ_pages, integ_ok, integ_lost, integ_excused;
 	char integ_method[32], integ_error[128];
+	double integ_ms;
 	long lost_page, lost_off;
 	int lost_want, lost_found;
 	char lost_writer[16];
@@ -669,6 +671,8 @@ static void read_steps(const char *dir, struct log *lg, struct oracles *or)
 			or->integ_ok = json_num(buf, "ok", 0);
 			or->integ_excused = json_num(buf, "excused", 0);
 			json_str(buf, "method", or->integ_method, sizeof(or->integ_method));
+			or->integ_ms = strstr(buf, "\"ms\":") ?
+				strtod(strstr(buf, "\"ms\":") + 5, NULL) : -1;
 			json_str(buf, "error", or->integ_error, sizeof(or->integ_error));
 		}
 	}
@@ -880,10 +884,15 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		print_symptom(o, lg);
 	if (ord)
 		emit(o, "ordering: %s: %s", ord->verdict, ord->why);
-	if (or && or->integ)
-		emit(o, "integrity: %ld of %ld pages as expected, %ld lost, %ld not expected on disk (%s)%s%s",
+	if (or && or->integ) {
+		char ms[32] = "";
+
+		if (or->integ_ms >= 0 && or->integ_ms < 1e9)
+			snprintf(ms, sizeof(ms), ", %.0f ms", or->integ_ms);
+		emit(o, "integrity: %ld of %ld pages as expected, %ld lost, %ld not expected on disk (%s%s)%s%s",
 		     or->integ_ok, or->integ_pages, or->integ_lost, or->integ_excused,
-		     or->integ_method, or->integ_error[0] ? "; " : "", or->integ_error);
+		     or->integ_method, ms, or->integ_error[0] ? "; " : "", or->integ_error);
+	}
 	else if (or && lg->complete)
 		emit(o, "integrity: not checked (no integrity record)");
 	if (or && or->fsck) {
