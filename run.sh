@@ -44,6 +44,8 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        named with --force (its files are replaced)
       --force          let --out reuse a previous run directory
       --no-trace       do not run the BPF probes (pintrace) in the guest
+      --no-integrity   skip the data-integrity check (driver read-back) and
+                       the filesystem checker on the scratch image
       --keep           keep the scratch disk image in the run directory
   -v, --verbose        show build output and the guest console as it runs
   -l, --list           list scenarios, triggers and steps
@@ -86,7 +88,7 @@ matrix|kernel-config|bisect)
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
 
-scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0 force=0
+scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0 force=0 integrity=1
 # --- triggers: --exec, --exec-arg, --slow-dev, --repeat ---
 exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 orig_args=("$@")
 # --- end triggers ---
@@ -118,6 +120,7 @@ while [ $# -gt 0 ]; do
 	--force) force=1; shift ;;
 	--build) build=1; shift ;;
 	--no-trace) trace=0; shift ;;
+	--no-integrity) integrity=0; shift ;;
 	-v|--verbose) GUPR_VERBOSE=1; shift ;;
 	-l|--list) list=1; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -331,6 +334,7 @@ if [ "$trace" = 1 ]; then
 fi
 
 cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace gupr.fs=$fs"
+[ "$integrity" = 1 ] || cmdline+=" gupr.integrity=0"
 if [ -n "$trigger" ]; then cmdline+=" gupr.trigger=$trigger gupr.module=0"
 elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
 [ -n "$slowdev" ] && cmdline+=" gupr.slowdev=$slowdev"
@@ -362,7 +366,11 @@ tboot=$(elapsed "$tb")
 # The filesystem's own checker, read-only, on the image the guest wrote
 # (the verdict counts it only after a clean unmount in the guest).
 tf=$(date +%s.%N)
-gupr_fsck "$out/scratch.img" "$fs" "$out/fsck.txt"
+if [ "$integrity" = 1 ]; then
+	gupr_fsck "$out/scratch.img" "$fs" "$out/fsck.txt"
+else
+	echo "fsck-skipped: --no-integrity" >"$out/fsck.txt"
+fi
 tfsck=$(elapsed "$tf")
 [ "$keep" = 1 ] || rm -f "$out/scratch.img"
 # The driver's data-integrity records, per page (steps.jsonl has them too).

@@ -14,8 +14,10 @@
  * page cache, read it back with O_DIRECT and compare with every byte the
  * steps wrote through the mapping or the pin ("integrity" records).
  *
- * Exit: 0 every step succeeded, 1 a step failed, 2 usage error, 3 the
- * kernel refused a long-term pin (a mitigation, see struct gupr_step).
+ * Exit: 0 every step succeeded (a sync step's writeback error, see
+ * struct gupr_step.reports_wb, is noted, not a failure), 1 a step failed,
+ * 2 usage error, 3 the kernel refused a long-term pin (a mitigation, see
+ * struct gupr_step).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -260,6 +262,7 @@ int main(int argc, char **argv)
 	const struct gupr_step *failed = NULL;
 	const char *why;
 	int failed_err = 0;
+	char wb_error[96] = "";
 	FILE *log = stdout;
 	char *bad;
 
@@ -364,6 +367,15 @@ int main(int argc, char **argv)
 		take_snap(&c, &s);
 		report(log, i + 1, plan[i]->name, err, ret, &s,
 		       !err && !strcmp(plan[i]->name, "verify") ? c.verify_note : NULL, t0, t1);
+		if (err && plan[i]->reports_wb &&
+		    (err == -EIO || err == -EUCLEAN || err == -ENOSPC)) {
+			if (!wb_error[0])
+				snprintf(wb_error, sizeof(wb_error), "%s %s", plan[i]->name,
+					 errname(-err));
+			printf("gup-repro: step %s: the filesystem reported a writeback error (%s); going on\n",
+			       plan[i]->name, errname(-err));
+			continue;
+		}
 		if (err) {
 			failed = plan[i];
 			failed_err = err;
@@ -401,7 +413,7 @@ int main(int argc, char **argv)
 		       status == 3 ? "refused" : "failed", failed->name, errname(-failed_err));
 	} else {
 		fprintf(log, "{\"event\":\"status\",\"scenario\":\"%s\",\"status\":\"complete\","
-			"\"steps\":%d}\n", scen_name, n);
+			"\"steps\":%d,\"writeback_error\":\"%s\"}\n", scen_name, n, wb_error);
 		printf("gup-repro: scenario=%s status=complete steps=%d\n", scen_name, n);
 	}
 	fflush(log);

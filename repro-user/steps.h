@@ -85,6 +85,10 @@ struct gupr_ctx {
  *	"disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings"
  *	check, io_uring's own file-backed check): EFAULT or EOPNOTSUPP from
  *	this step ends the scenario as "refused" (a mitigation), not "failed".
+ * @reports_wb: a sync step (msync, fsync, sync-file-range): EIO, EUCLEAN
+ *	or ENOSPC from it is the filesystem reporting a failed writeback (btrfs
+ *	refuses a folio dirtied without ->page_mkwrite with EUCLEAN): noted in
+ *	the status record, and the scenario goes on to the integrity check.
  */
 struct gupr_step {
 	const char *name;
@@ -92,6 +96,7 @@ struct gupr_step {
 	int (*run)(struct gupr_ctx *ctx, long *ret);
 	unsigned int needs, gives, takes;
 	int refusable;
+	int reports_wb;
 };
 
 /* Order of steps: what a step needs, gives and takes (the dry run). */

@@ -43,8 +43,10 @@
  *
  * Known symptoms are a table (symptoms[] below): the WARN_ON_ONCE in
  * ext4_dirty_folio() (v5.18+) / ext4_set_page_dirty() (v5.8..v5.17), the
- * ext4 "does not have buffers attached" warning of the writeback paths and
- * a "kernel BUG at fs/ext4/" as older kernels print it.
+ * ext4 "does not have buffers attached" warning of the writeback paths, a
+ * "kernel BUG at fs/ext4/" as older kernels print it, and btrfs's "folio N
+ * is marked dirty without notifying the fs" (btrfs_writepage_cow_fixup(),
+ * which then fails the writeback with -EUCLEAN).
  *
  * The log is untrusted (the guest kernel is deliberately corrupted): every
  * line printed goes through text_safe() (control characters and invalid
@@ -73,17 +75,21 @@ static const struct symptom {
 	enum kind kind;
 	const char *match;	/* function (WARNING), path prefix (BUG), text */
 	const char *what;
+	const char *site;	/* K_MESSAGE: the function that prints it, if fixed */
 } symptoms[] = {
 	{ K_WARNING, "ext4_dirty_folio",
-	  "ext4 was asked to dirty a clean folio it does not hold locked (no ->page_mkwrite)" },
+	  "ext4 was asked to dirty a clean folio it does not hold locked (no ->page_mkwrite)", NULL },
 	{ K_WARNING, "ext4_set_page_dirty",
-	  "ext4 was asked to dirty a clean page it does not hold locked (no ->page_mkwrite)" },
+	  "ext4 was asked to dirty a clean page it does not hold locked (no ->page_mkwrite)", NULL },
 	{ K_WARNING, "ext4_journalled_dirty_folio",
-	  "ext4 (data=journal) dirtied a folio without buffer heads" },
+	  "ext4 (data=journal) dirtied a folio without buffer heads", NULL },
 	{ K_MESSAGE, "does not have buffers attached",
-	  "ext4 writeback found a dirty page without buffer heads" },
+	  "ext4 writeback found a dirty page without buffer heads", NULL },
+	{ K_MESSAGE, "is marked dirty without notifying the fs",
+	  "btrfs writeback found a folio dirtied without ->page_mkwrite and refused it (EUCLEAN)",
+	  "btrfs_writepage_cow_fixup" },
 	{ K_BUG_AT, "fs/ext4/",
-	  "ext4 hit a BUG_ON while handling the GUP-dirtied page" },
+	  "ext4 hit a BUG_ON while handling the GUP-dirtied page", NULL },
 };
 
 struct event {
@@ -424,12 +430,14 @@ static int ext4_message(struct log *lg, struct parser *ps, const char *s, struct
 {
 	const char *p;
 
-	if (!strstr(s, "EXT4-fs") && !strstr(s, "does not have buffers"))
+	if (!strstr(s, "EXT4-fs") && !strstr(s, "does not have buffers") && !strstr(s, "BTRFS"))
 		return 0;
 	ev->sym = match(K_MESSAGE, ev, s);
 	if (ev->sym && !lg->have_symptom) {
 		p = strstr(s, "): ");
-		if (p) {
+		if (ev->sym->site) {
+			copy(ev->func, sizeof(ev->func), ev->sym->site);
+		} else if (p) {
 			func_of(p + 3, ev->func, sizeof(ev->func));
 			ev->func[strcspn(ev->func, ":")] = '\0';
 		}
@@ -573,6 +581,8 @@ static int read_ordering(FILE *f, struct ordering *o)
  * @fsck_lines: the first lines of its output that name a problem.
  * @nr_fsck_lines: lines in @fsck_lines.
  * @unmounted: the guest unmounted the scratch filesystem cleanly.
+ * @wb_error: the first writeback error a sync step reported ("fsync
+ *	EUCLEAN"), from the driver's status record, or "".
  * @kernel_label: --kernel-label.
  * @trace_note: --trace-note.
  */
@@ -591,6 +601,7 @@ struct oracles {
 	char fsck_lines[4][256];
 	int nr_fsck_lines;
 	int unmounted;
+	char wb_error[96];
 	const char *kernel_label, *trace_note;
 };
 
@@ -656,6 +667,7 @@ static void read_steps(const char *dir, struct log *lg, struct oracles *or)
 			snprintf(st, sizeof(st), "scenario=%s status=%s step=%s errno=%s",
 				 scen[0] ? scen : "?", status, step, err);
 			status_line(lg, st);
+			json_str(buf, "writeback_error", or->wb_error, sizeof(or->wb_error));
 		} else if (!strcmp(v, "integrity")) {
 			json_str(buf, "result", v, sizeof(v));
 			if (strcmp(v, "lost") || or->integ_lost++)
@@ -908,6 +920,9 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 	if (rc == 1 && (corrupt || lost) && lg->have_symptom)
 		emit(o, "note: the kernel also warned (REPRODUCED:%s)",
 		     lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
+	if (or && or->wb_error[0])
+		emit(o, "note: the filesystem reported a writeback error to the application: %s",
+		     or->wb_error);
 	if (rc == 1 && corrupt && lost)
 		emit(o, "note: data was lost too (page %ld, file offset %ld)", or->lost_page, or->lost_off);
 	if (rc == 1 && strcmp(boot_status, "ok"))
