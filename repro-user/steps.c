@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,16 +335,39 @@ static int step_verify(struct gupr_ctx *c, long *ret)
  * extra reference and keeps the folio.  The 2023 fix "mm: do not reclaim
  * private data from pinned page" skips this for FOLL_PIN, not FOLL_GET.
  */
+/*
+ * The folio a fault just added may still sit in a per-CPU LRU batch, where
+ * isolation fails; madvise() drains only its own CPU's batch
+ * (lru_add_drain()).  So it runs once on each CPU this thread may use.
+ * *ret: the CPUs it ran on.
+ */
 static int do_madvise(struct gupr_ctx *c, long *ret, int advice)
 {
-	int err = need_map(c);
+	cpu_set_t all, one;
+	int err = need_map(c), cpu, n = 0;
 
 	if (err)
 		return err;
-	if (madvise(c->map, c->nr_pages * c->page_size, advice))
+	if (sched_getaffinity(0, sizeof(all), &all))
 		return -errno;
-	*ret = 0;
-	return 0;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &all))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			continue;
+		if (madvise(c->map, c->nr_pages * c->page_size, advice)) {
+			err = -errno;
+			break;
+		}
+		n++;
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	if (!err && !n && madvise(c->map, c->nr_pages * c->page_size, advice))
+		err = -errno;
+	*ret = n;
+	return err;
 }
 
 #ifndef MADV_COLD
@@ -482,10 +506,10 @@ static void compare_page(const struct gupr_ctx *c, unsigned int i, const unsigne
 		(*lost)++;
 	else if (!strcmp(result, "ok"))
 		(*ok)++;
-	fprintf(log, "{\"event\":\"integrity\",\"page\":%u,\"result\":\"%s\",\"writer\":\"%s\","
+	fprintf(log, "{\"event\":\"integrity\",\"phase\":\"%s\",\"page\":%u,\"result\":\"%s\",\"writer\":\"%s\","
 		"\"expected_byte\":%d,\"found_byte\":%d,\"first_diff\":%lld,"
 		"\"expected\":\"%c\",\"found\":\"%c\",\"excused\":%d}\n",
-		i, result, writer_names[c->writer[i]],
+		c->step_check ? "step" : "final", i, result, writer_names[c->writer[i]],
 		want >= 0 ? want : c->expect[start < c->expect_size ? start : 0],
 		found >= 0 ? found : (start < got_size ? got[start] : -1), diff,
 		c->expect[start < c->expect_size ? start : 0] >= 0x21 &&
@@ -504,7 +528,7 @@ int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 	unsigned long long got = 0;
 	struct timespec t0, t1;
 	struct stat st;
-	int fd, err = 0;
+	int fd, err = 0, wb_err = 0;
 	ssize_t n;
 
 	*lost = 0;
@@ -515,7 +539,13 @@ int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 		err = -errno;
 		goto out;
 	}
-	if (fsync(fd) || fstat(fd, &st)) {
+	/*
+	 * A writeback error here is the filesystem refusing the page (btrfs:
+	 * EUCLEAN): noted, and the disk is read back all the same.
+	 */
+	if (fsync(fd))
+		wb_err = errno;
+	if (fstat(fd, &st)) {
 		err = -errno;
 		close(fd);
 		goto out;
@@ -566,20 +596,22 @@ int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 		excused += c->excused[i];
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(log, "{\"event\":\"integrity-summary\",\"method\":\"%s\",\"pages\":%u,\"ok\":%u,"
-		"\"lost\":%u,\"excused\":%u,\"size\":%llu,\"expected_size\":%llu,\"ms\":%.1f,"
-		"\"error\":\"\"}\n",
-		method, c->nr_pages, ok, *lost, excused, (unsigned long long)st.st_size,
+	fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
+		"\"pages\":%u,\"ok\":%u,\"lost\":%u,\"excused\":%u,\"size\":%llu,\"expected_size\":%llu,\"ms\":%.1f,"
+		"\"fsync_error\":\"%s\",\"error\":\"\"}\n",
+		c->step_check ? "step" : "final", method, c->nr_pages, ok, *lost, excused,
+		(unsigned long long)st.st_size,
 		c->expect_size, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-		(double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		wb_err ? strerrorname_np(wb_err) : "");
 	if ((unsigned long long)st.st_size != c->expect_size)
 		fprintf(log, "{\"event\":\"integrity-size\",\"size\":%llu,\"expected_size\":%llu}\n",
 			(unsigned long long)st.st_size, c->expect_size);
 out:
 	if (err)
-		fprintf(log, "{\"event\":\"integrity-summary\",\"method\":\"%s\",\"pages\":%u,\"ok\":0,"
-			"\"lost\":0,\"excused\":0,\"error\":\"%s\"}\n", method, c->nr_pages,
-			strerror(-err));
+		fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
+			"\"pages\":%u,\"ok\":0,\"lost\":0,\"excused\":0,\"error\":\"%s\"}\n",
+			c->step_check ? "step" : "final", method, c->nr_pages, strerror(-err));
 	fflush(log);
 	free(buf);
 	return err;
@@ -594,7 +626,9 @@ static int step_verify_disk(struct gupr_ctx *c, long *ret)
 
 	if (!devnull)
 		return -errno;
+	c->step_check = 1;
 	err = gupr_integrity(c, c->step_log ? c->step_log : devnull, &lost);
+	c->step_check = 0;
 	fclose(devnull);
 	snprintf(c->verify_note, sizeof(c->verify_note), "disk: %u page(s) differ from what was written",
 		 lost);

@@ -47,6 +47,8 @@ enum gupr_writer { GUPR_W_FILE, GUPR_W_USER, GUPR_W_PIN, GUPR_W_HOLE };
  *	expected on disk from then on.
  * @excused: per page, a write through the pin went to a @gone page.
  * @step_log: the JSON log (the verify-disk step writes its records there).
+ * @step_check: gupr_integrity() runs for the verify-disk step: its records
+ *	say "phase":"step" (the verdict reads only the final check's).
  */
 struct gupr_ctx {
 	const char *path;
@@ -69,6 +71,7 @@ struct gupr_ctx {
 	unsigned char *gone;
 	unsigned char *excused;
 	FILE *step_log;
+	int step_check;
 };
 
 /**
