@@ -36,7 +36,9 @@ sub decide {
 	return ($out, $? >> 8);
 }
 
-my $kl = "--kernel-label 'linux-image-6.1.0-56-cloud-amd64 6.1.192-2 (bookworm)'";
+my %kl = map { $_ => "--kernel-label 'linux-image-6.1.0-56-cloud-amd64 6.1.192-2 (bookworm)'" } qw(6.1);
+$kl{'6.12'} = "--kernel-label 'linux-image-6.12.117+deb13-cloud-amd64 6.12.117-1 (trixie)'";
+my $kl = $kl{'6.1'};
 
 # 1. recorded runs: the decider writes what the run wrote
 for my $c (['6.1-ext4-stripped-buffers-loss', 1, 'DATA LOSS', 'LOSS',
@@ -48,6 +50,11 @@ for my $c (['6.1-ext4-stripped-buffers-loss', 1, 'DATA LOSS', 'LOSS',
 	    [qr/^integrity: 1 of 1 pages as expected, 0 lost/m]],
 	   ['6.1-ext4-control-clean', 0, 'NOT REPRODUCED', 'CLEAN',
 	    [qr/^integrity: 1 of 1 pages as expected, 0 lost/m, qr/^fsck: e2fsck: clean/m]],
+	   ['6.12-btrfs-stripped-buffers-loss-euclean', 1, 'DATA LOSS', 'LOSS',
+	    [qr/^warning: BTRFS error \(device vda\): root 5 ino \d+ folio 0 is marked dirty without notifying the fs$/m,
+	     qr/^note: the filesystem reported a writeback error to the application: fsync EUCLEAN$/m,
+	     qr/^note: the kernel also warned \(REPRODUCED:btrfs_writepage_cow_fixup\)$/m,
+	     qr/^fsck: btrfs: clean \(exit 0\)$/m]],
 	   ['6.1-ext4-corrupt-image', 1, 'FS CORRUPTION', 'CORRUPT:e2fsck',
 	    [qr/^reason: e2fsck found damage on the scratch image after the guest unmounted it \(e2fsck -fn scratch\.img, exit 4\)$/m,
 	     qr/^fsck-says: /m]]) {
@@ -55,7 +62,8 @@ for my $c (['6.1-ext4-stripped-buffers-loss', 1, 'DATA LOSS', 'LOSS',
 	SKIP: {
 		skip("fixture $name not recorded", 6 + @$res) unless -d "$fx/$name";
 		my $d = rundir($name);
-		my ($out, $got) = decide($d, $kl);
+		my ($ver) = $name =~ /^(\d+\.\d+)-/;
+		my ($out, $got) = decide($d, $kl{$ver});
 		is($got, $rc, "$name: exit $rc");
 		like($out, qr/^verdict: \Q$v\E$/m, "$name: $v");
 		like($out, qr/^cell: \Q$cell\E$/m, "$name: cell $cell");
