@@ -46,7 +46,7 @@ $(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
 
 $(B)/gup-repro-verdict: repro-user/verdict.c repro-user/kvfile.h | $(B)
-	$(CC) $(CFLAGS) $(WARN) -o $@ $<
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lm
 
 $(B)/gup-repro-matrix: repro-user/matrix.c repro-user/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson
@@ -72,7 +72,7 @@ $(F):
 	mkdir -p $@
 
 $(F)/fuzz-verdict: tests/fuzz/fuzz_verdict.c tests/fuzz/fuzz_check.h repro-user/verdict.c repro-user/kvfile.h | $(F)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user -o $@ $<
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user -o $@ $< -lm
 
 $(F)/fuzz-events: tests/fuzz/fuzz_events.c tests/fuzz/fuzz_check.h bpf/pintrace-report.c bpf/checker.c bpf/checker.h bpf/pintrace.h repro-user/kvfile.h | $(F)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Ibpf -Irepro-user -o $@ $< bpf/checker.c -ljansson

@@ -44,6 +44,8 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        named with --force (its files are replaced)
       --force          let --out reuse a previous run directory
       --no-trace       do not run the BPF probes (pintrace) in the guest
+      --no-integrity   skip the data-integrity check (driver read-back) and
+                       the filesystem checker on the scratch image
       --keep           keep the scratch disk image in the run directory
   -v, --verbose        show build output and the guest console as it runs
   -l, --list           list scenarios, triggers and steps
@@ -86,7 +88,7 @@ matrix|kernel-config|bisect)
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
 
-scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0 force=0
+scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0 force=0 integrity=1
 # --- triggers: --exec, --exec-arg, --slow-dev, --repeat ---
 exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 orig_args=("$@")
 # --- end triggers ---
@@ -118,6 +120,7 @@ while [ $# -gt 0 ]; do
 	--force) force=1; shift ;;
 	--build) build=1; shift ;;
 	--no-trace) trace=0; shift ;;
+	--no-integrity) integrity=0; shift ;;
 	-v|--verbose) GUPR_VERBOSE=1; shift ;;
 	-l|--list) list=1; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -195,10 +198,10 @@ if [ -n "$repeat" ]; then
 		printf '==> run %s/%s: %s (exit %s)\n' "$i" "$repeat" \
 			"$(sed -n 's/^verdict: //p' "$rdir/run-$i/verdict.txt" 2>/dev/null | head -n 1)" "$rc" >&2
 	done
-	gupr_repeat_summary "$rdir" "$repeat" >"$rdir/verdict.txt"
+	# one verdict over the runs, written by the decider
+	"$GUPR_HOST/gup-repro-verdict" --repeat-dir "$rdir" --runs "$repeat" \
+		--seconds "$(awk -v a="$tr0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
 	rc=$?
-	echo "seconds: $(awk -v a="$tr0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" >>"$rdir/verdict.txt"
-	cat "$rdir/verdict.txt"
 	echo "==> artifacts: ${rdir#"$GUPR_TOP"/}" >&2
 	exit $rc
 fi
@@ -252,6 +255,16 @@ GUPR_LOG="$out/build.log"
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# decide ARGS: the run's verdict, written to verdict.txt by the one decider
+# (gup-repro-verdict reads every oracle of the run directory); the shell
+# never writes a verdict line itself.
+decide() {
+	local -a a=(--dir "$out")
+	[ -n "${KLABEL:-}" ] && a+=(--kernel-label "$KLABEL")
+	[ -n "${trace_note:-}" ] && a+=(--trace-note "$trace_note")
+	"$GUPR_HOST/gup-repro-verdict" "${a[@]}" "$@"
+}
+
 finish() {	# finish RC: print the verdict file and exit with RC
 	trap - EXIT
 	cat "$out/verdict.txt"
@@ -273,7 +286,7 @@ on_early_exit() {
 		exit 128
 	fi
 	tail -n 30 "$out/build.log" >&2
-	printf 'verdict: COULD NOT TEST\nreason: %s\ncell: ERROR:%.60s\nexit: 125\n' "$why" "$why" >"$out/verdict.txt"
+	decide --error "$why" >/dev/null
 	finish 125
 }
 trap on_early_exit EXIT
@@ -286,8 +299,7 @@ interrupted() {
 	trap - INT TERM HUP
 	exec 2>&3
 	gupr_kill_tree $$
-	printf 'verdict: COULD NOT TEST\nreason: interrupted by SIG%s during %s\ncell: ERROR:interrupted\nexit: %s\n' \
-		"$1" "$phase_now" "$2" >"$out/verdict.txt"
+	decide --interrupted "$1" --phase "$phase_now" >/dev/null
 	echo "run.sh: interrupted by SIG$1 during $phase_now; everything it started is stopped" >&2
 	finish "$2"
 }
@@ -322,6 +334,7 @@ if [ "$trace" = 1 ]; then
 fi
 
 cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace gupr.fs=$fs"
+[ "$integrity" = 1 ] || cmdline+=" gupr.integrity=0"
 if [ -n "$trigger" ]; then cmdline+=" gupr.trigger=$trigger gupr.module=0"
 elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
 [ -n "$slowdev" ] && cmdline+=" gupr.slowdev=$slowdev"
@@ -350,7 +363,18 @@ tb=$(date +%s.%N)
 gupr_boot "$out" "$timeout" "$cmdline" "$disk"
 tboot=$(elapsed "$tb")
 [ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
+# The filesystem's own checker, read-only, on the image the guest wrote
+# (the verdict counts it only after a clean unmount in the guest).
+tf=$(date +%s.%N)
+if [ "$integrity" = 1 ]; then
+	gupr_fsck "$out/scratch.img" "$fs" "$out/fsck.txt"
+else
+	echo "fsck-skipped: --no-integrity" >"$out/fsck.txt"
+fi
+tfsck=$(elapsed "$tf")
 [ "$keep" = 1 ] || rm -f "$out/scratch.img"
+# The driver's data-integrity records, per page (steps.jsonl has them too).
+grep -a '^{"event":"integrity' "$out/steps.jsonl" >"$out/integrity.jsonl" 2>/dev/null || rm -f "$out/integrity.jsonl"
 rm -f "$out/initrd.exec.img"
 [ -n "$trigger" ] && gupr_exec_outputs "$out/guest.log" "$out"
 
@@ -382,6 +406,7 @@ rm -f "$out/initrd.exec.img"
 	echo "boot-status: $BOOT_STATUS${BOOT_DETAIL:+ ($BOOT_DETAIL)}"
 	echo "boot-attempts: $BOOT_ATTEMPTS"
 	echo "boot-seconds: $tboot"
+	echo "fsck-seconds: $tfsck"
 	echo "cmdline: $cmdline"
 } >"$out/run.txt"
 
@@ -389,27 +414,26 @@ rm -f "$out/initrd.exec.img"
 # (the traced timeline below repeats them with the kernel's events).
 [ "$trace" = 1 ] || tr -d '\r' <"$out/console.log" | grep -E '^\[ ?[0-9]+\] [a-z-]+ ' >&2
 phase "verdict (guest: $BOOT_STATUS after ${tboot}s under $BOOT_ACCEL)"
-"$GUPR_HOST/gup-repro-verdict" --boot-status "$BOOT_STATUS" "$out/console.log" >"$out/verdict.txt"
-rc=$?
-# The ordering as the BPF probes saw it: short timeline here; report.txt,
-# trace.json and timeline.svg in the run directory.  The verdict then takes
-# the checker's result into account (VIOLATION without a kernel warning).
+# The ordering as the BPF probes saw it (ordering.txt, the checker's oracle;
+# the short timeline here; trace.json and timeline.svg), then the verdict
+# from every oracle, then report.txt rendered from that verdict.
+report_args=()
 if [ "$trace" = 1 ] && [ -s "$out/events.jsonl" ]; then
-	"$GUPR_HOST/pintrace-report" --events "$out/events.jsonl" --steps "$out/steps.jsonl" \
-		--run "$out/run.txt" --verdict "$out/verdict.txt" --guest "$out/guest.log" \
-		--out "$out" >"$out/timeline.txt" 2>>"$out/build.log"
+	report_args=(--events "$out/events.jsonl" --steps "$out/steps.jsonl" --run "$out/run.txt"
+		     --guest "$out/guest.log" --out "$out")
+	"$GUPR_HOST/pintrace-report" "${report_args[@]}" --no-report >"$out/timeline.txt" 2>>"$out/build.log"
 	cat "$out/timeline.txt" >&2
-	if [ -s "$out/ordering.txt" ]; then
-		"$GUPR_HOST/gup-repro-verdict" --boot-status "$BOOT_STATUS" \
-			--ordering "$out/ordering.txt" "$out/console.log" >"$out/verdict.txt"
-		rc=$?
-	fi
 elif [ "$trace" = 1 ]; then
 	echo "==> trace: no events recorded (see guest.log: trace=)" >&2
 fi
-case $rc in 0|1|125) ;; *) echo "verdict: COULD NOT TEST" >"$out/verdict.txt"; echo "reason: verdict parser failed ($rc)" >>"$out/verdict.txt"; rc=125 ;; esac
-{
-	echo "kernel: $KLABEL"
-	[ -n "$trace_note" ] && echo "trace: $trace_note"
-} >>"$out/verdict.txt"
+decide --boot-status "$BOOT_STATUS" >/dev/null
+rc=$?
+case $rc in
+0|1|125) ;;
+*) decide --error "the verdict could not be decided (gup-repro-verdict exit $rc)" >/dev/null; rc=125 ;;
+esac
+if [ ${#report_args[@]} -gt 0 ]; then
+	"$GUPR_HOST/pintrace-report" "${report_args[@]}" --verdict "$out/verdict.txt" --report-only \
+		>/dev/null 2>>"$out/build.log"
+fi
 finish $rc

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "checker.h"
+#include "../repro-user/folio_flags.h"
 #include "kvfile.h"
 
 #define X_TABLE(id, sym, kind, shape)	{ sym, kind },
@@ -75,7 +76,7 @@ static int parse_event(json_t *o, struct ck_event *e)
 {
 	const char *name = json_string_value(json_object_get(o, "event"));
 	json_t *v;
-	size_t i, j;
+	size_t i;
 
 	e->probe = name ? probe_by_name(name) : -1;
 	if (e->probe < 0)
@@ -98,9 +99,8 @@ static int parse_event(json_t *o, struct ck_event *e)
 	v = json_object_get(o, "file");
 	copy_str(e->str, sizeof(e->str), v ? v : json_object_get(o, "function"));
 	json_array_foreach(json_object_get(o, "flags"), i, v)
-		for (j = 0; j < sizeof(pt_flag_names) / sizeof(pt_flag_names[0]); j++)
-			if (json_is_string(v) && !strcmp(json_string_value(v), pt_flag_names[j]))
-				e->flags |= 1U << j;
+		if (json_is_string(v))
+			e->flags |= gupr_flag_bit(json_string_value(v));
 	json_array_foreach(json_object_get(o, "stack"), i, v) {
 		if (e->nr_stack == CK_MAX_STACK)
 			break;
@@ -419,7 +419,7 @@ static void violated(const struct ck_trace *t, size_t i, const struct folio_stat
 	v->dirty = (long)i;
 	v->pfn = e->pfn;
 	v->index = e->index;
-	v->pinned = e->flags & PT_F_DMA_PINNED;
+	v->pinned = e->flags & GUP_REPRO_F_DMA_PINNED;
 	v->last_mkwrite = st->mkwrite;
 	evidence(t, i, v);
 }
@@ -452,7 +452,7 @@ static long scan(const struct ck_trace *t, struct ck_result *r)
 			break;
 		case PT_K_DIRTY:
 			if (st->clean < 0 || st->mkwrite_since_clean || st->reported ||
-			    (e->flags & PT_F_DIRTY) || own_write_path(e))
+			    (e->flags & GUP_REPRO_F_DIRTY) || own_write_path(e))
 				break;
 			st->reported = true;
 			violated(t, i, st, r);

@@ -43,7 +43,7 @@ struct ck_event {
 	uint64_t seq, cpu_seq, ts_ns, pfn, ino, index;
 	int cpu, pid, tid, refcount, line;
 	long long arg;
-	unsigned int flags;	/* PT_F_* */
+	unsigned int flags;	/* GUP_REPRO_F_* */
 	enum pt_kind kind;
 	int probe;		/* enum pt_probe */
 	char dev[16];

@@ -5,12 +5,17 @@
  *
  *   pintrace-report --events FILE [--steps FILE] [--run FILE] [--verdict FILE]
  *                   [--guest FILE] [--out DIR] [--max-events N]
+ *                   [--no-report | --report-only]
  *
- * Prints the short timeline of the victim folio and the checker's verdict.
- * With --out, writes DIR/ordering.txt (machine-readable verdict),
- * DIR/report.txt (plain text, <= 80 columns, for an LKML mail),
- * DIR/trace.json (Chrome Trace Event format, loads in the Perfetto UI) and
- * DIR/timeline.svg (swimlanes, drawn by gnuplot).
+ * Prints the short timeline of the victim folio and the checker's result.
+ * With --out, writes DIR/ordering.txt (the checker's result, one oracle of
+ * gup-repro-verdict), DIR/report.txt (plain text, <= 80 columns, for an
+ * LKML mail), DIR/trace.json (Chrome Trace Event format, loads in the
+ * Perfetto UI) and DIR/timeline.svg (swimlanes, drawn by gnuplot).
+ * It decides no verdict: report.txt renders the run's verdict.txt given
+ * with --verdict (the kernel warning, the verdict, integrity and fsck
+ * lines).  run.sh runs it with --no-report (everything but report.txt)
+ * before gup-repro-verdict and with --report-only after it.
  *
  * Every input quotes the guest, which is untrusted: strings are escaped
  * on reading (text_safe(), kvfile.h), timeline rows are cut at 80 columns
@@ -37,6 +42,7 @@
 #include "kvfile.h"
 
 #include "checker.h"
+#include "folio_flags.h"
 
 #define COLS		80
 #define TL_MAX_ROWS	500	/* timeline rows shown; the rest are counted */
@@ -66,6 +72,8 @@ static struct step steps[MAX_STEPS];
 static int nr_steps;
 static char kernel_pkg[160], scenario[64], step_list[512], fs_name[32];
 static char warn_line[256], warn_trace[512];
+/* verdict.txt's lines that report.txt renders (gup-repro-verdict decides) */
+static char final_verdict[64], final_reason[512], final_integrity[256], final_fsck[256];
 
 static void __attribute__((format(printf, 1, 2))) error(const char *fmt, ...)
 {
@@ -147,16 +155,14 @@ static void load_steps(FILE *f)
 	"B buffer heads, M mapped, P maybe DMA-pinned; '.' = not set"
 static void flags_text(unsigned int flags, char *buf, size_t len)
 {
-	static const struct { unsigned int bit; char c; } f[] = {
-		{ PT_F_LOCKED, 'L' }, { PT_F_UPTODATE, 'U' }, { PT_F_DIRTY, 'D' },
-		{ PT_F_WRITEBACK, 'W' }, { PT_F_PRIVATE, 'B' }, { PT_F_MAPPED, 'M' },
-		{ PT_F_DMA_PINNED, 'P' },
-	};
-	size_t i;
+	size_t i, n = GUPR_FLAG_COLUMNS < len ? GUPR_FLAG_COLUMNS : len - 1;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]) && i + 1 < len; i++)
-		buf[i] = flags & f[i].bit ? f[i].c : '.';
-	buf[i < len ? i : len - 1] = '\0';
+	memset(buf, '.', n);
+	buf[n] = '\0';
+	for (i = 0; i < GUPR_NR_FLAGS; i++)
+		if (gupr_flags[i].letter && (size_t)gupr_flags[i].column < n &&
+		    (flags & gupr_flags[i].bit))
+			buf[gupr_flags[i].column] = gupr_flags[i].letter;
 }
 
 static uint64_t first_ts(const struct ck_trace *t)
@@ -437,6 +443,16 @@ static int write_report(FILE *f, const struct ck_trace *t, const struct ck_resul
 	fprintf(f, "\nVerdict\n-------\n");
 	snprintf(buf, sizeof(buf), "%s: %s", ck_verdict_name(r->verdict), r->why);
 	wrap(f, "", 0, buf);
+	if (*final_verdict) {
+		fprintf(f, "\n");
+		wrap(f, "verdict:   ", 11, final_verdict);
+		if (*final_reason)
+			wrap(f, "reason:    ", 11, final_reason);
+		if (*final_integrity)
+			wrap(f, "integrity: ", 11, final_integrity);
+		if (*final_fsck)
+			wrap(f, "fsck:      ", 11, final_fsck);
+	}
 	return 0;
 }
 
@@ -617,6 +633,7 @@ static int write_svg(const char *dir, const struct ck_trace *t, const struct ck_
 struct args {
 	const char *events, *steps, *run, *verdict, *guest, *dir;
 	size_t max_events;
+	int no_report, report_only;
 };
 
 /* Return: 0 go on, 1 done (help), 2 usage error. */
@@ -630,13 +647,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "guest", required_argument, NULL, 'g' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "max-events", required_argument, NULL, 'm' },
+		{ "no-report", no_argument, NULL, 'N' },
+		{ "report-only", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "e:s:r:v:g:o:m:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "e:s:r:v:g:o:m:NRh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'e': a->events = optarg; break;
 		case 's': a->steps = optarg; break;
@@ -644,6 +663,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'v': a->verdict = optarg; break;
 		case 'g': a->guest = optarg; break;
 		case 'o': a->dir = optarg; break;
+		case 'N': a->no_report = 1; break;
+		case 'R': a->report_only = 1; break;
 		case 'm':
 			errno = 0;
 			a->max_events = strtoul(optarg, &end, 10);
@@ -656,6 +677,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 			printf("usage: pintrace-report --events FILE [--steps FILE] [--run FILE]\n"
 			       "       [--verdict FILE] [--guest FILE] [--out DIR] [--max-events N]\n"
+			       "       [--no-report | --report-only]\n"
 			       "exit: 0 ok, 1 violation, 3 incomplete, 4 no trace, 2 usage\n");
 			return 1;
 		default:
@@ -697,6 +719,10 @@ static int load_inputs(const struct args *a, struct ck_trace *t)
 	kv_read(a->guest, "gupr-meta: fs=", fs_name, sizeof(fs_name));
 	kv_read(a->verdict, "warning: ", warn_line, sizeof(warn_line));
 	kv_read(a->verdict, "trace: ", warn_trace, sizeof(warn_trace));
+	kv_read(a->verdict, "verdict: ", final_verdict, sizeof(final_verdict));
+	kv_read(a->verdict, "reason: ", final_reason, sizeof(final_reason));
+	kv_read(a->verdict, "integrity: ", final_integrity, sizeof(final_integrity));
+	kv_read(a->verdict, "fsck: ", final_fsck, sizeof(final_fsck));
 	return 0;
 }
 
@@ -722,12 +748,20 @@ static int close_out(FILE *f, int rc, const char *path)
 }
 
 /* ordering.txt, and unless there is no trace report.txt, trace.json, timeline.svg */
-static int write_outputs(const char *dir, const struct ck_trace *t, const struct ck_result *r)
+static int write_outputs(const struct args *a, const struct ck_trace *t,
+			 const struct ck_result *r)
 {
+	const char *dir = a->dir;
 	char path[4096];
 	FILE *f;
 
 	mkdir(dir, 0755);
+	if (a->report_only) {
+		if (r->verdict == CK_NO_TRACE)
+			return 0;
+		f = open_out(dir, "report.txt", path, sizeof(path));
+		return !f || close_out(f, write_report(f, t, r), path) ? -1 : 0;
+	}
 	f = open_out(dir, "ordering.txt", path, sizeof(path));
 	if (!f)
 		return -1;
@@ -736,9 +770,11 @@ static int write_outputs(const char *dir, const struct ck_trace *t, const struct
 		return -1;
 	if (r->verdict == CK_NO_TRACE)
 		return 0;
-	f = open_out(dir, "report.txt", path, sizeof(path));
-	if (!f || close_out(f, write_report(f, t, r), path))
-		return -1;
+	if (!a->no_report) {
+		f = open_out(dir, "report.txt", path, sizeof(path));
+		if (!f || close_out(f, write_report(f, t, r), path))
+			return -1;
+	}
 	f = open_out(dir, "trace.json", path, sizeof(path));
 	if (!f || close_out(f, write_chrome_trace(f, t), path))
 		return -1;
@@ -769,7 +805,7 @@ int main(int argc, char **argv)
 	if (print_timeline(stdout, &t, &r, victim_pfn(&t, &r), 1))
 		goto cleanup;
 	printf("ordering: %s: %s\n", ck_verdict_name(r.verdict), r.why);
-	if (a.dir && write_outputs(a.dir, &t, &r))
+	if (a.dir && write_outputs(&a, &t, &r))
 		goto cleanup;
 	switch (r.verdict) {
 	case CK_OK: rc = 0; break;

@@ -99,8 +99,8 @@ struct folio___index {
 	unsigned long index;
 } __attribute__((preserve_access_index));
 
-#define PG_BIT(flags, pg, pt_bit) \
-	((((flags) >> bpf_core_enum_value(enum pageflags, pg)) & 1) << (pt_bit))
+#define PG_BIT(flags, pg, bit) \
+	((((flags) >> bpf_core_enum_value(enum pageflags, pg)) & 1) * (bit))
 
 /*
  * Fill the folio part of @e from a page or folio pointer.  Returns false
@@ -145,13 +145,17 @@ static __always_inline bool snap(struct page *page, struct pt_event *e)
 	e->pfn = ((unsigned long)page - vmemmap_start()) / bpf_core_type_size(struct page);
 	ref = e->refcount;
 	/* branch-free: fewer verifier states per program */
-	e->flags = PG_BIT(flags, PG_locked, 0) | PG_BIT(flags, PG_uptodate, 1) |
-		PG_BIT(flags, PG_dirty, 2) | PG_BIT(flags, PG_writeback, 3) |
-		PG_BIT(flags, PG_private, 4) | PG_BIT(flags, PG_head, 7) |
-		((~mapcount >> 31) << 5) |			/* _mapcount >= 0 */
-		((((ref / GUP_PIN_COUNTING_BIAS) + 0xffffffffU) >> 31 ^ 1) << 6); /* ref >= bias */
-	if (e->flags & PT_F_HEAD)	/* _refcount of a large folio is not the pin count */
-		e->flags &= ~PT_F_DMA_PINNED;
+	e->flags = PG_BIT(flags, PG_locked, GUP_REPRO_F_LOCKED) |
+		PG_BIT(flags, PG_uptodate, GUP_REPRO_F_UPTODATE) |
+		PG_BIT(flags, PG_dirty, GUP_REPRO_F_DIRTY) |
+		PG_BIT(flags, PG_writeback, GUP_REPRO_F_WRITEBACK) |
+		PG_BIT(flags, PG_private, GUP_REPRO_F_PRIVATE) |
+		PG_BIT(flags, PG_head, GUP_REPRO_F_LARGE) |
+		((~mapcount >> 31) * GUP_REPRO_F_MAPPED) |	/* _mapcount >= 0 */
+		((((ref / GUP_PIN_COUNTING_BIAS) + 0xffffffffU) >> 31 ^ 1) *
+		 GUP_REPRO_F_DMA_PINNED);			/* ref >= bias */
+	if (e->flags & GUP_REPRO_F_LARGE)	/* _refcount of a large folio is not the pin count */
+		e->flags &= ~GUP_REPRO_F_DMA_PINNED;
 	return true;
 }
 

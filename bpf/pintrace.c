@@ -35,6 +35,7 @@
 #include <jansson.h>
 
 #include "pintrace.h"
+#include "../repro-user/folio_flags.h"
 #include "pintrace.skel.h"
 
 #define X_NAME(id, sym, kind, shape)	[PT_##id] = { #id, sym, kind, PT_S_##shape },
@@ -178,9 +179,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	snprintf(dev, sizeof(dev), "%u:%u", e->dev >> 20, e->dev & 0xfffff);
 
 	flags = json_array();
-	for (i = 0; i < sizeof(pt_flag_names) / sizeof(pt_flag_names[0]); i++)
-		if (e->flags & (1U << i))
-			json_array_append_new(flags, json_string(pt_flag_names[i]));
+	for (i = 0; i < GUPR_NR_FLAGS; i++)
+		if (e->flags & gupr_flags[i].bit)
+			json_array_append_new(flags, json_string(gupr_flags[i].name));
 	stack = json_array();
 	if (e->stack_id >= 0) {
 		__u64 ips[PT_MAX_STACK] = {};
@@ -219,7 +220,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		flags = NULL;
 		json_object_set_new(o, "refcount", json_integer(e->refcount));
 		json_object_set_new(o, "maybe_dma_pinned",
-				    json_boolean(e->flags & PT_F_DMA_PINNED));
+				    json_boolean(e->flags & GUP_REPRO_F_DMA_PINNED));
 		if (probes[e->probe].kind == PT_K_PIN || probes[e->probe].kind == PT_K_UNPIN)
 			json_object_set_new(o, "arg", json_integer(e->arg));
 	}

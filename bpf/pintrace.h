@@ -100,15 +100,14 @@ enum pt_probe {
 };
 #undef PT_ENUM
 
-/* struct pt_event.flags: the folio's state when the probe fired */
-#define PT_F_LOCKED	(1U << 0)
-#define PT_F_UPTODATE	(1U << 1)
-#define PT_F_DIRTY	(1U << 2)
-#define PT_F_WRITEBACK	(1U << 3)
-#define PT_F_PRIVATE	(1U << 4)	/* buffer heads on ext4 */
-#define PT_F_MAPPED	(1U << 5)	/* _mapcount >= 0 (small folios) */
-#define PT_F_DMA_PINNED	(1U << 6)	/* refcount >= GUP_PIN_COUNTING_BIAS */
-#define PT_F_HEAD	(1U << 7)	/* large folio */
+/*
+ * struct pt_event.flags: the folio's state when the probe fired, in the one
+ * vocabulary (GUP_REPRO_F_*; names in repro-user/folio_flags.h).  The
+ * probes set LOCKED, UPTODATE, DIRTY, WRITEBACK, PRIVATE (buffer heads on
+ * ext4), MAPPED (_mapcount >= 0, small folios), DMA_PINNED (refcount >=
+ * GUP_PIN_COUNTING_BIAS, small folios) and LARGE.
+ */
+#include "../repro-kmod/uapi/gup_repro_flags.h"
 
 /**
  * struct pt_event - one probe hit, as the ring buffer carries it
@@ -124,7 +123,7 @@ enum pt_probe {
  * @pid: thread group id.
  * @tid: thread id.
  * @probe: an &enum pt_probe value.
- * @flags: PT_F_* bits.
+ * @flags: GUP_REPRO_F_* bits.
  * @refcount: folio _refcount.
  * @stack_id: kernel stack id in the stacks map, or negative.
  * @arg: probe specific: GUP return value, warning line number.
@@ -160,11 +159,6 @@ static const char *const pt_kind_names[PT_K_NR] __attribute__((unused)) = {
 	[PT_K_RELEASE] = "release-buffers", [PT_K_WARN] = "warning",
 };
 
-/* in PT_F_* bit order */
-static const char *const pt_flag_names[] __attribute__((unused)) = {
-	"locked", "uptodate", "dirty", "writeback", "private", "mapped",
-	"maybe-dma-pinned", "head",
-};
 #endif
 
 #endif /* __PINTRACE_H */

@@ -100,7 +100,8 @@ gupr_snapshot(struct page *page, struct gup_repro_page_state *st)
 		(folio_buffers(folio) ? GUP_REPRO_F_BUFFERS : 0) |
 		(folio_mapped(folio) ? GUP_REPRO_F_MAPPED : 0) |
 		(folio_maybe_dma_pinned(folio) ? GUP_REPRO_F_DMA_PINNED : 0) |
-		(folio_test_anon(folio) ? GUP_REPRO_F_ANON : 0);
+		(folio_test_anon(folio) ? GUP_REPRO_F_ANON : 0) |
+		(folio_test_large(folio) ? GUP_REPRO_F_LARGE : 0);
 	st->refcount = folio_ref_count(folio);
 	st->mapcount = gupr_mapcount(folio, page);
 	st->folio_nr_pages = folio_nr_pages(folio);
@@ -138,7 +139,8 @@ gupr_snapshot(struct page *page, struct gup_repro_page_state *st)
 		(page_has_buffers(head) ? GUP_REPRO_F_BUFFERS : 0) |
 		(page_mapped(head) ? GUP_REPRO_F_MAPPED : 0) |
 		(page_maybe_dma_pinned(head) ? GUP_REPRO_F_DMA_PINNED : 0) |
-		(PageAnon(head) ? GUP_REPRO_F_ANON : 0);
+		(PageAnon(head) ? GUP_REPRO_F_ANON : 0) |
+		(PageCompound(head) ? GUP_REPRO_F_LARGE : 0);
 	st->refcount = page_ref_count(head);
 	st->mapcount = page_mapcount(page);
 	st->folio_nr_pages = compound_nr(head);

@@ -60,6 +60,8 @@ MODULE_PARM_DESC(disposable_vm,
  * @flags: %GUPR_PINNING while a PIN runs its GUP call unlocked; set under
  *	@lock, other ioctls then get -EBUSY.
  * @pages: the pinned pages, @nr_pinned of them, or NULL.
+ * @inodes: per page of @pages, the inode of its file held with igrab()
+ *	for as long as the pin (gupr_hold_inodes()), or NULL.
  * @nr_pinned: pages in @pages, in pages.
  * @api: the &enum gup_repro_api that took the references.
  * @pin_flags: the GUP_REPRO_PIN_* flags of the pin.
@@ -68,6 +70,7 @@ struct gupr_file {
 	struct mutex lock; /* protects the pinned set, see above */
 	unsigned long flags;
 	struct page **pages;
+	struct inode **inodes;
 	unsigned int nr_pinned;
 	u32 api;
 	u32 pin_flags;
@@ -133,6 +136,9 @@ static int gupr_lock_pinned(struct gupr_file *gf)
 /**
  * gupr_put_pages() - drop the references of a detached pinned set
  * @pages: the pages, owned by the caller; freed here.
+ * @inodes: the inodes gupr_hold_inodes() took for them (NULL entries for
+ *	pages without a file), owned by the caller; released and freed here,
+ *	after the pages.  May be NULL.
  * @n: pages in @pages, in pages.
  * @api: the &enum gup_repro_api that took the references.
  * @dirty: dirty the folios first.
@@ -140,10 +146,12 @@ static int gupr_lock_pinned(struct gupr_file *gf)
  * Called without gupr_file.lock.  With @dirty, unpin_user_pages_dirty_lock()
  * (pin API) or set_page_dirty_lock() (get API) waits for each folio lock
  * uninterruptibly, as every caller of those does; nothing else of this file
- * waits behind it.
+ * waits behind it.  The inodes are released last: while the pages are
+ * dirtied, their ->mapping is NULL (truncated) or the mapping of an inode
+ * still held.
  */
-static void gupr_put_pages(struct page **pages, unsigned int n, u32 api,
-			   bool dirty)
+static void gupr_put_pages(struct page **pages, struct inode **inodes,
+			   unsigned int n, u32 api, bool dirty)
 {
 	unsigned int i;
 
@@ -160,6 +168,55 @@ static void gupr_put_pages(struct page **pages, unsigned int n, u32 api,
 		}
 	}
 	kvfree(pages);
+	if (!inodes)
+		return;
+	for (i = 0; i < n; i++)
+		iput(inodes[i]);	/* NULL is fine */
+	kvfree(inodes);
+}
+
+/**
+ * gupr_hold_inodes() - keep the inode of every pinned file page alive
+ * @pages: the pages GUP returned.
+ * @n: pages in @pages, in pages.
+ * @inodes: room for @n pointers, zeroed; gets an igrab()bed inode per
+ *	page of a file, NULL for anonymous pages and the zero page.
+ *
+ * A GUP reference keeps the page, not its file: once the file is closed
+ * and unmapped its inode can be evicted while we hold the page.  DIRTY's
+ * set_page_dirty() runs without the folio lock (that is the bug it
+ * reproduces) and follows ->mapping to ->a_ops: with the inode held,
+ * ->mapping is either that live inode's mapping or NULL (truncated or
+ * punched out: set_page_dirty() then only sets the flag), never freed
+ * memory.  ->mapping is read under the folio lock, which truncation and
+ * eviction take before clearing it.
+ *
+ * Return: 0; -EINTR (fatal signal while waiting for a folio lock);
+ * -ESTALE (a page's inode is being evicted, igrab() failed).  On error the
+ * caller releases @inodes with the pages (gupr_put_pages()).
+ */
+static int gupr_hold_inodes(struct page **pages, unsigned int n,
+			    struct inode **inodes)
+{
+	struct address_space *mapping;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		if (PageAnon(pages[i]) || is_zero_pfn(page_to_pfn(pages[i])))
+			continue;
+		ret = gupr_lock_killable(pages[i]);
+		if (ret)
+			break;
+		mapping = gupr_file_mapping(pages[i]);
+		if (mapping && mapping->host) {
+			inodes[i] = igrab(mapping->host);
+			if (!inodes[i])
+				ret = -ESTALE;
+		}
+		gupr_unlock(pages[i]);
+	}
+	return ret;
 }
 
 /**
@@ -255,12 +312,15 @@ static long gupr_gup(const struct gup_repro_pin *a, struct page **pages)
  * api, FOLL_LONGTERM with the get API, @nr_pages 0 or above
  * %GUP_REPRO_MAX_PAGES, @addr not page aligned, non-zero @nr_pinned or
  * @reserved); -EBUSY (pages already pinned on this file, or another PIN on
- * it in progress); -EINTR (fatal signal while waiting for the lock); -ENOMEM;
- * or an errno of gupr_gup().
+ * it in progress); -EINTR (fatal signal while waiting for the lock or a
+ * folio lock); -ENOMEM; -ESTALE (the inode of a pinned page is being
+ * evicted, gupr_hold_inodes(): the pages are released again); or an errno
+ * of gupr_gup().
  */
 static long gupr_pin(struct gupr_file *gf, unsigned int cmd, void __user *u)
 {
 	struct gup_repro_pin a;
+	struct inode **inodes;
 	struct page **pages;
 	unsigned long len;
 	long got;
@@ -299,12 +359,22 @@ static long gupr_pin(struct gupr_file *gf, unsigned int cmd, void __user *u)
 		ret = -ENOMEM;
 		goto out_unreserve;
 	}
+	inodes = kvcalloc(a.nr_pages, sizeof(*inodes), GFP_KERNEL);
+	if (!inodes) {
+		kvfree(pages);
+		ret = -ENOMEM;
+		goto out_unreserve;
+	}
 	got = gupr_gup(&a, pages);
 	if (got <= 0) {
 		ret = got ? got : -EFAULT;
+		kvfree(inodes);
 		kvfree(pages);
 		goto out_unreserve;
 	}
+	ret = gupr_hold_inodes(pages, got, inodes);
+	if (ret)
+		goto out_put;
 
 	a.nr_pinned = got;
 	if (copy_to_user(u, &a, sizeof(a))) {
@@ -315,6 +385,7 @@ static long gupr_pin(struct gupr_file *gf, unsigned int cmd, void __user *u)
 	if (ret)
 		goto out_put;
 	gf->pages = pages;
+	gf->inodes = inodes;
 	gf->nr_pinned = got;
 	gf->api = a.api;
 	gf->pin_flags = a.flags;
@@ -323,7 +394,7 @@ static long gupr_pin(struct gupr_file *gf, unsigned int cmd, void __user *u)
 	return 0;
 
 out_put:
-	gupr_put_pages(pages, got, a.api, false);
+	gupr_put_pages(pages, inodes, got, a.api, false);
 out_unreserve:
 	clear_bit(GUPR_PINNING, &gf->flags);
 	return ret;
@@ -530,6 +601,7 @@ static long gupr_state(struct gupr_file *gf, unsigned int cmd, void __user *u)
 static long gupr_unpin(struct gupr_file *gf, unsigned int cmd, void __user *u)
 {
 	struct gup_repro_unpin a;
+	struct inode **inodes;
 	struct page **pages;
 	int ret;
 	u32 api;
@@ -548,13 +620,15 @@ static long gupr_unpin(struct gupr_file *gf, unsigned int cmd, void __user *u)
 		return -EACCES;
 	}
 	pages = gf->pages;
+	inodes = gf->inodes;
 	a.nr_unpinned = gf->nr_pinned;
 	api = gf->api;
 	gf->pages = NULL;
+	gf->inodes = NULL;
 	gf->nr_pinned = 0;
 	mutex_unlock(&gf->lock);
 
-	gupr_put_pages(pages, a.nr_unpinned, api,
+	gupr_put_pages(pages, inodes, a.nr_unpinned, api,
 		       a.mode == GUP_REPRO_UNPIN_DIRTY);
 	return copy_to_user(u, &a, sizeof(a)) ? -EFAULT : 0;
 }
@@ -615,7 +689,8 @@ static int gupr_release(struct inode *inode, struct file *file)
 	struct gupr_file *gf = file->private_data;
 
 	if (gf->pages)
-		gupr_put_pages(gf->pages, gf->nr_pinned, gf->api, false);
+		gupr_put_pages(gf->pages, gf->inodes, gf->nr_pinned, gf->api,
+			       false);
 	mutex_destroy(&gf->lock);
 	kfree(gf);
 	return 0;

@@ -7,11 +7,17 @@
  *
  * Output per step: one JSON object (machine line; to --log FILE when
  * given, else to stdout) and one human line on stdout.  The last stdout
- * line is "gup-repro: scenario=NAME status=complete|failed|refused ...",
- * which the host's verdict parser reads from the console.
+ * line is "gup-repro: scenario=NAME status=complete|failed|refused ..."
+ * for people; the host's verdict reads the same status from the last JSON
+ * record ({"event":"status",...}).  After the steps (unless
+ * --no-integrity), the data-integrity check: sync, drop the victim from the
+ * page cache, read it back with O_DIRECT and compare with every byte the
+ * steps wrote through the mapping or the pin ("integrity" records).
  *
- * Exit: 0 every step succeeded, 1 a step failed, 2 usage error, 3 the
- * kernel refused a long-term pin (a mitigation, see struct gupr_step).
+ * Exit: 0 every step succeeded (a sync step's writeback error, see
+ * struct gupr_step.reports_wb, is noted, not a failure), 1 a step failed,
+ * 2 usage error, 3 the kernel refused a long-term pin (a mitigation, see
+ * struct gupr_step).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,24 +28,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "gup_repro.h"
+#include "folio_flags.h"
 #include "steps.h"
 
 #define DEFAULT_FILE	"/mnt/scratch/victim"
 #define DEFAULT_DEVICE	"/dev/gup_repro"
 #define DEFAULT_SCEN	"unlocked-dirty"
-
-/* /proc/kpageflags bits, Documentation/admin-guide/mm/pagemap.rst */
-#define KPF_LOCKED	0
-#define KPF_UPTODATE	3
-#define KPF_DIRTY	4
-#define KPF_WRITEBACK	8
-#define KPF_MMAP	11
-#define KPF_ANON	12
-#define KPF_PRIVATE	35
 
 static const char *prog = "gup-repro";
 
@@ -54,22 +53,6 @@ struct snap {
 	struct gup_repro_page_state st;
 };
 
-static const struct {
-	__u32 bit;
-	const char *name;
-} flag_names[] = {
-	{ GUP_REPRO_F_DIRTY, "dirty" },
-	{ GUP_REPRO_F_WRITEBACK, "writeback" },
-	{ GUP_REPRO_F_UPTODATE, "uptodate" },
-	{ GUP_REPRO_F_LOCKED, "locked" },
-	{ GUP_REPRO_F_PRIVATE, "private" },
-	{ GUP_REPRO_F_BUFFERS, "buffers" },
-	{ GUP_REPRO_F_MAPPED, "mapped" },
-	{ GUP_REPRO_F_DMA_PINNED, "maybe-dma-pinned" },
-	{ GUP_REPRO_F_ANON, "anon" },
-	{ GUP_REPRO_F_FILE, "file" },
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -81,7 +64,9 @@ static void usage(FILE *f)
 		"  -p, --pages N        pages to map and pin, 1..%d (default: 1)\n"
 		"  -d, --device PATH    module device (default: %s)\n"
 		"  -o, --log FILE       write the JSON step lines to FILE instead of stdout\n"
-		"  -n, --dry-run        check the arguments and print the plan; touch nothing\n"
+		"  -n, --dry-run        check the arguments and the order of the steps, print the\n"
+		"                       plan; touch nothing\n"
+		"  -I, --no-integrity   skip the data-integrity check after the steps\n"
 		"  -h, --help           this text\n"
 		"Exit: 0 all steps ran, 1 a step failed, 2 bad usage, 3 the kernel refused\n"
 		"a long-term pin (EFAULT/EOPNOTSUPP from pin-longterm or iouring-register).\n",
@@ -136,6 +121,7 @@ static int read_u64(const char *path, off_t off, unsigned long long *val)
 static void take_snap(struct gupr_ctx *c, struct snap *s)
 {
 	unsigned long long pm, kf, cnt;
+	size_t i;
 	off_t vpn;
 
 	memset(s, 0, sizeof(*s));
@@ -163,13 +149,12 @@ static void take_snap(struct gupr_ctx *c, struct snap *s)
 	s->st.refcount = -1;	/* not exported by /proc */
 	s->st.ino = c->ino;
 	s->st.dev = c->dev;
-	s->st.flags = ((kf >> KPF_DIRTY & 1) ? GUP_REPRO_F_DIRTY : 0) |
-		((kf >> KPF_WRITEBACK & 1) ? GUP_REPRO_F_WRITEBACK : 0) |
-		((kf >> KPF_UPTODATE & 1) ? GUP_REPRO_F_UPTODATE : 0) |
-		((kf >> KPF_LOCKED & 1) ? GUP_REPRO_F_LOCKED : 0) |
-		((kf >> KPF_PRIVATE & 1) ? GUP_REPRO_F_PRIVATE : 0) |
-		((kf >> KPF_MMAP & 1) ? GUP_REPRO_F_MAPPED : 0) |
-		((kf >> KPF_ANON & 1) ? GUP_REPRO_F_ANON : GUP_REPRO_F_FILE);
+	s->st.flags = 0;
+	for (i = 0; i < GUPR_NR_FLAGS; i++)
+		if (gupr_flags[i].kpf >= 0 && (kf >> gupr_flags[i].kpf & 1))
+			s->st.flags |= gupr_flags[i].bit;
+	if (!(s->st.flags & GUP_REPRO_F_ANON))
+		s->st.flags |= GUP_REPRO_F_FILE;
 }
 
 static void flags_str(__u32 flags, char *buf, size_t len, const char *sep,
@@ -178,11 +163,11 @@ static void flags_str(__u32 flags, char *buf, size_t len, const char *sep,
 	size_t i, off = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
-		if (!(flags & flag_names[i].bit))
+	for (i = 0; i < GUPR_NR_FLAGS; i++) {
+		if (!(flags & gupr_flags[i].bit))
 			continue;
 		off += snprintf(buf + off, len - off, "%s%s%s%s", off ? sep : "",
-				quote ? "\"" : "", flag_names[i].name,
+				quote ? "\"" : "", gupr_flags[i].name,
 				quote ? "\"" : "");
 		if (off >= len)
 			break;
@@ -264,6 +249,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "log", required_argument, NULL, 'o' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "no-integrity", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -272,11 +258,15 @@ int main(int argc, char **argv)
 			      .nr_pages = 1, .fd = -1, .dev_fd = -1 };
 	const char *scen_name = NULL, *steps = NULL, *log_path = NULL;
 	const struct gupr_scenario *scen;
-	int opt, n, i, dry = 0, status = 0;
+	int opt, n, i, dry = 0, status = 0, integrity = 1, bad_at;
+	const struct gupr_step *failed = NULL;
+	const char *why;
+	int failed_err = 0;
+	char wb_error[96] = "";
 	FILE *log = stdout;
 	char *bad;
 
-	while ((opt = getopt_long(argc, argv, "s:S:lf:p:d:o:nh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:S:lf:p:d:o:nIh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			scen_name = optarg;
@@ -301,6 +291,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			dry = 1;
+			break;
+		case 'I':
+			integrity = 0;
 			break;
 		case 'h':
 			usage(stdout);
@@ -332,6 +325,10 @@ int main(int argc, char **argv)
 	if (n < 0)
 		die_usage("empty step list or empty step name in '%s'", steps);
 
+	bad_at = gupr_check_order(plan, n, &why);
+	if (bad_at >= 0)
+		die_usage("step %d '%s' cannot run there: %s", bad_at + 1, plan[bad_at]->name, why);
+
 	c.page_size = (size_t)sysconf(_SC_PAGESIZE);
 	printf("gup-repro: scenario=%s pages=%u file=%s steps=%s\n", scen_name,
 	       c.nr_pages, c.path, steps);
@@ -348,6 +345,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	c.expect_size = (unsigned long long)c.nr_pages * c.page_size;
+	c.expect = malloc(c.expect_size);
+	c.writer = calloc(c.nr_pages, 1);
+	c.gone = calloc(c.nr_pages, 1);
+	c.excused = calloc(c.nr_pages, 1);
+	if (!c.expect || !c.writer || !c.gone || !c.excused) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 2;
+	}
+	memset(c.expect, GUPR_PATTERN_FILE, c.expect_size);
+	c.step_log = log;
 
 	for (i = 0; i < n; i++) {
 		unsigned long long t0 = mono_ns(), t1;
@@ -359,24 +367,56 @@ int main(int argc, char **argv)
 		take_snap(&c, &s);
 		report(log, i + 1, plan[i]->name, err, ret, &s,
 		       !err && !strcmp(plan[i]->name, "verify") ? c.verify_note : NULL, t0, t1);
-		if (err && plan[i]->refusable && (err == -EFAULT || err == -EOPNOTSUPP)) {
-			printf("gup-repro: scenario=%s status=refused step=%s errno=%s\n",
-			       scen_name, plan[i]->name, errname(-err));
-			status = 3;
-			break;
+		if (err && plan[i]->reports_wb &&
+		    (err == -EIO || err == -EUCLEAN || err == -ENOSPC)) {
+			if (!wb_error[0])
+				snprintf(wb_error, sizeof(wb_error), "%s %s", plan[i]->name,
+					 errname(-err));
+			printf("gup-repro: step %s: the filesystem reported a writeback error (%s); going on\n",
+			       plan[i]->name, errname(-err));
+			continue;
 		}
 		if (err) {
-			printf("gup-repro: scenario=%s status=failed step=%s errno=%s\n",
-			       scen_name, plan[i]->name, errname(-err));
-			status = 1;
+			failed = plan[i];
+			failed_err = err;
+			status = plan[i]->refusable && (err == -EFAULT || err == -EOPNOTSUPP) ? 3 : 1;
 			break;
 		}
 	}
-	if (!status)
-		printf("gup-repro: scenario=%s status=complete steps=%d\n", scen_name, n);
 	/* Closing the device drops any pin still held (module release()). */
 	if (c.dev_fd >= 0)
 		close(c.dev_fd);
+	c.dev_fd = -1;
+	c.nr_pinned = 0;
+	if (integrity && status != 1) {
+		unsigned int lost = 0;
+		int err;
+
+		if (c.map)
+			munmap(c.map, c.nr_pages * c.page_size);
+		c.map = NULL;
+		if (c.fd >= 0)
+			close(c.fd);
+		c.fd = -1;
+		err = gupr_integrity(&c, log, &lost);
+		if (err)
+			printf("gup-repro: integrity: could not check: %s\n", strerror(-err));
+		else
+			printf("gup-repro: integrity: %u of %u page(s) differ from what was written\n",
+			       lost, c.nr_pages);
+	}
+	if (status) {
+		fprintf(log, "{\"event\":\"status\",\"scenario\":\"%s\",\"status\":\"%s\","
+			"\"step\":\"%s\",\"errname\":\"%s\"}\n", scen_name,
+			status == 3 ? "refused" : "failed", failed->name, errname(-failed_err));
+		printf("gup-repro: scenario=%s status=%s step=%s errno=%s\n", scen_name,
+		       status == 3 ? "refused" : "failed", failed->name, errname(-failed_err));
+	} else {
+		fprintf(log, "{\"event\":\"status\",\"scenario\":\"%s\",\"status\":\"complete\","
+			"\"steps\":%d,\"writeback_error\":\"%s\"}\n", scen_name, n, wb_error);
+		printf("gup-repro: scenario=%s status=complete steps=%d\n", scen_name, n);
+	}
+	fflush(log);
 	if (log != stdout)
 		fclose(log);
 	return status;

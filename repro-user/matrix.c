@@ -174,7 +174,11 @@ static void short_form(const char *result, char *out, size_t len)
 {
 	const char *colon = strchr(result, ':');
 
-	if (!strncmp(result, "REPRODUCED:", 11))
+	if (!strncmp(result, "CORRUPT", 7))
+		snprintf(out, len, "CORRUPT");
+	else if (!strcmp(result, "LOSS"))
+		snprintf(out, len, "LOSS");
+	else if (!strncmp(result, "REPRODUCED:", 11))
 		snprintf(out, len, "REPRO [%d]", footnote(colon + 1));
 	else if (!strncmp(result, "MITIGATED:", 10))
 		snprintf(out, len, "MIT %.*s", (int)utf8_fit(colon + 1, 10), colon + 1);
@@ -237,7 +241,7 @@ static void write_grid(FILE *o, int s0, int s1)
 
 static void write_txt(FILE *o, const char *when)
 {
-	size_t counts[5] = {}, total = 0;
+	size_t counts[7] = {}, total = 0;
 
 	for (int k = 0; k < kernels.n; k++)
 		for (int f = 0; f < fss.n; f++)
@@ -245,18 +249,24 @@ static void write_txt(FILE *o, const char *when)
 				const char *r = cell_at(k, f, s)->result;
 
 				counts[!strncmp(r, "REPRODUCED", 10) ? 0 : !strcmp(r, "VIOLATION") ? 1 :
-				       !strncmp(r, "MITIGATED", 9) ? 2 : !strcmp(r, "CLEAN") ? 3 : 4]++;
+				       !strncmp(r, "MITIGATED", 9) ? 2 : !strcmp(r, "CLEAN") ? 3 :
+				       !strcmp(r, "LOSS") ? 5 : !strncmp(r, "CORRUPT", 7) ? 6 : 4]++;
 				total++;
 			}
 	fprintf(o, "gup-repro matrix, %s: %zu cells\n", when, total);
 	fprintf(o, "%zu reproduced, %zu violation, %zu mitigated, %zu clean, %zu error\n",
 		counts[0], counts[1], counts[2], counts[3], counts[4]);
+	if (counts[5] || counts[6])
+		fprintf(o, "%zu data loss, %zu fs corruption\n", counts[5], counts[6]);
 	for (int s0 = 0; s0 < scens.n; s0 += GRID_COLS) {
 		fprintf(o, "\n");
 		write_grid(o, s0, s0 + GRID_COLS < scens.n ? s0 + GRID_COLS : scens.n);
 	}
 	fprintf(o, "\nREPRO = REPRODUCED (kernel warning), VIOLATION = ordering violated\n"
 		"without a warning, MIT = MITIGATED (pin refused, errno), clean = neither.\n");
+	if (counts[5] || counts[6])
+		fprintf(o, "LOSS = DATA LOSS (a write missing on disk), CORRUPT = FS CORRUPTION\n"
+			"(the filesystem's checker found damage).\n");
 	for (int i = 0; i < nfoot; i++)
 		fprintf(o, "[%d] %.*s\n", i + 1, (int)utf8_fit(foot[i], 74), foot[i]);
 	fprintf(o, "Full results and links to every run: matrix.md, matrix.json.\n");

@@ -7,13 +7,17 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <linux/falloc.h>
 
 #include <liburing.h>
 
@@ -94,7 +98,11 @@ static int step_mmap_shared(struct gupr_ctx *c, long *ret)
  */
 static int step_mmap_private(struct gupr_ctx *c, long *ret)
 {
-	return map_victim(c, MAP_PRIVATE, ret);
+	int rc = map_victim(c, MAP_PRIVATE, ret);
+
+	if (!rc)
+		c->private_map = 1;
+	return rc;
 }
 
 /* Store through the user mapping: a write fault runs ->page_mkwrite. */
@@ -105,6 +113,10 @@ static int step_user_write(struct gupr_ctx *c, long *ret)
 	if (err)
 		return err;
 	memset(c->map, GUPR_PATTERN_USER, c->nr_pages * c->page_size);
+	if (!c->private_map) {
+		memset(c->expect, GUPR_PATTERN_USER, c->nr_pages * c->page_size);
+		memset(c->writer, GUPR_W_USER, c->nr_pages);
+	}
 	*ret = (long)(c->nr_pages * c->page_size);
 	return 0;
 }
@@ -128,6 +140,7 @@ static int do_pin(struct gupr_ctx *c, long *ret, __u32 api, __u32 flags)
 	if (ioctl(c->dev_fd, GUP_REPRO_IOC_PIN, &a))
 		return -errno;
 	c->nr_pinned = a.nr_pinned;
+	memset(c->gone, 0, c->nr_pages);
 	*ret = a.nr_pinned;
 	return 0;
 }
@@ -194,9 +207,17 @@ static int step_kernel_write(struct gupr_ctx *c, long *ret)
 
 	if (err)
 		return err;
-	for (a.page = 0; a.page < c->nr_pinned; a.page++)
+	for (a.page = 0; a.page < c->nr_pinned; a.page++) {
 		if (ioctl(c->dev_fd, GUP_REPRO_IOC_WRITE, &a))
 			return -errno;
+		if (c->gone[a.page]) {
+			c->excused[a.page] = 1;
+		} else if (!c->private_map) {
+			memset(c->expect + a.page * c->page_size, GUPR_PATTERN_KERNEL,
+			       c->page_size);
+			c->writer[a.page] = GUPR_W_PIN;
+		}
+	}
 	*ret = (long)(c->nr_pinned * c->page_size);
 	return 0;
 }
@@ -298,6 +319,320 @@ static int step_verify(struct gupr_ctx *c, long *ret)
 	return 0;
 }
 
+
+/*
+ * Fault steps: each drives one kernel mechanism that breaks what a GUP
+ * holder may assume about the page it holds.
+ */
+
+/*
+ * madvise(MADV_PAGEOUT) on the mapping: reclaim_pages() unmaps the folio
+ * and shrink_folio_list() releases its private data (buffer heads,
+ * filemap_release_folio() -> try_to_free_buffers()) before it finds the
+ * extra reference and keeps the folio.  The 2023 fix "mm: do not reclaim
+ * private data from pinned page" skips this for FOLL_PIN, not FOLL_GET.
+ */
+/*
+ * The folio a fault just added may still sit in a per-CPU LRU batch, where
+ * isolation fails; madvise() drains only its own CPU's batch
+ * (lru_add_drain()).  So it runs once on each CPU this thread may use.
+ * *ret: the CPUs it ran on.
+ */
+static int do_madvise(struct gupr_ctx *c, long *ret, int advice)
+{
+	cpu_set_t all, one;
+	int err = need_map(c), cpu, n = 0;
+
+	if (err)
+		return err;
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return -errno;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &all))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			continue;
+		if (madvise(c->map, c->nr_pages * c->page_size, advice)) {
+			err = -errno;
+			break;
+		}
+		n++;
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	if (!err && !n && madvise(c->map, c->nr_pages * c->page_size, advice))
+		err = -errno;
+	*ret = n;
+	return err;
+}
+
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+static int step_reclaim(struct gupr_ctx *c, long *ret)
+{
+	return do_madvise(c, ret, MADV_PAGEOUT);
+}
+
+static int step_cold(struct gupr_ctx *c, long *ret)
+{
+	return do_madvise(c, ret, MADV_COLD);
+}
+
+static int write_proc(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+/* echo 3 > /proc/sys/vm/drop_caches: clean, unmapped, unpinned pages go. */
+static int step_drop_caches(struct gupr_ctx *c, long *ret)
+{
+	(void)c;
+	*ret = 0;
+	return write_proc("/proc/sys/vm/drop_caches", "3");
+}
+
+/*
+ * Truncate: truncate_inode_pages_range() removes every folio past the new
+ * EOF from the page cache (a pinned one too: its ->mapping becomes NULL)
+ * and zeroes the tail of a partial one, which stays.
+ */
+static int do_truncate(struct gupr_ctx *c, long *ret, unsigned long long size)
+{
+	unsigned int i;
+
+	if (c->fd < 0)
+		return -EBADF;
+	if (ftruncate(c->fd, (off_t)size))
+		return -errno;
+	c->expect_size = size;
+	for (i = 0; i < c->nr_pages; i++)
+		if ((unsigned long long)i * c->page_size >= size)
+			c->gone[i] = 1;
+	*ret = (long)size;
+	return 0;
+}
+
+static int step_truncate(struct gupr_ctx *c, long *ret)
+{
+	return do_truncate(c, ret, 0);
+}
+
+static int step_truncate_mid(struct gupr_ctx *c, long *ret)
+{
+	return do_truncate(c, ret, c->page_size / 2);
+}
+
+/* fallocate(PUNCH_HOLE|KEEP_SIZE) over every page: the folios leave the cache. */
+static int step_punch_hole(struct gupr_ctx *c, long *ret)
+{
+	size_t len = c->nr_pages * c->page_size;
+
+	if (c->fd < 0)
+		return -EBADF;
+	if (fallocate(c->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)len))
+		return -errno;
+	memset(c->expect, 0, len);
+	memset(c->writer, GUPR_W_HOLE, c->nr_pages);
+	memset(c->gone, 1, c->nr_pages);
+	*ret = (long)len;
+	return 0;
+}
+
+static int step_sync_file_range(struct gupr_ctx *c, long *ret)
+{
+	if (c->fd < 0)
+		return -EBADF;
+	if (sync_file_range(c->fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE |
+			    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER))
+		return -errno;
+	*ret = 0;
+	return 0;
+}
+
+/* sync(): writeback of every filesystem, waited for. */
+static int step_writeback(struct gupr_ctx *c, long *ret)
+{
+	(void)c;
+	sync();
+	*ret = 0;
+	return 0;
+}
+
+static const char *const writer_names[] = { "file", "user", "pin", "hole" };
+
+/* One page against its expectation: "ok", "lost" or "beyond-eof". */
+static void compare_page(const struct gupr_ctx *c, unsigned int i, const unsigned char *got,
+			 unsigned long long got_size, FILE *log, unsigned int *ok,
+			 unsigned int *lost)
+{
+	unsigned long long start = (unsigned long long)i * c->page_size, end, off;
+	const char *result = "ok";
+	int want = -1, found = -1;
+	long long diff = -1;
+
+	end = start + c->page_size;
+	if (end > c->expect_size)
+		end = c->expect_size;
+	if (start >= c->expect_size) {
+		result = "beyond-eof";
+	} else {
+		for (off = start; off < end; off++) {
+			if (off >= got_size || got[off] != c->expect[off]) {
+				diff = (long long)off;
+				want = c->expect[off];
+				found = off < got_size ? got[off] : -1;
+				result = "lost";
+				break;
+			}
+		}
+	}
+	if (!strcmp(result, "lost"))
+		(*lost)++;
+	else if (!strcmp(result, "ok"))
+		(*ok)++;
+	fprintf(log, "{\"event\":\"integrity\",\"phase\":\"%s\",\"page\":%u,\"result\":\"%s\",\"writer\":\"%s\","
+		"\"expected_byte\":%d,\"found_byte\":%d,\"first_diff\":%lld,"
+		"\"expected\":\"%c\",\"found\":\"%c\",\"excused\":%d}\n",
+		c->step_check ? "step" : "final", i, result, writer_names[c->writer[i]],
+		want >= 0 ? want : c->expect[start < c->expect_size ? start : 0],
+		found >= 0 ? found : (start < got_size ? got[start] : -1), diff,
+		c->expect[start < c->expect_size ? start : 0] >= 0x21 &&
+		c->expect[start < c->expect_size ? start : 0] < 0x7f ?
+		c->expect[start < c->expect_size ? start : 0] : '?',
+		start < got_size && got[start] >= 0x21 && got[start] < 0x7f ? got[start] : '?',
+		c->excused[i]);
+}
+
+int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
+{
+	size_t len = c->nr_pages * c->page_size;
+	const char *method = "O_DIRECT";
+	unsigned int i, ok = 0, excused = 0;
+	unsigned char *buf = NULL;
+	unsigned long long got = 0;
+	struct timespec t0, t1;
+	struct stat st;
+	int fd, err = 0, wb_err = 0;
+	ssize_t n;
+
+	*lost = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sync();
+	fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	/*
+	 * A writeback error here is the filesystem refusing the page (btrfs:
+	 * EUCLEAN): noted, and the disk is read back all the same.
+	 */
+	if (fsync(fd))
+		wb_err = errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		goto out;
+	}
+	/* drop the victim's clean, unmapped folios: the disk answers */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+	if (posix_memalign((void **)&buf, 4096, len ? len : 4096)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(buf, 0, len);
+	fd = open(c->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0 && errno == EINVAL) {	/* tmpfs before v6.6 */
+		method = "buffered";
+		fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (got < len) {
+		n = pread(fd, buf + got, len - got, (off_t)got);
+		if (n < 0 && errno == EINVAL && !strcmp(method, "O_DIRECT")) {
+			close(fd);
+			method = "buffered";
+			fd = open(c->path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				err = -errno;
+				goto out;
+			}
+			continue;
+		}
+		if (n < 0) {
+			err = -errno;
+			close(fd);
+			goto out;
+		}
+		if (!n)
+			break;
+		got += (unsigned long long)n;
+	}
+	close(fd);
+	if (got > (unsigned long long)st.st_size)
+		got = (unsigned long long)st.st_size;
+	for (i = 0; i < c->nr_pages; i++) {
+		compare_page(c, i, buf, got, log, &ok, lost);
+		excused += c->excused[i];
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
+		"\"pages\":%u,\"ok\":%u,\"lost\":%u,\"excused\":%u,\"size\":%llu,\"expected_size\":%llu,\"ms\":%.1f,"
+		"\"fsync_error\":\"%s\",\"error\":\"\"}\n",
+		c->step_check ? "step" : "final", method, c->nr_pages, ok, *lost, excused,
+		(unsigned long long)st.st_size,
+		c->expect_size, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		wb_err ? strerrorname_np(wb_err) : "");
+	if ((unsigned long long)st.st_size != c->expect_size)
+		fprintf(log, "{\"event\":\"integrity-size\",\"size\":%llu,\"expected_size\":%llu}\n",
+			(unsigned long long)st.st_size, c->expect_size);
+out:
+	if (err)
+		fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
+			"\"pages\":%u,\"ok\":0,\"lost\":0,\"excused\":0,\"error\":\"%s\"}\n",
+			c->step_check ? "step" : "final", method, c->nr_pages, strerror(-err));
+	fflush(log);
+	free(buf);
+	return err;
+}
+
+/* verify: the integrity check as a step, in the middle of a scenario. */
+static int step_verify_disk(struct gupr_ctx *c, long *ret)
+{
+	unsigned int lost;
+	FILE *devnull = fopen("/dev/null", "w");
+	int err;
+
+	if (!devnull)
+		return -errno;
+	c->step_check = 1;
+	err = gupr_integrity(c, c->step_log ? c->step_log : devnull, &lost);
+	c->step_check = 0;
+	fclose(devnull);
+	snprintf(c->verify_note, sizeof(c->verify_note), "disk: %u page(s) differ from what was written",
+		 lost);
+	*ret = lost;
+	return err;
+}
+
 static int step_munmap(struct gupr_ctx *c, long *ret)
 {
 	int err = need_map(c);
@@ -376,7 +711,7 @@ static int step_iouring_read_fixed(struct gupr_ctx *c, long *ret)
 		close(src);
 		return -ENOMEM;
 	}
-	memset(buf, 'R', len);
+	memset(buf, GUPR_PATTERN_IOURING, len);
 	if (write(src, buf, len) != (ssize_t)len) {
 		free(buf);
 		close(src);
@@ -392,6 +727,10 @@ static int step_iouring_read_fixed(struct gupr_ctx *c, long *ret)
 		err = cqe->res < 0 ? cqe->res : 0;
 		*ret = cqe->res;
 		io_uring_cqe_seen(ring, cqe);
+	}
+	if (!err && !c->private_map) {
+		memset(c->expect, GUPR_PATTERN_IOURING, len);
+		memset(c->writer, GUPR_W_PIN, c->nr_pages);
 	}
 	close(src);
 	return err;
@@ -416,30 +755,53 @@ static int step_iouring_unregister(struct gupr_ctx *c, long *ret)
 	return 0;
 }
 
+#define O GUPR_NEED_OPEN
+#define M GUPR_NEED_MAP
+#define P GUPR_NEED_PIN
+#define F GUPR_NEED_FULL
+#define R GUPR_NEED_RING
 const struct gupr_step gupr_steps[] = {
-	{ "open-file", "open the victim file O_RDWR (must cover --pages)", step_open_file, 0 },
-	{ "mmap-shared", "mmap the victim MAP_SHARED, PROT_READ|PROT_WRITE", step_mmap_shared, 0 },
-	{ "mmap-private", "mmap the victim MAP_PRIVATE, PROT_READ|PROT_WRITE (writes COW into anonymous pages)", step_mmap_private, 0 },
-	{ "user-write", "store 'U' through the user mapping (write fault, ->page_mkwrite)", step_user_write, 0 },
-	{ "pin", "pin_user_pages(FOLL_WRITE), no FOLL_LONGTERM", step_pin, 0 },
-	{ "pin-fast", "pin_user_pages_fast(FOLL_WRITE), no FOLL_LONGTERM", step_pin_fast, 0 },
-	{ "pin-longterm", "pin_user_pages(FOLL_WRITE|FOLL_LONGTERM); v6.5+ refuses file mappings", step_pin_longterm, 1 },
-	{ "get", "get_user_pages(FOLL_WRITE): FOLL_GET references", step_get, 0 },
-	{ "msync", "msync(MS_SYNC): writeback cleans the folio, folio_mkclean() write-protects the PTE", step_msync, 0 },
-	{ "fsync", "fsync() the victim file", step_fsync, 0 },
-	{ "kernel-write", "module stores 'K' into every pinned page via kmap_local_page()", step_kernel_write, 0 },
-	{ "dirty-unlocked", "module calls set_page_dirty() without the folio lock", step_dirty_unlocked, 0 },
-	{ "dirty-locked", "module calls set_page_dirty_lock()", step_dirty_locked, 0 },
-	{ "unpin", "module drops the pins: unpin_user_pages() / put_page()", step_unpin, 0 },
-	{ "unpin-dirty", "module drops the pins: unpin_user_pages_dirty_lock(.., true)", step_unpin_dirty, 0 },
-	{ "state", "print the folio state only", step_state, 0 },
-	{ "verify", "pread() the file back and report whose pattern each page holds", step_verify, 0 },
-	{ "munmap", "munmap the victim", step_munmap, 0 },
-	{ "close-file", "close the victim file", step_close_file, 0 },
-	{ "iouring-register", "io_uring_register_buffers() over the mapping (FOLL_LONGTERM pin)", step_iouring_register, 1 },
-	{ "iouring-read-fixed", "IORING_OP_READ_FIXED of 'R' into the registered buffer", step_iouring_read_fixed, 0 },
-	{ "iouring-unregister", "io_uring_unregister_buffers(): io_uring unpins", step_iouring_unregister, 0 },
+	/* name, description, function, needs, gives, takes, refusable, reports_wb */
+	{ "open-file", "open the victim file O_RDWR (must cover --pages)", step_open_file,
+	  GUPR_NEED_CLOSED, O, GUPR_NEED_CLOSED, 0, 0 },
+	{ "mmap-shared", "mmap the victim MAP_SHARED, PROT_READ|PROT_WRITE", step_mmap_shared,
+	  O | GUPR_NEED_NOMAP | F, M, GUPR_NEED_NOMAP, 0, 0 },
+	{ "mmap-private", "mmap the victim MAP_PRIVATE, PROT_READ|PROT_WRITE (writes COW into anonymous pages)", step_mmap_private,
+	  O | GUPR_NEED_NOMAP | F, M, GUPR_NEED_NOMAP, 0, 0 },
+	{ "user-write", "store 'U' through the user mapping (write fault, ->page_mkwrite)", step_user_write, M | F, 0, 0, 0, 0 },
+	{ "pin", "pin_user_pages(FOLL_WRITE), no FOLL_LONGTERM", step_pin, M | F, P, 0, 0, 0 },
+	{ "pin-fast", "pin_user_pages_fast(FOLL_WRITE), no FOLL_LONGTERM", step_pin_fast, M | F, P, 0, 0, 0 },
+	{ "pin-longterm", "pin_user_pages(FOLL_WRITE|FOLL_LONGTERM); v6.5+ refuses file mappings", step_pin_longterm, M | F, P, 0, 1, 0 },
+	{ "get", "get_user_pages(FOLL_WRITE): FOLL_GET references", step_get, M | F, P, 0, 0, 0 },
+	{ "msync", "msync(MS_SYNC): writeback cleans the folio, folio_mkclean() write-protects the PTE", step_msync, M, 0, 0, 0, 1 },
+	{ "fsync", "fsync() the victim file", step_fsync, O, 0, 0, 0, 1 },
+	{ "sync-file-range", "sync_file_range(WAIT_BEFORE|WRITE|WAIT_AFTER) over the file", step_sync_file_range, O, 0, 0, 0, 1 },
+	{ "writeback", "sync(): write back every filesystem and wait", step_writeback, 0, 0, 0, 0, 0 },
+	{ "reclaim", "madvise(MADV_PAGEOUT): reclaim unmaps the folio and releases its buffer heads (kept if referenced)", step_reclaim, M, 0, 0, 0, 0 },
+	{ "cold", "madvise(MADV_COLD): deactivate the folio (no reclaim yet)", step_cold, M, 0, 0, 0, 0 },
+	{ "drop-caches", "echo 3 > /proc/sys/vm/drop_caches", step_drop_caches, 0, 0, 0, 0, 0 },
+	{ "truncate", "ftruncate(0): every folio leaves the page cache (a pinned one loses ->mapping)", step_truncate, O, 0, F, 0, 0 },
+	{ "truncate-mid", "ftruncate(page_size / 2): the partial first page stays, its tail zeroed", step_truncate_mid, O, 0, F, 0, 0 },
+	{ "punch-hole", "fallocate(PUNCH_HOLE|KEEP_SIZE) over every page: the folios leave the page cache", step_punch_hole, O, 0, 0, 0, 0 },
+	{ "kernel-write", "module stores 'K' into every pinned page via kmap_local_page()", step_kernel_write, P, 0, 0, 0, 0 },
+	{ "dirty-unlocked", "module calls set_page_dirty() without the folio lock", step_dirty_unlocked, P, 0, 0, 0, 0 },
+	{ "dirty-locked", "module calls set_page_dirty_lock()", step_dirty_locked, P, 0, 0, 0, 0 },
+	{ "unpin", "module drops the pins: unpin_user_pages() / put_page()", step_unpin, P, 0, P, 0, 0 },
+	{ "unpin-dirty", "module drops the pins: unpin_user_pages_dirty_lock(.., true)", step_unpin_dirty, P, 0, P, 0, 0 },
+	{ "state", "print the folio state only", step_state, 0, 0, 0, 0, 0 },
+	{ "verify", "pread() the file back and report whose pattern each page holds", step_verify, O, 0, 0, 0, 0 },
+	{ "verify-disk", "sync, drop the victim from the page cache, read it back with O_DIRECT and compare with what was written", step_verify_disk, 0, 0, 0, 0, 0 },
+	{ "munmap", "munmap the victim", step_munmap, M, GUPR_NEED_NOMAP, M, 0, 0 },
+	{ "close-file", "close the victim file", step_close_file, O, GUPR_NEED_CLOSED, O, 0, 0 },
+	{ "iouring-register", "io_uring_register_buffers() over the mapping (FOLL_LONGTERM pin)", step_iouring_register, M | F, R, 0, 1, 0 },
+	{ "iouring-read-fixed", "IORING_OP_READ_FIXED of 'R' into the registered buffer", step_iouring_read_fixed, R, 0, 0, 0, 0 },
+	{ "iouring-unregister", "io_uring_unregister_buffers(): io_uring unpins", step_iouring_unregister, R, 0, R, 0, 0 },
 };
+#undef O
+#undef M
+#undef P
+#undef F
+#undef R
 const size_t gupr_nr_steps = sizeof(gupr_steps) / sizeof(gupr_steps[0]);
 
 const struct gupr_scenario gupr_scenarios[] = {
@@ -472,6 +834,31 @@ const struct gupr_scenario gupr_scenarios[] = {
 		"iouring-fixed-buffer-private",
 		"iouring-fixed-buffer over a MAP_PRIVATE mapping: io_uring's own file check (before v6.x) or an anonymous COW copy",
 		"open-file,mmap-private,user-write,iouring-register,user-write,msync,iouring-read-fixed,iouring-unregister,munmap,close-file",
+	},
+	{
+		"stripped-buffers",
+		"FOLL_GET reference, writeback cleans, reclaim releases the buffer heads, module writes and set_page_dirty()s, fsync",
+		"open-file,mmap-shared,get,user-write,msync,reclaim,kernel-write,dirty-unlocked,fsync,unpin,munmap,close-file",
+	},
+	{
+		"pinned-reclaim",
+		"stripped-buffers with a FOLL_PIN pin, which the 2023 reclaim fix protects",
+		"open-file,mmap-shared,pin,user-write,msync,reclaim,kernel-write,dirty-unlocked,fsync,unpin,munmap,close-file",
+	},
+	{
+		"lost-write",
+		"the module writes through its pin after writeback and never dirties the page: is the write on disk?",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,unpin,munmap,close-file",
+	},
+	{
+		"truncate-under-pin",
+		"pin, truncate the file to 0, then write and set_page_dirty() through the pin, fsync",
+		"open-file,mmap-shared,user-write,pin,truncate,kernel-write,dirty-unlocked,fsync,unpin,munmap,close-file",
+	},
+	{
+		"punch-hole-under-pin",
+		"pin, punch a hole over the pinned pages, then write and set_page_dirty() through the pin, fsync",
+		"open-file,mmap-shared,user-write,pin,punch-hole,kernel-write,dirty-unlocked,fsync,unpin,munmap,close-file",
 	},
 };
 const size_t gupr_nr_scenarios = sizeof(gupr_scenarios) / sizeof(gupr_scenarios[0]);
@@ -528,4 +915,34 @@ int gupr_parse_steps(const char *list, const struct gupr_step **out, char **bad)
 			return n;
 		p += len + 1;
 	}
+}
+
+int gupr_check_order(const struct gupr_step *const *plan, int n, const char **why)
+{
+	static const struct {
+		unsigned int bit;
+		const char *text;
+	} needs[] = {
+		{ GUPR_NEED_CLOSED, "the victim is already open" },
+		{ GUPR_NEED_NOMAP, "the victim is already mapped" },
+		{ GUPR_NEED_OPEN, "no open file (open-file first)" },
+		{ GUPR_NEED_MAP, "no mapping (mmap-shared or mmap-private first)" },
+		{ GUPR_NEED_FULL, "the file was truncated: the mapping past EOF is SIGBUS" },
+		{ GUPR_NEED_PIN, "nothing pinned (pin, pin-fast, pin-longterm or get first)" },
+		{ GUPR_NEED_RING, "no io_uring buffers registered (iouring-register first)" },
+	};
+	unsigned int have = GUPR_NEED_CLOSED | GUPR_NEED_NOMAP | GUPR_NEED_FULL;
+	size_t k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sizeof(needs) / sizeof(needs[0]); k++) {
+			if ((plan[i]->needs & needs[k].bit) && !(have & needs[k].bit)) {
+				*why = needs[k].text;
+				return i;
+			}
+		}
+		have = (have & ~plan[i]->takes) | plan[i]->gives;
+	}
+	return -1;
 }

@@ -9,12 +9,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define GUPR_MAX_STEPS	64
 
 /* Byte patterns, so a page's content tells who wrote it last. */
 #define GUPR_PATTERN_USER	0x55	/* 'U': written through the user mapping */
 #define GUPR_PATTERN_KERNEL	0x4b	/* 'K': written through the pin */
+#define GUPR_PATTERN_FILE	0x2e	/* '.': the victim as mkfs made it */
+#define GUPR_PATTERN_IOURING	0x52	/* 'R': io_uring READ_FIXED into the pin */
+
+/* Who wrote a page's expected content last (struct gupr_ctx.writer). */
+enum gupr_writer { GUPR_W_FILE, GUPR_W_USER, GUPR_W_PIN, GUPR_W_HOLE };
 
 /**
  * struct gupr_ctx - what the steps of one run share
@@ -31,6 +37,18 @@
  * @verify_note: set by the verify step: what the file holds.
  * @ring: io_uring instance of the iouring-* steps (opaque here).
  * @ring_registered: buffers are registered with @ring.
+ * @private_map: @map is MAP_PRIVATE (its writes never reach the file).
+ * @expect: what each byte of the file must hold on disk after a sync
+ *	(nr_pages * page_size bytes), kept by every step that writes.
+ * @expect_size: the file size the steps leave, in bytes.
+ * @writer: per page, the last &enum gupr_writer of @expect.
+ * @gone: per page, the page the pin holds was removed from the file's
+ *	page cache (truncate, punch-hole): writes through the pin are not
+ *	expected on disk from then on.
+ * @excused: per page, a write through the pin went to a @gone page.
+ * @step_log: the JSON log (the verify-disk step writes its records there).
+ * @step_check: gupr_integrity() runs for the verify-disk step: its records
+ *	say "phase":"step" (the verdict reads only the final check's).
  */
 struct gupr_ctx {
 	const char *path;
@@ -46,6 +64,14 @@ struct gupr_ctx {
 	char verify_note[64];
 	void *ring;
 	int ring_registered;
+	int private_map;
+	unsigned char *expect;
+	unsigned long long expect_size;
+	unsigned char *writer;
+	unsigned char *gone;
+	unsigned char *excused;
+	FILE *step_log;
+	int step_check;
 };
 
 /**
@@ -54,17 +80,62 @@ struct gupr_ctx {
  * @desc: what it does, one line, for --list.
  * @run: does it; returns 0 or a negative errno, stores a result value
  *	(bytes, pages, ...) in *ret.
+ * @needs: what must hold before it runs (%GUPR_NEED_*), checked by the
+ *	dry run over the whole list.
+ * @gives: what it makes hold (%GUPR_NEED_*) or, for its @takes, undoes.
+ * @takes: what it undoes.
  * @refusable: a long-term pin the kernel may refuse on purpose (the v6.5
  *	"disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings"
  *	check, io_uring's own file-backed check): EFAULT or EOPNOTSUPP from
  *	this step ends the scenario as "refused" (a mitigation), not "failed".
+ * @reports_wb: a sync step (msync, fsync, sync-file-range): EIO, EUCLEAN
+ *	or ENOSPC from it is the filesystem reporting a failed writeback (btrfs
+ *	refuses a folio dirtied without ->page_mkwrite with EUCLEAN): noted in
+ *	the status record, and the scenario goes on to the integrity check.
  */
 struct gupr_step {
 	const char *name;
 	const char *desc;
 	int (*run)(struct gupr_ctx *ctx, long *ret);
+	unsigned int needs, gives, takes;
 	int refusable;
+	int reports_wb;
 };
+
+/* Order of steps: what a step needs, gives and takes (the dry run). */
+#define GUPR_NEED_OPEN		0x1	/* the victim is open */
+#define GUPR_NEED_MAP		0x2	/* it is mapped */
+#define GUPR_NEED_PIN		0x4	/* the module holds a pin */
+#define GUPR_NEED_FULL		0x8	/* the file still covers every page */
+#define GUPR_NEED_RING		0x10	/* io_uring buffers registered */
+#define GUPR_NEED_CLOSED	0x20	/* nothing open yet (open-file) */
+#define GUPR_NEED_NOMAP		0x40	/* nothing mapped yet (mmap-*) */
+
+/**
+ * gupr_check_order() - refuse a step list whose order makes no sense
+ * @plan: the steps.
+ * @n: how many.
+ * @why: on failure, set to a static text saying what is missing.
+ *
+ * Return: -1 if every step finds what it needs, else the index of the
+ * first step that does not.
+ */
+int gupr_check_order(const struct gupr_step *const *plan, int n, const char **why);
+
+/**
+ * gupr_integrity() - the data-integrity oracle
+ * @c: the run's context (its expectations).
+ * @log: where the JSON records go.
+ * @lost: set to the number of pages with data lost.
+ *
+ * Syncs, drops the victim from the page cache, reads it back with O_DIRECT
+ * (buffered where the filesystem has no O_DIRECT: tmpfs) and compares with
+ * @c->expect; writes one "integrity" record per page and an
+ * "integrity-summary" record to @log.
+ *
+ * Return: 0, or a negative errno when the check could not run.
+ */
+int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost);
 
 /**
  * struct gupr_scenario - a named list of steps

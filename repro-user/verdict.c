@@ -1,12 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gup-repro-verdict - classify a guest console log (host side).
+ * gup-repro-verdict - the one place a run's verdict is decided (host side).
  *
- *   gup-repro-verdict [--boot-status ok|timeout|qemu-error|output-limit]
- *                     [--ordering ORDERING_TXT] CONSOLE_LOG
+ *   gup-repro-verdict --dir RUN_DIR [--boot-status STATUS] [--kernel-label TEXT]
+ *                     [--trace-note TEXT] [--error REASON]
+ *                     [--interrupted SIG --phase PHASE]
+ *   gup-repro-verdict --repeat-dir DIR --runs N
+ *   gup-repro-verdict [--boot-status STATUS] [--ordering ORDERING_TXT] CONSOLE_LOG
+ *
+ * With --dir it reads every oracle of a run directory - console.log (kernel
+ * symptoms, crashes), steps.jsonl (the driver's status record and the
+ * data-integrity records), guest.log (the guest init's report: boot,
+ * trigger status, unmount), ordering.txt (the BPF checker), fsck.txt (the
+ * filesystem's own checker on the scratch image), run.txt (boot status) -
+ * and writes RUN_DIR/verdict.txt once (and prints it).  --error and
+ * --interrupted give the verdict of runs that never got that far; the shell
+ * writes no verdict line itself.  --repeat-dir writes the counted verdict
+ * of N runs (DIR/run-NN/verdict.txt) to DIR/verdict.txt.  The bare
+ * CONSOLE_LOG form classifies a console log alone (fixtures, fuzzing).
  *
  * Prints "key: value" lines (verdict, reason, warning, site, trace, notes)
  * and exits the way `git bisect run` wants:
+ *   1   FS CORRUPTION   the filesystem's checker reports damage on the
+ *                       scratch image after the guest unmounted it
+ *   1   DATA LOSS       a write that must be on disk is not (the driver's
+ *                       O_DIRECT read-back after sync and cache drop)
  *   1   REPRODUCED      a known symptom of the bug class is in the log
  *   1   VIOLATION       no symptom, but the ordering checker (bpf/, given
  *                       with --ordering) found the invariant violated
@@ -17,13 +35,18 @@
  *                       or a guest crash that is not a known symptom
  *   2   usage error
  *
+ *   130/143/129         --interrupted INT/TERM/HUP (COULD NOT TEST)
+ *
  * A last "cell:" line condenses the verdict for matrices:
- * REPRODUCED:<site>, VIOLATION, MITIGATED:<errno>, CLEAN or ERROR:<why>.
+ * CORRUPT:<tool>, LOSS, REPRODUCED:<site>, VIOLATION, MITIGATED:<errno>,
+ * CLEAN or ERROR:<why>.
  *
  * Known symptoms are a table (symptoms[] below): the WARN_ON_ONCE in
  * ext4_dirty_folio() (v5.18+) / ext4_set_page_dirty() (v5.8..v5.17), the
- * ext4 "does not have buffers attached" warning of the writeback paths and
- * a "kernel BUG at fs/ext4/" as older kernels print it.
+ * ext4 "does not have buffers attached" warning of the writeback paths, a
+ * "kernel BUG at fs/ext4/" as older kernels print it, and btrfs's "folio N
+ * is marked dirty without notifying the fs" (btrfs_writepage_cow_fixup(),
+ * which then fails the writeback with -EUCLEAN).
  *
  * The log is untrusted (the guest kernel is deliberately corrupted): every
  * line printed goes through text_safe() (control characters and invalid
@@ -33,6 +56,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,17 +75,21 @@ static const struct symptom {
 	enum kind kind;
 	const char *match;	/* function (WARNING), path prefix (BUG), text */
 	const char *what;
+	const char *site;	/* K_MESSAGE: the function that prints it, if fixed */
 } symptoms[] = {
 	{ K_WARNING, "ext4_dirty_folio",
-	  "ext4 was asked to dirty a clean folio it does not hold locked (no ->page_mkwrite)" },
+	  "ext4 was asked to dirty a clean folio it does not hold locked (no ->page_mkwrite)", NULL },
 	{ K_WARNING, "ext4_set_page_dirty",
-	  "ext4 was asked to dirty a clean page it does not hold locked (no ->page_mkwrite)" },
+	  "ext4 was asked to dirty a clean page it does not hold locked (no ->page_mkwrite)", NULL },
 	{ K_WARNING, "ext4_journalled_dirty_folio",
-	  "ext4 (data=journal) dirtied a folio without buffer heads" },
+	  "ext4 (data=journal) dirtied a folio without buffer heads", NULL },
 	{ K_MESSAGE, "does not have buffers attached",
-	  "ext4 writeback found a dirty page without buffer heads" },
+	  "ext4 writeback found a dirty page without buffer heads", NULL },
+	{ K_MESSAGE, "is marked dirty without notifying the fs",
+	  "btrfs writeback found a folio dirtied without ->page_mkwrite and refused it (EUCLEAN)",
+	  "btrfs_writepage_cow_fixup" },
 	{ K_BUG_AT, "fs/ext4/",
-	  "ext4 hit a BUG_ON while handling the GUP-dirtied page" },
+	  "ext4 hit a BUG_ON while handling the GUP-dirtied page", NULL },
 };
 
 struct event {
@@ -84,6 +112,7 @@ struct log {
 	int have_crash;
 	char panic[LINE_MAX_KEEP];
 	char other[MAX_NOTES][LINE_MAX_KEEP];	/* other WARNINGs */
+	char guest_error[128];		/* guest.log "gupr-meta: error=" */
 	int nr_other;
 	long lines;
 };
@@ -323,32 +352,53 @@ static int trace_line(struct parser *ps, const char *s)
 	return 0;
 }
 
-/* The guest init's and the driver's status lines ("gup-repro: ..."). */
-static void driver_line(struct log *lg, const char *s)
+/*
+ * "scenario=NAME status=complete|failed|refused [step=S] [errno=E]": the
+ * status of the driver or a trigger, from the console (bare console mode)
+ * or guest.log's "gupr-meta: scenario=..." line (--dir mode).
+ */
+static void status_line(struct log *lg, const char *s)
 {
 	const char *p;
 
+	if (strncmp(s, "scenario=", 9) || !strstr(s, " status="))
+		return;
+	sscanf(s + 9, "%63s", lg->scenario);
+	lg->complete = lg->failed = lg->refused = 0;
+	if (strstr(s, "status=complete")) {
+		lg->complete = 1;
+	} else if (strstr(s, "status=failed") || strstr(s, "status=refused")) {
+		if (strstr(s, "status=refused"))
+			lg->refused = 1;
+		else
+			lg->failed = 1;
+		p = strstr(s, "step=");
+		if (p)
+			sscanf(p + 5, "%63s", lg->failed_step);
+		p = strstr(s, "errno=");
+		if (p)
+			sscanf(p + 6, "%31s", lg->failed_errno);
+	}
+}
+
+/*
+ * The guest init's and the driver's status lines ("gup-repro: ...").  In
+ * --dir mode the status comes from steps.jsonl and guest.log instead, and
+ * the console is read for the kernel's messages only (@console_status 0).
+ */
+static int console_status = 1;
+
+static void driver_line(struct log *lg, const char *s)
+{
+	if (!console_status)
+		return;
 	if (!strncmp(s, "gup-repro: guest init started", 29)) {
 		lg->booted = 1;
 	} else if (!strncmp(s, "gup-repro: guest done rc=", 25)) {
 		lg->done = 1;
 		lg->guest_rc = parse_int(s + 25);
-	} else if (!strncmp(s, "gup-repro: scenario=", 20) && strstr(s, " status=")) {
-		sscanf(s + 20, "%63s", lg->scenario);
-		if (strstr(s, "status=complete")) {
-			lg->complete = 1;
-		} else if (strstr(s, "status=failed") || strstr(s, "status=refused")) {
-			if (strstr(s, "status=refused"))
-				lg->refused = 1;
-			else
-				lg->failed = 1;
-			p = strstr(s, "step=");
-			if (p)
-				sscanf(p + 5, "%63s", lg->failed_step);
-			p = strstr(s, "errno=");
-			if (p)
-				sscanf(p + 6, "%31s", lg->failed_errno);
-		}
+	} else if (!strncmp(s, "gup-repro: ", 11)) {
+		status_line(lg, s + 11);
 	}
 }
 
@@ -380,12 +430,14 @@ static int ext4_message(struct log *lg, struct parser *ps, const char *s, struct
 {
 	const char *p;
 
-	if (!strstr(s, "EXT4-fs") && !strstr(s, "does not have buffers"))
+	if (!strstr(s, "EXT4-fs") && !strstr(s, "does not have buffers") && !strstr(s, "BTRFS"))
 		return 0;
 	ev->sym = match(K_MESSAGE, ev, s);
 	if (ev->sym && !lg->have_symptom) {
 		p = strstr(s, "): ");
-		if (p) {
+		if (ev->sym->site) {
+			copy(ev->func, sizeof(ev->func), ev->sym->site);
+		} else if (p) {
 			func_of(p + 3, ev->func, sizeof(ev->func));
 			ev->func[strcspn(ev->func, ":")] = '\0';
 		}
@@ -505,17 +557,288 @@ static int read_ordering(FILE *f, struct ordering *o)
 	return o->verdict[0] ? 0 : -EINVAL;
 }
 
+/**
+ * struct oracles - what a run directory says besides the console
+ * @dir: the run directory (--dir mode), else NULL.
+ * @integ: the driver wrote an integrity summary record.
+ * @integ_pages: pages compared.
+ * @integ_ok: pages as expected.
+ * @integ_lost: pages with a difference that is not an expected loss.
+ * @integ_excused: pages whose writes are not expected on disk (README).
+ * @integ_method: how the file was read back ("O_DIRECT", "buffered").
+ * @integ_error: why the check could not run, or "".
+ * @integ_fsync: the errno name the check's own fsync() returned, or "".
+ * @integ_ms: how long the check took in the guest, in ms (-1: not said).
+ * @lost_page: first lost page.
+ * @lost_off: its first differing byte, from the start of the file.
+ * @lost_want: the byte expected there.
+ * @lost_found: the byte found.
+ * @lost_writer: who wrote the expected byte ("user", "pin", "file").
+ * @fsck: fsck.txt was present.
+ * @fsck_tool: e2fsck, xfs_repair, btrfs.
+ * @fsck_cmd: the command line run on the host.
+ * @fsck_rc: its exit status, or -1.
+ * @fsck_skip: why the checker did not run, or "".
+ * @fsck_lines: the first lines of its output that name a problem.
+ * @nr_fsck_lines: lines in @fsck_lines.
+ * @unmounted: the guest unmounted the scratch filesystem cleanly.
+ * @wb_error: the first writeback error a sync step reported ("fsync
+ *	EUCLEAN"), from the driver's status record, or "".
+ * @kernel_label: --kernel-label.
+ * @trace_note: --trace-note.
+ */
+struct oracles {
+	const char *dir;
+	int integ;
+	long integ_pages, integ_ok, integ_lost, integ_excused;
+	char integ_method[32], integ_error[128], integ_fsync[32];
+	double integ_ms;
+	long lost_page, lost_off;
+	int lost_want, lost_found;
+	char lost_writer[16];
+	int fsck;
+	char fsck_tool[32], fsck_cmd[256], fsck_skip[256];
+	int fsck_rc;
+	char fsck_lines[4][256];
+	int nr_fsck_lines;
+	int unmounted;
+	char wb_error[96];
+	const char *kernel_label, *trace_note;
+};
+
+/* The string value of "key" in one JSON line, bounded; "" if absent. */
+static void json_str(const char *line, const char *key, char *out, size_t len)
+{
+	char pat[64];
+	const char *p;
+	size_t n = 0;
+
+	out[0] = '\0';
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(line, pat);
+	if (!p)
+		return;
+	p += strlen(pat);
+	while (p[n] && p[n] != '"' && n + 1 < len)
+		n++;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* The number value of "key" in one JSON line; @def if absent. */
+static long json_num(const char *line, const char *key, long def)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	if (!p)
+		return def;
+	return strtol(p + strlen(pat), NULL, 10);
+}
+
+static FILE *open_in(const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return fopen(path, "r");
+}
+
+/*
+ * steps.jsonl: the driver's status record ({"event":"status",...}) and its
+ * integrity records ({"event":"integrity",...} per page, then
+ * {"event":"integrity-summary",...}).
+ */
+static void read_steps(const char *dir, struct log *lg, struct oracles *or)
+{
+	char *buf = malloc(KV_LINE_MAX + 1), v[64], st[256];
+	FILE *f = open_in(dir, "steps.jsonl");
+
+	while (f && buf && read_bounded(f, buf, KV_LINE_MAX + 1)) {
+		json_str(buf, "event", v, sizeof(v));
+		if (!strncmp(v, "integrity", 9)) {
+			char phase[16];
+
+			json_str(buf, "phase", phase, sizeof(phase));
+			if (!strcmp(phase, "step"))	/* a verify-disk step's check */
+				continue;
+		}
+		if (!strcmp(v, "status")) {
+			char scen[64], status[16], step[64], err[32];
+
+			json_str(buf, "scenario", scen, sizeof(scen));
+			json_str(buf, "status", status, sizeof(status));
+			json_str(buf, "step", step, sizeof(step));
+			json_str(buf, "errname", err, sizeof(err));
+			snprintf(st, sizeof(st), "scenario=%s status=%s step=%s errno=%s",
+				 scen[0] ? scen : "?", status, step, err);
+			status_line(lg, st);
+			json_str(buf, "writeback_error", or->wb_error, sizeof(or->wb_error));
+		} else if (!strcmp(v, "integrity")) {
+			json_str(buf, "result", v, sizeof(v));
+			if (strcmp(v, "lost") || or->integ_lost++)
+				continue;
+			or->lost_page = json_num(buf, "page", -1);
+			or->lost_off = json_num(buf, "first_diff", -1);
+			or->lost_want = (int)json_num(buf, "expected_byte", -1);
+			or->lost_found = (int)json_num(buf, "found_byte", -1);
+			json_str(buf, "writer", or->lost_writer, sizeof(or->lost_writer));
+		} else if (!strcmp(v, "integrity-summary")) {
+			or->integ = 1;
+			or->integ_pages = json_num(buf, "pages", 0);
+			or->integ_ok = json_num(buf, "ok", 0);
+			or->integ_excused = json_num(buf, "excused", 0);
+			json_str(buf, "method", or->integ_method, sizeof(or->integ_method));
+			or->integ_ms = strstr(buf, "\"ms\":") ?
+				strtod(strstr(buf, "\"ms\":") + 5, NULL) : -1;
+			json_str(buf, "error", or->integ_error, sizeof(or->integ_error));
+			json_str(buf, "fsync_error", or->integ_fsync, sizeof(or->integ_fsync));
+		}
+	}
+	free(buf);
+	if (f)
+		fclose(f);
+}
+
+/* guest.log: boot, a trigger's status, an init error, the unmount. */
+static void read_guest(const char *dir, struct log *lg, struct oracles *or)
+{
+	char *buf = malloc(KV_LINE_MAX + 1);
+	FILE *f = open_in(dir, "guest.log");
+
+	while (f && buf && read_bounded(f, buf, KV_LINE_MAX + 1)) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (strncmp(buf, "gupr-meta: ", 11))
+			continue;
+		if (!strncmp(buf + 11, "kernel=", 7))
+			lg->booted = 1;
+		else if (!strncmp(buf + 11, "scenario=", 9))
+			status_line(lg, buf + 11);
+		else if (!strncmp(buf + 11, "error=", 6) && !lg->guest_error[0])
+			copy(lg->guest_error, sizeof(lg->guest_error), buf + 17);
+		else if (!strcmp(buf + 11, "umount=ok"))
+			or->unmounted = 1;
+	}
+	free(buf);
+	if (f)
+		fclose(f);
+}
+
+/*
+ * fsck.txt, written on the host after the guest powered off:
+ *   fsck-tool: e2fsck|xfs_repair|btrfs   fsck-command: ...   fsck-exit: N
+ *   fsck-skipped: WHY                     then the tool's output.
+ */
+static void read_fsck(const char *dir, struct oracles *or)
+{
+	char *buf = malloc(KV_LINE_MAX + 1);
+	FILE *f = open_in(dir, "fsck.txt");
+	int body = 0;
+
+	or->fsck_rc = -1;
+	if (!f) {
+		free(buf);
+		return;
+	}
+	or->fsck = 1;
+	while (buf && read_bounded(f, buf, KV_LINE_MAX + 1)) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (!body && !strncmp(buf, "fsck-tool: ", 11)) {
+			copy(or->fsck_tool, sizeof(or->fsck_tool), buf + 11);
+		} else if (!body && !strncmp(buf, "fsck-command: ", 14)) {
+			copy(or->fsck_cmd, sizeof(or->fsck_cmd), buf + 14);
+		} else if (!body && !strncmp(buf, "fsck-exit: ", 11)) {
+			or->fsck_rc = parse_int(buf + 11);
+		} else if (!body && !strncmp(buf, "fsck-skipped: ", 14)) {
+			copy(or->fsck_skip, sizeof(or->fsck_skip), buf + 14);
+		} else if (!body && !strcmp(buf, "output:")) {
+			body = 1;
+		} else if (body && buf[0] && or->nr_fsck_lines < 4 &&
+			   strncmp(buf, "Pass ", 5) && strncmp(buf, "Phase ", 6) &&
+			   strncmp(buf, "        - ", 10) && strncmp(buf, "[", 1) &&
+			   strncmp(buf, "Opening ", 8) && strncmp(buf, "Checking ", 9) &&
+			   strncmp(buf, "e2fsck ", 7) && strncmp(buf, "No modify flag", 14) &&
+			   strncmp(buf, "gupr-scratch: ", 14)) {
+			copy(or->fsck_lines[or->nr_fsck_lines++], sizeof(or->fsck_lines[0]), buf);
+		}
+	}
+	free(buf);
+	fclose(f);
+}
+
+enum fsck_state { FSCK_NONE, FSCK_CLEAN, FSCK_DAMAGE, FSCK_DIRTY_LOG, FSCK_FAILED };
+
+/*
+ * The checker's exit status, by its own manual: e2fsck -n 0 clean, 4
+ * errors left uncorrected, 8 and up an operational error; xfs_repair -n 0
+ * clean, 1 corruption, 2 a dirty log it did not replay; btrfs check
+ * --readonly 0 clean, 1 errors (or it could not open the image).
+ */
+static enum fsck_state fsck_state(const struct oracles *or)
+{
+	if (!or->fsck || or->fsck_skip[0] || or->fsck_rc < 0)
+		return FSCK_NONE;
+	if (or->fsck_rc == 0)
+		return FSCK_CLEAN;
+	if (!strcmp(or->fsck_tool, "e2fsck"))
+		return or->fsck_rc >= 8 ? FSCK_FAILED : FSCK_DAMAGE;
+	if (!strcmp(or->fsck_tool, "xfs_repair"))
+		return or->fsck_rc == 2 ? FSCK_DIRTY_LOG : or->fsck_rc == 1 ?
+			FSCK_DAMAGE : FSCK_FAILED;
+	if (!strcmp(or->fsck_tool, "btrfs"))
+		return or->fsck_rc == 1 ? FSCK_DAMAGE : FSCK_FAILED;
+	return FSCK_FAILED;
+}
+
+static const char *byte_name(int b, char *buf, size_t len)
+{
+	if (b < 0)
+		snprintf(buf, len, "?");
+	else if (b >= 0x21 && b < 0x7f)
+		snprintf(buf, len, "'%c' (0x%02x)", b, b);
+	else
+		snprintf(buf, len, "0x%02x", b);
+	return buf;
+}
+
+static void print_symptom(FILE *o, const struct log *lg)
+{
+	print_event(o, "warning", &lg->symptom);
+}
+
 static int verdict(FILE *o, const struct log *lg, const char *boot_status,
-		   const struct ordering *ord)
+		   const struct ordering *ord, const struct oracles *or)
 {
 	int i, rc;
 	int violated = ord && !strcmp(ord->verdict, "VIOLATION");
-	char cell[256];
+	enum fsck_state fs = or ? fsck_state(or) : FSCK_NONE;
+	int ran = !strcmp(boot_status, "ok") && lg->booted && !lg->have_crash;
+	int corrupt = ran && fs == FSCK_DAMAGE && or->unmounted;
+	int lost = ran && or && or->integ && or->integ_lost > 0;
+	char cell[256], a[32], b[32];
 
-	if (lg->have_symptom) {
+	if (corrupt) {
+		emit(o, "verdict: FS CORRUPTION");
+		emit(o, "reason: %s found damage on the scratch image after the guest unmounted it (%s, exit %d)",
+		     or->fsck_tool, or->fsck_cmd, or->fsck_rc);
+		for (i = 0; i < or->nr_fsck_lines; i++)
+			emit(o, "fsck-says: %s", or->fsck_lines[i]);
+		snprintf(cell, sizeof(cell), "CORRUPT:%s", or->fsck_tool);
+		rc = 1;
+	} else if (lost) {
+		emit(o, "verdict: DATA LOSS");
+		emit(o, "reason: page %ld of the victim: expected %s written through the %s, found %s on disk at file offset %ld (read back with %s after sync and a page-cache drop)",
+		     or->lost_page, byte_name(or->lost_want, a, sizeof(a)),
+		     !strcmp(or->lost_writer, "pin") ? "pin (kernel)" :
+		     !strcmp(or->lost_writer, "user") ? "user mapping" : or->lost_writer,
+		     byte_name(or->lost_found, b, sizeof(b)), or->lost_off, or->integ_method);
+		snprintf(cell, sizeof(cell), "LOSS");
+		rc = 1;
+	} else if (lg->have_symptom) {
 		emit(o, "verdict: REPRODUCED");
 		emit(o, "reason: %s", lg->symptom.sym->what);
-		print_event(o, "warning", &lg->symptom);
 		snprintf(cell, sizeof(cell), "REPRODUCED:%s",
 			 lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
 		rc = 1;
@@ -555,9 +878,15 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		     lg->failed_step, lg->failed_errno);
 		snprintf(cell, sizeof(cell), "ERROR:%s %s", lg->failed_step, lg->failed_errno);
 		rc = 125;
+	} else if (!lg->complete && lg->guest_error[0]) {
+		emit(o, "verdict: COULD NOT TEST");
+		emit(o, "reason: the guest init failed: %s", lg->guest_error);
+		snprintf(cell, sizeof(cell), "ERROR:%s", lg->guest_error);
+		rc = 125;
 	} else if (!lg->complete) {
 		emit(o, "verdict: COULD NOT TEST");
-		emit(o, "reason: console log ends before the scenario finished (truncated)");
+		emit(o, or ? "reason: the scenario did not finish (no status record in steps.jsonl or guest.log)" :
+		     "reason: console log ends before the scenario finished (truncated)");
 		snprintf(cell, sizeof(cell), "ERROR:truncated log");
 		rc = 125;
 	} else if (violated) {
@@ -572,74 +901,355 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		snprintf(cell, sizeof(cell), "CLEAN");
 		rc = 0;
 	}
+	if (lg->have_symptom)
+		print_symptom(o, lg);
 	if (ord)
 		emit(o, "ordering: %s: %s", ord->verdict, ord->why);
+	if (or && or->integ) {
+		char ms[32] = "";
+
+		if (or->integ_ms >= 0 && or->integ_ms < 1e9)
+			snprintf(ms, sizeof(ms), ", %.0f ms", or->integ_ms);
+		if (or->integ_error[0])
+			emit(o, "integrity: not checked: %s (%s)", or->integ_error, or->integ_method);
+		else
+			emit(o, "integrity: %ld of %ld pages as expected, %ld lost, %ld not expected on disk (%s%s)%s%s",
+			     or->integ_ok, or->integ_pages, or->integ_lost, or->integ_excused,
+			     or->integ_method, ms, or->integ_fsync[0] ? "; its fsync: " : "",
+			     or->integ_fsync);
+	}
+	else if (or && lg->complete)
+		emit(o, "integrity: not checked (no integrity record)");
+	if (or && or->fsck) {
+		static const char *const names[] = { "not run", "clean", "DAMAGE", "log not replayed",
+						     "checker failed" };
+
+		if (or->fsck_skip[0])
+			emit(o, "fsck: not run: %s", or->fsck_skip);
+		else
+			emit(o, "fsck: %s: %s (exit %d)%s", or->fsck_tool, names[fs], or->fsck_rc,
+			     fs == FSCK_DAMAGE && !corrupt ? ", not counted: the guest did not unmount cleanly" : "");
+	}
+	if (rc == 1 && (corrupt || lost) && lg->have_symptom)
+		emit(o, "note: the kernel also warned (REPRODUCED:%s)",
+		     lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
+	if (or && or->wb_error[0])
+		emit(o, "note: the filesystem reported a writeback error to the application: %s",
+		     or->wb_error);
+	if (rc == 1 && corrupt && lost)
+		emit(o, "note: data was lost too (page %ld, file offset %ld)", or->lost_page, or->lost_off);
 	if (rc == 1 && strcmp(boot_status, "ok"))
 		emit(o, "note: afterwards the guest ended with: %s", boot_status);
 	if (rc == 1 && lg->have_crash)
 		emit(o, "note: afterwards the guest crashed: %s", lg->crash.line);
 	for (i = 0; i < lg->nr_other; i++)
 		emit(o, "note: other warning: %s", lg->other[i]);
+	if (or && or->kernel_label)
+		emit(o, "kernel: %s", or->kernel_label);
+	if (or && or->trace_note)
+		emit(o, "trace: %s", or->trace_note);
 	emit(o, "cell: %s", cell);
 	emit(o, "exit: %d", rc);
 	return rc;
 }
 
+/* --error REASON / --interrupted SIG: runs that never reached a verdict. */
+static int verdict_error(FILE *o, const char *reason, const char *sig, const char *phase,
+			 const struct oracles *or)
+{
+	int rc = 125;
+
+	emit(o, "verdict: COULD NOT TEST");
+	if (sig) {
+		rc = !strcmp(sig, "INT") ? 130 : !strcmp(sig, "TERM") ? 143 : 129;
+		emit(o, "reason: interrupted by SIG%s during %s", sig, phase ? phase : "?");
+	} else {
+		emit(o, "reason: %s", reason);
+	}
+	if (or->kernel_label)
+		emit(o, "kernel: %s", or->kernel_label);
+	if (or->trace_note)
+		emit(o, "trace: %s", or->trace_note);
+	if (sig)
+		emit(o, "cell: ERROR:interrupted");
+	else
+		emit(o, "cell: ERROR:%.60s", reason);
+	emit(o, "exit: %d", rc);
+	return rc;
+}
+
+/* The 95% Wilson score interval of @k in @n, "LOW%-HIGH%". */
+static void wilson(long k, long n, char *out, size_t len)
+{
+	double z = 1.959964, p, z2 = z * z, c, h, lo, hi;
+
+	if (!n) {
+		snprintf(out, len, "n/a");
+		return;
+	}
+	p = (double)k / (double)n;
+	c = (p + z2 / (2.0 * n)) / (1 + z2 / n);
+	h = z * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
+	lo = k ? (c - h < 0 ? 0 : c - h) : 0;
+	hi = k == n ? 1 : (c + h > 1 ? 1 : c + h);
+	snprintf(out, len, "%.1f%%-%.1f%%", 100 * lo, 100 * hi);
+}
+
+static int reproducing(const char *v)
+{
+	return !strcmp(v, "REPRODUCED") || !strcmp(v, "VIOLATION") ||
+	       !strcmp(v, "DATA LOSS") || !strcmp(v, "FS CORRUPTION");
+}
+
+/*
+ * --repeat-dir DIR --runs N: one verdict over DIR/run-01 .. run-N.  Rule:
+ * exit 1 if any run reproduced (REPRODUCED, VIOLATION, DATA LOSS, FS
+ * CORRUPTION), else 125 if any could not be tested, else 0.
+ */
+static int verdict_repeat(FILE *o, const char *dir, long n)
+{
+	static const char *const order[] = { "FS CORRUPTION", "DATA LOSS", "REPRODUCED",
+					     "VIOLATION", "NOT REPRODUCED", "MITIGATED",
+					     "COULD NOT TEST" };
+	long per[7] = {}, repro = 0, tested = 0, untested = 0;
+	char (*cells)[128] = calloc((size_t)n, sizeof(*cells));
+	char counts[512] = "", w[64], best[128] = "";
+	long bestn = -1, i, j;
+	int bestr = -1;
+	size_t off = 0;
+
+	if (!cells)
+		return 2;
+	for (i = 0; i < n; i++) {
+		char sub[64], v[64] = "", c[128] = "";
+		FILE *f;
+		int k;
+
+		snprintf(sub, sizeof(sub), "run-%02ld/verdict.txt", i + 1);
+		f = open_in(dir, sub);
+		if (f) {
+			kv_get(f, "verdict: ", v, sizeof(v));
+			rewind(f);
+			kv_get(f, "cell: ", c, sizeof(c));
+			fclose(f);
+		}
+		for (k = 0; k < 7 && strcmp(v, order[k]); k++)
+			;
+		if (k == 7) {
+			k = 6;
+			snprintf(c, sizeof(c), "ERROR:no verdict");
+		}
+		per[k]++;
+		snprintf(cells[i], sizeof(cells[i]), "%s", c);
+		if (reproducing(order[k]))
+			repro++, tested++;
+		else if (k == 6)
+			untested++;
+		else
+			tested++;
+	}
+	for (i = 0; i < 7; i++)
+		if (per[i])
+			off += (size_t)snprintf(counts + off, sizeof(counts) - off, "%s%s %ld",
+						off ? ", " : "", order[i], per[i]);
+	/* the cell: the commonest reproducing cell, else the commonest cell */
+	for (i = 0; i < n; i++) {
+		int r = !strncmp(cells[i], "REPRODUCED", 10) || !strcmp(cells[i], "VIOLATION") ||
+			!strcmp(cells[i], "LOSS") || !strncmp(cells[i], "CORRUPT", 7);
+		long cnt = 0;
+
+		for (j = 0; j < n; j++)
+			cnt += !strcmp(cells[i], cells[j]);
+		if (r > bestr || (r == bestr && cnt > bestn)) {
+			bestr = r;
+			bestn = cnt;
+			snprintf(best, sizeof(best), "%s", cells[i]);
+		}
+	}
+	free(cells);
+	if (tested) {
+		wilson(repro, tested, w, sizeof(w));
+		emit(o, "verdict: %s of %ld runs; reproduced %ld/%ld = %.1f%% (95%% Wilson interval %s)",
+		     counts, n, repro, tested, 100.0 * (double)repro / (double)tested, w);
+	} else {
+		emit(o, "verdict: %s of %ld runs; no run could be tested", counts, n);
+	}
+	emit(o, "runs: %ld", n);
+	emit(o, "reproduced: %ld", repro);
+	emit(o, "tested: %ld", tested);
+	emit(o, "could-not-test: %ld", untested);
+	emit(o, "rule: exit 1 if any run reproduced (REPRODUCED, VIOLATION, DATA LOSS or FS CORRUPTION), else 125 if any run could not be tested, else 0; the rate counts reproduced runs among tested runs");
+	emit(o, "cell: %s", best);
+	i = repro ? 1 : untested ? 125 : 0;
+	emit(o, "exit: %ld", i);
+	return (int)i;
+}
+
 #ifndef FUZZING
 static void usage(FILE *o)
 {
-	fprintf(o, "usage: gup-repro-verdict [--boot-status ok|timeout|qemu-error|output-limit]\n"
-		"                         [--ordering ORDERING_TXT] CONSOLE_LOG\n"
-		"exit: 1 reproduced, 0 not reproduced, 125 could not test, 2 usage\n");
+	fprintf(o, "usage: gup-repro-verdict --dir RUN_DIR [--boot-status STATUS] [--kernel-label TEXT]\n"
+		"                         [--trace-note TEXT] [--error REASON]\n"
+		"                         [--interrupted INT|TERM|HUP --phase PHASE]\n"
+		"       gup-repro-verdict --repeat-dir DIR --runs N [--seconds S]\n"
+		"       gup-repro-verdict [--boot-status STATUS] [--ordering ORDERING_TXT] CONSOLE_LOG\n"
+		"STATUS: ok, timeout, qemu-error, output-limit (--dir: default from run.txt)\n"
+		"--dir writes RUN_DIR/verdict.txt, --repeat-dir DIR/verdict.txt; both print it.\n"
+		"exit: 1 reproduced (or data loss, fs corruption, violation), 0 not reproduced\n"
+		"or mitigated, 125 could not test, 128+N interrupted, 2 usage\n");
+}
+
+/* Write @text to DIR/verdict.txt through a temporary name. */
+static int write_verdict(const char *dir, const char *text, size_t len)
+{
+	char tmp[4096], path[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/.verdict.txt.tmp", dir);
+	snprintf(path, sizeof(path), "%s/verdict.txt", dir);
+	f = fopen(tmp, "w");
+	if (!f || fwrite(text, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "gup-repro-verdict: %s: cannot write: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int boot_status_ok(const char *s)
+{
+	return !strcmp(s, "ok") || !strcmp(s, "timeout") || !strcmp(s, "qemu-error") ||
+	       !strcmp(s, "output-limit");
 }
 
 int main(int argc, char **argv)
 {
-	const char *boot_status = "ok", *path = NULL, *ordering = NULL;
+	const char *boot_status = NULL, *path = NULL, *ordering = NULL, *dir = NULL;
+	const char *error_reason = NULL, *sig = NULL, *phase = NULL, *rdir = NULL;
+	const char *seconds = NULL;
 	struct ordering ord = { "", "", "" };
+	struct oracles or = {};
+	char bs[64], opath[4096], *text = NULL;
 	struct log *lg = NULL;
-	FILE *f = NULL, *of = NULL;
-	int i, rc = 2;
+	FILE *f = NULL, *of = NULL, *o = NULL;
+	long runs = 0;
+	size_t tlen = 0;
+	int i, rc = 2, have_ord = 0;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--boot-status") && i + 1 < argc) {
-			boot_status = argv[++i];
-			if (strcmp(boot_status, "ok") && strcmp(boot_status, "timeout") &&
-			    strcmp(boot_status, "qemu-error") && strcmp(boot_status, "output-limit")) {
-				fprintf(stderr, "gup-repro-verdict: --boot-status takes ok, timeout, qemu-error or output-limit, not '%s'\n",
-					boot_status);
-				goto cleanup;
-			}
-		} else if (!strcmp(argv[i], "--ordering") && i + 1 < argc) {
-			ordering = argv[++i];
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
-			rc = 0;
-			goto cleanup;
-		} else if (argv[i][0] == '-' || path) {
-			fprintf(stderr, "gup-repro-verdict: unexpected argument '%s' (try --help)\n",
-				argv[i]);
-			goto cleanup;
+			return 0;
+		} else if (a[0] == '-' && !v) {
+			fprintf(stderr, "gup-repro-verdict: %s needs a value (try --help)\n", a);
+			return 2;
+		} else if (!strcmp(a, "--boot-status")) {
+			boot_status = v;
+			if (!boot_status_ok(v)) {
+				fprintf(stderr, "gup-repro-verdict: --boot-status takes ok, timeout, qemu-error or output-limit, not '%s'\n",
+					v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--ordering")) {
+			ordering = v;
+		} else if (!strcmp(a, "--dir")) {
+			dir = v;
+		} else if (!strcmp(a, "--kernel-label")) {
+			or.kernel_label = v;
+		} else if (!strcmp(a, "--trace-note")) {
+			or.trace_note = v;
+		} else if (!strcmp(a, "--error")) {
+			error_reason = v;
+		} else if (!strcmp(a, "--interrupted")) {
+			sig = v;
+			if (strcmp(v, "INT") && strcmp(v, "TERM") && strcmp(v, "HUP")) {
+				fprintf(stderr, "gup-repro-verdict: --interrupted takes INT, TERM or HUP, not '%s'\n", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--phase")) {
+			phase = v;
+		} else if (!strcmp(a, "--repeat-dir")) {
+			rdir = v;
+		} else if (!strcmp(a, "--runs")) {
+			runs = strtol(v, NULL, 10);
+			if (runs < 1 || runs > 1000) {
+				fprintf(stderr, "gup-repro-verdict: --runs takes 1..1000, not '%s'\n", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--seconds")) {
+			seconds = v;
+		} else if (a[0] == '-' || path) {
+			fprintf(stderr, "gup-repro-verdict: unexpected argument '%s' (try --help)\n", a);
+			return 2;
 		} else {
-			path = argv[i];
+			path = a;
+			continue;
+		}
+		i++;
+	}
+	if (rdir ? (!runs || dir || path) : dir ? !!path : (!path || error_reason || sig)) {
+		fprintf(stderr, "gup-repro-verdict: give --dir RUN_DIR, --repeat-dir DIR --runs N, or one CONSOLE_LOG (try --help)\n");
+		return 2;
+	}
+	o = open_memstream(&text, &tlen);
+	if (!o)
+		goto cleanup;
+	if (rdir) {
+		rc = verdict_repeat(o, rdir, runs);
+		if (seconds)
+			emit(o, "seconds: %s", seconds);
+		dir = rdir;
+		goto out;
+	}
+	if (dir && (error_reason || sig)) {
+		rc = verdict_error(o, error_reason, sig, phase, &or);
+		goto out;
+	}
+	if (dir) {
+		console_status = 0;
+		or.dir = dir;
+		snprintf(opath, sizeof(opath), "%s/console.log", dir);
+		path = opath;
+		if (!boot_status) {
+			FILE *rf = open_in(dir, "run.txt");
+
+			bs[0] = '\0';
+			if (rf) {
+				kv_get(rf, "boot-status: ", bs, sizeof(bs));
+				fclose(rf);
+			}
+			bs[strcspn(bs, " ")] = '\0';
+			boot_status = boot_status_ok(bs) ? bs : "ok";
 		}
 	}
-	if (!path) {
-		fprintf(stderr, "gup-repro-verdict: no console log given (try --help)\n");
-		goto cleanup;
-	}
+	if (!boot_status)
+		boot_status = "ok";
 	f = fopen(path, "r");
 	if (!f) {
 		fprintf(stderr, "gup-repro-verdict: %s: %s\n", path, strerror(errno));
+		rc = dir ? 125 : 2;
+		if (dir) {
+			char why[4200];
+
+			snprintf(why, sizeof(why), "no console log: %s", strerror(errno));
+			rc = verdict_error(o, why, NULL, NULL, &or);
+			goto out;
+		}
 		goto cleanup;
 	}
-	if (ordering) {
+	if (dir) {
+		of = open_in(dir, "ordering.txt");
+		if (of && !read_ordering(of, &ord))
+			have_ord = 1;
+	} else if (ordering) {
 		of = fopen(ordering, "r");
 		if (!of || read_ordering(of, &ord)) {
 			fprintf(stderr, "gup-repro-verdict: %s: %s\n", ordering,
 				of ? "no \"ordering:\" line" : strerror(errno));
 			goto cleanup;
 		}
+		have_ord = 1;
 	}
 	lg = calloc(1, sizeof(*lg));
 	if (!lg) {
@@ -647,8 +1257,26 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	parse(f, lg);
-	rc = verdict(stdout, lg, boot_status, ordering ? &ord : NULL);
+	if (dir) {
+		read_guest(dir, lg, &or);
+		read_steps(dir, lg, &or);
+		read_fsck(dir, &or);
+	}
+	rc = verdict(o, lg, boot_status, have_ord ? &ord : NULL, dir ? &or : NULL);
+out:
+	if (fclose(o)) {
+		o = NULL;
+		rc = 2;
+		goto cleanup;
+	}
+	o = NULL;
+	fwrite(text, 1, tlen, stdout);
+	if (dir && write_verdict(dir, text, tlen))
+		rc = 2;
 cleanup:
+	if (o)
+		fclose(o);
+	free(text);
 	free(lg);
 	if (of)
 		fclose(of);

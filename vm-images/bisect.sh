@@ -91,7 +91,8 @@ step() {
 			rc=$?
 		fi
 		case $rc in
-		1) r=REPRODUCED; nrep=$((nrep + 1)) ;;
+		1) r=$(sed -n 's/^cell: //p' "$sdir/run-$i/verdict.txt" 2>/dev/null | head -n 1)	# LOSS, CORRUPT:..., REPRODUCED:..., VIOLATION
+		   r=${r:-REPRODUCED}; nrep=$((nrep + 1)) ;;
 		0) r=$(sed -n 's/^cell: //p' "$sdir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
 		   r=${r:-CLEAN}; nclean=$((nclean + 1)) ;;
 		125) r="COULD NOT TEST"; nctn=$((nctn + 1)) ;;

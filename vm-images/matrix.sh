@@ -24,7 +24,8 @@ usage: ./run.sh matrix [options]
   -o, --out DIR     matrix directory (default: out/matrix-<timestamp>)
   -h, --help
 
-Cells: REPRODUCED:<warning site>, VIOLATION (ordering violated, no warning),
+Cells: CORRUPT:<fsck tool> (FS CORRUPTION), LOSS (DATA LOSS),
+REPRODUCED:<warning site>, VIOLATION (ordering violated, no warning),
 MITIGATED:<errno>, CLEAN, ERROR:<why>.  A kernel that fails to build or boot
 gives ERROR cells; the matrix always finishes.  Exit 0 when it finished,
 128 on bad usage.
@@ -109,8 +110,7 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 	mkdir -p "$dir"
 	tc=$(date +%s.%N)
 	if [ -n "${kerr[$k]:-}" ]; then
-		printf 'verdict: COULD NOT TEST\nreason: %s\ncell: ERROR:%.60s\nexit: 125\n' \
-			"${kerr[$k]}" "${kerr[$k]}" >"$dir/verdict.txt"
+		"$GUPR_HOST/gup-repro-verdict" --dir "$dir" --error "${kerr[$k]}" >/dev/null
 	else
 		# run.sh wants an empty --out: its output joins the cell after
 		GUPR_MATRIX_CELL=1 GUPR_KERNEL_ENV="${kres[$k]}" \
@@ -118,7 +118,7 @@ run_cell() {	# run_cell KERNEL FS SCENARIO
 			--out "$dir" --timeout "$timeout" $trace_opt "${repeat_opt[@]}" >"$dir.run.out" 2>&1
 		mv "$dir.run.out" "$dir/run.out"
 		[ -s "$dir/verdict.txt" ] ||
-			printf 'verdict: COULD NOT TEST\nreason: run.sh left no verdict\ncell: ERROR:no verdict\nexit: 125\n' >"$dir/verdict.txt"
+			"$GUPR_HOST/gup-repro-verdict" --dir "$dir" --error "no verdict: run.sh left none" >/dev/null
 	fi
 	n=$(flock "$mdir/.done" sh -c 'echo x >>"$1"; wc -l <"$1"' sh "$mdir/.done")
 	r=$(sed -n 's/^cell: //p' "$dir/verdict.txt")

@@ -190,17 +190,12 @@ struct gup_repro_dirty {
 	__u32 nr_newly_dirtied;
 };
 
-/* struct gup_repro_page_state.flags: a snapshot of the folio's state */
-#define GUP_REPRO_F_DIRTY		_BITUL(0)  /* folio_test_dirty() */
-#define GUP_REPRO_F_WRITEBACK		_BITUL(1)  /* folio_test_writeback() */
-#define GUP_REPRO_F_UPTODATE		_BITUL(2)  /* folio_test_uptodate() */
-#define GUP_REPRO_F_LOCKED		_BITUL(3)  /* folio_test_locked() */
-#define GUP_REPRO_F_PRIVATE		_BITUL(4)  /* folio_test_private() */
-#define GUP_REPRO_F_BUFFERS		_BITUL(5)  /* folio_buffers() != NULL */
-#define GUP_REPRO_F_MAPPED		_BITUL(6)  /* folio_mapped() */
-#define GUP_REPRO_F_DMA_PINNED		_BITUL(7)  /* folio_maybe_dma_pinned() */
-#define GUP_REPRO_F_ANON		_BITUL(8)  /* folio_test_anon() */
-#define GUP_REPRO_F_FILE		_BITUL(9)  /* has a file ->mapping */
+/*
+ * struct gup_repro_page_state.flags: a snapshot of the folio's state, the
+ * GUP_REPRO_F_* bits of gup_repro_flags.h (GUP_REPRO_F_LARGE since the
+ * integrity work; older modules leave it clear).
+ */
+#include "gup_repro_flags.h"
 
 /**
  * struct gup_repro_page_state - one pinned page (%GUP_REPRO_IOC_STATE)
@@ -285,8 +280,12 @@ struct gup_repro_unpin {
  * -EBUSY (pages already pinned on this file, another PIN on it in
  * progress, or FOLL_LONGTERM migration gave up); -EAGAIN (FOLL_LONGTERM
  * migration, mm/gup.c check_and_migrate_movable_pages()); -EINTR (fatal
- * signal while waiting for the per-file lock, the mmap lock or a fault);
- * -ENOMEM; -EHWPOISON (a hardware-poisoned page).
+ * signal while waiting for the per-file lock, the mmap lock, a fault or a
+ * folio lock);
+ * -ENOMEM; -EHWPOISON (a hardware-poisoned page); -ESTALE (the inode of a
+ * pinned file page is being evicted: the module keeps every pinned file
+ * page's inode referenced until UNPIN or close, so that DIRTY never
+ * follows a freed ->mapping; the pages are released again).
  */
 #define GUP_REPRO_IOC_PIN	_IOWR(GUP_REPRO_IOC_MAGIC, 0x01, struct gup_repro_pin)
 /**

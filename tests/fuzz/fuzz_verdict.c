@@ -2,20 +2,41 @@
 /*
  * fuzz_verdict.c - libFuzzer harness for the console-log verdict parser
  * (repro-user/verdict.c): the input is a console log, parsed and judged
- * under every boot status, and read as an ordering.txt.  Every verdict
+ * under every boot status, and read as an ordering.txt; then the same
+ * bytes as a run directory's steps.jsonl, guest.log, fsck.txt and a
+ * repeated run's verdict.txt (the decider's other oracles).  Every verdict
  * must be printable, valid UTF-8 with lines under OUT_LINE_MAX.
  */
 #define FUZZING 1
 #include "../../repro-user/verdict.c"
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The input as DIR/NAME. */
+static void put(const char *dir, const char *name, const uint8_t *data, size_t size)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		abort();
+	fwrite(data, 1, size, f);
+	fclose(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static char dir[] = "/tmp/fuzz-verdict-XXXXXX";
+	static int made;
+	struct oracles or = {};
+	char sub[4200];
 	static const char *const status[] = { "ok", "timeout", "qemu-error" };
 	struct ordering ord = { "", "", "" };
 	struct fuzz_out out;
@@ -35,9 +56,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	for (size_t i = 0; i < sizeof(status) / sizeof(status[0]); i++) {
 		fuzz_out_open(&out);
-		verdict(out.f, lg, status[i], rc ? NULL : &ord);
+		verdict(out.f, lg, status[i], rc ? NULL : &ord, NULL);
 		fuzz_out_done(&out, "verdict", OUT_LINE_MAX - 1);
 	}
+	if (!made) {
+		if (!mkdtemp(dir))
+			abort();
+		snprintf(sub, sizeof(sub), "%s/run-01", dir);
+		mkdir(sub, 0700);
+		made = 1;
+	}
+	put(dir, "steps.jsonl", data, size);
+	put(dir, "guest.log", data, size);
+	put(dir, "fsck.txt", data, size);
+	put(dir, "run-01/verdict.txt", data, size);
+	read_guest(dir, lg, &or);
+	read_steps(dir, lg, &or);
+	read_fsck(dir, &or);
+	or.dir = dir;
+	fuzz_out_open(&out);
+	verdict(out.f, lg, "ok", rc ? NULL : &ord, &or);
+	fuzz_out_done(&out, "verdict", OUT_LINE_MAX - 1);
+	fuzz_out_open(&out);
+	verdict_repeat(out.f, dir, 1);
+	fuzz_out_done(&out, "verdict", OUT_LINE_MAX - 1);
+	fuzz_out_open(&out);
+	verdict_error(out.f, "x", NULL, NULL, &or);
+	fuzz_out_done(&out, "verdict", OUT_LINE_MAX - 1);
 	free(lg);
 	return 0;
 }

@@ -71,7 +71,7 @@ static const char *const cmd_name[NCMD] = {
 /* The documented errno set of each ioctl (uapi/gup_repro.h), 0 included. */
 static const int allowed[NCMD][12] = {
 	[C_INFO] = { 0, EFAULT, EINVAL, -1 },
-	[C_PIN] = { 0, EFAULT, EINVAL, EBUSY, EAGAIN, EINTR, ENOMEM, EHWPOISON, -1 },
+	[C_PIN] = { 0, EFAULT, EINVAL, EBUSY, EAGAIN, EINTR, ENOMEM, EHWPOISON, ESTALE, -1 },
 	[C_WRITE] = { 0, EFAULT, EINVAL, EINTR, EBUSY, ENOENT, ERANGE, EACCES, -1 },
 	[C_DIRTY] = { 0, EFAULT, EINVAL, ENOMEM, EINTR, EBUSY, ENOENT, ERANGE, EACCES, -1 },
 	[C_STATE] = { 0, EFAULT, EINVAL, EINTR, EBUSY, ENOENT, ERANGE, -1 },

@@ -16,7 +16,7 @@ gupr_fetch_kernel_scripts 2> >(diag)
 cp="$KSCRIPTS/scripts/checkpatch.pl"
 cd "$top/repro-kmod"
 
-for f in gup_repro.c uapi/gup_repro.h Kbuild Makefile; do
+for f in gup_repro.c uapi/gup_repro.h uapi/gup_repro_flags.h Kbuild Makefile; do
 	out=$(perl "$cp" --strict --no-tree --show-types -f "$f" 2>&1)
 	echo "$out" | grep -q "total: 0 errors, 0 warnings, 0 checks"
 	r=$?; [ $r = 0 ] || echo "$out" | diag
@@ -48,6 +48,7 @@ done
 # W=1 against every Debian kernel gup-repro supports, each with its own
 # compiler (the host's gcc-12 for bookworm, a build root for the others).
 for spec in debian:bullseye debian:bookworm debian:trixie debian:sid; do
+	unset GUPR_KERNEL_ENV	# set by the previous kernel: each spec resolves anew
 	gupr_kernel "$spec" 2> >(diag)
 	gupr_build_root 2> >(diag)
 	d="$GUPR_BUILD/lint/$KREL"

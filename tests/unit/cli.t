@@ -35,9 +35,32 @@ like($out, qr/steps=open-file,mmap-shared,user-write,pin,msync,user-write,unpin,
      'control: the second write goes through the user mapping, no module write or dirty');
 unlike($out, qr/kernel-write|dirty-/, 'control has no kernel-write and no dirty step');
 
-($out, $rc) = run($drv, '--dry-run', '--steps', 'pin,state');
+($out, $rc) = run($drv, '--dry-run', '--steps', 'open-file,mmap-shared,pin,state');
 is($rc, 0, 'custom --steps accepted');
 like($out, qr/scenario=custom/, 'custom steps run as scenario "custom"');
+
+# fault steps in an order that makes no sense: refused by the dry run,
+# naming the step (run.sh turns it into exit 128 before anything boots)
+for my $c (['reclaim,open-file', qr/step 1 'reclaim' cannot run there: no mapping/],
+	   ['open-file,reclaim,mmap-shared', qr/step 2 'reclaim' cannot run there: no mapping/],
+	   ['truncate', qr/step 1 'truncate' cannot run there: no open file/],
+	   ['punch-hole', qr/step 1 'punch-hole' cannot run there: no open file/],
+	   ['open-file,mmap-shared,truncate,user-write', qr/step 4 'user-write' cannot run there: the file was truncated/],
+	   ['open-file,mmap-shared,truncate-mid,pin', qr/step 4 'pin' cannot run there: the file was truncated/],
+	   ['open-file,mmap-shared,kernel-write', qr/step 3 'kernel-write' cannot run there: nothing pinned/],
+	   ['open-file,mmap-shared,pin,unpin,dirty-unlocked', qr/step 5 'dirty-unlocked' cannot run there: nothing pinned/],
+	   ['open-file,open-file', qr/step 2 'open-file' cannot run there: the victim is already open/],
+	   ['open-file,close-file,fsync', qr/step 3 'fsync' cannot run there: no open file/]) {
+	($out, $rc) = run($drv, '--dry-run', '--steps', $c->[0]);
+	is($rc, 2, "driver dry run refuses $c->[0]");
+	like($out, $c->[1], "... naming the step ($c->[0])");
+}
+for my $s (qw(stripped-buffers pinned-reclaim lost-write truncate-under-pin punch-hole-under-pin)) {
+	($out, $rc) = run($drv, '--dry-run', '--scenario', $s);
+	is($rc, 0, "scenario $s passes the order check");
+}
+($out, $rc) = run($drv, '--dry-run', '--steps', 'open-file,mmap-shared,get,user-write,msync,reclaim,cold,drop-caches,kernel-write,dirty-unlocked,sync-file-range,writeback,fsync,unpin,punch-hole,verify-disk,truncate-mid,truncate,munmap,close-file');
+is($rc, 0, 'every fault step in a sensible order') or diag($out);
 
 my @bad = (
 	[['--scenario', 'nope'], qr/unknown scenario 'nope'/],

@@ -11,7 +11,7 @@ gupr_kvm_usable() {
 }
 
 # gupr_boot OUTDIR TIMEOUT CMDLINE-EXTRA [DISK]: boot $VMLINUZ + $INITRD with
-# -snapshot; the console goes to OUTDIR/console.log, the guest's step
+# -snapshot (DISK itself is written: snapshot=off); the console goes to OUTDIR/console.log, the guest's step
 # lines (ttyS1) to OUTDIR/steps.jsonl, its report (ttyS2) to
 # OUTDIR/guest.log, pintrace's events (ttyS3) to OUTDIR/events.jsonl.
 # A guest whose console stays silent for GUP_REPRO_STALL seconds (default
@@ -28,7 +28,10 @@ gupr_boot() {
 	# floods its console or the trace is killed, never a full disk
 	local out_max=$(( ${GUP_REPRO_SERIAL_MAX_MB:-64} * 1048576 ))
 	local -a drive=()
-	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio")
+	# The scratch image is fresh per run and is checked on the host
+	# afterwards (gupr_fsck): it is written (snapshot=off); everything else
+	# stays disposable (-snapshot).
+	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio,snapshot=off")
 	if gupr_kvm_usable; then accel=kvm; else accel=tcg; fi
 	BOOT_ATTEMPTS=0
 	while :; do

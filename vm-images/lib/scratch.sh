@@ -31,3 +31,32 @@ gupr_make_scratch() {
 	[ $rc = 0 ] || gupr_die "making the $fs scratch image failed"
 }
 
+
+# gupr_fsck IMG FS OUT: the filesystem's own checker, read-only, on the
+# scratch image the guest wrote to (attached without -snapshot), into OUT
+# (fsck.txt: fsck-tool, fsck-command, fsck-exit, then "output:" and what
+# the tool printed).  The verdict (gup-repro-verdict) interprets it.
+gupr_fsck() {
+	local img=$1 fs=$2 out=$3 rc tool
+	local -a cmd
+	case "$fs" in
+	ext4) tool=e2fsck; cmd=(e2fsck -fn "$img") ;;
+	xfs) tool=xfs_repair; cmd=(xfs_repair -n -f "$img") ;;
+	btrfs) tool=btrfs; cmd=(btrfs check --readonly "$img") ;;
+	*) printf 'fsck-skipped: %s has no on-disk checker (no image)\n' "$fs" >"$out"; return 0 ;;
+	esac
+	if [ ! -s "$img" ]; then
+		printf 'fsck-tool: %s\nfsck-skipped: no scratch image\n' "$tool" >"$out"
+		return 0
+	fi
+	{
+		echo "fsck-tool: $tool"
+		echo "fsck-command: ${cmd[*]##*/}"
+		LC_ALL=C timeout 120 "${cmd[@]}" >"$out.tmp" 2>&1
+		rc=$?
+		echo "fsck-exit: $rc"
+		echo "output:"
+		head -c 65536 "$out.tmp"
+	} >"$out"
+	rm -f "$out.tmp"
+}

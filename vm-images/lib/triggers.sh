@@ -111,55 +111,10 @@ gupr_wilson() {
 }
 
 # gupr_repeat_summary DIR N: the verdict block of N runs in DIR/run-NN/
-# (each with its verdict.txt), on stdout; returns the exit status of the
-# rule: 1 if any run reproduced (REPRODUCED or VIOLATION), else 125 if any
-# run could not be tested, else 0.
+# (each with its verdict.txt), decided by gup-repro-verdict --repeat-dir
+# (which also writes DIR/verdict.txt), on stdout; returns the exit status of
+# the rule: 1 if any run reproduced (REPRODUCED, VIOLATION, DATA LOSS, FS
+# CORRUPTION), else 125 if any run could not be tested, else 0.
 gupr_repeat_summary() {
-	local dir=$1 n=$2 i v c repro=0 cnt=0 tested=0 untested=0 counts cell
-	local -A per percell
-	for i in $(seq 1 "$n"); do
-		i=$(printf %02d "$i")
-		v=$(sed -n 's/^verdict: //p' "$dir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
-		c=$(sed -n 's/^cell: //p' "$dir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
-		case "$v" in
-		REPRODUCED|VIOLATION|"NOT REPRODUCED"|MITIGATED|"COULD NOT TEST") ;;
-		*) v="COULD NOT TEST" c="ERROR:no verdict" ;;
-		esac
-		per[$v]=$(( ${per[$v]:-0} + 1 ))
-		percell[$c]=$(( ${percell[$c]:-0} + 1 ))
-		cnt=$((cnt + 1))
-		case "$v" in
-		REPRODUCED|VIOLATION) repro=$((repro + 1)); tested=$((tested + 1)) ;;
-		"COULD NOT TEST") untested=$((untested + 1)) ;;
-		*) tested=$((tested + 1)) ;;
-		esac
-	done
-	counts=""
-	for v in REPRODUCED VIOLATION "NOT REPRODUCED" MITIGATED "COULD NOT TEST"; do
-		[ -n "${per[$v]:-}" ] && counts+="${counts:+, }$v ${per[$v]}"
-	done
-	# the matrix cell: the commonest reproducing cell when any run
-	# reproduced, else the commonest cell
-	cell=$(for c in "${!percell[@]}"; do
-		case "$c" in REPRODUCED*|VIOLATION) r=1 ;; *) r=0 ;; esac
-		printf '%d\t%d\t%s\n' "$r" "${percell[$c]}" "$c"
-	done | sort -t $'\t' -k1,1nr -k2,2nr | head -n 1 | cut -f3)
-	if [ "$tested" -gt 0 ]; then
-		printf 'verdict: %s of %d runs; reproduced %d/%d = %s (95%% Wilson interval %s)\n' \
-			"$counts" "$cnt" "$repro" "$tested" \
-			"$(awk -v k="$repro" -v n="$tested" 'BEGIN { printf "%.1f%%", 100 * k / n }')" \
-			"$(gupr_wilson "$repro" "$tested")"
-	else
-		printf 'verdict: %s of %d runs; no run could be tested\n' "$counts" "$cnt"
-	fi
-	echo "runs: $cnt"
-	echo "reproduced: $repro"
-	echo "tested: $tested"
-	echo "could-not-test: $untested"
-	echo "rule: exit 1 if any run reproduced (REPRODUCED or VIOLATION), else 125 if any run could not be tested, else 0; the rate counts reproduced runs among tested runs"
-	echo "cell: $cell"
-	if [ "$repro" -gt 0 ]; then echo "exit: 1"; return 1; fi
-	if [ "$untested" -gt 0 ]; then echo "exit: 125"; return 125; fi
-	echo "exit: 0"
-	return 0
+	"$GUPR_HOST/gup-repro-verdict" --repeat-dir "$1" --runs "$2"
 }
