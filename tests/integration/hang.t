@@ -58,6 +58,11 @@ $v = `$verdict --boot-status ok $d/console.log`;
 is($? >> 8, 125, 'kernel crash: exit 125');
 like($v, qr/^reason: guest crash, not a known symptom/m, 'kernel crash: classified as a guest crash');
 like($v, qr/^cell: ERROR:crash in /m, 'kernel crash: an ERROR cell in a matrix');
+# A kernel that panics before the guest init ran is booted once more.
+($d, $st) = boot("/bin/busybox mount -t proc p /proc\necho c > /proc/sysrq-trigger");
+like($st, qr/status=ok attempts=2/, 'panic before the init marker: booted once more') or diag($st);
+ok(-s "$d/console.failed-boot.log", 'panic before the init marker: the first console is kept');
+
 # A guest that floods a serial file is killed at the bound, never fills the disk.
 ($d, $st) = boot("echo 'gup-repro: guest init started'\nwhile :; do echo 0123456789012345678901234567890123456789012345678901234567890123456789; done",
 		 'GUP_REPRO_SERIAL_MAX_MB=1');

@@ -16,8 +16,8 @@ gupr_kvm_usable() {
 # OUTDIR/guest.log, pintrace's events (ttyS3) to OUTDIR/events.jsonl.
 # A guest whose console stays silent for GUP_REPRO_STALL seconds (default
 # 60; a run prints all the time) is hung and killed, as is one that runs
-# past TIMEOUT.  A hang before the guest init started (a boot flake seen
-# under TCG) is retried once.  Sets BOOT_ACCEL, BOOT_ATTEMPTS, BOOT_DETAIL
+# past TIMEOUT.  A hang or a kernel panic before the guest init started
+# (boot flakes seen under TCG) is retried once.  Sets BOOT_ACCEL, BOOT_ATTEMPTS, BOOT_DETAIL
 # and BOOT_STATUS: "ok" (QEMU exited), "timeout", "qemu-error", or
 # "output-limit" (the guest wrote more than GUP_REPRO_SERIAL_MAX_MB, default
 # 64, to one serial file, and was killed).
@@ -110,6 +110,16 @@ gupr_boot() {
 				accel=tcg; continue
 			fi
 			BOOT_STATUS=qemu-error; BOOT_DETAIL=$(head -n1 "$out/qemu.log"); return 0
+		fi
+		# A kernel that died before the guest init ran (under TCG we saw
+		# "Oops: int3" in code being patched at boot, 2 cells in 64 on a
+		# loaded host) is booted once more, like a hang there; the first
+		# console is kept.
+		if [ "$BOOT_ATTEMPTS" = 1 ] && ! grep -q 'gup-repro: guest init started' "$out/console.log" &&
+		   grep -q 'Kernel panic' "$out/console.log"; then
+			mv "$out/console.log" "$out/console.failed-boot.log"
+			gupr_say "==> qemu: the kernel panicked before the guest init ran; booting once more"
+			continue
 		fi
 		BOOT_STATUS=ok; return 0
 	done
