@@ -189,7 +189,7 @@ done
 plan=$("$GUPR_HOST/gup-repro" --dry-run "${drv[@]}" 2>&1) || bad_usage "$plan"
 
 if [ -z "$build" ]; then
-	build="$GUPR_CACHE/bisect/$(printf '%s' "$tree" | sha1sum | cut -c1-12)/build"
+	build="$GUPR_CACHE/bisect/$(gupr_path_key "$tree")/build"
 fi
 mkdir -p "$build" || bad_usage "cannot create the build directory $build"
 build=$(cd "$build" && pwd -P)

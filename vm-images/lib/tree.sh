@@ -44,6 +44,22 @@ gupr_config_value() {
 	sed -n "s/^$2=//p" "$1" | tail -n 1 | tr -d '"'
 }
 
+# gupr_config_has WANT HAVE: a .config value HAVE satisfies the fragment's
+# WANT: "n" by unset or n, "m" by m or y (built in), anything else only by
+# itself.
+gupr_config_has() {
+	case "$1:$2" in
+	n:|n:n|m:m|m:y) return 0 ;;
+	esac
+	[ "$1" = "$2" ]
+}
+
+# gupr_path_key PATH: the short name of PATH's cache directory (a tree's
+# record, its bisection build directory, their locks).
+gupr_path_key() {
+	printf '%s' "$1" | sha1sum | cut -c1-12
+}
+
 # gupr_fragment_entries: the fragment as lines "NEED<TAB>OPTION<TAB>VALUE
 # <TAB>WHAT", VALUE "n" for "is not set".
 gupr_fragment_entries() {
@@ -73,10 +89,7 @@ gupr_config_missing() {
 			*) continue ;;
 			esac
 			have=$(gupr_config_value "$config" "$opt")
-			case "$val:$have" in
-			m:y|m:m|y:y) ;;
-			*) [ "$have" = "$val" ] || printf '%s\t%s\n' "$opt" "$what" ;;
-			esac
+			gupr_config_has "$val" "$have" || printf '%s\t%s\n' "$opt" "$what"
 			break
 		done
 	done < <(gupr_fragment_entries)
@@ -146,11 +159,8 @@ gupr_kernel_config() {
 	gupr_vrun gupr_make_tree olddefconfig || gupr_die "make olddefconfig failed in $TREE_SRC"
 	lost=$(gupr_fragment_entries | while IFS=$'\t' read -r need opt val what; do
 		have=$(gupr_config_value "$TREE_BUILD/.config" "$opt")
-		case "$val:$have" in
-		n:|n:n|m:m|y:y) ;;
-		m:y) ;;
-		*) [ "$have" = "$val" ] || printf '    %-40s %s (%s)\n' "$opt=$val" "${have:-not set}" "$what" ;;
-		esac
+		gupr_config_has "$val" "$have" ||
+			printf '    %-40s %s (%s)\n' "$opt=$val" "${have:-not set}" "$what"
 	done)
 	if [ -n "$lost" ]; then
 		gupr_say "==> kernel-config: these guest options did not survive olddefconfig (option=wanted, got, what a run cannot do):"
@@ -225,7 +235,7 @@ gupr_kernel_tree() {
 	[ -s "$TREE_BUILD/include/config/kernel.release" ] ||
 		GUPR_DIE_RC=2 gupr_die "--kernel $1: no include/config/kernel.release in $TREE_BUILD: the build did not finish"
 	KCC=$(gupr_tree_cc) || GUPR_DIE_RC=2 gupr_die "--kernel $1: $KCC"
-	key=$(printf '%s' "$TREE_BUILD" | sha1sum | cut -c1-12)
+	key=$(gupr_path_key "$TREE_BUILD")
 	KSOURCE=tree KID="tree-$key" KCACHE="$GUPR_CACHE/trees/$key"
 	KREL=$(cat "$TREE_BUILD/include/config/kernel.release")
 	VMLINUZ=$bz KDIR=$TREE_BUILD KCONFIG="$TREE_BUILD/.config" KSUITE="" KTREE=$TREE_SRC
@@ -277,7 +287,7 @@ gupr_tree_rebuild() {
 	gupr_tree_locate "$1" || GUPR_DIE_RC=2 gupr_die "--kernel $1: $TREE_WHY"
 	[ -s "$TREE_BUILD/.config" ] ||
 		GUPR_DIE_RC=2 gupr_die "--kernel $1 --build: the tree is not configured (no $TREE_BUILD/.config): run ./run.sh kernel-config $1 first"
-	key=$(printf '%s' "$TREE_BUILD" | sha1sum | cut -c1-12)
+	key=$(gupr_path_key "$TREE_BUILD")
 	gupr_lock "kernel-tree-$key"
 	gupr_vrun gupr_make_tree olddefconfig </dev/null ||
 		gupr_die "make olddefconfig failed in $TREE_BUILD"
