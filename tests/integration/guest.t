@@ -15,20 +15,15 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprRun;
 use JSON::PP;
 
 my $top = "$FindBin::Bin/../..";
 
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
-sub run_sh {
-	my @args = @_;
-	my $out = `cd $top && ./run.sh @args 2>&1`;
-	my $rc = $? >> 8;
-	my ($dir) = $out =~ /^==> artifacts: (\S+)/m;
-	diag("run.sh @args: no artifacts line:\n$out") unless $dir;
-	return ($out, $rc, $dir ? "$top/$dir" : undef);
-}
+sub run_sh { return GuprRun::run_sh($top, @_); }
 
 sub steps {
 	my ($dir) = @_;

@@ -22,19 +22,13 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
+use GuprRun;
 use GuprMatrix qw(run_matrix);
 
 my $top = "$FindBin::Bin/../..";
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub run_sh {
-	my @args = @_;
-	my $out = `cd $top && ./run.sh @args 2>&1`;
-	my $rc = $? >> 8;
-	my ($dir) = $out =~ /^==> artifacts: (\S+)/m;
-	diag("run.sh @args: no artifacts line:\n$out") unless $dir;
-	return ($out, $rc, $dir ? "$top/$dir" : undef);
-}
+sub run_sh { return GuprRun::run_sh($top, @_); }
 
 # The three triggers on the 6.1 and 6.12 ext4 cells, one VM each.
 my %path = (
