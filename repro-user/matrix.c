@@ -6,7 +6,9 @@
  *   gup-repro-matrix --dir MDIR --kernels K1,K2 --fs F1,F2 --scenarios S1,S2
  *
  * Each cell is MDIR/<kernel label>/<fs>/<scenario>/ with the verdict.txt
- * and run.txt of its own ./run.sh.  Writes MDIR/matrix.txt (plain text,
+ * and run.txt of its own ./run.sh, and host.txt when a host of --hosts ran
+ * it (matrix.json's "host", matrix.md and a "hosts:" line of matrix.txt
+ * name it; "" and nothing for a local cell).  Writes MDIR/matrix.txt (plain text,
  * <= 80 columns), MDIR/matrix.md and MDIR/matrix.json, and prints
  * matrix.txt.  A cell without a verdict is ERROR:no verdict.  The grid of
  * matrix.txt shows at most four scenarios side by side; more scenarios make
@@ -37,7 +39,7 @@
 
 struct cell {
 	char result[160], verdict[64], reason[320], warning[256], release[96];
-	char package[160], seconds[32];
+	char package[160], seconds[32], host[160];
 	char *dir;		/* <kernel label>/<fs>/<scenario> */
 };
 
@@ -114,8 +116,9 @@ static void get(FILE *f, const char *key, char *out, size_t len)
 	kv_get(f, key, out, len);
 }
 
-static void load_cell(struct cell *c, FILE *verdict, FILE *run)
+static void load_cell(struct cell *c, FILE *verdict, FILE *run, FILE *host)
 {
+	get(host, "host: ", c->host, sizeof(c->host));
 	get(verdict, "cell: ", c->result, sizeof(c->result));
 	get(verdict, "verdict: ", c->verdict, sizeof(c->verdict));
 	get(verdict, "reason: ", c->reason, sizeof(c->reason));
@@ -239,6 +242,47 @@ static void write_grid(FILE *o, int s0, int s1)
 	}
 }
 
+/*
+ * "hosts: A 3 cells, B 1 cell" in the order the hosts first appear, wrapped
+ * at 80 columns; nothing when every cell ran here.
+ */
+static void write_hosts(FILE *o)
+{
+	size_t n = (size_t)kernels.n * (size_t)fss.n * (size_t)scens.n, col = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *h = cells[i].host;
+		size_t count = 0, j;
+		char item[200];
+		int len;
+
+		if (!*h)
+			continue;
+		for (j = 0; j < i && strcmp(cells[j].host, h); j++)
+			;
+		if (j < i)
+			continue;	/* counted at its first cell */
+		for (j = i; j < n; j++)
+			count += !strcmp(cells[j].host, h);
+		len = snprintf(item, sizeof(item), "%s%.*s %zu cell%s", col ? ", " : "hosts: ",
+			       (int)utf8_fit(h, 60), h, count, count == 1 ? "" : "s");
+		if (len < 0)
+			continue;
+		if (col && col + (size_t)len > 80) {
+			fprintf(o, ",\n");
+			col = 0;
+			len = snprintf(item, sizeof(item), "  %.*s %zu cell%s",
+				       (int)utf8_fit(h, 60), h, count, count == 1 ? "" : "s");
+			if (len < 0)
+				continue;
+		}
+		fputs(item, o);
+		col += (size_t)len;
+	}
+	if (col)
+		fprintf(o, "\n");
+}
+
 static void write_txt(FILE *o, const char *when)
 {
 	size_t counts[7] = {}, total = 0;
@@ -269,6 +313,7 @@ static void write_txt(FILE *o, const char *when)
 			"(the filesystem's checker found damage).\n");
 	for (int i = 0; i < nfoot; i++)
 		fprintf(o, "[%d] %.*s\n", i + 1, (int)utf8_fit(foot[i], 74), foot[i]);
+	write_hosts(o);
 	fprintf(o, "Full results and links to every run: matrix.md, matrix.json.\n");
 }
 
@@ -285,7 +330,8 @@ static void write_md(FILE *o, const char *when)
 		for (int f = 0; f < fss.n; f++) {
 			fprintf(o, "| %s | %s |", release_of(k), fss.v[f]);
 			for (int s = 0; s < scens.n; s++)
-				fprintf(o, " [%s](%s/) |", cell_at(k, f, s)->result, cell_at(k, f, s)->dir);
+				fprintf(o, " [%s](%s/)%s%s |", cell_at(k, f, s)->result, cell_at(k, f, s)->dir,
+					cell_at(k, f, s)->host[0] ? " on " : "", cell_at(k, f, s)->host);
 			fprintf(o, "\n");
 		}
 	fprintf(o, "\nKernel packages:\n\n");
@@ -311,12 +357,13 @@ static json_t *matrix_json(const char *when)
 			for (int s = 0; s < scens.n; s++) {
 				const struct cell *c = cell_at(k, f, s);
 				json_t *o = json_pack(
-					"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+					"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
 					"kernel", kernels.v[k], "release", c->release,
 					"package", c->package, "fs", fss.v[f], "scenario", scens.v[s],
 					"result", c->result, "verdict", c->verdict,
 					"reason", c->reason, "warning", c->warning,
-					"seconds", c->seconds, "dir", c->dir ? c->dir : "");
+					"seconds", c->seconds, "dir", c->dir ? c->dir : "",
+					"host", c->host);
 
 				if (!o || json_array_append_new(arr, o))
 					goto fail;
@@ -411,7 +458,7 @@ static int load(const char *mdir)
 		for (int f = 0; f < fss.n; f++)
 			for (int s = 0; s < scens.n; s++) {
 				struct cell *c = cell_at(k, f, s);
-				FILE *v, *r;
+				FILE *v, *r, *h;
 
 				if (asprintf(&c->dir, "%s/%s/%s", label(k), fss.v[f],
 					     scens.v[s]) < 0) {
@@ -420,11 +467,14 @@ static int load(const char *mdir)
 				}
 				v = open_in(mdir, c->dir, "verdict.txt");
 				r = open_in(mdir, c->dir, "run.txt");
-				load_cell(c, v, r);
+				h = open_in(mdir, c->dir, "host.txt");
+				load_cell(c, v, r, h);
 				if (v)
 					fclose(v);
 				if (r)
 					fclose(r);
+				if (h)
+					fclose(h);
 			}
 	return 0;
 }

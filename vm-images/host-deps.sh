@@ -40,6 +40,9 @@ gnuplot            gnuplot-nox
 mmdebstrap         mmdebstrap
 mkfs.xfs           xfsprogs
 mkfs.btrfs         btrfs-progs
+parallel           parallel
+ssh                openssh-client
+rsync              rsync
 "
 # building a kernel tree (kernel-config --build, bisect): kbuild's tools,
 # pahole for CONFIG_DEBUG_INFO_BTF, ccache for rebuilds

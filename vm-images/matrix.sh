@@ -6,6 +6,7 @@
 set -u
 GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$GUPR_TOP/vm-images/lib.sh"
+. "$GUPR_TOP/vm-images/lib/hosts.sh"
 
 usage() {
 	cat <<EOF
@@ -22,6 +23,12 @@ usage: ./run.sh matrix [options]
   --repeat N    N runs per cell, each in a fresh VM (the cell shows the
                 commonest reproducing result; the rate is in its verdict.txt)
   -o, --out DIR     matrix directory (default: out/matrix-<timestamp>)
+      --hosts FILE  run the cells on the hosts of FILE over ssh with GNU
+                    parallel (each needs ssh and root only; -j is per
+                    host, default its CPU count); FILE: a line per host,
+                    [N/]SSHLOGIN [WORKDIR] (README "Many hosts")
+      --retries N   with --hosts: a cell a host could not run is tried
+                    on another host, up to N times (default 0: ERROR)
   -h, --help
 
 Cells: CORRUPT:<fsck tool> (FS CORRUPTION), LOSS (DATA LOSS),
@@ -37,14 +44,14 @@ bad_usage() { echo "run.sh matrix: $*" >&2; echo "Try './run.sh matrix --help'."
 kernels=debian:bullseye,debian:bookworm,debian:trixie,debian:sid
 fslist=ext4,xfs,btrfs,tmpfs
 scenarios=unlocked-dirty,control,longterm,iouring-fixed-buffer
-jobs=$(nproc) timeout=300 trace_opt="" mdir="" repeat_opt=()
+jobs=$(nproc) jobs_given=0 timeout=300 trace_opt="" mdir="" repeat_opt=() hosts="" retries=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) [ $# -ge 2 ] || bad_usage "$1 needs a list"; kernels=$2; shift 2 ;;
 	--fs) [ $# -ge 2 ] || bad_usage "$1 needs a list"; fslist=$2; shift 2 ;;
 	--scenarios) [ $# -ge 2 ] || bad_usage "$1 needs a list"; scenarios=$2; shift 2 ;;
-	-j|--jobs) [ $# -ge 2 ] || bad_usage "$1 needs a number"; jobs=$2; shift 2 ;;
-	-j*) jobs=${1#-j}; shift ;;
+	-j|--jobs) [ $# -ge 2 ] || bad_usage "$1 needs a number"; jobs=$2; jobs_given=1; shift 2 ;;
+	-j*) jobs=${1#-j}; jobs_given=1; shift ;;
 	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
 	--no-trace) trace_opt=--no-trace; shift ;;
 	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"
@@ -52,6 +59,8 @@ while [ $# -gt 0 ]; do
 		[ "${#2}" -le 4 ] && [ "$2" -le 1000 ] || bad_usage "--repeat takes a whole number from 1 to 1000, not '$2'"
 		repeat_opt=(--repeat "$2"); shift 2 ;;
 	-o|--out) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; mdir=$2; shift 2 ;;
+	--hosts) [ $# -ge 2 ] || bad_usage "$1 needs a file"; hosts=$2; shift 2 ;;
+	--retries) [ $# -ge 2 ] || bad_usage "$1 needs a number"; retries=$2; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) bad_usage "unknown option '$1'" ;;
 	esac
@@ -59,6 +68,8 @@ done
 why=$(gupr_paths_ok) || bad_usage "$why"
 why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
+why=$(gupr_number --retries "$retries" 0 100) || bad_usage "$why"
+[ "$retries" = 0 ] || [ -n "$hosts" ] || bad_usage "--retries goes with --hosts"
 IFS=, read -r -a K <<<"$kernels"
 IFS=, read -r -a F <<<"$fslist"
 IFS=, read -r -a S <<<"$scenarios"
@@ -67,13 +78,51 @@ for k in "${K[@]}"; do gupr_kernel_spec_ok "$k" || bad_usage "--kernels: '$k' is
 for f in "${F[@]}"; do
 	case "$f" in ext4|xfs|btrfs|tmpfs) ;; *) bad_usage "--fs: '$f' is not ext4, xfs, btrfs or tmpfs" ;; esac
 done
+if [ -n "$hosts" ]; then
+	why=$(gupr_hosts_read "$hosts") || bad_usage "$why"
+	gupr_hosts_read "$hosts"
+	for k in "${K[@]}"; do
+		[ "$(gupr_kernel_spec_kind "$k")" = debian ] ||
+			bad_usage "--hosts: '$k' is a kernel tree on this machine; the hosts run Debian's kernels only"
+	done
+fi
 
 "$GUPR_TOP/vm-images/host-deps.sh" || exit 128
+command -v parallel >/dev/null 2>&1 || bad_usage "GNU parallel is missing (vm-images/host-deps.sh installs it as root: apt-get install parallel)"
 make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
 for s in "${S[@]}"; do
 	gupr_is_trigger "$s" && [ -x "$GUPR_HOST/triggers/$s" ] && continue	# module-free trigger
 	"$GUPR_HOST/gup-repro" --dry-run --scenario "$s" >/dev/null || exit 128
 done
+
+# --hosts: one quick ssh to every host, all at once, before any cell runs:
+# a host that is not root or of another architecture is bad input (exit
+# 128); one that does not answer is left out (its name and why go into
+# matrix.txt) and the cells go to the others.
+stage="" usable=() unusable=() unusable_short=()
+if [ -n "$hosts" ]; then
+	stage=$(mktemp -d "${TMPDIR:-/tmp}/gup-repro-hosts.XXXXXX") || bad_usage "cannot create a temporary directory"
+	trap 'rm -rf "$stage"' EXIT
+	for i in "${!HOST_NAME[@]}"; do
+		gupr_hosts_wrapper "$i" "$stage/ssh-$i"
+		gupr_hosts_preflight "$i" "$stage/ssh-$i" >"$stage/preflight-$i" &
+	done
+	wait
+	for i in "${!HOST_NAME[@]}"; do
+		read -r state why <"$stage/preflight-$i"
+		case "$state" in
+		bad) bad_usage "--hosts: ${HOST_NAME[$i]} ${why}" ;;
+		ok) usable+=("$i")
+		    # job slots: N/ of the hosts file, else -j, else the host's CPUs
+		    n=${HOST_CPUS[$i]}
+		    [ -n "$n" ] || { [ "$jobs_given" = 1 ] && n=$jobs; } || n=$why
+		    echo "$n/$stage/ssh-$i ${HOST_NAME[$i]}" >>"$stage/sshlogins" ;;
+		*) unusable+=("${HOST_NAME[$i]} (${HOST_WD[$i]}): $why")
+		   unusable_short+=("${HOST_NAME[$i]} (${why%%:*})")
+		   echo "==> host ${HOST_NAME[$i]}: $why; not used" >&2 ;;
+		esac
+	done
+fi
 
 [ -n "$mdir" ] || mdir="$GUPR_TOP/out/matrix-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$mdir" && mdir=$(cd "$mdir" && pwd)
@@ -81,59 +130,110 @@ mkdir -p "$mdir" && mdir=$(cd "$mdir" && pwd)
 t0=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 total=$(( ${#K[@]} * ${#F[@]} * ${#S[@]} ))
-echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells, $jobs at a time" >&2
+if [ -n "$hosts" ]; then
+	slots=0
+	[ -e "$stage/sshlogins" ] && slots=$(awk -F/ '{ n += $1 } END { print n + 0 }' "$stage/sshlogins")
+	echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells, on ${#usable[@]} host(s), $slots at a time" >&2
+else
+	echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells, $jobs at a time" >&2
+fi
 
-# Prepare every kernel first (fetch, build root, module, initramfs), one at
-# a time: the cells then only boot.  A kernel that cannot be prepared gives
-# ERROR cells with the reason.
-declare -A kerr kres klabel
 # each kernel's directory name, by gup-repro-matrix's one rule (debian:sid
 # -> sid, a tree's path -> tree-<name>)
+declare -A klabel
 mapfile -t L < <("$GUPR_HOST/gup-repro-matrix" --print-labels --kernels "$kernels")
 for i in "${!K[@]}"; do klabel[${K[$i]}]=${L[$i]}; done
-for k in "${K[@]}"; do
-	lbl=${klabel[$k]}
-	echo "==> prepare $k" >&2
-	if (GUPR_LOG="$mdir/prepare-$lbl.log" gupr_prepare "$k" &&
-	    echo "$GUPR_KERNEL_ENV" >"$mdir/.resolved-$lbl") >>"$mdir/prepare-$lbl.log" 2>&1; then
-		kres[$k]=$(cat "$mdir/.resolved-$lbl")
-		rm -f "$mdir/.resolved-$lbl"
-	else
-		why=$(grep -h '^gup-repro: error: ' "$mdir/prepare-$lbl.log" | tail -n 1 | sed 's/^gup-repro: error: //')
-		kerr[$k]=${why:-module build failed (see prepare-$lbl.log)}
-		echo "==> prepare $k: ERROR: ${kerr[$k]}" >&2
-	fi
-done
 
-run_cell() {	# run_cell KERNEL FS SCENARIO
-	local k=$1 f=$2 s=$3 dir="$mdir/${klabel[$1]}/$2/$3" tc n r
-	mkdir -p "$dir"
-	tc=$(date +%s.%N)
-	if [ -n "${kerr[$k]:-}" ]; then
-		"$GUPR_HOST/gup-repro-verdict" --dir "$dir" --error "${kerr[$k]}" >/dev/null
-	else
-		# run.sh wants an empty --out: its output joins the cell after
-		GUPR_MATRIX_CELL=1 GUPR_KERNEL_ENV="${kres[$k]}" \
-			"$GUPR_TOP/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
-			--out "$dir" --timeout "$timeout" $trace_opt "${repeat_opt[@]}" >"$dir.run.out" 2>&1
-		mv "$dir.run.out" "$dir/run.out"
-		[ -s "$dir/verdict.txt" ] ||
-			"$GUPR_HOST/gup-repro-verdict" --dir "$dir" --error "no verdict: run.sh left none" >/dev/null
+# Local cells: every kernel is prepared first (fetch, build root, module,
+# initramfs), one at a time: the cells then only boot and share all of it
+# (the record .kres-LABEL).  A kernel that cannot be prepared gives ERROR
+# cells with the reason (.kerr-LABEL).  On --hosts each host prepares its
+# own kernels, in its cells' run.sh, on first use.
+if [ -z "$hosts" ]; then
+	for k in "${K[@]}"; do
+		lbl=${klabel[$k]}
+		echo "==> prepare $k" >&2
+		if (GUPR_LOG="$mdir/prepare-$lbl.log" gupr_prepare "$k" &&
+		    echo "$GUPR_KERNEL_ENV" >"$mdir/.kres-$lbl") >>"$mdir/prepare-$lbl.log" 2>&1; then
+			:
+		else
+			rm -f "$mdir/.kres-$lbl"
+			why=$(grep -h '^gup-repro: error: ' "$mdir/prepare-$lbl.log" | tail -n 1 | sed 's/^gup-repro: error: //')
+			echo "${why:-module build failed (see prepare-$lbl.log)}" >"$mdir/.kerr-$lbl"
+			echo "==> prepare $k: ERROR: $(cat "$mdir/.kerr-$lbl")" >&2
+		fi
+	done
+fi
+
+# The cells, longest first so that no long cell starts last and runs alone
+# at the end: by the seconds the same cell took in the newest earlier
+# matrix under out/ (matrix.json), else by filesystem (btrfs, xfs, ext4,
+# tmpfs: their mkfs and fsck cost).  One line per cell: KERNEL LABEL FS
+# SCENARIO, tab-separated.
+for k in "${K[@]}"; do
+	for f in "${F[@]}"; do
+		for s in "${S[@]}"; do printf '%s\t%s\t%s\t%s\n' "$k" "${klabel[$k]}" "$f" "$s"; done
+	done
+done | perl -MJSON::PP -e '
+	my %prev;
+	for my $m (sort { -M $b <=> -M $a } grep { -f } @ARGV) {
+		open(my $fh, "<", $m) or next;
+		my $j = eval { local $/; decode_json(<$fh>) } or next;
+		$prev{"$_->{kernel}\t$_->{fs}\t$_->{scenario}"} = $_->{seconds}
+			for grep { ($_->{seconds} // "") =~ /^[0-9.]+$/ } @{ $j->{cells} || [] };
+	}
+	my %fsw = (btrfs => 4, xfs => 3, ext4 => 2, tmpfs => 1);
+	my @c = map { chomp; [ $_, split /\t/ ] } <STDIN>;
+	my $est = sub { $prev{"$_[0][1]\t$_[0][3]\t$_[0][4]"} // 1000 + ($fsw{$_[0][3]} // 0) };
+	my $i = 0;
+	$_->[5] = $i++ for @c;
+	print "$_->[0]\n" for sort { $est->($b) <=> $est->($a) || $a->[5] <=> $b->[5] } @c;
+' "$GUPR_TOP"/out/*/matrix.json "$(dirname "$mdir")"/*/matrix.json >"$mdir/.cells"
+
+# cell_done CELL HOST SECONDS: a cell is back (or failed): unpack what a
+# host returned, give a cell without a verdict an ERROR one, print the
+# progress line.
+cell_done() {
+	local cell=$1 host=$2 secs=$3 dir="$mdir/$1" n r why
+	if [ -e "$dir.tar" ]; then
+		tar -xf "$dir.tar" -C "$(dirname "$dir")" && rm -f "$dir.tar"
 	fi
+	mkdir -p "$dir"
+	if [ ! -s "$dir/verdict.txt" ]; then
+		why=$(cat "$dir/error.txt" 2>/dev/null)
+		[ -n "$why" ] || why=${4:-"no verdict: run.sh left none"}
+		"$GUPR_HOST/gup-repro-verdict" --dir "$dir" --error "$why" >/dev/null
+	fi
+	[ -n "$host" ] && [ ! -s "$dir/host.txt" ] && echo "host: $host" >"$dir/host.txt"
 	n=$(flock "$mdir/.done" sh -c 'echo x >>"$1"; wc -l <"$1"' sh "$mdir/.done")
 	r=$(sed -n 's/^cell: //p' "$dir/verdict.txt")
-	printf '[%2d/%d] %-16s %-5s %-20s %s (%s s)\n' "$n" "$total" "${klabel[$k]}" "$f" "$s" "$r" "$(elapsed "$tc")" >&2
+	IFS=/ read -r lbl f s <<<"$cell"
+	printf '[%2d/%d] %-16s %-5s %-20s %s (%s s)%s\n' "$n" "$total" "$lbl" "$f" "$s" "$r" "$secs" "${host:+ on $host}" >&2
 }
 
-# SIGINT, SIGTERM, SIGHUP: every cell's run.sh gets SIGTERM (and leaves an
-# "interrupted" verdict), everything below is stopped, the tables are
-# written from what finished; exit 128+signal.
+tables() {
+	"$GUPR_HOST/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" --scenarios "$scenarios"
+}
+# hosts_note: the hosts left out, below the table
+hosts_note() {
+	local u
+	for u in "${unusable[@]}"; do echo "host not used: $u"; done | fold -s -w 80 >>"$mdir/matrix.txt"
+}
+
+# SIGINT, SIGTERM, SIGHUP: GNU parallel stops every cell (one SIGTERM to
+# each cell's process group: the cell's run.sh leaves an "interrupted"
+# verdict), whatever is left below is stopped, the tables are written from
+# what finished; exit 128+signal.
+ppid=""
 interrupted() {
 	trap - INT TERM HUP
 	echo "run.sh matrix: interrupted by SIG$1; stopping the running cells" >&2
+	if [ -n "$ppid" ] && kill -TERM "$ppid" 2>/dev/null; then
+		for _ in $(seq 1 100); do kill -0 "$ppid" 2>/dev/null || break; sleep 0.1; done
+	fi
 	gupr_kill_tree $$
-	"$GUPR_HOST/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" \
-		--scenarios "$scenarios" >/dev/null 2>&1
+	tables >/dev/null 2>&1
+	hosts_note
 	echo "interrupted by SIG$1" >>"$mdir/matrix.txt"
 	exit "$2"
 }
@@ -141,24 +241,83 @@ trap 'interrupted INT 130' INT
 trap 'interrupted TERM 143' TERM
 trap 'interrupted HUP 129' HUP
 
-running=0
-for k in "${K[@]}"; do
-	for f in "${F[@]}"; do
-		for s in "${S[@]}"; do
-			while [ "$running" -ge "$jobs" ]; do
-				wait -n
-				running=$((running - 1))
-			done
-			run_cell "$k" "$f" "$s" &
-			running=$((running + 1))
-		done
-	done
-done
-wait
+# The cells through GNU parallel, local or on the hosts: each job prints
+# "cell<TAB>LABEL/FS/SCENARIO<TAB>HOST<TAB>SECONDS" when its cell is back
+# (HOST "-": this machine).
+# A cell's job may run (timeout + 2 min) per run, plus the preparation
+# of a host's kernels (first use) or of this machine's: then it is stopped.
+reps=${repeat_opt[1]:-1}
+export GUPR_CELL_TIMEOUT=$timeout GUPR_CELL_OPTS="$trace_opt ${repeat_opt[*]}" GUPR_CELL_MDIR=$mdir
+par=(parallel --colsep '\t' --termseq TERM,8000,KILL,25 --halt never)
+joblog="$mdir/.joblog"
+if [ -z "$hosts" ]; then
+	par+=(-j "$jobs" --timeout $(( (timeout + 120) * reps + 600 )) --joblog "$joblog"
+	      "$GUPR_TOP/vm-images/matrix-cell.sh" local {1} {2} {3} {4})
+elif [ ${#usable[@]} -gt 0 ]; then
+	# the project as git tracks it (or the tree without out/ and build/),
+	# with fixed times and owners: its hash changes with its content only
+	(cd "$GUPR_TOP" && if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files -z --cached --others --exclude-standard
+	 else
+		find . -path ./out -prune -o -path ./build -prune -o -path ./.git -prune -o \( -type f -o -type l \) -print0
+	 fi | tar --null -T - --ignore-failed-read --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		-cf "$stage/gup-repro.tar" 2>/dev/null) || bad_usage "cannot pack the project for the hosts"
+	cp "$GUPR_TOP/vm-images/matrix-cell.sh" "$stage/matrix-cell.sh"
+	hash=$(sha256sum <"$stage/gup-repro.tar" | cut -c1-16)
+	joblog="$mdir/joblog.txt"
+	par+=(--sshloginfile "$stage/sshlogins" --workdir "runs/$(basename "$mdir")-$(hostname -s 2>/dev/null || echo host)-$$"
+	      --basefile "$stage/./gup-repro.tar" --basefile "$stage/./matrix-cell.sh"
+	      --return "$mdir/./{2}/{3}/{4}.tar" --cleanup --retries "$((retries + 1))"
+	      --timeout $(( (timeout + 120) * reps + 3600 )) --joblog "$joblog" --env GUPR_CELL_TIMEOUT --env GUPR_CELL_OPTS
+	      bash matrix-cell.sh remote {1} {2} {3} {4} "$hash")
+fi
+if [ -z "$hosts" ] || [ ${#usable[@]} -gt 0 ]; then
+	mkfifo "$mdir/.progress"
+	"${par[@]}" :::: "$mdir/.cells" >"$mdir/.progress" 2>>"$mdir/.parallel.log" &
+	ppid=$!
+	while IFS=$'\t' read -r tag cell host secs; do
+		[ "$host" = - ] && host=""
+		[ "$tag" = cell ] && cell_done "$cell" "$host" "$secs"
+	done <"$mdir/.progress"
+	wait "$ppid"
+	prc=$?
+	ppid=""
+	rm -f "$mdir/.progress"
+	[ $prc = 255 ] && [ -s "$mdir/.parallel.log" ] && sed 's/^/parallel: /' "$mdir/.parallel.log" | tail -n 5 >&2
+fi
 
-"$GUPR_HOST/gup-repro-matrix" --dir "$mdir" --kernels "$kernels" --fs "$fslist" \
-	--scenarios "$scenarios" || exit 125
+# Cells that did not come back: the host that had them last (joblog: seq,
+# sshlogin, ..., exit status) and why.
+declare -A jhost jrc
+if [ -s "$joblog" ]; then
+	while IFS=$'\t' read -r seq login _ _ _ _ rc sig _; do
+		[ "$seq" = Seq ] && continue
+		jhost[$seq]=${login##* } jrc[$seq]=$rc/$sig
+	done <"$joblog"
+fi
+i=0
+while IFS=$'\t' read -r k lbl f s; do
+	i=$((i + 1))
+	[ -s "$mdir/$lbl/$f/$s/verdict.txt" ] && continue
+	h=${jhost[$i]:-} why=""
+	if [ -n "$hosts" ] && [ ${#usable[@]} -eq 0 ]; then
+		why="hosts not usable: $(printf '%s, ' "${unusable_short[@]}" | sed 's/, $//')"
+	elif [ -n "$h" ]; then
+		case "${jrc[$i]}" in
+		255/*) why="host $h: ssh failed (exit 255): unreachable or connection lost" ;;
+		*/0) why="host $h: the cell failed (exit ${jrc[$i]%/*})" ;;
+		*) why="host $h: the cell was stopped by signal ${jrc[$i]#*/} (--timeout or interrupt)" ;;
+		esac
+	elif [ -n "$hosts" ]; then
+		why="no host ran the cell (see .parallel.log)"
+	fi
+	cell_done "$lbl/$f/$s" "$h" "-" "$why"
+done <"$mdir/.cells"
+
+tables || exit 125
+[ -n "$hosts" ] && hosts_note
 echo "matrix wall time: $(elapsed "$t0") s" | tee -a "$mdir/matrix.txt"
 echo "==> matrix: ${mdir#"$GUPR_TOP"/}/matrix.txt (matrix.md, matrix.json)" >&2
-rm -f "$mdir/.done"
+rm -f "$mdir/.done" "$mdir/.cells" "$mdir"/.kres-* "$mdir"/.kerr-*
+[ -n "$hosts" ] || rm -f "$joblog" "$mdir/.parallel.log"
 exit 0

@@ -1,0 +1,98 @@
+#!/usr/bin/perl
+# ./run.sh matrix --hosts FILE without a VM: bad input (a hosts file that
+# is missing or has no usable line, a host that is not root or of another
+# architecture, a kernel tree) is one line and exit 128 before any cell
+# runs; a host that cannot be reached gives ERROR cells naming it and the
+# matrix still finishes.  The hosts are stand-in ssh commands (a script that
+# runs the remote command here, with stand-ins for id and uname); the real
+# ssh round trip is tests/slow/hosts.t.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use File::Temp qw(tempdir);
+use JSON::PP;
+
+my $top = "$FindBin::Bin/../..";
+my $tmp = tempdir(CLEANUP => 1);
+
+sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
+sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
+sub run { my $cmd = join(' ', map { "'" . s/'/'\\''/gr . "'" } @_); my $out = `$cmd 2>&1`; return ($out, $? >> 8); }
+
+# fake_ssh(NAME, UID, ARCH): an "ssh" that runs the remote command here with
+# id -u and uname -m answering UID and ARCH
+sub fake_ssh {
+	my ($name, $uid, $arch) = @_;
+	my $d = "$tmp/$name";	# the command is not called ssh: no ssh options added
+	mkdir $d;
+	spew("$d/id", "#!/bin/sh\necho $uid\n");
+	spew("$d/uname", "#!/bin/sh\necho $arch\n");
+	spew("$d/fakessh", <<"EOF");
+#!/bin/bash
+# [options] HOST [--] COMMAND...
+while [ \$# -gt 0 ] && [ "\$1" != "\${1#-}" ]; do shift; done
+shift; [ "\${1:-}" = -- ] && shift
+PATH=$d:\$PATH exec sh -c "\$*"
+EOF
+	chmod 0755, "$d/id", "$d/uname", "$d/fakessh";
+	return "$d/fakessh";
+}
+
+my @small = ('--kernels', 'debian:bookworm', '--fs', 'ext4,tmpfs', '--scenarios', 'control');
+# matrix(HOSTS-FILE-TEXT, ARGS...) -> (output, exit, matrix dir)
+my $n = 0;
+sub matrix {
+	my ($hosts, @args) = @_;
+	my $f = "$tmp/hosts-" . ++$n;
+	spew($f, $hosts) if defined $hosts;
+	my $mdir = "$tmp/m-$n";
+	my ($out, $rc) = run("$top/run.sh", 'matrix', '--hosts', $f, '-o', $mdir, @small, @args);
+	return ($out, $rc, $mdir);
+}
+sub one_line_128 {
+	my ($what, $re, $out, $rc, $mdir) = @_;
+	is($rc, 128, "$what: exit 128") or diag($out);
+	my @l = grep { !/^Try / } split /\n/, $out;
+	is(scalar @l, 1, "$what: one line") or diag($out);
+	like($l[0] // '', $re, "$what: says why");
+	ok(!-e "$mdir/bookworm", "$what: no cell ran");
+}
+
+one_line_128('missing hosts file', qr/^run\.sh matrix: --hosts \S+: no such file$/, matrix(undef));
+one_line_128('only comments', qr/no host in it/, matrix("# nothing\n\n   # here\n"));
+one_line_128('bad job slots', qr/line 2: job slots N\/ take a number from 1 to 1024, not '0'/, matrix("# a\n0/root\@a\n"));
+one_line_128("':' is not a host", qr/line 1: ':' \(this machine\) is not a host/, matrix(":\n"));
+one_line_128('host groups', qr/host groups/, matrix("\@g/root\@a\n"));
+one_line_128('bad working directory', qr/working directory '\/x\/\.\.\/y'/, matrix("root\@a /x/../y\n"));
+one_line_128('--retries without --hosts', qr/--retries goes with --hosts/,
+	     run("$top/run.sh", 'matrix', '--retries', '1', '-o', "$tmp/m-r", @small), "$tmp/m-r");
+one_line_128('a kernel tree', qr/'\/src\/linux' is a kernel tree on this machine/,
+	     matrix("root\@a\n", '--kernels', '/src/linux'));
+
+my $root = fake_ssh('root', 0, `uname -m` =~ s/\s+//r);
+my $user = fake_ssh('user', 1000, `uname -m` =~ s/\s+//r);
+my $arm = fake_ssh('arm', 0, 'aarch64');
+one_line_128('a host without root', qr/^run\.sh matrix: --hosts: hostu logs in as uid 1000, not root/,
+	     matrix("$root hostr $tmp/wd-r\n$user hostu $tmp/wd-u\n"));
+one_line_128('another architecture', qr/^run\.sh matrix: --hosts: hosta is aarch64, this machine is \S+/,
+	     matrix("$arm hosta $tmp/wd-a\n"));
+ok(-d "$tmp/wd-r", 'the preflight ran in the host\'s working directory');
+
+# Unreachable: ssh exits 255.  The matrix finishes; every cell is ERROR and
+# names the host; matrix.txt says the host was not used.
+my $down = "$tmp/down-ssh";
+spew($down, "#!/bin/sh\necho 'ssh: connect to host 192.0.2.1 port 22: Connection refused' >&2\nexit 255\n");
+chmod 0755, $down;
+my ($out, $rc, $mdir) = matrix("$down root\@deadhost\n");
+is($rc, 0, 'unreachable host: the matrix finishes') or diag($out);
+like($out, qr/^==> host root\@deadhost: unreachable: ssh: connect to host 192\.0\.2\.1 port 22: Connection refused; not used$/m,
+     'unreachable host: said before the cells');
+my $j = eval { decode_json(slurp("$mdir/matrix.json")) } || {};
+my @c = @{ $j->{cells} || [] };
+is(scalar @c, 2, 'unreachable host: two cells');
+is(scalar(grep { $_->{result} eq 'ERROR:hosts not usable: root@deadhost (unreachable)'  } @c), 2,
+   'unreachable host: each cell is ERROR naming the host');
+like(slurp("$mdir/matrix.txt"), qr/^host not used: root\@deadhost \(~\/gup-repro-remote\): unreachable/m,
+     'unreachable host: matrix.txt names it');
+done_testing();

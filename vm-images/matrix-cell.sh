@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# vm-images/matrix-cell.sh - one cell of ./run.sh matrix, started by GNU
+# parallel (matrix.sh is the only caller; not a user command).
+#
+#   matrix-cell.sh local  KERNEL LABEL FS SCENARIO
+#   matrix-cell.sh remote KERNEL LABEL FS SCENARIO HASH
+#
+# local: on this machine, in the matrix directory $GUPR_CELL_MDIR, with the
+# kernel prepared by matrix.sh (.kres-LABEL: its record; .kerr-LABEL: why
+# it could not be prepared).
+# remote: on a host of --hosts, in the matrix's directory on that host
+# (GNU parallel's --workdir, which holds the basefiles gup-repro.tar and
+# this script).  The host's copy of the project, WORKDIR/gup-repro, is
+# unpacked from gup-repro.tar and built (host-deps.sh, make host) once per
+# HASH of the tar; the cell's run.sh prepares the kernel in the host's own
+# cache on first use.  GNU parallel returns the cell's directory.
+#
+# Both run the cell with the same command line:
+#   GUPR_MATRIX_CELL=1 run.sh --kernel K --fs F --scenario S --out DIR ...
+# and print one line for matrix.sh: "cell<TAB>LABEL/FS/SCENARIO<TAB>HOST<TAB>SECONDS"
+# (HOST "-" for a local cell).
+# Exit 0 when the cell has a verdict (whatever it is), 3 when the host could
+# not run it (error.txt in the cell says why): GNU parallel --retries tries
+# such a cell on another host.
+# Environment: GUPR_CELL_TIMEOUT (run.sh --timeout), GUPR_CELL_OPTS (more
+# run.sh options: --no-trace, --repeat N), GUPR_CELL_MDIR (local),
+# PARALLEL_SSHHOST (remote: set by GNU parallel).
+set -u
+mode=$1 k=$2 lbl=$3 f=$4 s=$5
+cell=$lbl/$f/$s
+t0=$(date +%s.%N)
+# shellcheck disable=SC2206
+opts=(--timeout "$GUPR_CELL_TIMEOUT" ${GUPR_CELL_OPTS:-})
+
+done_line() { printf 'cell\t%s\t%s\t%s\n' "$cell" "${1:--}" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"; }
+
+# run_sh TOP DIR: the cell's run.sh, its output joining the cell after
+# (run.sh wants an empty --out)
+run_sh() {
+	GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
+		--out "$2" "${opts[@]}" >"$2.run.out" 2>&1
+	mv "$2.run.out" "$2/run.out"
+	[ -s "$2/verdict.txt" ] ||
+		"$1/build/host/gup-repro-verdict" --dir "$2" --error "no verdict: run.sh left none" >/dev/null
+}
+
+if [ "$mode" = local ]; then
+	top=$(cd "$(dirname "$0")/.." && pwd)
+	dir=$GUPR_CELL_MDIR/$cell
+	mkdir -p "$dir"
+	if [ -e "$GUPR_CELL_MDIR/.kerr-$lbl" ]; then
+		"$top/build/host/gup-repro-verdict" --dir "$dir" --error "$(cat "$GUPR_CELL_MDIR/.kerr-$lbl")" >/dev/null
+	else
+		GUPR_KERNEL_ENV=$(cat "$GUPR_CELL_MDIR/.kres-$lbl") run_sh "$top" "$dir"
+	fi
+	done_line ""
+	exit 0
+fi
+
+# --- remote ---
+hash=$6
+host=${PARALLEL_SSHHOST:-$(hostname)}
+run=$PWD			# WORKDIR/runs/<matrix>
+wd=${run%/runs/*}		# WORKDIR
+tree=$wd/gup-repro
+dir=$run/$cell
+mkdir -p "$dir"
+echo "host: $host" >"$dir/host.txt"
+# what GNU parallel returns: the cell's directory as one tar (--return
+# takes files; --cleanup removes them)
+trap 'tar -cf "$dir.tar" -C "$(dirname "$dir")" "$s" && rm -rf "$dir"' EXIT
+fail() {	# fail WHY: the cell could not run on this host
+	echo "host $host: $*" >"$dir/error.txt"
+	echo "gup-repro: host $host: $*" >&2
+	exit 3
+}
+# The project, once per tar: unpacked with fresh times (make rebuilds
+# everything it built from an older copy), then its packages and tools.
+exec 9>>"$wd/.gup-repro.lock" && flock 9 || fail "cannot lock $wd/.gup-repro.lock"
+if [ -e "$run/.prepare-failed" ]; then	# this matrix tried already
+	fail "$(cat "$run/.prepare-failed")"
+elif [ "$(cat "$tree/.tar-hash" 2>/dev/null)" != "$hash" ]; then
+	why=""
+	rm -rf --one-file-system "$tree" && mkdir -p "$tree" &&
+		tar -xf gup-repro.tar -m -C "$tree" 2>"$wd/prepare.log" || why="unpacking the project into $tree failed"
+	[ -n "$why" ] || "$tree/vm-images/host-deps.sh" >>"$wd/prepare.log" 2>&1 ||
+		why="vm-images/host-deps.sh failed: $(grep -h 'gup-repro: ' "$wd/prepare.log" | tail -n 1)"
+	[ -n "$why" ] || make -s -C "$tree" host >>"$wd/prepare.log" 2>&1 ||
+		why="make host failed (see $wd/prepare.log there)"
+	if [ -n "$why" ]; then
+		echo "preparing gup-repro failed: $why" >"$run/.prepare-failed"
+		fail "preparing gup-repro failed: $why"
+	fi
+	echo "$hash" >"$tree/.tar-hash"
+fi
+exec 9>&-
+{ echo "host-name: $(hostname)"; echo "host-workdir: $wd"; } >>"$dir/host.txt"
+run_sh "$tree" "$dir"
+done_line "$host"
+exit 0
