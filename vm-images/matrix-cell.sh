@@ -66,10 +66,10 @@ wd=${run%/runs/*}		# WORKDIR
 tree=$wd/gup-repro
 dir=$run/$cell
 mkdir -p "$dir"
-echo "host: $host" >"$dir/host.txt"
-# what GNU parallel returns: the cell's directory as one tar (--return
-# takes files; --cleanup removes them)
-trap 'tar -cf "$dir.tar" -C "$(dirname "$dir")" "$s" && rm -rf "$dir"' EXIT
+# what GNU parallel returns: the cell's directory, with host.txt naming the
+# host, as one tar (--return takes files; --cleanup removes them)
+trap 'printf "host: %s\nhost-name: %s\nhost-workdir: %s\n" "$host" "$(hostname)" "$wd" >"$dir/host.txt"
+      tar -cf "$dir.tar" -C "$(dirname "$dir")" "$s" && rm -rf "$dir"' EXIT
 fail() {	# fail WHY: the cell could not run on this host
 	echo "host $host: $*" >"$dir/error.txt"
 	echo "gup-repro: host $host: $*" >&2
@@ -78,6 +78,11 @@ fail() {	# fail WHY: the cell could not run on this host
 # The project, once per tar: unpacked with fresh times (make rebuilds
 # everything it built from an older copy), then its packages and tools.
 exec 9>>"$wd/.gup-repro.lock" && flock 9 || fail "cannot lock $wd/.gup-repro.lock"
+# what interrupted matrices left in runs/, once a day
+[ -n "$(find "$wd/.runs-swept" -mmin -1440 2>/dev/null)" ] || {
+	find "$wd/runs" -mindepth 1 -maxdepth 1 -mmin +1440 -exec rm -rf --one-file-system {} + 2>/dev/null
+	touch "$wd/.runs-swept"
+}
 if [ -e "$run/.prepare-failed" ]; then	# this matrix tried already
 	fail "$(cat "$run/.prepare-failed")"
 elif [ "$(cat "$tree/.tar-hash" 2>/dev/null)" != "$hash" ]; then
@@ -95,7 +100,6 @@ elif [ "$(cat "$tree/.tar-hash" 2>/dev/null)" != "$hash" ]; then
 	echo "$hash" >"$tree/.tar-hash"
 fi
 exec 9>&-
-{ echo "host-name: $(hostname)"; echo "host-workdir: $wd"; } >>"$dir/host.txt"
 run_sh "$tree" "$dir"
 done_line "$host"
 exit 0

@@ -100,8 +100,9 @@ EOF
 
 # gupr_hosts_preflight I WRAPPER: one quick ssh to host I: it must answer
 # within the connect timeout, log in as root, have this machine's
-# architecture; rsync (GNU parallel copies files with it) is installed when
-# missing.  Prints "ok CPUS", or "unusable WHY" (unreachable, no rsync), or
+# architecture, a working directory it can create; rsync (GNU parallel
+# copies files with it) is installed when missing.  Prints "ok CPUS", or
+# "unusable WHY" (unreachable, no working directory, no rsync), or
 # "bad WHY" (bad input: not root, another architecture).
 gupr_hosts_preflight() {
 	local i=$1 wrapper=$2 out rc uid arch cpus name=${HOST_NAME[$1]}
@@ -115,8 +116,10 @@ gupr_hosts_preflight() {
 	uid=$(sed -n 's/^uid=//p' <<<"$out") arch=$(sed -n 's/^arch=//p' <<<"$out") cpus=$(sed -n 's/^cpus=//p' <<<"$out")
 	if [ $rc = 124 ]; then
 		echo "unusable no answer within $((GUPR_SSH_CONNECT_TIMEOUT * 3 + 120)) s"
-	elif [ -z "$uid" ]; then
+	elif [ -z "$uid" ] && [ $rc = 255 ]; then
 		echo "unusable unreachable: $(grep -v '^\(uid\|arch\|cpus\|rsync\)=' <<<"$out" | tail -n 1 | tr -d '\r' | cut -c1-160)"
+	elif [ -z "$uid" ]; then
+		echo "unusable cannot work in ${HOST_WD[$i]}: $(tail -n 1 <<<"$out" | tr -d '\r' | cut -c1-160)"
 	elif [ "$uid" != 0 ]; then
 		echo "bad logs in as uid $uid, not root (gup-repro runs QEMU, apt-get and mkfs as root)"
 	elif [ "$arch" != "$(uname -m)" ]; then

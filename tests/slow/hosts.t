@@ -1,0 +1,138 @@
+#!/usr/bin/perl
+# ./run.sh matrix --hosts over real ssh: an sshd of the test's own on
+# 127.0.0.1 (a free high port, its own sshd_config, a throw-away host key
+# and client key in a temporary directory, its own known_hosts; /root/.ssh
+# and the system's sshd are not touched) stands for the hosts: gupr-a and
+# gupr-b with working directories of their own, gupr-down (a port nobody
+# listens on) and gupr-bad (whose `make` fails: its preparation fails).
+#   - the cells over gupr-a and gupr-b give the same results as the same
+#     matrix run here, both hosts ran cells and each cell names its host;
+#     nothing is left in the hosts' runs/;
+#   - an unreachable host is said and left out, the cells run on the other;
+#   - a host whose preparation fails gives ERROR cells naming it, and with
+#     --retries 1 its cells are run on another host.
+# The sshd is stopped at the end, also when a test dies.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use lib "$FindBin::Bin/../lib";
+use GuprMatrix qw(run_matrix);
+
+my $top = "$FindBin::Bin/../..";
+my $sshd = '/usr/sbin/sshd';
+if (!-x $sshd) {
+	# no init system starts it here; installing it is the test's own step
+	$> == 0 or plan skip_all => 'no /usr/sbin/sshd (apt-get install openssh-server)';
+	system('apt-get install -y -q --no-install-recommends openssh-server >/dev/null 2>&1 || '
+	       . '{ apt-get update -q >/dev/null 2>&1; apt-get install -y -q --no-install-recommends openssh-server >/dev/null 2>&1; }');
+	-x $sshd or plan skip_all => 'openssh-server could not be installed';
+}
+mkdir '/run/sshd', 0755 unless -d '/run/sshd';	# sshd's privilege separation directory
+
+my $d = tempdir(CLEANUP => 1);
+sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
+sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
+
+system("ssh-keygen -q -t ed25519 -N '' -f $d/host_key && ssh-keygen -q -t ed25519 -N '' -f $d/client_key") == 0
+	or BAIL_OUT('ssh-keygen failed');
+my $port = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1) or die; $s->sockport };
+spew("$d/authorized_keys", slurp("$d/client_key.pub"));
+spew("$d/sshd_config", <<"EOF");
+ListenAddress 127.0.0.1
+Port $port
+HostKey $d/host_key
+AuthorizedKeysFile $d/authorized_keys
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AcceptEnv MAKEFLAGS
+MaxStartups 100
+MaxSessions 100
+PidFile $d/sshd.pid
+EOF
+spew("$d/known_hosts", "[127.0.0.1]:$port " . slurp("$d/host_key.pub"));
+spew("$d/ssh_config", <<"EOF");
+Host gupr-down
+  Port 1
+Host gupr-bad
+  SetEnv MAKEFLAGS=--no-such-make-option
+Host *
+  HostName 127.0.0.1
+  Port $port
+  User root
+  IdentityFile $d/client_key
+  IdentitiesOnly yes
+  UserKnownHostsFile $d/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+EOF
+my $sshd_pid = fork();
+if (!$sshd_pid) {
+	open(STDOUT, '>', "$d/sshd.log"); open(STDERR, '>&', \*STDOUT);
+	exec($sshd, '-D', '-e', '-f', "$d/sshd_config") or exit 127;
+}
+END { if ($sshd_pid) { kill('TERM', $sshd_pid); waitpid($sshd_pid, 0); } }
+my $up = 0;
+for (1 .. 50) {
+	last if ($up = system("ssh -F $d/ssh_config -o BatchMode=yes gupr-a true 2>/dev/null") == 0);
+	select(undef, undef, undef, 0.2);
+}
+ok($up, "sshd on 127.0.0.1:$port answers") or BAIL_OUT(slurp("$d/sshd.log"));
+
+my @m = ('--kernels', 'debian:bookworm', '--fs', 'ext4,tmpfs', '--scenarios', 'unlocked-dirty,control');
+my $line = sub { my ($host, $wd) = @_; "1/ssh -F $d/ssh_config $host $d/$wd\n" };
+spew("$d/hosts", "# two loopback hosts, one job slot each\n" . $line->('gupr-a', 'wd-a') . $line->('gupr-b', 'wd-b'));
+
+my ($rc, $out, $local) = run_matrix($top, @m, '-j', '2');
+is($rc, 0, 'local matrix finished') or diag($out);
+my ($rrc, $rout, $remote, $rdir) = run_matrix($top, @m, '--hosts', "$d/hosts");
+is($rrc, 0, 'matrix over two hosts finished') or diag($rout);
+is(scalar keys %$remote, 4, 'four cells');
+is_deeply({ map { $_ => $remote->{$_}{result} } keys %$remote }, { map { $_ => $local->{$_}{result} } keys %$local },
+	  'the same results as the local matrix') or diag($rout);
+unlike(join(' ', map { $_->{result} } values %$remote), qr/ERROR/, 'no cell is ERROR');
+my %by;
+$by{ $_->{host} // '' }++ for values %$remote;
+is(join(',', sort keys %by), 'gupr-a,gupr-b', 'both hosts ran cells, each cell names its host in matrix.json') or diag(explain \%by);
+is(join(',', map { $_->{host} } values %$local), ',,,', 'local cells name no host');
+like(slurp("$rdir/matrix.txt"), qr/^hosts: gupr-\w \d cells?, gupr-\w \d cells?$/m, 'matrix.txt counts the cells per host');
+my ($cell) = map { $_->{dir} } values %$remote;
+like(slurp("$rdir/$cell/host.txt"), qr/^host: gupr-[ab]\nhost-name: .*\nhost-workdir: \Q$d\E\/wd-[ab]$/m, 'host.txt in the cell');
+ok(-s "$rdir/$cell/verdict.txt" && -s "$rdir/$cell/console.log", 'the cell\'s run directory came back');
+like($rout, qr/^\[ ?\d\/4\] .* on gupr-[ab]$/m, 'progress lines name the host');
+for my $wd (qw(wd-a wd-b)) {
+	ok(-x "$d/$wd/gup-repro/run.sh" && -x "$d/$wd/gup-repro/build/host/gup-repro", "$wd: the host's copy of the project, built");
+	is(join(' ', glob("$d/$wd/runs/*")), '', "$wd: nothing left in runs/ (--cleanup)");
+}
+
+# an unreachable host: said, left out; the cells run on gupr-a
+spew("$d/hosts-down", $line->('gupr-down', 'wd-c') . $line->('gupr-a', 'wd-a'));
+my @two = ('--kernels', 'debian:bookworm', '--fs', 'tmpfs', '--scenarios', 'unlocked-dirty,control');
+($rrc, $rout, $remote, $rdir) = run_matrix($top, @two, '--hosts', "$d/hosts-down");
+is($rrc, 0, 'unreachable host: the matrix finishes') or diag($rout);
+like($rout, qr/^==> host gupr-down: unreachable: .*Connection refused.*; not used$/m, 'unreachable host: said');
+is(join(',', map { "$_->{result}\@$_->{host}" } sort { $a->{scenario} cmp $b->{scenario} } values %$remote),
+   'CLEAN@gupr-a,CLEAN@gupr-a', 'unreachable host: its cells ran on the other host');
+like(slurp("$rdir/matrix.txt"), qr/^host not used: gupr-down \(\Q$d\E\/wd-c\): unreachable/m, 'unreachable host: matrix.txt names it');
+
+# a host whose preparation fails: ERROR cells naming it; with --retries 1
+# they run on another host
+spew("$d/hosts-bad", $line->('gupr-bad', 'wd-bad'));
+($rrc, $rout, $remote) = run_matrix($top, @two, '--hosts', "$d/hosts-bad");
+is($rrc, 0, 'failed preparation: the matrix finishes') or diag($rout);
+is(scalar(grep { $_->{result} =~ /^ERROR:host gupr-bad: preparing gup-repro failed: make host failed/ && $_->{host} eq 'gupr-bad' } values %$remote),
+   2, 'failed preparation: ERROR cells naming the host') or diag(explain $remote);
+spew("$d/hosts-retry", $line->('gupr-bad', 'wd-bad2') . $line->('gupr-a', 'wd-a'));
+($rrc, $rout, $remote, $rdir) = run_matrix($top, @two, '--hosts', "$d/hosts-retry", '--retries', '1');
+is($rrc, 0, '--retries 1: the matrix finishes') or diag($rout);
+is(join(',', map { "$_->{result}\@$_->{host}" } sort { $a->{scenario} cmp $b->{scenario} } values %$remote),
+   'CLEAN@gupr-a,CLEAN@gupr-a', '--retries 1: the cells ran on the good host');
+like(slurp("$rdir/joblog.txt"), qr/ gupr-bad\t(?:[^\t]*\t){4}3\t0\t/, '--retries 1: the joblog shows the failed try on gupr-bad')
+	or diag(slurp("$rdir/joblog.txt"));
+done_testing();
