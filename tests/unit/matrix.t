@@ -120,4 +120,25 @@ spew("$t/tree-linux/ext4/control/run.txt",
 $out = `$bin --dir $t --kernels /src/linux --fs ext4 --scenarios control`;
 is($? >> 8, 0, 'a tree kernel: gup-repro-matrix exits 0');
 like(slurp("$t/matrix.md"), qr/tree \/src\/linux: v6\.1-1-gabc/, 'a tree kernel: matrix.md names the tree');
+
+# Cells a host of --hosts ran have host.txt: matrix.json's "host", "on HOST"
+# in matrix.md, a "hosts:" line in matrix.txt (wrapped at 80 columns);
+# the others name no host.
+my $hd = tempdir(CLEANUP => 1);
+my @hs = map { "build-host-with-a-long-name-$_.example.org" } 1 .. 3;
+my $i = 0;
+for my $s (qw(a b c d e)) {
+	make_path("$hd/sid/ext4/$s");
+	spew("$hd/sid/ext4/$s/verdict.txt", "verdict: NOT REPRODUCED\ncell: CLEAN\nexit: 0\n");
+	spew("$hd/sid/ext4/$s/host.txt", "host: $hs[$i++ % 3]\nhost-name: x\n") unless $s eq 'e';
+}
+$out = `$bin --dir $hd --kernels debian:sid --fs ext4 --scenarios a,b,c,d,e`;
+$txt = slurp("$hd/matrix.txt");
+like($txt, qr/^hosts: $hs[0] 2 cells,\n  $hs[1] 1 cell,\n  $hs[2] 1 cell$/m, 'matrix.txt: cells per host, wrapped');
+@long = grep { length($_) > 80 } split /\n/, $txt;
+is(scalar @long, 0, 'matrix.txt with hosts: no line over 80 columns') or diag(join("\n", @long));
+$j = eval { decode_json(slurp("$hd/matrix.json")) };
+is(join(',', map { $_->{host} } @{ $j->{cells} || [] }), "$hs[0],$hs[1],$hs[2],$hs[0],", 'matrix.json: each cell\'s host, "" for a local one');
+like(slurp("$hd/matrix.md"), qr/\[CLEAN\]\(sid\/ext4\/a\/\) on $hs[0] \|.*\[CLEAN\]\(sid\/ext4\/e\/\) \|$/m, 'matrix.md: "on HOST" after a remote cell');
+unlike(slurp("$t/matrix.txt"), qr/^hosts:/m, 'no hosts: line when every cell ran here');
 done_testing();
