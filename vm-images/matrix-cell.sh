@@ -3,18 +3,23 @@
 # vm-images/matrix-cell.sh - one cell of ./run.sh matrix, started by GNU
 # parallel (matrix.sh is the only caller; not a user command).
 #
-#   matrix-cell.sh local  KERNEL LABEL FS SCENARIO
-#   matrix-cell.sh remote KERNEL LABEL FS SCENARIO HASH
+#   matrix-cell.sh prepare KERNEL LABEL DIR
+#   matrix-cell.sh local   KERNEL LABEL FS SCENARIO
+#   matrix-cell.sh remote  KERNEL LABEL FS SCENARIO HASH
 #
+# prepare: fetch KERNEL, its build root, module and initramfs (gupr_prepare)
+# into DIR/.kres-LABEL (its record, which every cell of it then shares) or
+# DIR/.kerr-LABEL (why it could not be prepared; exit 1); log
+# DIR/prepare-LABEL.log.
 # local: on this machine, in the matrix directory $GUPR_CELL_MDIR, with the
-# kernel prepared by matrix.sh (.kres-LABEL: its record; .kerr-LABEL: why
-# it could not be prepared).
+# kernel prepared by matrix.sh (prepare, above).
 # remote: on a host of --hosts, in the matrix's directory on that host
 # (GNU parallel's --workdir, which holds the basefiles gup-repro.tar and
 # this script).  The host's copy of the project, WORKDIR/gup-repro, is
 # unpacked from gup-repro.tar and built (host-deps.sh, make host) once per
-# HASH of the tar; the cell's run.sh prepares the kernel in the host's own
-# cache on first use.  GNU parallel returns the cell's directory.
+# HASH of the tar; the first cell of each kernel prepares it (prepare,
+# above, in the host's own cache) for the matrix's other cells there.  GNU
+# parallel returns the cell's directory.
 #
 # Both run the cell with the same command line:
 #   GUPR_MATRIX_CELL=1 run.sh --kernel K --fs F --scenario S --out DIR ...
@@ -27,6 +32,17 @@
 # run.sh options: --no-trace, --repeat N), GUPR_CELL_MDIR (local),
 # PARALLEL_SSHHOST (remote: set by GNU parallel).
 set -u
+if [ "$1" = prepare ]; then
+	GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+	. "$GUPR_TOP/vm-images/lib.sh"
+	k=$2 lbl=$3 d=$4
+	(GUPR_LOG="$d/prepare-$lbl.log" gupr_prepare "$k" && echo "$GUPR_KERNEL_ENV" >"$d/.kres-$lbl") \
+		>>"$d/prepare-$lbl.log" 2>&1 && exit 0
+	rm -f "$d/.kres-$lbl"
+	why=$(grep -h '^gup-repro: error: ' "$d/prepare-$lbl.log" | tail -n 1 | sed 's/^gup-repro: error: //')
+	echo "${why:-module build failed (see prepare-$lbl.log)}" >"$d/.kerr-$lbl"
+	exit 1
+fi
 mode=$1 k=$2 lbl=$3 f=$4 s=$5
 cell=$lbl/$f/$s
 t0=$(date +%s.%N)
@@ -100,6 +116,11 @@ elif [ "$(cat "$tree/.tar-hash" 2>/dev/null)" != "$hash" ]; then
 	echo "$hash" >"$tree/.tar-hash"
 fi
 exec 9>&-
-run_sh "$tree" "$dir"
+# the kernel, once per matrix on this host
+exec 9>>"$run/.kernel-$lbl.lock" && flock 9 || fail "cannot lock $run/.kernel-$lbl.lock"
+[ -e "$run/.kres-$lbl" ] || [ -e "$run/.kerr-$lbl" ] || "$tree/vm-images/matrix-cell.sh" prepare "$k" "$lbl" "$run"
+exec 9>&-
+[ -e "$run/.kerr-$lbl" ] && fail "preparing $k failed: $(cat "$run/.kerr-$lbl")"
+GUPR_KERNEL_ENV=$(cat "$run/.kres-$lbl") run_sh "$tree" "$dir"
 done_line "$host"
 exit 0

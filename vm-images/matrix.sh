@@ -102,7 +102,24 @@ done
 stage="" usable=() unusable=() unusable_short=()
 if [ -n "$hosts" ]; then
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/gup-repro-hosts.XXXXXX") || bad_usage "cannot create a temporary directory"
-	trap 'rm -rf "$stage"' EXIT
+	# the matrix's directory on each host (GNU parallel's --workdir, under
+	# the host's working directory), removed at the end with the shared
+	# ssh connections
+	mid=runs/$(date +%Y%m%d-%H%M%S)-$(hostname -s 2>/dev/null || echo host)-$$
+	close_hosts() {
+		local i
+		for i in "${!HOST_NAME[@]}"; do
+			[ -e "$stage/ssh-$i" ] || continue
+			if [[ " ${usable[*]} " == *" $i "* ]]; then
+				gupr_hosts_close "$i" "$stage/ssh-$i" "$mid" &
+			else
+				gupr_hosts_close "$i" "$stage/ssh-$i" &
+			fi
+		done
+		wait
+		rm -rf "$stage"
+	}
+	trap close_hosts EXIT
 	for i in "${!HOST_NAME[@]}"; do
 		gupr_hosts_wrapper "$i" "$stage/ssh-$i"
 		gupr_hosts_preflight "$i" "$stage/ssh-$i" >"$stage/preflight-$i" &
@@ -147,21 +164,13 @@ for i in "${!K[@]}"; do klabel[${K[$i]}]=${L[$i]}; done
 # Local cells: every kernel is prepared first (fetch, build root, module,
 # initramfs), one at a time: the cells then only boot and share all of it
 # (the record .kres-LABEL).  A kernel that cannot be prepared gives ERROR
-# cells with the reason (.kerr-LABEL).  On --hosts each host prepares its
-# own kernels, in its cells' run.sh, on first use.
+# cells with the reason (.kerr-LABEL).  On --hosts each host does the same
+# in its first cell of each kernel, in its own cache.
 if [ -z "$hosts" ]; then
 	for k in "${K[@]}"; do
-		lbl=${klabel[$k]}
 		echo "==> prepare $k" >&2
-		if (GUPR_LOG="$mdir/prepare-$lbl.log" gupr_prepare "$k" &&
-		    echo "$GUPR_KERNEL_ENV" >"$mdir/.kres-$lbl") >>"$mdir/prepare-$lbl.log" 2>&1; then
-			:
-		else
-			rm -f "$mdir/.kres-$lbl"
-			why=$(grep -h '^gup-repro: error: ' "$mdir/prepare-$lbl.log" | tail -n 1 | sed 's/^gup-repro: error: //')
-			echo "${why:-module build failed (see prepare-$lbl.log)}" >"$mdir/.kerr-$lbl"
-			echo "==> prepare $k: ERROR: $(cat "$mdir/.kerr-$lbl")" >&2
-		fi
+		"$GUPR_TOP/vm-images/matrix-cell.sh" prepare "$k" "${klabel[$k]}" "$mdir" ||
+			echo "==> prepare $k: ERROR: $(cat "$mdir/.kerr-${klabel[$k]}")" >&2
 	done
 fi
 
@@ -265,7 +274,7 @@ elif [ ${#usable[@]} -gt 0 ]; then
 	cp "$GUPR_TOP/vm-images/matrix-cell.sh" "$stage/matrix-cell.sh"
 	hash=$(sha256sum <"$stage/gup-repro.tar" | cut -c1-16)
 	joblog="$mdir/joblog.txt"
-	par+=(--sshloginfile "$stage/sshlogins" --workdir "runs/$(basename "$mdir")-$(hostname -s 2>/dev/null || echo host)-$$"
+	par+=(--sshloginfile "$stage/sshlogins" --workdir "$mid"
 	      --basefile "$stage/./gup-repro.tar" --basefile "$stage/./matrix-cell.sh"
 	      --return "$mdir/./{2}/{3}/{4}.tar" --cleanup --retries "$((retries + 1))"
 	      --timeout $(( (timeout + 120) * reps + 3600 )) --joblog "$joblog" --env GUPR_CELL_TIMEOUT --env GUPR_CELL_OPTS

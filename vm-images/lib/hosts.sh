@@ -67,7 +67,8 @@ gupr_hosts_read() {
 
 # gupr_hosts_wrapper I FILE: write FILE, the ssh command GNU parallel is
 # given for host I (its sshlogin is "FILE HOST"): the host's own ssh command
-# with BatchMode, ConnectTimeout and keep-alives, every remote command run
+# with BatchMode, ConnectTimeout, keep-alives and one shared connection
+# (ControlMaster, its socket beside FILE), every remote command run
 # in the host's working directory (created on first use).  GNU parallel and
 # the rsync it runs call it as "FILE [options] HOST [--] COMMAND...".
 gupr_hosts_wrapper() {
@@ -81,8 +82,10 @@ gupr_hosts_wrapper() {
 	read -r -a words <<<"${HOST_CMD[$i]}"
 	cmd=""
 	for c in "${words[@]}"; do cmd+="$(printf '%q' "$c") "; done
+	# one connection per host, shared by every ssh and rsync of the matrix
+	# (gupr_hosts_close ends it)
 	[ "${words[0]##*/}" = ssh ] &&
-		cmd+="-o BatchMode=yes -o ConnectTimeout=$GUPR_SSH_CONNECT_TIMEOUT -o ServerAliveInterval=15 -o ServerAliveCountMax=4 "
+		cmd+="-o BatchMode=yes -o ConnectTimeout=$GUPR_SSH_CONNECT_TIMEOUT -o ServerAliveInterval=15 -o ServerAliveCountMax=4 -o ControlMaster=auto -o ControlPath=$(printf %q "$(dirname "$file")")/cm-%C -o ControlPersist=120 "
 	cat >"$file" <<EOF
 #!/usr/bin/env bash
 # gup-repro --hosts: ssh to $(printf %q "${HOST_NAME[$i]}"), every command run in $wd
@@ -129,4 +132,13 @@ gupr_hosts_preflight() {
 	else
 		echo "ok ${cpus:-1}"
 	fi
+}
+
+# gupr_hosts_close I WRAPPER [DIR]: remove DIR (relative to the host's
+# working directory) on host I, and end the shared connection.
+gupr_hosts_close() {
+	local name=${HOST_NAME[$1]}
+	[ -z "${3:-}" ] || timeout 60 "$2" "$name" "rm -rf --one-file-system ${3@Q}" </dev/null >/dev/null 2>&1
+	grep -q ControlPath= "$2" && timeout 20 "$2" -O exit "$name" </dev/null >/dev/null 2>&1
+	return 0
 }
