@@ -236,9 +236,11 @@ hosts_note() {
 ppid=""
 interrupted() {
 	trap - INT TERM HUP
+	# the trap may run inside "IFS=<tab> read" below, whose IFS it would keep
+	IFS=$' \t\n'
 	echo "run.sh matrix: interrupted by SIG$1; stopping the running cells" >&2
 	if [ -n "$ppid" ] && kill -TERM "$ppid" 2>/dev/null; then
-		for _ in $(seq 1 100); do kill -0 "$ppid" 2>/dev/null || break; sleep 0.1; done
+		for ((n = 0; n < 100; n++)); do kill -0 "$ppid" 2>/dev/null || break; sleep 0.1; done
 	fi
 	gupr_kill_tree $$
 	tables >/dev/null 2>&1
