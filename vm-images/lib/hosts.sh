@@ -68,7 +68,8 @@ gupr_hosts_read() {
 # gupr_hosts_wrapper I FILE: write FILE, the ssh command GNU parallel is
 # given for host I (its sshlogin is "FILE HOST"): the host's own ssh command
 # with BatchMode, ConnectTimeout, keep-alives and one shared connection
-# (ControlMaster, its socket beside FILE), every remote command run
+# (ControlMaster, its socket FILE.cm: a line of its own even when two lines
+# name the same machine), every remote command run
 # in the host's working directory (created on first use).  GNU parallel and
 # the rsync it runs call it as "FILE [options] HOST [--] COMMAND...".
 gupr_hosts_wrapper() {
@@ -85,7 +86,7 @@ gupr_hosts_wrapper() {
 	# one connection per host, shared by every ssh and rsync of the matrix
 	# (gupr_hosts_close ends it)
 	[ "${words[0]##*/}" = ssh ] &&
-		cmd+="-o BatchMode=yes -o ConnectTimeout=$GUPR_SSH_CONNECT_TIMEOUT -o ServerAliveInterval=15 -o ServerAliveCountMax=4 -o ControlMaster=auto -o ControlPath=$(printf %q "$(dirname "$file")")/cm-%C -o ControlPersist=120 "
+		cmd+="-o BatchMode=yes -o ConnectTimeout=$GUPR_SSH_CONNECT_TIMEOUT -o ServerAliveInterval=15 -o ServerAliveCountMax=4 -o ControlMaster=auto -o ControlPath=$(printf %q "$file").cm -o ControlPersist=120 "
 	cat >"$file" <<EOF
 #!/usr/bin/env bash
 # gup-repro --hosts: ssh to $(printf %q "${HOST_NAME[$i]}"), every command run in $wd
@@ -138,7 +139,8 @@ gupr_hosts_preflight() {
 # working directory) on host I, and end the shared connection.
 gupr_hosts_close() {
 	local name=${HOST_NAME[$1]}
-	[ -z "${3:-}" ] || timeout 60 "$2" "$name" "rm -rf --one-file-system ${3@Q}" </dev/null >/dev/null 2>&1
+	# (the answer is read: the removal is over when the host says so)
+	[ -z "${3:-}" ] || [ "$(timeout 60 "$2" "$name" "rm -rf --one-file-system ${3@Q}; echo removed" </dev/null 2>/dev/null)" = removed ]
 	grep -q ControlPath= "$2" && timeout 20 "$2" -O exit "$name" </dev/null >/dev/null 2>&1
 	return 0
 }
