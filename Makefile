@@ -20,15 +20,15 @@ UAPI     := repro-kmod/uapi/gup_repro.h
 HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-ioctl-fuzz $(B)/gup-repro-verdict $(B)/abi-layout \
 	     $(B)/pintrace-report $(B)/gup-repro-matrix
 
-# Module-free reproducers (repro-user/triggers/NAME.c), built with the
+# Module-free reproducers (repro-user/guest/triggers/NAME.c), built with the
 # libraries their header's "Build:" line names.
-TRIGGERS := $(patsubst repro-user/triggers/%.c,$(B)/triggers/%,$(wildcard repro-user/triggers/*.c))
+TRIGGERS := $(patsubst repro-user/guest/triggers/%.c,$(B)/triggers/%,$(wildcard repro-user/guest/triggers/*.c))
 
 all: host guest
 
 host: $(HOST_BINS) $(TRIGGERS)
 
-$(B)/triggers/%: repro-user/triggers/%.c
+$(B)/triggers/%: repro-user/guest/triggers/%.c
 	@mkdir -p $(B)/triggers
 	$(CC) -static -O2 $(WARN) -o $@ $< $$(sed -n 's/^ \* Build: *cc .*\.c *//p' $< | head -n 1)
 
@@ -36,8 +36,8 @@ $(B):
 	mkdir -p $@
 
 # Guest binaries are static: the initramfs has no libc.
-$(B)/gup-repro: repro-user/gup-repro.c repro-user/steps.c repro-user/steps.h $(UAPI) | $(B)
-	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ repro-user/gup-repro.c repro-user/steps.c -luring
+$(B)/gup-repro: repro-user/guest/gup-repro.c repro-user/guest/steps.c repro-user/guest/steps.h repro-user/include/folio_flags.h $(UAPI) | $(B)
+	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -Irepro-user/include -o $@ repro-user/guest/gup-repro.c repro-user/guest/steps.c -luring
 
 $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
@@ -45,18 +45,18 @@ $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
 $(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
 
-$(B)/gup-repro-verdict: repro-user/verdict.c repro-user/kvfile.h | $(B)
+$(B)/gup-repro-verdict: repro-user/host/verdict.c repro-user/host/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lm
 
-$(B)/gup-repro-matrix: repro-user/matrix.c repro-user/kvfile.h | $(B)
+$(B)/gup-repro-matrix: repro-user/host/matrix.c repro-user/host/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson
 
 $(B)/abi-layout: tests/unit/abi_layout.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -Irepro-kmod/uapi -o $@ $<
 
 # Host side of the BPF probes: the ordering checker and the report writer.
-$(B)/pintrace-report: bpf/pintrace-report.c bpf/checker.c bpf/checker.h bpf/pintrace.h repro-user/kvfile.h | $(B)
-	$(CC) $(CFLAGS) $(WARN) -Ibpf -Irepro-user -o $@ bpf/pintrace-report.c bpf/checker.c -ljansson
+$(B)/pintrace-report: bpf/host/pintrace-report.c bpf/host/checker.c bpf/host/checker.h bpf/pintrace.h repro-user/host/kvfile.h | $(B)
+	$(CC) $(CFLAGS) $(WARN) -Ibpf -Irepro-user/host -Irepro-user/include -o $@ bpf/host/pintrace-report.c bpf/host/checker.c -ljansson
 
 # libFuzzer harnesses (clang; libclang-rt-14-dev): each includes its
 # program's source with FUZZING defined (no main) and calls the parsing core.
@@ -71,14 +71,14 @@ fuzz: $(FUZZ_BINS)
 $(F):
 	mkdir -p $@
 
-$(F)/fuzz-verdict: tests/fuzz/fuzz_verdict.c tests/fuzz/fuzz_check.h repro-user/verdict.c repro-user/kvfile.h | $(F)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user -o $@ $< -lm
+$(F)/fuzz-verdict: tests/fuzz/fuzz_verdict.c tests/fuzz/fuzz_check.h repro-user/host/verdict.c repro-user/host/kvfile.h | $(F)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user/host -o $@ $< -lm
 
-$(F)/fuzz-events: tests/fuzz/fuzz_events.c tests/fuzz/fuzz_check.h bpf/pintrace-report.c bpf/checker.c bpf/checker.h bpf/pintrace.h repro-user/kvfile.h | $(F)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Ibpf -Irepro-user -o $@ $< bpf/checker.c -ljansson
+$(F)/fuzz-events: tests/fuzz/fuzz_events.c tests/fuzz/fuzz_check.h bpf/host/pintrace-report.c bpf/host/checker.c bpf/host/checker.h bpf/pintrace.h repro-user/host/kvfile.h | $(F)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Ibpf -Irepro-user/host -Irepro-user/include -o $@ $< bpf/host/checker.c -ljansson
 
-$(F)/fuzz-matrix: tests/fuzz/fuzz_matrix.c tests/fuzz/fuzz_check.h repro-user/matrix.c repro-user/kvfile.h | $(F)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user -o $@ $< -ljansson
+$(F)/fuzz-matrix: tests/fuzz/fuzz_matrix.c tests/fuzz/fuzz_check.h repro-user/host/matrix.c repro-user/host/kvfile.h | $(F)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user/host -o $@ $< -ljansson
 
 guest: host
 	vm-images/build.sh --kernel $(KERNEL)

@@ -395,7 +395,7 @@ rm -f "$out/initrd.exec.img"
 	fi
 	[ -n "$trace_note" ] && echo "trace: $trace_note"
 	if [ -n "$trigger" ]; then
-		echo "module: not loaded (module-free $([ "$trigger" = exec ] && echo "--exec program" || echo "trigger repro-user/triggers/$trigger.c"))"
+		echo "module: not loaded (module-free $([ "$trigger" = exec ] && echo "--exec program" || echo "trigger repro-user/guest/triggers/$trigger.c"))"
 		[ "$trigger" = exec ] && echo "exec: $exec_prog" && echo "exec-args: ${exec_args[*]}"
 		echo "exec-status: $(cat "$out/exec.rc" 2>/dev/null)"
 	else

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# The matrix table (repro-user/matrix.c) on a made-up tree of cell results:
+# The matrix table (repro-user/host/matrix.c) on a made-up tree of cell results:
 # 80-column matrix.txt with footnotes, matrix.md with links, matrix.json.
 use strict;
 use warnings;

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # The module-free triggers and the run.sh options around them, without a
 # guest:
-#  - every repro-user/triggers/NAME.c builds standalone, in an empty
+#  - every repro-user/guest/triggers/NAME.c builds standalone, in an empty
 #    directory, with exactly the cc command of its header's "Build:" line;
 #    --help exits 0 with its usage; bad arguments exit non-zero with it
 #    (the triggers are never run for real on the host);
@@ -20,12 +20,12 @@ sub run { my $out = `@_ 2>&1`; return ($out, $? >> 8); }
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
-my @triggers = map { m{/([^/]+)\.c$} } glob("$top/repro-user/triggers/*.c");
+my @triggers = map { m{/([^/]+)\.c$} } glob("$top/repro-user/guest/triggers/*.c");
 is_deeply([sort @triggers], [sort qw(pvw-uffd odirect-delayed iouring-read-delayed)],
 	  'the three triggers exist');
 
 for my $t (@triggers) {
-	my $src = "$top/repro-user/triggers/$t.c";
+	my $src = "$top/repro-user/guest/triggers/$t.c";
 	my ($cmd) = slurp($src) =~ /^ \* Build:\s+(cc .*)$/m;
 	ok($cmd, "$t: header has a Build: line") or next;
 	like($cmd, qr/^cc -static -O2 -o \Q$t\E \Q$t\E\.c -lpthread( -luring)?$/,

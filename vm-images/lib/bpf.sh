@@ -9,7 +9,7 @@
 gupr_build_bpf() {
 	local dir="$GUPR_BUILD/bpf" ref=${GUP_REPRO_BPF_REF:-debian:bookworm} vmlinux
 	PINTRACE="$dir/pintrace"
-	gupr_stale "$PINTRACE" "$GUPR_TOP/bpf/pintrace.bpf.c" "$GUPR_TOP/bpf/pintrace.c" \
+	gupr_stale "$PINTRACE" "$GUPR_TOP/bpf/guest/pintrace.bpf.c" "$GUPR_TOP/bpf/guest/pintrace.c" \
 		"$GUPR_TOP/bpf/pintrace.h" || return 0
 	gupr_lock bpf
 	mkdir -p "$dir"
@@ -19,10 +19,10 @@ gupr_build_bpf() {
 	{
 		bpftool btf dump file "${vmlinux%:*}" format c >"$dir/vmlinux.h" &&
 		clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I"$dir" -I"$GUPR_TOP/bpf" \
-			-c "$GUPR_TOP/bpf/pintrace.bpf.c" -o "$dir/pintrace.bpf.o" &&
+			-c "$GUPR_TOP/bpf/guest/pintrace.bpf.c" -o "$dir/pintrace.bpf.o" &&
 		bpftool gen skeleton "$dir/pintrace.bpf.o" >"$dir/pintrace.skel.h" &&
 		gcc -static -O2 -Wall -Wextra -Werror -I"$dir" -I"$GUPR_TOP/bpf" \
-			"$GUPR_TOP/bpf/pintrace.c" -o "$dir/pintrace.tmp" -lbpf -lelf -lz -ljansson &&
+			"$GUPR_TOP/bpf/guest/pintrace.c" -o "$dir/pintrace.tmp" -lbpf -lelf -lz -ljansson &&
 		mv "$dir/pintrace.tmp" "$PINTRACE"
 	} >"$dir/build.log" 2>&1 || { cat "$dir/build.log" >&2; gupr_die "building pintrace failed"; }
 	gupr_unlock bpf

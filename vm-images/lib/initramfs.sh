@@ -13,7 +13,7 @@ GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4 xfs btrfs null_blk"
 gupr_build_initramfs() {
 	local dir="$GUPR_BUILD/$KID" stage m f rel kmods="$KMODROOT/lib/modules/$KREL"
 	INITRD="$dir/initramfs.cpio.gz"
-	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
+	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/guest/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
 		"$BUSYBOX" "$PINTRACE" "$kmods/modules.dep" "$GUPR_HOST/gup-repro" \
 		"$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" "$GUPR_HOST/triggers"; then
 		return 0
@@ -27,7 +27,7 @@ gupr_build_initramfs() {
 		 modprobe insmod rmmod stty ls head tail tr cut date uname wc stat; do
 		ln -s busybox "$stage/bin/$f"
 	done
-	cp "$GUPR_TOP/vm-images/init" "$stage/init"; chmod 755 "$stage/init"
+	cp "$GUPR_TOP/vm-images/guest/init" "$stage/init"; chmod 755 "$stage/init"
 	cp "$GUPR_HOST/gup-repro" "$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" \
 		"$PINTRACE" "$stage/bin/"
 	cp "$KO" "$stage/lib/modules/$KREL/extra/"

@@ -35,7 +35,7 @@
 #include <jansson.h>
 
 #include "pintrace.h"
-#include "../repro-user/folio_flags.h"
+#include "../../repro-user/include/folio_flags.h"
 #include "pintrace.skel.h"
 
 #define X_NAME(id, sym, kind, shape)	[PT_##id] = { #id, sym, kind, PT_S_##shape },
