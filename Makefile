@@ -9,6 +9,11 @@
 #   make lint         checkpatch --strict and a W=1 build of the module
 #   make bench        wall time and reproduction rate (not part of check)
 #   make fuzz         libFuzzer harnesses of the host parsers (build/fuzz/)
+#
+# The guest's BPF loader and module are built by rules below too; the
+# harness (vm-images/lib/bpf.sh, module.sh) asks for them with the kernel's
+# paths, e.g. make build/bpf/pintrace BPF_VMLINUX=.../vmlinux, and make
+# decides what is stale.
 
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
@@ -58,6 +63,57 @@ $(B)/abi-layout: tests/unit/abi_layout.c $(UAPI) | $(B)
 $(B)/pintrace-report: bpf/host/pintrace-report.c bpf/host/checker.c bpf/host/checker.h bpf/pintrace.h repro-user/host/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -Ibpf -Irepro-user/host -Irepro-user/include -o $@ bpf/host/pintrace-report.c bpf/host/checker.c -ljansson
 
+# --- guest: the BPF probes and their loader (as libbpf-tools builds them) ---
+# One CO-RE object for every guest kernel, compiled against the vmlinux.h
+# of a reference kernel; in the guest libbpf relocates it against that
+# kernel's own BTF.  BPF_VMLINUX is that kernel's vmlinux (ELF with .BTF):
+# vm-images/lib/bpf.sh fetches it and passes it when `make -q` says the
+# loader is stale.  GUPR_BUILD is the build directory (GUP_REPRO_BUILD).
+GUPR_BUILD  ?= build
+BPF_OUT     := $(GUPR_BUILD)/bpf
+BPF_VMLINUX ?=
+BPF_CLANG   ?= clang
+BPFTOOL     ?= bpftool
+BPF_APPS    := pintrace
+BPF_HDRS    := bpf/pintrace.h repro-kmod/uapi/gup_repro_flags.h
+
+$(BPF_OUT):
+	mkdir -p $@
+
+$(BPF_OUT)/vmlinux.h: $(BPF_VMLINUX) | $(BPF_OUT)
+	@test -n "$(BPF_VMLINUX)" || { echo "$@: set BPF_VMLINUX to a vmlinux with BTF" >&2; exit 2; }
+	$(BPFTOOL) btf dump file $(BPF_VMLINUX) format c >$@
+
+$(BPF_OUT)/%.bpf.o: bpf/guest/%.bpf.c $(BPF_HDRS) $(BPF_OUT)/vmlinux.h
+	$(BPF_CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(BPF_OUT) -Ibpf -c $< -o $@
+
+$(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< >$@
+
+$(addprefix $(BPF_OUT)/,$(BPF_APPS)): $(BPF_OUT)/%: bpf/guest/%.c $(BPF_OUT)/%.skel.h $(BPF_HDRS) repro-user/include/folio_flags.h
+	$(CC) -static -O2 -Wall -Wextra -Werror -I$(BPF_OUT) -Ibpf -o $@ $< -lbpf -lelf -lz -ljansson
+
+# the objects between the source and the loader are kept (make would
+# delete them as intermediate files)
+.SECONDARY: $(BPF_OUT)/vmlinux.h $(foreach a,$(BPF_APPS),$(BPF_OUT)/$(a).bpf.o $(BPF_OUT)/$(a).skel.h)
+
+# --- guest: gup_repro.ko for one kernel, in $(GUPR_BUILD)/KERNEL-ID/kmod ---
+# vm-images/lib/module.sh passes the kernel's kbuild directory (KMOD_KDIR),
+# its .config and image (rebuilt when the kernel is fetched again), the
+# compiler arguments (KMOD_CC: LLVM=1, CC=gcc-14) and, for a Debian kernel
+# built by a compiler the host lacks, the build root's make (KMOD_MAKE).
+KMOD_SRC    := $(wildcard repro-kmod/*.c repro-kmod/*.h repro-kmod/uapi/*.h) repro-kmod/Kbuild repro-kmod/Makefile
+KMOD_KDIR   ?=
+KMOD_CONFIG ?=
+KMOD_IMAGE  ?=
+KMOD_CC     ?=
+KMOD_MAKE   ?= $(MAKE)
+
+$(GUPR_BUILD)/%/kmod/gup_repro.ko: $(KMOD_SRC) $(KMOD_CONFIG) $(KMOD_IMAGE)
+	@test -n "$(KMOD_KDIR)" || { echo "$@: set KMOD_KDIR to the kernel's kbuild directory" >&2; exit 2; }
+	rm -rf $(@D) && mkdir -p $(@D) && cp -r repro-kmod/. $(@D)/
+	$(KMOD_MAKE) -C $(KMOD_KDIR) M=$(abspath $(@D)) W=1 $(KMOD_CC) modules
+
 # libFuzzer harnesses (clang; libclang-rt-14-dev): each includes its
 # program's source with FUZZING defined (no main) and calls the parsing core.
 FUZZ_CC    ?= clang
@@ -97,5 +153,8 @@ bench: host
 
 clean:
 	rm -rf build
+
+# a recipe that fails leaves no half-written target behind
+.DELETE_ON_ERROR:
 
 .PHONY: all host guest check check-slow lint bench fuzz clean

@@ -55,25 +55,11 @@ gupr_build_root() {
 }
 
 # gupr_make_in_root DIR ARGS...: run make ARGS in $BUILD_ROOT with the
-# kernel's cache directory and DIR bind-mounted at their host paths and
-# /proc mounted (objtool needs it), all inside a mount namespace of its own
-# (unshare -m): when make ends or is killed the mounts go with it, and the
-# host never sees them.  Plain make when there is no build root.
+# kernel's cache directory and DIR bind-mounted (vm-images/make-in-root.sh);
+# plain make when there is no build root.  In the background, waited for:
+# a signal to the script runs its trap at once.
 gupr_make_in_root() {
 	local dir=$1; shift
-	if [ -z "$BUILD_ROOT" ]; then
-		make "$@" &
-		wait $!
-		return
-	fi
-	mkdir -p "$BUILD_ROOT$KCACHE" "$BUILD_ROOT$dir" "$BUILD_ROOT/proc"
-	unshare -m --propagation private -- bash -c '
-		root=$1 kcache=$2 dir=$3; shift 3
-		mount --bind "$kcache" "$root$kcache" &&
-		mount --bind "$dir" "$root$dir" &&
-		mount -t proc proc "$root/proc" || exit 1
-		exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-			chroot "$root" make "$@"
-	' gupr-make-in-root "$BUILD_ROOT" "$KCACHE" "$dir" "$@" &
+	"$GUPR_TOP/vm-images/make-in-root.sh" "$BUILD_ROOT" "${KCACHE:-/}" "$dir" "$@" &
 	wait $!
 }
