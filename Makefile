@@ -18,7 +18,8 @@
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2
-KERNEL   ?= debian:bookworm
+FACTS    := vm-images/lib/facts.sh
+KERNEL   ?= $(shell sed -n 's/^GUPR_DEFAULT_KERNEL=//p' $(FACTS))
 B        := build/host
 UAPI     := repro-kmod/uapi/gup_repro.h
 
@@ -40,9 +41,17 @@ $(B)/triggers/%: repro-user/guest/triggers/%.c
 $(B):
 	mkdir -p $@
 
+# The facts the harness states once (vm-images/lib/facts.sh), for the C
+# programs: #define GUPR_DEFAULT_SCENARIO "unlocked-dirty", ...
+$(B)/include/gupr_facts.h: $(FACTS)
+	@mkdir -p $(@D)
+	{ echo '/* generated from $(FACTS) by the Makefile: edit that file */'; \
+	  sed -n 's/^\(GUPR_DEFAULT_[A-Z_]*\)=\(.*\)$$/#define \1 "\2"/p' $<; } >$@
+
 # Guest binaries are static: the initramfs has no libc.
-$(B)/gup-repro: repro-user/guest/gup-repro.c repro-user/guest/steps.c repro-user/guest/steps.h repro-user/include/folio_flags.h $(UAPI) | $(B)
-	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -Irepro-user/include -o $@ repro-user/guest/gup-repro.c repro-user/guest/steps.c -luring
+$(B)/gup-repro: repro-user/guest/gup-repro.c repro-user/guest/steps.c repro-user/guest/steps.h repro-user/include/folio_flags.h \
+	       $(B)/include/gupr_facts.h $(UAPI) | $(B)
+	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -Irepro-user/include -I$(B)/include -o $@ repro-user/guest/gup-repro.c repro-user/guest/steps.c -luring
 
 $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<

@@ -47,7 +47,7 @@ done
 
 # W=1 against every Debian kernel gup-repro supports, each with its own
 # compiler (the host's gcc-12 for bookworm, a build root for the others).
-for spec in debian:bullseye debian:bookworm debian:trixie debian:sid; do
+for spec in $(printf "debian:%s " $GUPR_SUITES); do
 	unset GUPR_KERNEL_ENV	# set by the previous kernel: each spec resolves anew
 	gupr_kernel "$spec" 2> >(diag)
 	gupr_build_root 2> >(diag)

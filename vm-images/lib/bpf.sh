@@ -8,7 +8,7 @@
 # relocates the object against that kernel's own BTF
 # (/sys/kernel/btf/vmlinux).  Sets PINTRACE.
 gupr_build_bpf() {
-	local dir="$GUPR_BUILD/bpf" ref=${GUP_REPRO_BPF_REF:-debian:bookworm} vmlinux
+	local dir="$GUPR_BUILD/bpf" ref=${GUP_REPRO_BPF_REF:-$GUPR_DEFAULT_KERNEL} vmlinux
 	PINTRACE="$dir/pintrace"
 	make -q -C "$GUPR_TOP" "$PINTRACE" GUPR_BUILD="$GUPR_BUILD" 2>/dev/null && return 0
 	gupr_lock bpf
