@@ -24,6 +24,7 @@
 
 #include "gup_repro.h"
 #include "steps.h"
+#include "triggers/window-fault.h"
 
 static int dev_open(struct gupr_ctx *c)
 {
@@ -332,48 +333,20 @@ static int step_verify(struct gupr_ctx *c, long *ret)
  * filemap_release_folio() -> try_to_free_buffers()) before it finds the
  * extra reference and keeps the folio.  The 2023 fix "mm: do not reclaim
  * private data from pinned page" skips this for FOLL_PIN, not FOLL_GET.
- */
-/*
- * The folio a fault just added may still sit in a per-CPU LRU batch, where
- * isolation fails; madvise() drains only its own CPU's batch
- * (lru_add_drain()).  So it runs once on each CPU this thread may use.
- * *ret: the CPUs it ran on.
+ * Once on each CPU (gupr_madvise_each_cpu()); *ret: the CPUs it ran on.
  */
 static int do_madvise(struct gupr_ctx *c, long *ret, int advice)
 {
-	cpu_set_t all, one;
-	int err = need_map(c), cpu, n = 0;
+	int n = need_map(c);
 
-	if (err)
-		return err;
-	if (sched_getaffinity(0, sizeof(all), &all))
-		return -errno;
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &all))
-			continue;
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		if (sched_setaffinity(0, sizeof(one), &one))
-			continue;
-		if (madvise(c->map, c->nr_pages * c->page_size, advice)) {
-			err = -errno;
-			break;
-		}
-		n++;
-	}
-	sched_setaffinity(0, sizeof(all), &all);
-	if (!err && !n && madvise(c->map, c->nr_pages * c->page_size, advice))
-		err = -errno;
+	if (n)
+		return n;
+	n = gupr_madvise_each_cpu(c->map, c->nr_pages * c->page_size, advice);
+	if (n < 0)
+		return n;
 	*ret = n;
-	return err;
+	return 0;
 }
-
-#ifndef MADV_COLD
-#define MADV_COLD	20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT	21
-#endif
 
 static int step_reclaim(struct gupr_ctx *c, long *ret)
 {
