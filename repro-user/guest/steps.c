@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 
 #include "gup_repro.h"
 #include "steps.h"
+#include "triggers/window-fault.h"
 
 static int dev_open(struct gupr_ctx *c)
 {
@@ -331,48 +333,20 @@ static int step_verify(struct gupr_ctx *c, long *ret)
  * filemap_release_folio() -> try_to_free_buffers()) before it finds the
  * extra reference and keeps the folio.  The 2023 fix "mm: do not reclaim
  * private data from pinned page" skips this for FOLL_PIN, not FOLL_GET.
- */
-/*
- * The folio a fault just added may still sit in a per-CPU LRU batch, where
- * isolation fails; madvise() drains only its own CPU's batch
- * (lru_add_drain()).  So it runs once on each CPU this thread may use.
- * *ret: the CPUs it ran on.
+ * Once on each CPU (gupr_madvise_each_cpu()); *ret: the CPUs it ran on.
  */
 static int do_madvise(struct gupr_ctx *c, long *ret, int advice)
 {
-	cpu_set_t all, one;
-	int err = need_map(c), cpu, n = 0;
+	int n = need_map(c);
 
-	if (err)
-		return err;
-	if (sched_getaffinity(0, sizeof(all), &all))
-		return -errno;
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &all))
-			continue;
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		if (sched_setaffinity(0, sizeof(one), &one))
-			continue;
-		if (madvise(c->map, c->nr_pages * c->page_size, advice)) {
-			err = -errno;
-			break;
-		}
-		n++;
-	}
-	sched_setaffinity(0, sizeof(all), &all);
-	if (!err && !n && madvise(c->map, c->nr_pages * c->page_size, advice))
-		err = -errno;
+	if (n)
+		return n;
+	n = gupr_madvise_each_cpu(c->map, c->nr_pages * c->page_size, advice);
+	if (n < 0)
+		return n;
 	*ret = n;
-	return err;
+	return 0;
 }
-
-#ifndef MADV_COLD
-#define MADV_COLD	20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT	21
-#endif
 
 static int step_reclaim(struct gupr_ctx *c, long *ret)
 {
@@ -473,6 +447,96 @@ static int step_writeback(struct gupr_ctx *c, long *ret)
 
 static const char *const writer_names[] = { "file", "user", "pin", "hole" };
 
+/*
+ * find_mount - the mount of PATH from /proc/self/mountinfo (proc(5)): the
+ * entry whose mount point is the longest prefix of PATH.  MNT, FSTYPE and
+ * SRC get its mount point, filesystem type and source (each SIZE bytes).
+ * Return 0, or -ENOENT when no entry matches.  Octal escapes in mount
+ * points (\040 for a space) are not decoded: the guest's scratch
+ * filesystem is /mnt/scratch.
+ */
+static int find_mount(const char *path, char *mnt, char *fstype, char *src, size_t size)
+{
+	char line[1024], m[256], t[64], s[256];
+	size_t best = 0, ml;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(line, "%*s %*s %*s %*s %255s", m) != 1 ||
+		    sscanf(dash + 3, "%63s %255s", t, s) != 2)
+			continue;
+		ml = strlen(m);
+		if (strncmp(path, m, ml) || (path[ml] != '/' && path[ml] != '\0' && strcmp(m, "/")))
+			continue;
+		if (ml >= best) {
+			best = ml;
+			snprintf(mnt, size, "%s", m);
+			snprintf(fstype, size, "%s", t);
+			snprintf(src, size, "%s", s);
+		}
+	}
+	fclose(f);
+	return best ? 0 : -ENOENT;
+}
+
+/*
+ * remount - unmount the filesystem holding C->path and mount it again
+ * (umount2(2), mount(2), default options, as the guest init mounted it):
+ * every folio of the victim leaves the page cache and the next read comes
+ * from the disk.  For the final check when the O_DIRECT read-back itself
+ * fails (7.2 btrfs answers EUCLEAN for a folio it refused at writeback).
+ * Only filesystems on a block device: tmpfs has no disk to read.
+ * Return 0 or a negative errno (-EOPNOTSUPP for a non-block source).
+ */
+static int remount(const struct gupr_ctx *c)
+{
+	char mnt[256], fstype[256], src[256];
+	int err = find_mount(c->path, mnt, fstype, src, sizeof(mnt));
+
+	if (err)
+		return err;
+	if (strncmp(src, "/dev/", 5))
+		return -EOPNOTSUPP;
+	if (umount2(mnt, 0))
+		return -errno;
+	if (mount(src, mnt, fstype, 0, NULL))
+		return -errno;
+	return 0;
+}
+
+/*
+ * read_back - read C->path into BUF (LEN bytes) with open flags FLAGS;
+ * *GOT gets the bytes read.  Return 0 or a negative errno of open/pread.
+ */
+static int read_back(const struct gupr_ctx *c, int flags, unsigned char *buf, size_t len,
+		     unsigned long long *got)
+{
+	int fd = open(c->path, O_RDONLY | O_CLOEXEC | flags);
+	ssize_t n;
+
+	*got = 0;
+	if (fd < 0)
+		return -errno;
+	while (*got < len) {
+		n = pread(fd, buf + *got, len - *got, (off_t)*got);
+		if (n < 0) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (!n)
+			break;
+		*got += (unsigned long long)n;
+	}
+	close(fd);
+	return 0;
+}
+
 /* One page against its expectation: "ok", "lost" or "beyond-eof". */
 static void compare_page(const struct gupr_ctx *c, unsigned int i, const unsigned char *got,
 			 unsigned long long got_size, FILE *log, unsigned int *ok,
@@ -525,8 +589,7 @@ int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 	unsigned long long got = 0;
 	struct timespec t0, t1;
 	struct stat st;
-	int fd, err = 0, wb_err = 0;
-	ssize_t n;
+	int fd, err = 0, wb_err = 0, direct_err = 0;
 
 	*lost = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -555,37 +618,24 @@ int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 		goto out;
 	}
 	memset(buf, 0, len);
-	fd = open(c->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (fd < 0 && errno == EINVAL) {	/* tmpfs before v6.6 */
+	err = read_back(c, O_DIRECT, buf, len, &got);
+	if (err == -EINVAL) {		/* tmpfs before v6.6: no O_DIRECT */
 		method = "buffered";
-		fd = open(c->path, O_RDONLY | O_CLOEXEC);
+		err = read_back(c, 0, buf, len, &got);
+	} else if (err && !c->step_check) {
+		/*
+		 * The disk could not be read around the page cache: unmount
+		 * and mount again, then read (a fresh page cache reads the
+		 * disk).  Only for the final check: the victim is closed.
+		 */
+		direct_err = -err;
+		method = "remount";
+		err = remount(c);
+		if (!err)
+			err = read_back(c, 0, buf, len, &got);
 	}
-	if (fd < 0) {
-		err = -errno;
+	if (err)
 		goto out;
-	}
-	while (got < len) {
-		n = pread(fd, buf + got, len - got, (off_t)got);
-		if (n < 0 && errno == EINVAL && !strcmp(method, "O_DIRECT")) {
-			close(fd);
-			method = "buffered";
-			fd = open(c->path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0) {
-				err = -errno;
-				goto out;
-			}
-			continue;
-		}
-		if (n < 0) {
-			err = -errno;
-			close(fd);
-			goto out;
-		}
-		if (!n)
-			break;
-		got += (unsigned long long)n;
-	}
-	close(fd);
 	if (got > (unsigned long long)st.st_size)
 		got = (unsigned long long)st.st_size;
 	for (i = 0; i < c->nr_pages; i++) {
@@ -595,20 +645,23 @@ int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
 		"\"pages\":%u,\"ok\":%u,\"lost\":%u,\"excused\":%u,\"size\":%llu,\"expected_size\":%llu,\"ms\":%.1f,"
-		"\"fsync_error\":\"%s\",\"error\":\"\"}\n",
+		"\"fsync_error\":\"%s\",\"direct_error\":\"%s\",\"error\":\"\"}\n",
 		c->step_check ? "step" : "final", method, c->nr_pages, ok, *lost, excused,
 		(unsigned long long)st.st_size,
 		c->expect_size, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 		(double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-		wb_err ? strerrorname_np(wb_err) : "");
+		wb_err ? strerrorname_np(wb_err) : "",
+		direct_err ? strerrorname_np(direct_err) : "");
 	if ((unsigned long long)st.st_size != c->expect_size)
 		fprintf(log, "{\"event\":\"integrity-size\",\"size\":%llu,\"expected_size\":%llu}\n",
 			(unsigned long long)st.st_size, c->expect_size);
 out:
 	if (err)
 		fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
-			"\"pages\":%u,\"ok\":0,\"lost\":0,\"excused\":0,\"error\":\"%s\"}\n",
-			c->step_check ? "step" : "final", method, c->nr_pages, strerror(-err));
+			"\"pages\":%u,\"ok\":0,\"lost\":0,\"excused\":0,\"direct_error\":\"%s\","
+			"\"error\":\"%s\"}\n",
+			c->step_check ? "step" : "final", method, c->nr_pages,
+			direct_err ? strerrorname_np(direct_err) : "", strerror(-err));
 	fflush(log);
 	free(buf);
 	return err;

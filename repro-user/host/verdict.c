@@ -565,7 +565,10 @@ static int read_ordering(FILE *f, struct ordering *o)
  * @integ_ok: pages as expected.
  * @integ_lost: pages with a difference that is not an expected loss.
  * @integ_excused: pages whose writes are not expected on disk (README).
- * @integ_method: how the file was read back ("O_DIRECT", "buffered").
+ * @integ_method: how the file was read back ("O_DIRECT", "buffered",
+ *	"remount after O_DIRECT EUCLEAN": the direct read failed, the guest
+ *	unmounted and mounted the filesystem again and read it buffered).
+ * @integ_how: the read-back in words, for the DATA LOSS reason.
  * @integ_error: why the check could not run, or "".
  * @integ_fsync: the errno name the check's own fsync() returned, or "".
  * @integ_ms: how long the check took in the guest, in ms (-1: not said).
@@ -591,7 +594,7 @@ struct oracles {
 	const char *dir;
 	int integ;
 	long integ_pages, integ_ok, integ_lost, integ_excused;
-	char integ_method[32], integ_error[128], integ_fsync[32];
+	char integ_method[64], integ_how[96], integ_error[128], integ_fsync[32];
 	double integ_ms;
 	long lost_page, lost_off;
 	int lost_want, lost_found;
@@ -636,6 +639,26 @@ static long json_num(const char *line, const char *key, long def)
 	if (!p)
 		return def;
 	return strtol(p + strlen(pat), NULL, 10);
+}
+
+/*
+ * The read-back method with the direct read's error when the driver fell
+ * back to a remount ("direct_error" of the integrity summary): "remount
+ * after O_DIRECT EUCLEAN".
+ */
+static void integ_method_note(const char *line, struct oracles *or)
+{
+	char direct[32], method[32];
+
+	json_str(line, "direct_error", direct, sizeof(direct));
+	snprintf(or->integ_how, sizeof(or->integ_how), "with %s after sync and a page-cache drop",
+		 or->integ_method);
+	if (!direct[0])
+		return;
+	snprintf(method, sizeof(method), "%s", or->integ_method);
+	snprintf(or->integ_method, sizeof(or->integ_method), "%s after O_DIRECT %s", method, direct);
+	snprintf(or->integ_how, sizeof(or->integ_how),
+		 "after unmounting and mounting the filesystem, as the O_DIRECT read failed with %s", direct);
 }
 
 static FILE *open_in(const char *dir, const char *name)
@@ -695,6 +718,7 @@ static void read_steps(const char *dir, struct log *lg, struct oracles *or)
 				strtod(strstr(buf, "\"ms\":") + 5, NULL) : -1;
 			json_str(buf, "error", or->integ_error, sizeof(or->integ_error));
 			json_str(buf, "fsync_error", or->integ_fsync, sizeof(or->integ_fsync));
+			integ_method_note(buf, or);
 		}
 	}
 	free(buf);
@@ -829,11 +853,11 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		rc = 1;
 	} else if (lost) {
 		emit(o, "verdict: DATA LOSS");
-		emit(o, "reason: page %ld of the victim: expected %s written through the %s, found %s on disk at file offset %ld (read back with %s after sync and a page-cache drop)",
+		emit(o, "reason: page %ld of the victim: expected %s written through the %s, found %s on disk at file offset %ld (read back %s)",
 		     or->lost_page, byte_name(or->lost_want, a, sizeof(a)),
 		     !strcmp(or->lost_writer, "pin") ? "pin (kernel)" :
 		     !strcmp(or->lost_writer, "user") ? "user mapping" : or->lost_writer,
-		     byte_name(or->lost_found, b, sizeof(b)), or->lost_off, or->integ_method);
+		     byte_name(or->lost_found, b, sizeof(b)), or->lost_off, or->integ_how);
 		snprintf(cell, sizeof(cell), "LOSS");
 		rc = 1;
 	} else if (lg->have_symptom) {

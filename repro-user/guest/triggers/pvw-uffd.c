@@ -19,12 +19,16 @@
  * the pinned, clean, write-protected page and dirties it with no
  * ->page_mkwrite.  Deterministic: the window stays open until we close it.
  *
- * Usage: pvw-uffd [--file PATH] [--log FILE] [--help]
+ * Usage: pvw-uffd [--file PATH] [--log FILE] [--fault NAME] [--help]
  *   --file PATH  victim file, at least one page (default $GUPR_VICTIM,
  *                else /mnt/scratch/victim); its first page is used
  *   --log FILE   append one JSON line per step (seq, step, result, ret,
  *                errno, errname, t0_ns, t1_ns: CLOCK_MONOTONIC) to FILE
  *                (default $GUPR_STEPS_LOG when set)
+ *   --fault NAME inject a fault inside the window, after msync cleaned the
+ *                page and while the kernel holds the pin: reclaim, cold,
+ *                drop-caches, truncate, punch-hole (window-fault.h;
+ *                default $GUPR_FAULT when set)
  * Exit: 0 the sequence ran (pinned, cleaned while pinned, copied, unpinned);
  *       1 a step failed (named on stdout); 2 bad usage;
  *       4 the window was not established (no fault while pinned).
@@ -49,6 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "window-fault.h"
+
 #define PROG "pvw-uffd"
 
 static FILE *steplog;
@@ -58,6 +64,7 @@ static size_t psz;
 static unsigned char *victim, *src;
 static int uffd = -1;
 static int victim_fd = -1;
+static const char *fault;
 static int handler_status;	/* 0 ok, 1 failed, 4 no window */
 static char handler_why[160];
 
@@ -100,6 +107,7 @@ static void usage(FILE *f)
 		"dirties it on unpin (no ->page_mkwrite).\n"
 		"  --file PATH  victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)\n"
 		"  --log FILE   JSON step lines (default $GUPR_STEPS_LOG)\n"
+		"  --fault NAME in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 no window.\n");
 }
 
@@ -183,6 +191,19 @@ static void *handler(void *arg)
 			 fl < 0 ? "state unknown" : (fl & (1 << 4)) ? "still dirty" : "clean");
 		step("msync", 0, 0, t0, note);
 	}
+	if (fault && !handler_status) {
+		t0 = now_ns();
+		r = gupr_window_fault(fault, victim_fd, victim, psz);
+		fl = kpageflags(victim);
+		snprintf(note, sizeof(note), "in the window: victim %s, the pin held",
+			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean");
+		step(fault, -r, r ? -1 : 0, t0, note);
+		if (r) {
+			snprintf(handler_why, sizeof(handler_why), "step=%s errno=%s", fault,
+				 strerrorname_np(-r));
+			handler_status = 1;
+		}
+	}
 
 	t0 = now_ns();
 	{
@@ -223,6 +244,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'o' },
+		{ "fault", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -242,10 +264,26 @@ int main(int argc, char **argv)
 		path = "/mnt/scratch/victim";
 	if (log && !*log)
 		log = NULL;
-	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+	fault = getenv("GUPR_FAULT");
+	if (fault && !*fault)
+		fault = NULL;
+	if (fault && !gupr_window_fault_known(fault)) {
+		fprintf(stderr, PROG ": GUPR_FAULT='%s' is not a fault this trigger knows\n", fault);
+		return 2;
+	}
+	while ((c = getopt_long(argc, argv, "f:o:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': path = optarg; break;
 		case 'o': log = optarg; break;
+		case 'F':
+			if (!gupr_window_fault_known(optarg)) {
+				fprintf(stderr, PROG ": --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
+					optarg);
+				usage(stderr);
+				return 2;
+			}
+			fault = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -339,11 +377,18 @@ int main(int argc, char **argv)
 	/* What the file holds now: the kernel's copy ('P') */
 	t0 = now_ns();
 	back = malloc(psz);
-	if (!back || pread(victim_fd, back, psz, 0) != (ssize_t)psz)
-		FAIL("verify", back ? errno : ENOMEM);
-	snprintf(note, sizeof(note), "page holds %s", back[0] == 'P' && back[psz - 1] == 'P' ?
-		 "the copied 'P'" : back[0] == 'U' ? "the user's 'U'" : "something else");
-	step("verify", 0, back[0], t0, note);
+	if (!back)
+		FAIL("verify", ENOMEM);
+	n = pread(victim_fd, back, psz, 0);
+	if (n < 0)
+		FAIL("verify", errno);
+	if (n == 0)	/* truncated in the window: the copy went to a page out of the file */
+		snprintf(note, sizeof(note), "the file is empty (%s)", fault ? fault : "truncated");
+	else
+		snprintf(note, sizeof(note), "page holds %s", back[0] == 'P' && back[psz - 1] == 'P' ?
+			 "the copied 'P'" : back[0] == 'U' ? "the user's 'U'" :
+			 back[0] == 0 ? "zeros (a hole)" : "something else");
+	step("verify", 0, n > 0 ? back[0] : -1, t0, note);
 	free(back);
 
 	t0 = now_ns();
