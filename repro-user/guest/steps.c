@@ -40,6 +40,14 @@ static int dev_open(struct gupr_ctx *c)
 	if (info.abi_version != GUP_REPRO_ABI_VERSION ||
 	    info.page_size != c->page_size)
 		return -EPROTO;
+	/* which module the run used: the headers it was built against */
+	if (c->step_log) {
+		fprintf(c->step_log, "{\"event\":\"module\",\"abi_version\":%u,\"max_pages\":%u,"
+			"\"page_size\":%u,\"built_for\":\"%u.%u.%u\"}\n", info.abi_version,
+			info.max_pages, info.page_size, info.linux_version_code >> 16,
+			(info.linux_version_code >> 8) & 0xff, info.linux_version_code & 0xff);
+		fflush(c->step_log);
+	}
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 # when the host compiler serves: always for a kernel tree, whose compiler
 # must be installed on the host).
 gupr_build_root() {
-	local pkgs main sec stamp name
+	local pkgs stamp name
 	BUILD_ROOT=""
 	[ "$KSOURCE" = tree ] && return 0
 	if command -v "$KCC" >/dev/null 2>&1 && [ "$KSUITE" = bookworm ]; then
@@ -35,13 +35,9 @@ gupr_build_root() {
 	fi
 	command -v mmdebstrap >/dev/null 2>&1 || gupr_die "mmdebstrap is needed to build for $KREL ($KCC)"
 	gupr_say "==> build root: $KSUITE minbase with $KCC for $KREL (mmdebstrap, once per suite)"
-	main=$(gupr_host_uri main) || gupr_die "no Debian archive URI"
-	sec=$(gupr_host_uri security || true)
-	local -a src=("deb [signed-by=$GUPR_KEYRING] $main $KSUITE main")
-	if [ "$KSUITE" != sid ]; then
-		src+=("deb [signed-by=$GUPR_KEYRING] $main $KSUITE-updates main")
-		[ -n "$sec" ] && src+=("deb [signed-by=$GUPR_KEYRING] $sec $KSUITE-security main")
-	fi
+	local -a src
+	mapfile -t src < <(gupr_apt_sources "$KSUITE")
+	[ ${#src[@]} -gt 0 ] || gupr_die "no Debian archive URI"
 	# build roots are only ever mounted inside their own mount namespace
 	# (gupr_make_in_root), so nothing can be mounted below them here
 	rm -rf --one-file-system "$BUILD_ROOT"
