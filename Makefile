@@ -53,10 +53,10 @@ $(B)/gup-repro: repro-user/guest/gup-repro.c repro-user/guest/steps.c repro-user
 	       repro-user/guest/triggers/window-fault.h $(B)/include/gupr_facts.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -Irepro-user/include -I$(B)/include -o $@ repro-user/guest/gup-repro.c repro-user/guest/steps.c -luring
 
-$(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)
+$(B)/gup-repro-abi-test: tests/guest/abi_test.c tests/lib/tap.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
 
-$(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c $(UAPI) | $(B)
+$(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c tests/lib/tap.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
 
 $(B)/gup-repro-verdict: repro-user/host/verdict.c repro-user/host/kvfile.h | $(B)
@@ -65,7 +65,7 @@ $(B)/gup-repro-verdict: repro-user/host/verdict.c repro-user/host/kvfile.h | $(B
 $(B)/gup-repro-matrix: repro-user/host/matrix.c repro-user/host/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson
 
-$(B)/abi-layout: tests/unit/abi_layout.c $(UAPI) | $(B)
+$(B)/abi-layout: tests/unit/abi_layout.c tests/lib/tap.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -Irepro-kmod/uapi -o $@ $<
 
 # Host side of the BPF probes: the ordering checker and the report writer.
