@@ -84,6 +84,8 @@ SKIP: {
 	skip 'no run directory', 24 unless $dir;
 	ok(-s "$dir/$_", "artifact $_ written") for qw(console.log steps.jsonl verdict.txt run.txt);
 	my $s = steps($dir);
+	like(slurp("$dir/steps.jsonl"), qr/^\{"event":"module","abi_version":\d+,"max_pages":512,"page_size":4096,"built_for":"6\.1\.\d+"\}$/m,
+	     'steps.jsonl records the module (INFO): built for the 6.1 headers');
 	my $ms = $s->{msync}[0];
 	ok($ms && $ms->{result} eq 'ok' && !flags($ms)->{dirty} && flags($ms)->{'maybe-dma-pinned'},
 	   'after msync the pinned folio is clean and still maybe-dma-pinned');
