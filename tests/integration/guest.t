@@ -81,7 +81,7 @@ like($out, qr/^warning: WARNING: CPU: \d+ PID: \d+ at fs\/ext4\/inode\.c:\d+ ext
      'run.sh: quotes the kernel WARNING line');
 like($out, qr/^site: ext4_dirty_folio \(fs\/ext4\/inode\.c:\d+\)$/m, 'run.sh: names ext4_dirty_folio');
 SKIP: {
-	skip 'no run directory', 24 unless $dir;
+	skip 'no run directory', 25 unless $dir;
 	ok(-s "$dir/$_", "artifact $_ written") for qw(console.log steps.jsonl verdict.txt run.txt);
 	my $s = steps($dir);
 	like(slurp("$dir/steps.jsonl"), qr/^\{"event":"module","abi_version":\d+,"max_pages":512,"page_size":4096,"built_for":"6\.1\.\d+"\}$/m,
