@@ -91,16 +91,16 @@ $(BPF_OUT):
 
 $(BPF_OUT)/vmlinux.h: $(BPF_VMLINUX) | $(BPF_OUT)
 	@test -n "$(BPF_VMLINUX)" || { echo "$@: set BPF_VMLINUX to a vmlinux with BTF" >&2; exit 2; }
-	$(BPFTOOL) btf dump file $(BPF_VMLINUX) format c >$@
+	$(BPFTOOL) btf dump file $(BPF_VMLINUX) format c >$@.tmp && mv $@.tmp $@
 
 $(BPF_OUT)/%.bpf.o: bpf/guest/%.bpf.c $(BPF_HDRS) $(BPF_OUT)/vmlinux.h
-	$(BPF_CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(BPF_OUT) -Ibpf -c $< -o $@
+	$(BPF_CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(BPF_OUT) -Ibpf -c $< -o $@.tmp && mv $@.tmp $@
 
 $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< >$@
+	$(BPFTOOL) gen skeleton $< >$@.tmp && mv $@.tmp $@
 
 $(addprefix $(BPF_OUT)/,$(BPF_APPS)): $(BPF_OUT)/%: bpf/guest/%.c $(BPF_OUT)/%.skel.h $(BPF_HDRS) repro-user/include/folio_flags.h
-	$(CC) -static -O2 -Wall -Wextra -Werror -I$(BPF_OUT) -Ibpf -o $@ $< -lbpf -lelf -lz -ljansson
+	$(CC) -static -O2 -Wall -Wextra -Werror -I$(BPF_OUT) -Ibpf -o $@.tmp $< -lbpf -lelf -lz -ljansson && mv $@.tmp $@
 
 # the objects between the source and the loader are kept (make would
 # delete them as intermediate files)
@@ -110,18 +110,23 @@ $(addprefix $(BPF_OUT)/,$(BPF_APPS)): $(BPF_OUT)/%: bpf/guest/%.c $(BPF_OUT)/%.s
 # vm-images/lib/module.sh passes the kernel's kbuild directory (KMOD_KDIR),
 # its .config and image (rebuilt when the kernel is fetched again), the
 # compiler arguments (KMOD_CC: LLVM=1, CC=gcc-14) and, for a Debian kernel
-# built by a compiler the host lacks, the build root's make (KMOD_MAKE).
+# built by a compiler the host lacks, the build root and the kernel's cache
+# directory it needs mounted (KMOD_ROOT, KMOD_CACHE).  Built in kmod.tmp
+# and renamed when whole: an interrupted build is never taken for one.
 KMOD_SRC    := $(wildcard repro-kmod/*.c repro-kmod/*.h repro-kmod/uapi/*.h) repro-kmod/Kbuild repro-kmod/Makefile
 KMOD_KDIR   ?=
 KMOD_CONFIG ?=
 KMOD_IMAGE  ?=
 KMOD_CC     ?=
-KMOD_MAKE   ?= $(MAKE)
+KMOD_ROOT   ?=
+KMOD_CACHE  ?= /
 
 $(GUPR_BUILD)/%/kmod/gup_repro.ko: $(KMOD_SRC) $(KMOD_CONFIG) $(KMOD_IMAGE)
 	@test -n "$(KMOD_KDIR)" || { echo "$@: set KMOD_KDIR to the kernel's kbuild directory" >&2; exit 2; }
-	rm -rf $(@D) && mkdir -p $(@D) && cp -r repro-kmod/. $(@D)/
-	$(KMOD_MAKE) -C $(KMOD_KDIR) M=$(abspath $(@D)) W=1 $(KMOD_CC) modules
+	rm -rf $(@D).tmp && mkdir -p $(@D).tmp && cp -r repro-kmod/. $(@D).tmp/
+	vm-images/make-in-root.sh '$(KMOD_ROOT)' $(KMOD_CACHE) $(abspath $(@D)).tmp \
+		-C $(KMOD_KDIR) M=$(abspath $(@D)).tmp W=1 $(KMOD_CC) modules
+	rm -rf $(@D) && mv $(@D).tmp $(@D)
 
 # libFuzzer harnesses (clang; libclang-rt-14-dev): each includes its
 # program's source with FUZZING defined (no main) and calls the parsing core.

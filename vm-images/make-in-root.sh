@@ -6,7 +6,7 @@
 # all inside a mount namespace of its own (unshare -m): when make ends or
 # is killed the mounts go with it, and the host never sees them.  Plain
 # make when ROOT is "".  The Makefile's module rule runs kbuild through it
-# (KMOD_MAKE), and so does tests/lint/module.t.
+# (KMOD_ROOT, KMOD_CACHE), and so does tests/lint/module.t.
 set -u
 root=$1 kcache=$2 dir=$3; shift 3
 [ -n "$root" ] || exec make "$@"

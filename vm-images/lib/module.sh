@@ -16,7 +16,7 @@ gupr_build_module() {
 	gupr_build_root
 	if [ -n "$BUILD_ROOT" ]; then how="$KCC in the $KSUITE build root"; else how="host $KCC"; fi
 	gupr_say "==> module: building gup_repro.ko for $KREL ($how)"
-	[ -n "$BUILD_ROOT" ] && vars+=(KMOD_MAKE="$GUPR_TOP/vm-images/make-in-root.sh $BUILD_ROOT $KCACHE ${KO%/*}")
+	[ -n "$BUILD_ROOT" ] && vars+=(KMOD_ROOT="$BUILD_ROOT" KMOD_CACHE="$KCACHE")
 	mkdir -p "$GUPR_BUILD/$KID"
 	make -C "$GUPR_TOP" "$KO" "${vars[@]}" >"$log" 2>&1 &
 	if ! wait $!; then
