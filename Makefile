@@ -34,7 +34,7 @@ all: host guest
 
 host: $(HOST_BINS) $(TRIGGERS)
 
-$(B)/triggers/%: repro-user/guest/triggers/%.c repro-user/guest/triggers/window-fault.h
+$(B)/triggers/%: repro-user/guest/triggers/%.c repro-user/guest/triggers/trigger.h repro-user/guest/triggers/window-fault.h
 	@mkdir -p $(B)/triggers
 	$(CC) -static -O2 $(WARN) -o $@ $< $$(sed -n 's/^ \* Build: *cc .*\.c *//p' $< | head -n 1)
 

@@ -52,91 +52,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trigger.h"
 #include "window-fault.h"
 #include <liburing.h>
 
 #define PROG "iouring-read-delayed"
 
-static FILE *steplog;
-static int nstep;
-static pthread_mutex_t loglock = PTHREAD_MUTEX_INITIALIZER;
-static size_t psz;
 static unsigned char *victim;
 static int dev_fd = -1;
 static int victim_fd = -1;
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
-}
-
-/* One JSON line per step (the host merges them into the trace timeline). */
-static void step(const char *name, int err, long ret, unsigned long long t0, const char *note)
-{
-	unsigned long long t1 = now_ns();
-
-	pthread_mutex_lock(&loglock);
-	nstep++;
-	printf("[%2d] %-18s %s ret=%ld%s%s\n", nstep, name, err ? "FAILED" : "ok", ret,
-	       note ? "  " : "", note ? note : "");
-	fflush(stdout);
-	if (steplog) {
-		fprintf(steplog, "{\"seq\":%d,\"step\":\"%s\",\"result\":\"%s\",\"ret\":%ld,"
-			"\"errno\":%d,\"errname\":\"%s\",\"t0_ns\":%llu,\"t1_ns\":%llu,"
-			"\"state\":{\"source\":\"none\"}%s%s%s}\n",
-			nstep, name, err ? "error" : "ok", ret, err, err ? strerrorname_np(err) ?: "?" : "",
-			t0, t1, note ? ",\"note\":\"" : "", note ? note : "", note ? "\"" : "");
-		fflush(steplog);
-	}
-	pthread_mutex_unlock(&loglock);
-}
-
-/* A /proc/vmstat counter, per-CPU deltas folded first (stat_refresh, root). */
-static unsigned long long vmstat(const char *key)
-{
-	FILE *f = fopen("/proc/sys/vm/stat_refresh", "w");
-	char k[64];
-	unsigned long long v, r = 0;
-
-	if (f) {
-		fputs("1\n", f);
-		fclose(f);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return 0;
-	while (fscanf(f, "%63s %llu", k, &v) == 2)
-		if (!strcmp(k, key))
-			r = v;
-	fclose(f);
-	return r;
-}
-
-/* /proc/kpageflags of the page mapped at addr (root): -1 when unknown. */
-static long long kpageflags(const void *addr)
-{
-	uint64_t ent, fl;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	int ok = 0;
-
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &ent, 8, (off_t)((uintptr_t)addr / psz) * 8) == 8 && (ent >> 63) &&
-	    (ent & ((1ULL << 55) - 1)))
-		ok = 1;
-	close(fd);
-	if (!ok)
-		return -1;
-	fd = open("/proc/kpageflags", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ok = pread(fd, &fl, 8, (off_t)(ent & ((1ULL << 55) - 1)) * 8) == 8;
-	close(fd);
-	return ok ? (long long)fl : -1;
-}
 
 static void usage(FILE *f)
 {
@@ -151,23 +75,6 @@ static void usage(FILE *f)
 		"  --wait-ms MS  wait for the read to be in flight at most MS ms (default 10000)\n"
 		"  --fault NAME  in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 window missed.\n");
-}
-
-/* Reads in flight on the device (/sys/dev/block/M:m/inflight), -1 on error. */
-static long inflight_reads(dev_t rdev)
-{
-	char p[96];
-	long r = -1, w;
-	FILE *f;
-
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/inflight", major(rdev), minor(rdev));
-	f = fopen(p, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld %ld", &r, &w) != 2)
-		r = -1;
-	fclose(f);
-	return r;
 }
 
 int main(int argc, char **argv)
