@@ -104,9 +104,9 @@ int main(int argc, char **argv)
 	};
 	const char *path = getenv("GUPR_VICTIM"), *log = getenv("GUPR_STEPS_LOG");
 	const char *dev = getenv("GUPR_SLOW_DEV"), *fault;
-	unsigned long long t0, pins0, t_inflight;
+	unsigned long long t0 = 0, pins0, t_inflight;
 	long wait_ms = 10000, n;
-	struct stat st, dst;
+	dev_t rdev = 0;
 	char note[160], *end;
 	int c, err;
 	unsigned char *back;
@@ -171,49 +171,11 @@ int main(int argc, char **argv)
 	}
 	printf(PROG ": file=%s dev=%s page_size=%zu\n", path, dev, psz);
 
-#define FAIL(name, e) do {						\
-		err = (e);						\
-		step(name, err, -1, t0, NULL);				\
-		printf(PROG ": status=failed step=%s errno=%s\n", name, strerrorname_np(err)); \
-		return 1;						\
-	} while (0)
+#define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
 
-	t0 = now_ns();
-	{ int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		FAIL("open-file", errno);
-	if (fstat(fd, &st))
-		FAIL("open-file", errno);
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size < psz)
-		FAIL("open-file", EINVAL);
-	step("open-file", 0, (long)st.st_ino, t0, NULL);
-
-	t0 = now_ns();
-	victim = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (victim == MAP_FAILED)
-		FAIL("mmap-shared", errno);
-	victim_fd = fd; }
-	step("mmap-shared", 0, (long)psz, t0, NULL);
-
-	t0 = now_ns();
-	memset(victim, 'U', psz);	/* write fault: ->page_mkwrite, folio dirty */
-	step("user-write", 0, (long)psz, t0, NULL);
-
-	t0 = now_ns();
-	dev_fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (dev_fd < 0)
-		FAIL("open-dev", errno);
-	if (fstat(dev_fd, &dst))
-		FAIL("open-dev", errno);
-	if (!S_ISBLK(dst.st_mode))
-		FAIL("open-dev", ENOTBLK);
-	n = inflight_reads(dst.st_rdev);
-	if (n < 0)
-		FAIL("open-dev", ENOENT);
-	if (n > 0)
-		FAIL("open-dev", EBUSY);	/* someone else reads it: no clean signal */
-	snprintf(note, sizeof(note), "O_DIRECT, %u:%u, no read in flight", major(dst.st_rdev), minor(dst.st_rdev));
-	step("open-dev", 0, 0, t0, note);
+	if (trigger_map_victim(PROG, path, &victim, &victim_fd) ||
+	    trigger_open_dev(PROG, dev, &dev_fd, &rdev))
+		return 1;
 
 	pins0 = vmstat("nr_foll_pin_acquired");
 	if (pthread_create(&th, NULL, reader, NULL))
@@ -222,7 +184,7 @@ int main(int argc, char **argv)
 	/* The read holds the page once its request is in flight. */
 	t0 = now_ns();
 	for (;;) {
-		n = inflight_reads(dst.st_rdev);
+		n = inflight_reads(rdev);
 		if (n > 0)
 			break;
 		if (now_ns() - t0 > (unsigned long long)wait_ms * 1000000ULL) {
@@ -245,7 +207,7 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	if (msync(victim, psz, MS_SYNC))
 		FAIL("msync", errno);
-	n = inflight_reads(dst.st_rdev);
+	n = inflight_reads(rdev);
 	{
 		long long fl = kpageflags(victim);
 
@@ -266,14 +228,14 @@ int main(int argc, char **argv)
 		fl = kpageflags(victim);
 		snprintf(note, sizeof(note), "in the window: victim %s, read %s in flight",
 			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean",
-			 inflight_reads(dst.st_rdev) > 0 ? "still" : "no longer");
+			 inflight_reads(rdev) > 0 ? "still" : "no longer");
 		step(fault, -err, err ? -1 : 0, t0, note);
 		if (err) {
 			printf(PROG ": status=failed step=%s errno=%s\n", fault, strerrorname_np(-err));
 			return 1;
 		}
 	}
-	if (fault && inflight_reads(dst.st_rdev) <= 0) {
+	if (fault && inflight_reads(rdev) <= 0) {
 		printf(PROG ": status=no-window step=%s: the read completed before the fault was injected\n", fault);
 		return 4;
 	}

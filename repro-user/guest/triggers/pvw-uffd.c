@@ -175,10 +175,9 @@ int main(int argc, char **argv)
 	const char *path = getenv("GUPR_VICTIM"), *log = getenv("GUPR_STEPS_LOG");
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
-	unsigned long long t0, pins0;
+	unsigned long long t0 = 0, pins0;
 	struct iovec local, remote;
 	pthread_t th;
-	struct stat st;
 	ssize_t n;
 	int c, err, status = 0;
 	char note[128];
@@ -228,32 +227,10 @@ int main(int argc, char **argv)
 	}
 	printf(PROG ": file=%s page_size=%zu\n", path, psz);
 
-#define FAIL(name, e) do {						\
-		err = (e);						\
-		step(name, err, -1, t0, NULL);				\
-		printf(PROG ": status=failed step=%s errno=%s\n", name, strerrorname_np(err)); \
-		return 1;						\
-	} while (0)
+#define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
 
-	t0 = now_ns();
-	victim_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (victim_fd < 0)
-		FAIL("open-file", errno);
-	if (fstat(victim_fd, &st))
-		FAIL("open-file", errno);
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size < psz)
-		FAIL("open-file", EINVAL);
-	step("open-file", 0, (long)st.st_ino, t0, NULL);
-
-	t0 = now_ns();
-	victim = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, victim_fd, 0);
-	if (victim == MAP_FAILED)
-		FAIL("mmap-shared", errno);
-	step("mmap-shared", 0, (long)psz, t0, NULL);
-
-	t0 = now_ns();
-	memset(victim, 'U', psz);	/* write fault: ->page_mkwrite, folio dirty */
-	step("user-write", 0, (long)psz, t0, NULL);
+	if (trigger_map_victim(PROG, path, &victim, &victim_fd))
+		return 1;
 
 	t0 = now_ns();
 	src = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <time.h>
@@ -113,6 +115,80 @@ static inline long inflight_reads(dev_t rdev)
 		r = -1;
 	fclose(f);
 	return r;
+}
+
+/*
+ * A failed step: its JSON line and the status line the guest init reads.
+ * Returns the trigger's exit status, 1.
+ */
+static inline int trigger_fail(const char *prog, const char *name, int err,
+			       unsigned long long t0)
+{
+	step(name, err, -1, t0, NULL);
+	printf("%s: status=failed step=%s errno=%s\n", prog, name, strerrorname_np(err));
+	return 1;
+}
+
+/*
+ * The victim page, as every trigger starts: the open-file, mmap-shared
+ * (MAP_SHARED, one page) and user-write steps (the write fault runs
+ * ->page_mkwrite and dirties the folio).  Sets *map and *fd; returns 0, or
+ * 1 after trigger_fail().
+ */
+static inline int trigger_map_victim(const char *prog, const char *path,
+				     unsigned char **map, int *fd)
+{
+	unsigned long long t0 = now_ns();
+	int f = open(path, O_RDWR | O_CLOEXEC);
+	struct stat st;
+
+	if (f < 0 || fstat(f, &st))
+		return trigger_fail(prog, "open-file", errno, t0);
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size < psz)
+		return trigger_fail(prog, "open-file", EINVAL, t0);
+	step("open-file", 0, (long)st.st_ino, t0, NULL);
+
+	t0 = now_ns();
+	*map = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	if (*map == MAP_FAILED)
+		return trigger_fail(prog, "mmap-shared", errno, t0);
+	*fd = f;
+	step("mmap-shared", 0, (long)psz, t0, NULL);
+
+	t0 = now_ns();
+	memset(*map, 'U', psz);	/* write fault: ->page_mkwrite, folio dirty */
+	step("user-write", 0, (long)psz, t0, NULL);
+	return 0;
+}
+
+/*
+ * The delayed block device (the *-delayed triggers): the open-dev step,
+ * O_DIRECT, refused when a read is already in flight on it (no clean
+ * signal then).  Sets *fd and *rdev (its device number); returns 0, or 1
+ * after trigger_fail().
+ */
+static inline int trigger_open_dev(const char *prog, const char *dev, int *fd, dev_t *rdev)
+{
+	unsigned long long t0 = now_ns();
+	struct stat dst;
+	char note[96];
+	long n;
+
+	*fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (*fd < 0 || fstat(*fd, &dst))
+		return trigger_fail(prog, "open-dev", errno, t0);
+	if (!S_ISBLK(dst.st_mode))
+		return trigger_fail(prog, "open-dev", ENOTBLK, t0);
+	n = inflight_reads(dst.st_rdev);
+	if (n < 0)
+		return trigger_fail(prog, "open-dev", ENOENT, t0);
+	if (n > 0)
+		return trigger_fail(prog, "open-dev", EBUSY, t0);
+	snprintf(note, sizeof(note), "O_DIRECT, %u:%u, no read in flight", major(dst.st_rdev),
+		 minor(dst.st_rdev));
+	step("open-dev", 0, 0, t0, note);
+	*rdev = dst.st_rdev;
+	return 0;
 }
 
 #endif /* GUPR_TRIGGER_H */
