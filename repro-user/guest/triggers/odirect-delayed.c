@@ -93,82 +93,25 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "dev", required_argument, NULL, 'd' },
-		{ "log", required_argument, NULL, 'o' },
-		{ "wait-ms", required_argument, NULL, 'w' },
-		{ "fault", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = getenv("GUPR_VICTIM"), *log = getenv("GUPR_STEPS_LOG");
-	const char *dev = getenv("GUPR_SLOW_DEV"), *fault;
-	unsigned long long t0 = 0, pins0, t_inflight;
-	long wait_ms = 10000, n;
+	struct trigger_args a;
+	const char *path, *dev, *fault;
+	unsigned long long t0 = 0, pins0;
+	long wait_ms;
 	dev_t rdev = 0;
-	char note[160], *end;
-	int c, err;
+	char note[160];
+	int c;
 	unsigned char *back;
 	pthread_t th;
 
-	if (!path || !*path)
-		path = "/mnt/scratch/victim";
-	if (log && !*log)
-		log = NULL;
-	fault = getenv("GUPR_FAULT");
-	if (fault && !*fault)
-		fault = NULL;
-	if (fault && !gupr_window_fault_known(fault)) {
-		fprintf(stderr, PROG ": GUPR_FAULT='%s' is not a fault this trigger knows\n", fault);
-		return 2;
-	}
-	while ((c = getopt_long(argc, argv, "f:d:o:w:F:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': path = optarg; break;
-		case 'd': dev = optarg; break;
-		case 'o': log = optarg; break;
-		case 'w':
-			errno = 0;
-			wait_ms = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || wait_ms < 1 || wait_ms > 600000) {
-				fprintf(stderr, PROG ": --wait-ms takes 1..600000, not '%s'\n", optarg);
-				usage(stderr);
-				return 2;
-			}
-			break;
-		case 'F':
-			if (!gupr_window_fault_known(optarg)) {
-				fprintf(stderr, PROG ": --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
-					optarg);
-				usage(stderr);
-				return 2;
-			}
-			fault = optarg;
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (!dev || !*dev) {
-		fprintf(stderr, PROG ": no delayed block device: give --dev or set GUPR_SLOW_DEV (run.sh --slow-dev MS)\n");
-		usage(stderr);
-		return 2;
-	}
-	psz = (size_t)sysconf(_SC_PAGESIZE);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (log) {
-		steplog = fopen(log, "a");
-		if (!steplog) {
-			fprintf(stderr, PROG ": cannot open --log %s: %s\n", log, strerror(errno));
-			return 2;
-		}
-	}
+	c = trigger_parse(argc, argv, PROG, 1, usage, &a);
+	if (c < 0)
+		c = trigger_start(PROG, &a);
+	if (c >= 0)
+		return c;
+	path = a.path;
+	fault = a.fault;
+	dev = a.dev;
+	wait_ms = a.wait_ms;
 	printf(PROG ": file=%s dev=%s page_size=%zu\n", path, dev, psz);
 
 #define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
@@ -182,63 +125,9 @@ int main(int argc, char **argv)
 		FAIL("thread", EAGAIN);
 
 	/* The read holds the page once its request is in flight. */
-	t0 = now_ns();
-	for (;;) {
-		n = inflight_reads(rdev);
-		if (n > 0)
-			break;
-		if (now_ns() - t0 > (unsigned long long)wait_ms * 1000000ULL) {
-			step("read-in-flight", ETIMEDOUT, -1, t0, NULL);
-			printf(PROG ": status=no-window step=read-in-flight: no read in flight within %ld ms\n", wait_ms);
-			return 4;
-		}
-		usleep(500);
-	}
-	t_inflight = now_ns();
-	{
-		long long fl = kpageflags(victim);
-
-		snprintf(note, sizeof(note), "request queued: the page is held (nr_foll_pin_acquired +%llu; FOLL_GET does not count)%s",
-			 vmstat("nr_foll_pin_acquired") - pins0,
-			 fl < 0 ? "" : (fl & (1 << 4)) ? ", page dirty" : ", page clean");
-	}
-	step("read-in-flight", 0, n, t0, note);
-
-	t0 = now_ns();
-	if (msync(victim, psz, MS_SYNC))
-		FAIL("msync", errno);
-	n = inflight_reads(rdev);
-	{
-		long long fl = kpageflags(victim);
-
-		snprintf(note, sizeof(note), "victim %s after writeback, read %s in flight (%.1f ms after it was seen)",
-			 fl < 0 ? "state unknown" : (fl & (1 << 4)) ? "still dirty" : "clean",
-			 n > 0 ? "still" : "no longer", (now_ns() - t_inflight) / 1e6);
-	}
-	step("msync", 0, 0, t0, note);
-	if (n <= 0) {
-		printf(PROG ": status=no-window step=msync: the read completed before the clean finished\n");
-		return 4;
-	}
-	if (fault) {
-		long long fl;
-
-		t0 = now_ns();
-		err = gupr_window_fault(fault, victim_fd, victim, psz);
-		fl = kpageflags(victim);
-		snprintf(note, sizeof(note), "in the window: victim %s, read %s in flight",
-			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean",
-			 inflight_reads(rdev) > 0 ? "still" : "no longer");
-		step(fault, -err, err ? -1 : 0, t0, note);
-		if (err) {
-			printf(PROG ": status=failed step=%s errno=%s\n", fault, strerrorname_np(-err));
-			return 1;
-		}
-	}
-	if (fault && inflight_reads(rdev) <= 0) {
-		printf(PROG ": status=no-window step=%s: the read completed before the fault was injected\n", fault);
-		return 4;
-	}
+	c = trigger_delayed_window(PROG, victim, victim_fd, rdev, wait_ms, pins0, fault);
+	if (c >= 0)
+		return c;
 
 	pthread_join(th, NULL);
 	t0 = read_t0;

@@ -165,14 +165,8 @@ static void *handler(void *arg)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "log", required_argument, NULL, 'o' },
-		{ "fault", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = getenv("GUPR_VICTIM"), *log = getenv("GUPR_STEPS_LOG");
+	struct trigger_args a;
+	const char *path;
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
 	unsigned long long t0 = 0, pins0;
@@ -183,48 +177,13 @@ int main(int argc, char **argv)
 	char note[128];
 	unsigned char *back;
 
-	if (!path || !*path)
-		path = "/mnt/scratch/victim";
-	if (log && !*log)
-		log = NULL;
-	fault = getenv("GUPR_FAULT");
-	if (fault && !*fault)
-		fault = NULL;
-	if (fault && !gupr_window_fault_known(fault)) {
-		fprintf(stderr, PROG ": GUPR_FAULT='%s' is not a fault this trigger knows\n", fault);
-		return 2;
-	}
-	while ((c = getopt_long(argc, argv, "f:o:F:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': path = optarg; break;
-		case 'o': log = optarg; break;
-		case 'F':
-			if (!gupr_window_fault_known(optarg)) {
-				fprintf(stderr, PROG ": --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
-					optarg);
-				usage(stderr);
-				return 2;
-			}
-			fault = optarg;
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	psz = (size_t)sysconf(_SC_PAGESIZE);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (log) {
-		steplog = fopen(log, "a");
-		if (!steplog) {
-			fprintf(stderr, PROG ": cannot open --log %s: %s\n", log, strerror(errno));
-			return 2;
-		}
-	}
+	c = trigger_parse(argc, argv, PROG, 0, usage, &a);
+	if (c < 0)
+		c = trigger_start(PROG, &a);
+	if (c >= 0)
+		return c;
+	path = a.path;
+	fault = a.fault;
 	printf(PROG ": file=%s page_size=%zu\n", path, psz);
 
 #define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)

@@ -10,10 +10,12 @@
 #define GUPR_TRIGGER_H
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -21,6 +23,8 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "window-fault.h"
 
 static FILE *steplog;		/* --log FILE: the JSON step lines, or NULL */
 static int nstep;
@@ -189,6 +193,199 @@ static inline int trigger_open_dev(const char *prog, const char *dev, int *fd, d
 	step("open-dev", 0, 0, t0, note);
 	*rdev = dst.st_rdev;
 	return 0;
+}
+
+/**
+ * struct trigger_args - what every trigger takes, from its options or the
+ * environment the guest init gives it (README "--exec")
+ * @path: --file, else $GUPR_VICTIM, else /mnt/scratch/victim.
+ * @log: --log, else $GUPR_STEPS_LOG, else none.
+ * @dev: --dev, else $GUPR_SLOW_DEV (the *-delayed triggers).
+ * @fault: --fault, else $GUPR_FAULT, else none (window-fault.h's names).
+ * @wait_ms: --wait-ms (the *-delayed triggers), default 10000.
+ */
+struct trigger_args {
+	const char *path, *log, *dev, *fault;
+	long wait_ms;
+};
+
+static inline const char *trigger_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * Parse the command line into @a; @delayed: the trigger also takes --dev
+ * (required) and --wait-ms.  Returns -1 to go on, else the exit status
+ * (0 after --help; 2 on bad usage, after @usage(stderr)).
+ */
+static inline int trigger_parse(int argc, char **argv, const char *prog, int delayed,
+				void (*usage)(FILE *), struct trigger_args *a)
+{
+	static const struct option all[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "log", required_argument, NULL, 'o' },
+		{ "fault", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "dev", required_argument, NULL, 'd' },
+		{ "wait-ms", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct option plain[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "log", required_argument, NULL, 'o' },
+		{ "fault", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	a->path = trigger_env("GUPR_VICTIM") ?: "/mnt/scratch/victim";
+	a->log = trigger_env("GUPR_STEPS_LOG");
+	a->dev = trigger_env("GUPR_SLOW_DEV");
+	a->fault = trigger_env("GUPR_FAULT");
+	a->wait_ms = 10000;
+	if (a->fault && !gupr_window_fault_known(a->fault)) {
+		fprintf(stderr, "%s: GUPR_FAULT='%s' is not a fault this trigger knows\n", prog, a->fault);
+		return 2;
+	}
+	while ((c = getopt_long(argc, argv, delayed ? "f:d:o:w:F:h" : "f:o:F:h",
+				delayed ? all : plain, NULL)) != -1) {
+		switch (c) {
+		case 'f': a->path = optarg; break;
+		case 'd': a->dev = optarg; break;
+		case 'o': a->log = optarg; break;
+		case 'w':
+			errno = 0;
+			a->wait_ms = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || a->wait_ms < 1 || a->wait_ms > 600000) {
+				fprintf(stderr, "%s: --wait-ms takes 1..600000, not '%s'\n", prog, optarg);
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'F':
+			if (!gupr_window_fault_known(optarg)) {
+				fprintf(stderr, "%s: --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
+					prog, optarg);
+				usage(stderr);
+				return 2;
+			}
+			a->fault = optarg;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (delayed && (!a->dev || !*a->dev)) {
+		fprintf(stderr, "%s: no delayed block device: give --dev or set GUPR_SLOW_DEV (run.sh --slow-dev MS)\n",
+			prog);
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/*
+ * Before the first step: the page size, line-buffered stdout and the JSON
+ * step log (--log).  Returns -1 to go on, else the exit status 2.
+ */
+static inline int trigger_start(const char *prog, const struct trigger_args *a)
+{
+	psz = (size_t)sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (a->log) {
+		steplog = fopen(a->log, "a");
+		if (!steplog) {
+			fprintf(stderr, "%s: cannot open --log %s: %s\n", prog, a->log, strerror(errno));
+			return 2;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The window of the *-delayed triggers, once their read into the victim
+ * is submitted: wait (at most @wait_ms) for it to be in flight on @rdev,
+ * msync(MS_SYNC) the victim clean while it is, then inject @fault (or
+ * none).  Returns -1 when the read is still in flight after all that, else
+ * the exit status: 4 the window was missed, 1 a step failed.
+ */
+static inline int trigger_delayed_window(const char *prog, unsigned char *victim, int victim_fd,
+					 dev_t rdev, long wait_ms, unsigned long long pins0,
+					 const char *fault)
+{
+	unsigned long long t0, t_inflight;
+	char note[160];
+	long n;
+	int err;
+
+	t0 = now_ns();
+	for (;;) {
+		n = inflight_reads(rdev);
+		if (n > 0)
+			break;
+		if (now_ns() - t0 > (unsigned long long)wait_ms * 1000000ULL) {
+			step("read-in-flight", ETIMEDOUT, -1, t0, NULL);
+			printf("%s: status=no-window step=read-in-flight: no read in flight within %ld ms\n", prog, wait_ms);
+			return 4;
+		}
+		usleep(500);
+	}
+	t_inflight = now_ns();
+	{
+		long long fl = kpageflags(victim);
+
+		snprintf(note, sizeof(note), "request queued: the page is held (nr_foll_pin_acquired +%llu; FOLL_GET does not count)%s",
+			 vmstat("nr_foll_pin_acquired") - pins0,
+			 fl < 0 ? "" : (fl & (1 << 4)) ? ", page dirty" : ", page clean");
+	}
+	step("read-in-flight", 0, n, t0, note);
+
+	t0 = now_ns();
+	if (msync(victim, psz, MS_SYNC))
+		return trigger_fail(prog, "msync", errno, t0);
+	n = inflight_reads(rdev);
+	{
+		long long fl = kpageflags(victim);
+
+		snprintf(note, sizeof(note), "victim %s after writeback, read %s in flight (%.1f ms after it was seen)",
+			 fl < 0 ? "state unknown" : (fl & (1 << 4)) ? "still dirty" : "clean",
+			 n > 0 ? "still" : "no longer", (now_ns() - t_inflight) / 1e6);
+	}
+	step("msync", 0, 0, t0, note);
+	if (n <= 0) {
+		printf("%s: status=no-window step=msync: the read completed before the clean finished\n", prog);
+		return 4;
+	}
+	if (fault) {
+		long long fl;
+
+		t0 = now_ns();
+		err = gupr_window_fault(fault, victim_fd, victim, psz);
+		fl = kpageflags(victim);
+		snprintf(note, sizeof(note), "in the window: victim %s, read %s in flight",
+			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean",
+			 inflight_reads(rdev) > 0 ? "still" : "no longer");
+		step(fault, -err, err ? -1 : 0, t0, note);
+		if (err) {
+			printf("%s: status=failed step=%s errno=%s\n", prog, fault, strerrorname_np(-err));
+			return 1;
+		}
+	}
+	if (fault && inflight_reads(rdev) <= 0) {
+		printf("%s: status=no-window step=%s: the read completed before the fault was injected\n", prog, fault);
+		return 4;
+	}
+	return -1;
 }
 
 #endif /* GUPR_TRIGGER_H */
