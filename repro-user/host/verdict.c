@@ -832,6 +832,59 @@ static void print_symptom(FILE *o, const struct log *lg)
 	print_event(o, "warning", &lg->symptom);
 }
 
+/* The integrity and fsck lines of a verdict block. */
+static void emit_oracles(FILE *o, const struct log *lg, const struct oracles *or,
+			 enum fsck_state fs, int corrupt)
+{
+	if (or && or->integ) {
+		char ms[32] = "";
+
+		if (or->integ_ms >= 0 && or->integ_ms < 1e9)
+			snprintf(ms, sizeof(ms), ", %.0f ms", or->integ_ms);
+		if (or->integ_error[0])
+			emit(o, "integrity: not checked: %s (%s)", or->integ_error, or->integ_method);
+		else
+			emit(o, "integrity: %ld of %ld pages as expected, %ld lost, %ld not expected on disk (%s%s)%s%s",
+			     or->integ_ok, or->integ_pages, or->integ_lost, or->integ_excused,
+			     or->integ_method, ms, or->integ_fsync[0] ? "; its fsync: " : "",
+			     or->integ_fsync);
+	}
+	else if (or && lg->complete)
+		emit(o, "integrity: not checked (no integrity record)");
+	if (or && or->fsck) {
+		static const char *const names[] = { "not run", "clean", "DAMAGE", "log not replayed",
+						     "checker failed" };
+
+		if (or->fsck_skip[0])
+			emit(o, "fsck: not run: %s", or->fsck_skip);
+		else
+			emit(o, "fsck: %s: %s (exit %d)%s", or->fsck_tool, names[fs], or->fsck_rc,
+			     fs == FSCK_DAMAGE && !corrupt ? ", not counted: the guest did not unmount cleanly" : "");
+	}
+}
+
+/* The notes of a verdict block: what else happened besides the verdict. */
+static void emit_notes(FILE *o, const struct log *lg, const struct oracles *or,
+		       const char *boot_status, int rc, int corrupt, int lost)
+{
+	int i;
+
+	if (rc == 1 && (corrupt || lost) && lg->have_symptom)
+		emit(o, "note: the kernel also warned (REPRODUCED:%s)",
+		     lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
+	if (or && or->wb_error[0])
+		emit(o, "note: the filesystem reported a writeback error to the application: %s",
+		     or->wb_error);
+	if (rc == 1 && corrupt && lost)
+		emit(o, "note: data was lost too (page %ld, file offset %ld)", or->lost_page, or->lost_off);
+	if (rc == 1 && strcmp(boot_status, "ok"))
+		emit(o, "note: afterwards the guest ended with: %s", boot_status);
+	if (rc == 1 && lg->have_crash)
+		emit(o, "note: afterwards the guest crashed: %s", lg->crash.line);
+	for (i = 0; i < lg->nr_other; i++)
+		emit(o, "note: other warning: %s", lg->other[i]);
+}
+
 static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		   const struct ordering *ord, const struct oracles *or)
 {
@@ -929,45 +982,8 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		print_symptom(o, lg);
 	if (ord)
 		emit(o, "ordering: %s: %s", ord->verdict, ord->why);
-	if (or && or->integ) {
-		char ms[32] = "";
-
-		if (or->integ_ms >= 0 && or->integ_ms < 1e9)
-			snprintf(ms, sizeof(ms), ", %.0f ms", or->integ_ms);
-		if (or->integ_error[0])
-			emit(o, "integrity: not checked: %s (%s)", or->integ_error, or->integ_method);
-		else
-			emit(o, "integrity: %ld of %ld pages as expected, %ld lost, %ld not expected on disk (%s%s)%s%s",
-			     or->integ_ok, or->integ_pages, or->integ_lost, or->integ_excused,
-			     or->integ_method, ms, or->integ_fsync[0] ? "; its fsync: " : "",
-			     or->integ_fsync);
-	}
-	else if (or && lg->complete)
-		emit(o, "integrity: not checked (no integrity record)");
-	if (or && or->fsck) {
-		static const char *const names[] = { "not run", "clean", "DAMAGE", "log not replayed",
-						     "checker failed" };
-
-		if (or->fsck_skip[0])
-			emit(o, "fsck: not run: %s", or->fsck_skip);
-		else
-			emit(o, "fsck: %s: %s (exit %d)%s", or->fsck_tool, names[fs], or->fsck_rc,
-			     fs == FSCK_DAMAGE && !corrupt ? ", not counted: the guest did not unmount cleanly" : "");
-	}
-	if (rc == 1 && (corrupt || lost) && lg->have_symptom)
-		emit(o, "note: the kernel also warned (REPRODUCED:%s)",
-		     lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
-	if (or && or->wb_error[0])
-		emit(o, "note: the filesystem reported a writeback error to the application: %s",
-		     or->wb_error);
-	if (rc == 1 && corrupt && lost)
-		emit(o, "note: data was lost too (page %ld, file offset %ld)", or->lost_page, or->lost_off);
-	if (rc == 1 && strcmp(boot_status, "ok"))
-		emit(o, "note: afterwards the guest ended with: %s", boot_status);
-	if (rc == 1 && lg->have_crash)
-		emit(o, "note: afterwards the guest crashed: %s", lg->crash.line);
-	for (i = 0; i < lg->nr_other; i++)
-		emit(o, "note: other warning: %s", lg->other[i]);
+	emit_oracles(o, lg, or, fs, corrupt);
+	emit_notes(o, lg, or, boot_status, rc, corrupt, lost);
 	if (or && or->kernel_label)
 		emit(o, "kernel: %s", or->kernel_label);
 	if (or && or->trace_note)
