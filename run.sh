@@ -59,7 +59,7 @@ runs a scenario with the gup_repro test module and prints the verdict.
       --fault NAME     with a module-free trigger: inject NAME inside its
                        window (reclaim, cold, drop-caches, truncate,
                        punch-hole; README "Fault steps in a trigger's
-                       window"); an --exec program gets it as $GUPR_FAULT
+                       window"); an --exec program gets it as \$GUPR_FAULT
       --repeat N       N runs (1..1000), each in a fresh VM, and one verdict
                        with the count per verdict, the reproduction rate and
                        its 95% Wilson interval; exit 1 if any run

@@ -536,9 +536,13 @@ static void print_event(FILE *o, const char *key, const struct event *ev)
 	}
 }
 
-/* ordering.txt of pintrace-report: "ordering: X", "why: ...", "invariant: ..." */
+/*
+ * ordering.txt of pintrace-report: "ordering: X", "why: ...", "invariant:
+ * ...", and "private: ..." when the violating folio lost its buffer heads
+ * between the clean and the dirtying.
+ */
 struct ordering {
-	char verdict[32], why[512], invariant[256];
+	char verdict[32], why[512], invariant[256], private[384];
 };
 
 static int read_ordering(FILE *f, struct ordering *o)
@@ -553,6 +557,8 @@ static int read_ordering(FILE *f, struct ordering *o)
 			copy(o->why, sizeof(o->why), line + 5);
 		else if (!strncmp(line, "invariant: ", 11))
 			copy(o->invariant, sizeof(o->invariant), line + 11);
+		else if (!strncmp(line, "private: ", 9) && !o->private[0])
+			copy(o->private, sizeof(o->private), line + 9);
 	}
 	return o->verdict[0] ? 0 : -EINVAL;
 }
@@ -862,7 +868,12 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		rc = 1;
 	} else if (lg->have_symptom) {
 		emit(o, "verdict: REPRODUCED");
-		emit(o, "reason: %s", lg->symptom.sym->what);
+		if (ord && ord->private[0] && !strncmp(lg->symptom.sym->match, "ext4_", 5) &&
+		    lg->symptom.sym->kind == K_WARNING)
+			/* ext4_dirty_folio's other WARN_ON_ONCE: !folio_buffers() */
+			emit(o, "reason: ext4 was asked to dirty a folio whose buffer heads were released while the page was held (no ->page_mkwrite)");
+		else
+			emit(o, "reason: %s", lg->symptom.sym->what);
 		snprintf(cell, sizeof(cell), "REPRODUCED:%s",
 			 lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
 		rc = 1;
@@ -929,6 +940,8 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		print_symptom(o, lg);
 	if (ord)
 		emit(o, "ordering: %s: %s", ord->verdict, ord->why);
+	if (ord && ord->private[0])
+		emit(o, "buffers: %s", ord->private);
 	if (or && or->integ) {
 		char ms[32] = "";
 
@@ -1150,7 +1163,7 @@ int main(int argc, char **argv)
 	const char *boot_status = NULL, *path = NULL, *ordering = NULL, *dir = NULL;
 	const char *error_reason = NULL, *sig = NULL, *phase = NULL, *rdir = NULL;
 	const char *seconds = NULL;
-	struct ordering ord = { "", "", "" };
+	struct ordering ord = { "", "", "", "" };
 	struct oracles or = {};
 	char bs[64], opath[4096], *text = NULL;
 	struct log *lg = NULL;

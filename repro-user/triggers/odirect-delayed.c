@@ -34,6 +34,9 @@
  *                  cleaned the page and while the kernel still holds it:
  *                  reclaim, cold, drop-caches, truncate, punch-hole
  *                  (window-fault.h; default $GUPR_FAULT when set)
+ * After the sequence the disk must hold what the device put into the page:
+ * the integrity check (disk-check.h) writes its records to the --log (off
+ * with GUPR_INTEGRITY=0).
  * Exit: 0 the sequence ran (cleaned while the read held the page); 1 a
  *       step failed; 2 bad usage; 4 the window was missed.
  */
@@ -52,6 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "disk-check.h"
 #include "window-fault.h"
 
 
@@ -183,6 +187,30 @@ static void *reader(void *arg)
 	step("odirect-read", read_err, (long)read_ret, read_t0,
 	     read_err ? NULL : "O_DIRECT pread from the delayed device into the victim mapping");
 	return NULL;
+}
+
+/*
+ * The integrity check after the sequence (disk-check.h): EXPECT (one page)
+ * must be what the disk holds at the start of the victim, up to
+ * EXPECT_SIZE bytes of file; JSON records to the step log, one line to
+ * stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
+ */
+static void check_disk(const char *path, const unsigned char *expect,
+		       unsigned long long expect_size, const char *writer)
+{
+	const char *on = getenv("GUPR_INTEGRITY");
+	FILE *out = steplog ? steplog : fopen("/dev/null", "w");
+	int lost;
+
+	if ((on && !strcmp(on, "0")) || !out)
+		return;
+	lost = gupr_disk_check(out, path, expect, psz, psz, expect_size, writer);
+	if (lost < 0)
+		printf(PROG ": integrity: could not check: %s\n", strerror(-lost));
+	else
+		printf(PROG ": integrity: %d of 1 page(s) differ from what the kernel wrote\n", lost);
+	if (out != steplog)
+		fclose(out);
 }
 
 int main(int argc, char **argv)
@@ -385,6 +413,9 @@ int main(int argc, char **argv)
 		/* the mapping would fault (SIGBUS past EOF) or show a new page */
 		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)", fault);
 		step("verify", 0, 0, t0, note);
+		back = calloc(1, psz);	/* on disk: zeros in the hole, nothing past EOF */
+		if (!back)
+			FAIL("verify", ENOMEM);
 		goto close;
 	}
 	back = malloc(psz);
@@ -394,7 +425,6 @@ int main(int argc, char **argv)
 	snprintf(note, sizeof(note), "page holds %s", back[0] == 'U' ? "the user's 'U' (no data from the device)" :
 		 back[0] == 0 ? "the device's zeroes" : "the device's data");
 	step("verify", 0, back[0], t0, note);
-	free(back);
 
 close:
 	t0 = now_ns();
@@ -402,6 +432,10 @@ close:
 	close(victim_fd);
 	close(dev_fd);
 	step("close-file", 0, 0, t0, NULL);
+	/* On disk: what the device put into the page through the pin */
+	check_disk(path, back, fault && !strcmp(fault, "truncate") ? 0 : (unsigned long long)st.st_size,
+		   fault && !strcmp(fault, "punch-hole") ? "hole" : "pin");
+	free(back);
 	printf(PROG ": status=complete steps=%d\n", nstep);
 	return 0;
 }

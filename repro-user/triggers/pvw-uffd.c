@@ -32,6 +32,9 @@
  * Exit: 0 the sequence ran (pinned, cleaned while pinned, copied, unpinned);
  *       1 a step failed (named on stdout); 2 bad usage;
  *       4 the window was not established (no fault while pinned).
+ * After the sequence the disk must hold the kernel's copy: the integrity
+ * check (disk-check.h) writes its records to the --log (off with
+ * GUPR_INTEGRITY=0).
  * Last stdout line: "pvw-uffd: status=complete|failed ...".
  */
 #define _GNU_SOURCE
@@ -53,6 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "disk-check.h"
 #include "window-fault.h"
 
 #define PROG "pvw-uffd"
@@ -239,6 +243,30 @@ static void *handler(void *arg)
 	return NULL;
 }
 
+/*
+ * The integrity check after the sequence (disk-check.h): EXPECT (one page)
+ * must be what the disk holds at the start of the victim, up to
+ * EXPECT_SIZE bytes of file; JSON records to the step log, one line to
+ * stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
+ */
+static void check_disk(const char *path, const unsigned char *expect,
+		       unsigned long long expect_size, const char *writer)
+{
+	const char *on = getenv("GUPR_INTEGRITY");
+	FILE *out = steplog ? steplog : fopen("/dev/null", "w");
+	int lost;
+
+	if ((on && !strcmp(on, "0")) || !out)
+		return;
+	lost = gupr_disk_check(out, path, expect, psz, psz, expect_size, writer);
+	if (lost < 0)
+		printf(PROG ": integrity: could not check: %s\n", strerror(-lost));
+	else
+		printf(PROG ": integrity: %d of 1 page(s) differ from what the kernel wrote\n", lost);
+	if (out != steplog)
+		fclose(out);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -395,6 +423,21 @@ int main(int argc, char **argv)
 	munmap(victim, psz);
 	close(victim_fd);
 	step("close-file", 0, 0, t0, NULL);
+
+	/*
+	 * On disk: the kernel's 'P' (whether or not the page was dirtied in
+	 * order); nothing after a truncate; zeros where the hole was punched
+	 * (the copy went to a page no longer in the file).
+	 */
+	back = malloc(psz);
+	if (back) {
+		int hole = fault && !strcmp(fault, "punch-hole");
+
+		memset(back, hole ? 0 : 'P', psz);
+		check_disk(path, back, fault && !strcmp(fault, "truncate") ? 0 :
+			   (unsigned long long)st.st_size, hole ? "hole" : "pin");
+		free(back);
+	}
 	printf(PROG ": status=complete steps=%d\n", nstep);
 	return status;
 }

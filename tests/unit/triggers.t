@@ -2,7 +2,8 @@
 # The module-free triggers and the run.sh options around them, without a
 # guest:
 #  - every repro-user/triggers/NAME.c builds standalone, in an empty
-#    directory holding only it and the shared window-fault.h, with exactly
+#    directory holding only it and the shared window-fault.h and
+#    disk-check.h, with exactly
 #    the cc command of its header's "Build:" line;
 #    --help exits 0 with its usage; bad arguments exit non-zero with it
 #    (the triggers are never run for real on the host);
@@ -33,7 +34,7 @@ for my $t (@triggers) {
 	     "$t: the one-line cc command");
 	my $d = tempdir(CLEANUP => 1);
 	system('cp', $src, "$d/$t.c") == 0 or die;
-	system('cp', "$top/repro-user/triggers/window-fault.h", $d) == 0 or die;
+	system('cp', "$top/repro-user/triggers/window-fault.h", "$top/repro-user/triggers/disk-check.h", $d) == 0 or die;
 	my ($out, $rc) = run("cd $d && $cmd");
 	is($rc, 0, "$t: builds standalone with '$cmd'") or diag($out);
 	($out, $rc) = run("$d/$t --help");
