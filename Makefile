@@ -34,7 +34,8 @@ all: host guest
 
 host: $(HOST_BINS) $(TRIGGERS)
 
-$(B)/triggers/%: repro-user/guest/triggers/%.c repro-user/guest/triggers/trigger.h repro-user/guest/triggers/window-fault.h
+$(B)/triggers/%: repro-user/guest/triggers/%.c repro-user/guest/triggers/trigger.h repro-user/guest/triggers/window-fault.h \
+		     repro-user/guest/triggers/disk-check.h
 	@mkdir -p $(B)/triggers
 	$(CC) -static -O2 $(WARN) -o $@ $< $$(sed -n 's/^ \* Build: *cc .*\.c *//p' $< | head -n 1)
 
@@ -50,7 +51,8 @@ $(B)/include/gupr_facts.h: $(FACTS)
 
 # Guest binaries are static: the initramfs has no libc.
 $(B)/gup-repro: repro-user/guest/gup-repro.c repro-user/guest/steps.c repro-user/guest/steps.h repro-user/include/folio_flags.h \
-	       repro-user/guest/triggers/window-fault.h $(B)/include/gupr_facts.h $(UAPI) | $(B)
+	       repro-user/guest/triggers/window-fault.h repro-user/guest/triggers/disk-check.h \
+	       $(B)/include/gupr_facts.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -Irepro-user/include -I$(B)/include -o $@ repro-user/guest/gup-repro.c repro-user/guest/steps.c -luring
 
 $(B)/gup-repro-abi-test: tests/guest/abi_test.c tests/lib/tap.h $(UAPI) | $(B)

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 
 #include "gup_repro.h"
 #include "steps.h"
+#include "triggers/disk-check.h"
 #include "triggers/window-fault.h"
 
 static int dev_open(struct gupr_ctx *c)
@@ -455,96 +455,6 @@ static int step_writeback(struct gupr_ctx *c, long *ret)
 
 static const char *const writer_names[] = { "file", "user", "pin", "hole" };
 
-/*
- * find_mount - the mount of PATH from /proc/self/mountinfo (proc(5)): the
- * entry whose mount point is the longest prefix of PATH.  MNT, FSTYPE and
- * SRC get its mount point, filesystem type and source (each SIZE bytes).
- * Return 0, or -ENOENT when no entry matches.  Octal escapes in mount
- * points (\040 for a space) are not decoded: the guest's scratch
- * filesystem is /mnt/scratch.
- */
-static int find_mount(const char *path, char *mnt, char *fstype, char *src, size_t size)
-{
-	char line[1024], m[256], t[64], s[256];
-	size_t best = 0, ml;
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *dash = strstr(line, " - ");
-
-		if (!dash || sscanf(line, "%*s %*s %*s %*s %255s", m) != 1 ||
-		    sscanf(dash + 3, "%63s %255s", t, s) != 2)
-			continue;
-		ml = strlen(m);
-		if (strncmp(path, m, ml) || (path[ml] != '/' && path[ml] != '\0' && strcmp(m, "/")))
-			continue;
-		if (ml >= best) {
-			best = ml;
-			snprintf(mnt, size, "%s", m);
-			snprintf(fstype, size, "%s", t);
-			snprintf(src, size, "%s", s);
-		}
-	}
-	fclose(f);
-	return best ? 0 : -ENOENT;
-}
-
-/*
- * remount - unmount the filesystem holding C->path and mount it again
- * (umount2(2), mount(2), default options, as the guest init mounted it):
- * every folio of the victim leaves the page cache and the next read comes
- * from the disk.  For the final check when the O_DIRECT read-back itself
- * fails (7.2 btrfs answers EUCLEAN for a folio it refused at writeback).
- * Only filesystems on a block device: tmpfs has no disk to read.
- * Return 0 or a negative errno (-EOPNOTSUPP for a non-block source).
- */
-static int remount(const struct gupr_ctx *c)
-{
-	char mnt[256], fstype[256], src[256];
-	int err = find_mount(c->path, mnt, fstype, src, sizeof(mnt));
-
-	if (err)
-		return err;
-	if (strncmp(src, "/dev/", 5))
-		return -EOPNOTSUPP;
-	if (umount2(mnt, 0))
-		return -errno;
-	if (mount(src, mnt, fstype, 0, NULL))
-		return -errno;
-	return 0;
-}
-
-/*
- * read_back - read C->path into BUF (LEN bytes) with open flags FLAGS;
- * *GOT gets the bytes read.  Return 0 or a negative errno of open/pread.
- */
-static int read_back(const struct gupr_ctx *c, int flags, unsigned char *buf, size_t len,
-		     unsigned long long *got)
-{
-	int fd = open(c->path, O_RDONLY | O_CLOEXEC | flags);
-	ssize_t n;
-
-	*got = 0;
-	if (fd < 0)
-		return -errno;
-	while (*got < len) {
-		n = pread(fd, buf + *got, len - *got, (off_t)*got);
-		if (n < 0) {
-			int err = -errno;
-
-			close(fd);
-			return err;
-		}
-		if (!n)
-			break;
-		*got += (unsigned long long)n;
-	}
-	close(fd);
-	return 0;
-}
-
 /* One page against its expectation: "ok", "lost" or "beyond-eof". */
 static void compare_page(const struct gupr_ctx *c, unsigned int i, const unsigned char *got,
 			 unsigned long long got_size, FILE *log, unsigned int *ok,
@@ -575,102 +485,40 @@ static void compare_page(const struct gupr_ctx *c, unsigned int i, const unsigne
 		(*lost)++;
 	else if (!strcmp(result, "ok"))
 		(*ok)++;
-	fprintf(log, "{\"event\":\"integrity\",\"phase\":\"%s\",\"page\":%u,\"result\":\"%s\",\"writer\":\"%s\","
-		"\"expected_byte\":%d,\"found_byte\":%d,\"first_diff\":%lld,"
-		"\"expected\":\"%c\",\"found\":\"%c\",\"excused\":%d}\n",
-		c->step_check ? "step" : "final", i, result, writer_names[c->writer[i]],
-		want >= 0 ? want : c->expect[start < c->expect_size ? start : 0],
-		found >= 0 ? found : (start < got_size ? got[start] : -1), diff,
-		c->expect[start < c->expect_size ? start : 0] >= 0x21 &&
-		c->expect[start < c->expect_size ? start : 0] < 0x7f ?
-		c->expect[start < c->expect_size ? start : 0] : '?',
-		start < got_size && got[start] >= 0x21 && got[start] < 0x7f ? got[start] : '?',
-		c->excused[i]);
+	gupr_disk_page_record(log, c->step_check ? "step" : "final", i, result,
+			      writer_names[c->writer[i]], want, found, diff,
+			      c->expect[start < c->expect_size ? start : 0],
+			      start < got_size ? got[start] : -1, c->excused[i]);
 }
 
 int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 {
 	size_t len = c->nr_pages * c->page_size;
-	const char *method = "O_DIRECT";
 	unsigned int i, ok = 0, excused = 0;
 	unsigned char *buf = NULL;
-	unsigned long long got = 0;
+	struct gupr_disk_read r = { .method = "O_DIRECT" };
 	struct timespec t0, t1;
-	struct stat st;
-	int fd, err = 0, wb_err = 0, direct_err = 0;
+	int err;
 
 	*lost = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	sync();
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	/*
-	 * A writeback error here is the filesystem refusing the page (btrfs:
-	 * EUCLEAN): noted, and the disk is read back all the same.
-	 */
-	if (fsync(fd))
-		wb_err = errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
-		goto out;
-	}
-	/* drop the victim's clean, unmapped folios: the disk answers */
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	close(fd);
 	if (posix_memalign((void **)&buf, 4096, len ? len : 4096)) {
 		err = -ENOMEM;
 		goto out;
 	}
-	memset(buf, 0, len);
-	err = read_back(c, O_DIRECT, buf, len, &got);
-	if (err == -EINVAL) {		/* tmpfs before v6.6: no O_DIRECT */
-		method = "buffered";
-		err = read_back(c, 0, buf, len, &got);
-	} else if (err && !c->step_check) {
-		/*
-		 * The disk could not be read around the page cache: unmount
-		 * and mount again, then read (a fresh page cache reads the
-		 * disk).  Only for the final check: the victim is closed.
-		 */
-		direct_err = -err;
-		method = "remount";
-		err = remount(c);
-		if (!err)
-			err = read_back(c, 0, buf, len, &got);
-	}
+	err = gupr_disk_read(c->path, buf, len, !c->step_check, &r);
 	if (err)
 		goto out;
-	if (got > (unsigned long long)st.st_size)
-		got = (unsigned long long)st.st_size;
 	for (i = 0; i < c->nr_pages; i++) {
-		compare_page(c, i, buf, got, log, &ok, lost);
+		compare_page(c, i, buf, r.got, log, &ok, lost);
 		excused += c->excused[i];
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
-		"\"pages\":%u,\"ok\":%u,\"lost\":%u,\"excused\":%u,\"size\":%llu,\"expected_size\":%llu,\"ms\":%.1f,"
-		"\"fsync_error\":\"%s\",\"direct_error\":\"%s\",\"error\":\"\"}\n",
-		c->step_check ? "step" : "final", method, c->nr_pages, ok, *lost, excused,
-		(unsigned long long)st.st_size,
-		c->expect_size, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-		(double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-		wb_err ? strerrorname_np(wb_err) : "",
-		direct_err ? strerrorname_np(direct_err) : "");
-	if ((unsigned long long)st.st_size != c->expect_size)
-		fprintf(log, "{\"event\":\"integrity-size\",\"size\":%llu,\"expected_size\":%llu}\n",
-			(unsigned long long)st.st_size, c->expect_size);
 out:
-	if (err)
-		fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
-			"\"pages\":%u,\"ok\":0,\"lost\":0,\"excused\":0,\"direct_error\":\"%s\","
-			"\"error\":\"%s\"}\n",
-			c->step_check ? "step" : "final", method, c->nr_pages,
-			direct_err ? strerrorname_np(direct_err) : "", strerror(-err));
-	fflush(log);
+	gupr_disk_summary_record(log, c->step_check ? "step" : "final", c->nr_pages, ok, *lost,
+				 excused, c->expect_size, err ? 0 :
+				 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, &r, err);
 	free(buf);
 	return err;
 }

@@ -536,9 +536,13 @@ static void print_event(FILE *o, const char *key, const struct event *ev)
 	}
 }
 
-/* ordering.txt of pintrace-report: "ordering: X", "why: ...", "invariant: ..." */
+/*
+ * ordering.txt of pintrace-report: "ordering: X", "why: ...", "invariant:
+ * ...", and "private: ..." when the violating folio lost its buffer heads
+ * between the clean and the dirtying.
+ */
 struct ordering {
-	char verdict[32], why[512], invariant[256];
+	char verdict[32], why[512], invariant[256], private[384];
 };
 
 static int read_ordering(FILE *f, struct ordering *o)
@@ -553,6 +557,8 @@ static int read_ordering(FILE *f, struct ordering *o)
 			copy(o->why, sizeof(o->why), line + 5);
 		else if (!strncmp(line, "invariant: ", 11))
 			copy(o->invariant, sizeof(o->invariant), line + 11);
+		else if (!strncmp(line, "private: ", 9) && !o->private[0])
+			copy(o->private, sizeof(o->private), line + 9);
 	}
 	return o->verdict[0] ? 0 : -EINVAL;
 }
@@ -915,7 +921,12 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		rc = 1;
 	} else if (lg->have_symptom) {
 		emit(o, "verdict: REPRODUCED");
-		emit(o, "reason: %s", lg->symptom.sym->what);
+		if (ord && ord->private[0] && !strncmp(lg->symptom.sym->match, "ext4_", 5) &&
+		    lg->symptom.sym->kind == K_WARNING)
+			/* ext4_dirty_folio's other WARN_ON_ONCE: !folio_buffers() */
+			emit(o, "reason: ext4 was asked to dirty a folio whose buffer heads were released while the page was held (no ->page_mkwrite)");
+		else
+			emit(o, "reason: %s", lg->symptom.sym->what);
 		snprintf(cell, sizeof(cell), "REPRODUCED:%s",
 			 lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
 		rc = 1;
@@ -982,6 +993,8 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		print_symptom(o, lg);
 	if (ord)
 		emit(o, "ordering: %s: %s", ord->verdict, ord->why);
+	if (ord && ord->private[0])
+		emit(o, "buffers: %s", ord->private);
 	emit_oracles(o, lg, or, fs, corrupt);
 	emit_notes(o, lg, or, boot_status, rc, corrupt, lost);
 	if (or && or->kernel_label)
@@ -1271,7 +1284,7 @@ static const char *dir_boot_status(const char *dir, char *bs, size_t len)
  */
 static int decide_run(FILE *o, struct vargs *a, struct oracles *or)
 {
-	struct ordering ord = { "", "", "" };
+	struct ordering ord = { "", "", "", "" };
 	char bs[64], opath[4096];
 	const char *boot_status = a->boot_status, *path = a->path;
 	struct log *lg = NULL;

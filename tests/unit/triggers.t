@@ -3,7 +3,7 @@
 # guest:
 #  - every repro-user/guest/triggers/NAME.c builds standalone, in an empty
 #    directory holding only it and the folder's shared headers (trigger.h,
-#    window-fault.h), with exactly
+#    window-fault.h, disk-check.h), with exactly
 #    the cc command of its header's "Build:" line;
 #    --help exits 0 with its usage; bad arguments exit non-zero with it
 #    (the triggers are never run for real on the host);

@@ -34,6 +34,9 @@
  *                  cleaned the page and while the kernel still holds it:
  *                  reclaim, cold, drop-caches, truncate, punch-hole
  *                  (window-fault.h; default $GUPR_FAULT when set)
+ * After the sequence the disk must hold what the device put into the page:
+ * the integrity check (disk-check.h) writes its records to the --log (off
+ * with GUPR_INTEGRITY=0).
  * Exit: 0 the sequence ran (cleaned while the read held the page); 1 a
  *       step failed; 2 bad usage; 4 the window was missed.
  */
@@ -94,6 +97,7 @@ static void *reader(void *arg)
 int main(int argc, char **argv)
 {
 	struct trigger_args a;
+	unsigned long long size = 0;
 	const char *path, *dev, *fault;
 	unsigned long long t0 = 0, pins0;
 	long wait_ms;
@@ -116,7 +120,7 @@ int main(int argc, char **argv)
 
 #define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
 
-	if (trigger_map_victim(PROG, path, &victim, &victim_fd) ||
+	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size) ||
 	    trigger_open_dev(PROG, dev, &dev_fd, &rdev))
 		return 1;
 
@@ -142,6 +146,9 @@ int main(int argc, char **argv)
 		/* the mapping would fault (SIGBUS past EOF) or show a new page */
 		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)", fault);
 		step("verify", 0, 0, t0, note);
+		back = calloc(1, psz);	/* on disk: zeros in the hole, nothing past EOF */
+		if (!back)
+			FAIL("verify", ENOMEM);
 		goto close;
 	}
 	back = malloc(psz);
@@ -151,7 +158,6 @@ int main(int argc, char **argv)
 	snprintf(note, sizeof(note), "page holds %s", back[0] == 'U' ? "the user's 'U' (no data from the device)" :
 		 back[0] == 0 ? "the device's zeroes" : "the device's data");
 	step("verify", 0, back[0], t0, note);
-	free(back);
 
 close:
 	t0 = now_ns();
@@ -159,6 +165,10 @@ close:
 	close(victim_fd);
 	close(dev_fd);
 	step("close-file", 0, 0, t0, NULL);
+	/* On disk: what the device put into the page through the pin */
+	trigger_check_disk(PROG, path, back, fault && !strcmp(fault, "truncate") ? 0 : size,
+			   fault && !strcmp(fault, "punch-hole") ? "hole" : "pin");
+	free(back);
 	printf(PROG ": status=complete steps=%d\n", nstep);
 	return 0;
 }

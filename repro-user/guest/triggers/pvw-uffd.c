@@ -32,6 +32,9 @@
  * Exit: 0 the sequence ran (pinned, cleaned while pinned, copied, unpinned);
  *       1 a step failed (named on stdout); 2 bad usage;
  *       4 the window was not established (no fault while pinned).
+ * After the sequence the disk must hold the kernel's copy: the integrity
+ * check (disk-check.h) writes its records to the --log (off with
+ * GUPR_INTEGRITY=0).
  * Last stdout line: "pvw-uffd: status=complete|failed ...".
  */
 #define _GNU_SOURCE
@@ -166,6 +169,7 @@ static void *handler(void *arg)
 int main(int argc, char **argv)
 {
 	struct trigger_args a;
+	unsigned long long size = 0;
 	const char *path;
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
@@ -188,7 +192,7 @@ int main(int argc, char **argv)
 
 #define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
 
-	if (trigger_map_victim(PROG, path, &victim, &victim_fd))
+	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size))
 		return 1;
 
 	t0 = now_ns();
@@ -255,6 +259,21 @@ int main(int argc, char **argv)
 	munmap(victim, psz);
 	close(victim_fd);
 	step("close-file", 0, 0, t0, NULL);
+
+	/*
+	 * On disk: the kernel's 'P' (whether or not the page was dirtied in
+	 * order); nothing after a truncate; zeros where the hole was punched
+	 * (the copy went to a page no longer in the file).
+	 */
+	back = malloc(psz);
+	if (back) {
+		int hole = fault && !strcmp(fault, "punch-hole");
+
+		memset(back, hole ? 0 : 'P', psz);
+		trigger_check_disk(PROG, path, back, fault && !strcmp(fault, "truncate") ? 0 :
+			   size, hole ? "hole" : "pin");
+		free(back);
+	}
 	printf(PROG ": status=complete steps=%d\n", nstep);
 	return status;
 }

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "disk-check.h"
 #include "window-fault.h"
 
 static FILE *steplog;		/* --log FILE: the JSON step lines, or NULL */
@@ -136,11 +137,11 @@ static inline int trigger_fail(const char *prog, const char *name, int err,
 /*
  * The victim page, as every trigger starts: the open-file, mmap-shared
  * (MAP_SHARED, one page) and user-write steps (the write fault runs
- * ->page_mkwrite and dirties the folio).  Sets *map and *fd; returns 0, or
- * 1 after trigger_fail().
+ * ->page_mkwrite and dirties the folio).  Sets *map, *fd and *size (the
+ * file's); returns 0, or 1 after trigger_fail().
  */
 static inline int trigger_map_victim(const char *prog, const char *path,
-				     unsigned char **map, int *fd)
+				     unsigned char **map, int *fd, unsigned long long *size)
 {
 	unsigned long long t0 = now_ns();
 	int f = open(path, O_RDWR | O_CLOEXEC);
@@ -151,6 +152,7 @@ static inline int trigger_map_victim(const char *prog, const char *path,
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size < psz)
 		return trigger_fail(prog, "open-file", EINVAL, t0);
 	step("open-file", 0, (long)st.st_ino, t0, NULL);
+	*size = (unsigned long long)st.st_size;
 
 	t0 = now_ns();
 	*map = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
@@ -386,6 +388,31 @@ static inline int trigger_delayed_window(const char *prog, unsigned char *victim
 		return 4;
 	}
 	return -1;
+}
+
+/*
+ * The integrity check after the sequence (disk-check.h): @expect (one page)
+ * must be what the disk holds at the start of the victim, up to
+ * @expect_size bytes of file; JSON records to the step log, one line to
+ * stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
+ */
+static inline void trigger_check_disk(const char *prog, const char *path,
+				      const unsigned char *expect,
+				      unsigned long long expect_size, const char *writer)
+{
+	const char *on = getenv("GUPR_INTEGRITY");
+	FILE *out = steplog ? steplog : fopen("/dev/null", "w");
+	int lost;
+
+	if ((on && !strcmp(on, "0")) || !out)
+		return;
+	lost = gupr_disk_check(out, path, expect, psz, psz, expect_size, writer);
+	if (lost < 0)
+		printf("%s: integrity: could not check: %s\n", prog, strerror(-lost));
+	else
+		printf("%s: integrity: %d of 1 page(s) differ from what the kernel wrote\n", prog, lost);
+	if (out != steplog)
+		fclose(out);
 }
 
 #endif /* GUPR_TRIGGER_H */
