@@ -3,9 +3,10 @@
 
 # Kernel modules the guest needs (disk and every filesystem gup-repro
 # tests), resolved with their dependencies by modprobe --show-depends;
-# those built into the kernel, or missing from it, are skipped (a tree
-# that lacks what a run needs is refused before boot: gupr_kernel_lacks).
-GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4 xfs btrfs null_blk"
+# those built into the kernel (tmpfs), or missing from it, are skipped (a
+# tree that lacks what a run needs is refused before boot:
+# gupr_kernel_lacks).  The filesystems are facts.sh's.
+GUPR_GUEST_MODULES="virtio_pci virtio_blk $GUPR_FILESYSTEMS null_blk"
 
 # gupr_build_initramfs: busybox, the static guest binaries, the guest
 # init, the needed kernel modules (from $KMODROOT) and gup_repro.ko, in
