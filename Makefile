@@ -55,10 +55,10 @@ $(B)/gup-repro: repro-user/guest/gup-repro.c repro-user/guest/steps.c repro-user
 	       $(B)/include/gupr_facts.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -Irepro-user/include -I$(B)/include -o $@ repro-user/guest/gup-repro.c repro-user/guest/steps.c -luring
 
-$(B)/gup-repro-abi-test: tests/guest/abi_test.c tests/lib/tap.h $(UAPI) | $(B)
+$(B)/gup-repro-abi-test: tests/guest/abi_test.c tests/guest/pin_counters.h tests/lib/tap.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
 
-$(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c tests/lib/tap.h $(UAPI) | $(B)
+$(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c tests/guest/pin_counters.h tests/lib/tap.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
 
 $(B)/gup-repro-verdict: repro-user/host/verdict.c repro-user/host/kvfile.h | $(B)

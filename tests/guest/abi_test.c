@@ -34,6 +34,7 @@
 
 #include "gup_repro.h"
 #include "../lib/tap.h"
+#include "pin_counters.h"
 
 #define DEVICE		"/dev/gup_repro"
 #define CHECK_FAILED	100000	/* a case's own assertion failed */
@@ -82,33 +83,6 @@ static int pin_one(int fd)
 	void *p = anon(1, 1);
 
 	return p ? pin(fd, p, 1, GUP_REPRO_API_PIN, GUP_REPRO_PIN_WRITE) : ENOMEM;
-}
-
-static int read_vmstat(unsigned long long *acq, unsigned long long *rel)
-{
-	char name[64];
-	unsigned long long v;
-	FILE *f;
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	/* Fold the per-CPU deltas so the totals are exact now. */
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			diag("stat_refresh: %s", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return errno;
-	*acq = *rel = ~0ULL;
-	while (fscanf(f, "%63s %llu", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			*acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			*rel = v;
-	}
-	fclose(f);
-	return *acq == ~0ULL || *rel == ~0ULL ? ENOENT : 0;
 }
 
 /* ---- cases: each returns 0 or the errno the module gave ---- */

@@ -55,6 +55,7 @@
 
 #include "gup_repro.h"
 #include "../lib/tap.h"
+#include "pin_counters.h"
 
 #define DEVICE		"/dev/gup_repro"
 #define MAX_THREADS	8
@@ -921,32 +922,6 @@ static int setup(const char *dir)
 		if (!reg[i].addr && i != R_FILE && i != R_UFFD)
 			return printf("# cannot map %s\n", reg[i].name), -1;
 	return 0;
-}
-
-static int read_vmstat(unsigned long long *acq, unsigned long long *rel)
-{
-	unsigned long long v;
-	char name[64];
-	FILE *f;
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			printf("# stat_refresh: %s\n", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	*acq = *rel = ~0ULL;
-	while (fscanf(f, "%63s %llu", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			*acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			*rel = v;
-	}
-	fclose(f);
-	return *acq == ~0ULL || *rel == ~0ULL ? -1 : 0;
 }
 
 static void drain(void);
