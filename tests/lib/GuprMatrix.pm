@@ -29,6 +29,7 @@ sub run_matrix {
 sub expected {
 	my ($top, $release, $fs) = @_;
 	my %e;
+	local $/ = "\n";
 	for (`$top/build/host/gup-repro --expect '$release' '$fs'`) {
 		chomp;
 		my ($s, $re, $why) = split /\t/;
