@@ -54,6 +54,10 @@ for my $k (qw(bookworm trixie)) {
 			like($rep, qr/dirtied: .*comm kworker/, "$k $t: dirtied from a kworker, attributed all the same");
 		}
 		like(slurp("$d/ordering.txt"), qr/^ordering: VIOLATION/m, "$k $t: the ordering checker caught it");
+		# the kernel dirtied the page (out of order) and writeback wrote it:
+		# what it wrote through the pin is on disk
+		like(slurp("$d/verdict.txt"), qr/^integrity: 1 of 1 pages as expected, 0 lost, 0 not expected on disk \(O_DIRECT/m,
+		     "$k $t: the trigger's own integrity check found its page on disk");
 	}
 }
 
