@@ -22,7 +22,7 @@ usage: ./run.sh [options]
 Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
 runs a scenario with the gup_repro test module and prints the verdict.
 
-  -s, --scenario NAME  scenario to run (default: unlocked-dirty; --list shows all)
+  -s, --scenario NAME  scenario to run (default: $GUPR_DEFAULT_SCENARIO; --list shows all)
       --steps LIST     run a custom comma-separated list of steps instead
   -p, --pages N        pages to map and pin, 1..512 (default: 1)
   -k, --kernel SPEC    guest kernel: debian:bullseye (5.10), debian:bookworm
@@ -56,6 +56,10 @@ runs a scenario with the gup_repro test module and prints the verdict.
       --slow-dev MS    give the guest /dev/nullb0, a null_blk disk whose
                        requests complete MS ms late (1..10000; the
                        *-delayed triggers default to their own)
+      --fault NAME     with a module-free trigger: inject NAME inside its
+                       window (reclaim, cold, drop-caches, truncate,
+                       punch-hole; README "Fault steps in a trigger's
+                       window"); an --exec program gets it as \$GUPR_FAULT
       --repeat N       N runs (1..1000), each in a fresh VM, and one verdict
                        with the count per verdict, the reproduction rate and
                        its 95% Wilson interval; exit 1 if any run
@@ -88,9 +92,9 @@ matrix|kernel-config|bisect)
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
 
-scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0 force=0 integrity=1
+scenario="" steps="" pages=1 kernel=$GUPR_DEFAULT_KERNEL timeout=300 keep=0 list=0 trace=1 fs=$GUPR_DEFAULT_FS outdir="" build=0 force=0 integrity=1
 # --- triggers: --exec, --exec-arg, --slow-dev, --repeat ---
-exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 orig_args=("$@")
+exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 fault="" orig_args=("$@")
 # --- end triggers ---
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -100,6 +104,8 @@ while [ $# -gt 0 ]; do
 	--exec-arg=*) exec_args+=("${1#*=}"); shift ;;
 	--slow-dev) [ $# -ge 2 ] || bad_usage "$1 needs milliseconds"; slowdev=$2; slowdev_given=1; shift 2 ;;
 	--slow-dev=*) slowdev=${1#*=}; slowdev_given=1; shift ;;
+	--fault) [ $# -ge 2 ] || bad_usage "$1 needs a fault name"; fault=$2; shift 2 ;;
+	--fault=*) fault=${1#*=}; shift ;;
 	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"; repeat=$2; repeat_given=1; shift 2 ;;
 	--repeat=*) repeat=${1#*=}; repeat_given=1; shift ;;
 	-s|--scenario) [ $# -ge 2 ] || bad_usage "$1 needs a scenario name"; scenario=$2; shift 2 ;;
@@ -131,7 +137,7 @@ why=$(gupr_paths_ok) || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 why=$(gupr_number --pages "$pages" 1 512) || bad_usage "$why"
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
-case "$fs" in ext4|xfs|btrfs|tmpfs) ;; *) bad_usage "--fs takes ext4, xfs, btrfs or tmpfs, not '$fs'" ;; esac
+gupr_in_list "$fs" "$GUPR_FILESYSTEMS" || bad_usage "--fs takes $(gupr_or_list "$GUPR_FILESYSTEMS"), not '$fs'"
 # out_dir DIR: create --out DIR and print its absolute path.  An existing
 # DIR must be empty, or a run directory (run.txt or verdict.txt) the user
 # named with --force: never overwrite or delete files of a directory that
@@ -167,6 +173,10 @@ if [ "$exec_given" = 1 ]; then
 elif gupr_is_trigger "$scenario"; then
 	trigger=$scenario
 	[ -n "$slowdev" ] || slowdev=$(gupr_trigger_meta "$trigger" slow-dev)
+fi
+if [ -n "$fault" ]; then
+	[ -n "$trigger" ] || bad_usage "--fault goes with a module-free trigger or --exec; a scenario of the driver takes fault steps in --steps (e.g. --steps ...,reclaim,...)"
+	case "$fault" in ''|*[!a-z-]*) bad_usage "--fault: '$fault' is not a fault name" ;; esac
 fi
 # --repeat N: N runs of this very command line, each in a fresh VM and its
 # own run directory (run-01, ...), then one verdict over all of them.
@@ -227,12 +237,15 @@ if [ "$list" = 1 ]; then
 fi
 # Let the driver check the scenario, steps and pages before anything boots.
 drv_args=(--pages "$pages")
-if [ -n "$steps" ]; then drv_args+=(--steps "$steps"); else drv_args+=(--scenario "${scenario:=unlocked-dirty}"); fi
+if [ -n "$steps" ]; then drv_args+=(--steps "$steps"); else drv_args+=(--scenario "${scenario:=$GUPR_DEFAULT_SCENARIO}"); fi
 if [ -n "$trigger" ]; then
 	# --- triggers: a program instead of the driver's steps ---
 	[ -x "$GUPR_HOST/triggers/$trigger" ] || [ "$trigger" = exec ] ||
 		bad_usage "trigger $trigger was not built (make host)"
-	plan_steps="trigger $trigger"
+	if [ -n "$fault" ]; then
+		why=$(gupr_fault_check "$fault") || bad_usage "--fault: $why"
+	fi
+	plan_steps="trigger $trigger${fault:+ (fault $fault in its window)}"
 	[ "$trigger" = exec ] && plan_steps="exec $exec_prog${exec_args[*]:+ ${exec_args[*]}}"
 	name=$trigger
 	[ "$trigger" = exec ] && name=exec-$(basename "$exec_prog")
@@ -338,6 +351,7 @@ cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace gupr.fs=$fs"
 if [ -n "$trigger" ]; then cmdline+=" gupr.trigger=$trigger gupr.module=0"
 elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
 [ -n "$slowdev" ] && cmdline+=" gupr.slowdev=$slowdev"
+[ -n "$fault" ] && cmdline+=" gupr.fault=$fault"
 if [ "$trigger" = exec ]; then
 	gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}"
 	INITRD="$out/initrd.exec.img"
@@ -395,13 +409,14 @@ rm -f "$out/initrd.exec.img"
 	fi
 	[ -n "$trace_note" ] && echo "trace: $trace_note"
 	if [ -n "$trigger" ]; then
-		echo "module: not loaded (module-free $([ "$trigger" = exec ] && echo "--exec program" || echo "trigger repro-user/triggers/$trigger.c"))"
+		echo "module: not loaded (module-free $([ "$trigger" = exec ] && echo "--exec program" || echo "trigger repro-user/guest/triggers/$trigger.c"))"
 		[ "$trigger" = exec ] && echo "exec: $exec_prog" && echo "exec-args: ${exec_args[*]}"
 		echo "exec-status: $(cat "$out/exec.rc" 2>/dev/null)"
 	else
 		echo "module: gup_repro.ko loaded"
 	fi
 	[ -n "$slowdev" ] && echo "slow-dev: /dev/nullb0 null_blk completion ${slowdev} ms"
+	[ -n "$fault" ] && echo "fault: $fault (in the trigger's window)"
 	echo "accel: $BOOT_ACCEL"
 	echo "boot-status: $BOOT_STATUS${BOOT_DETAIL:+ ($BOOT_DETAIL)}"
 	echo "boot-attempts: $BOOT_ATTEMPTS"

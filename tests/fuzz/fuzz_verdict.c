@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_verdict.c - libFuzzer harness for the console-log verdict parser
- * (repro-user/verdict.c): the input is a console log, parsed and judged
+ * (repro-user/host/verdict.c): the input is a console log, parsed and judged
  * under every boot status, and read as an ordering.txt; then the same
  * bytes as a run directory's steps.jsonl, guest.log, fsck.txt and a
  * repeated run's verdict.txt (the decider's other oracles).  Every verdict
  * must be printable, valid UTF-8 with lines under OUT_LINE_MAX.
  */
 #define FUZZING 1
-#include "../../repro-user/verdict.c"
+#include "../../repro-user/host/verdict.c"
 
 #include <stdint.h>
 #include <sys/stat.h>
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct oracles or = {};
 	char sub[4200];
 	static const char *const status[] = { "ok", "timeout", "qemu-error" };
-	struct ordering ord = { "", "", "" };
+	struct ordering ord = { "", "", "", "" };
 	struct fuzz_out out;
 	struct log *lg;
 	FILE *f;

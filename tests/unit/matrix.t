@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# The matrix table (repro-user/matrix.c) on a made-up tree of cell results:
+# The matrix table (repro-user/host/matrix.c) on a made-up tree of cell results:
 # 80-column matrix.txt with footnotes, matrix.md with links, matrix.json.
 use strict;
 use warnings;
@@ -141,4 +141,21 @@ $j = eval { decode_json(slurp("$hd/matrix.json")) };
 is(join(',', map { $_->{host} } @{ $j->{cells} || [] }), "$hs[0],$hs[1],$hs[2],$hs[0],", 'matrix.json: each cell\'s host, "" for a local one');
 like(slurp("$hd/matrix.md"), qr/\[CLEAN\]\(sid\/ext4\/a\/\) on $hs[0] \|.*\[CLEAN\]\(sid\/ext4\/e\/\) \|$/m, 'matrix.md: "on HOST" after a remote cell');
 unlike(slurp("$t/matrix.txt"), qr/^hosts:/m, 'no hosts: line when every cell ran here');
+# The predicted cells (gupr_expect(), gup-repro --expect): computed from
+# what a scenario's steps do, so the boundaries follow the kernel's rules.
+my $drv = "$top/build/host/gup-repro";
+sub expect { my %e = map { (split /\t/)[0, 1] } `$drv --expect $_[0] $_[1]`; return \%e; }
+is(expect('6.4.0-1', 'ext4')->{longterm}, '^REPRODUCED:ext4_dirty_folio$', 'expect: 6.4 ext4 longterm pins and warns');
+is(expect('6.5.0-1', 'ext4')->{longterm}, '^MITIGATED:EFAULT$', 'expect: 6.5 ext4 longterm is refused (FOLL_LONGTERM)');
+is(expect('6.4.0-1', 'xfs')->{'iouring-fixed-buffer'}, '^MITIGATED:EOPNOTSUPP$', 'expect: before 6.5 io_uring refuses itself');
+is(expect('5.17.0-1', 'ext4')->{'unlocked-dirty'}, '^REPRODUCED:ext4_set_page_dirty$', 'expect: 5.17 ext4 warns in ext4_set_page_dirty');
+is(expect('5.18.0-1', 'ext4')->{'unlocked-dirty'}, '^REPRODUCED:ext4_dirty_folio$', 'expect: 5.18 ext4 warns in ext4_dirty_folio');
+is(expect('6.1.0-1', 'xfs')->{'unlocked-dirty'}, '^VIOLATION$', 'expect: xfs never warns, the checker sees it');
+my $tmpfs = expect('7.2.0-1', 'tmpfs');
+is(join(',', sort values %$tmpfs), join(',', ('^CLEAN$') x keys %$tmpfs), 'expect: every tmpfs prediction is CLEAN');
+ok(keys %$tmpfs >= 4, 'expect: the four default scenarios are predicted on tmpfs');
+is(expect('6.1.0-1', 'ext4')->{control}, '^CLEAN$', 'expect: control is CLEAN');
+ok(!exists expect('6.1.0-1', 'ext4')->{'stripped-buffers'}, 'expect: reclaim scenarios are not predicted');
+`$drv --expect nonsense ext4 2>&1`;
+is($? >> 8, 2, 'expect: a release that is not one is bad usage');
 done_testing();

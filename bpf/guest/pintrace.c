@@ -35,7 +35,7 @@
 #include <jansson.h>
 
 #include "pintrace.h"
-#include "../repro-user/folio_flags.h"
+#include "../../repro-user/include/folio_flags.h"
 #include "pintrace.skel.h"
 
 #define X_NAME(id, sym, kind, shape)	[PT_##id] = { #id, sym, kind, PT_S_##shape },
@@ -307,139 +307,83 @@ static void usage(FILE *f)
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
 
-int main(int argc, char **argv)
+/**
+ * struct pt_progs - the skeleton's programs and which of them this kernel gets
+ * @cookies: BPF cookies (v5.15+): the per-shape programs serve every probe;
+ *	otherwise each probe has its own program.
+ * @present: the probe's kernel function is in /proc/kallsyms.
+ * @progs: per-probe programs (pt_ID), @entries their entry halves.
+ * @shapes: per-shape programs (pt_s_SHAPE), @gup_ret the GUP return half.
+ */
+struct pt_progs {
+	bool cookies;
+	bool present[PT_NR_PROBES];
+	struct bpf_program *progs[PT_NR_PROBES], *entries[PT_NR_PROBES];
+	struct bpf_program *shapes[PT_S_NR], *gup_ret;
+};
+
+/*
+ * Load only one set of programs, and of the per-probe set only the probes
+ * this kernel has; the absent functions go to @missing.
+ */
+static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p, json_t *missing)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "ready", required_argument, NULL, 'r' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *file = NULL, *out_path = NULL, *ready = NULL, *done = NULL;
-	struct bpf_program *progs[PT_NR_PROBES] = {}, *entries[PT_NR_PROBES] = {};
-	struct bpf_program *shape_progs[PT_S_NR] = {}, *gup_ret;
-	bool present[PT_NR_PROBES], cookies;
-	json_t *start, *attached, *missing, *failed;
-	struct ring_buffer *rb = NULL;
-	struct pintrace_bpf *skel;
-	unsigned long long nlost = 0;
-	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach;
-	struct utsname uts;
-	struct stat st;
-	dev_t sbdev;
-	int opt, i, err, ncpu;
-	char dev[32];
+	int i;
 
-	while ((opt = getopt_long(argc, argv, "f:o:r:d:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'f': file = optarg; break;
-		case 'o': out_path = optarg; break;
-		case 'r': ready = optarg; break;
-		case 'd': done = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (!file || optind < argc) {
-		fprintf(stderr, "pintrace: --file VICTIM is required\n");
-		usage(stderr);
-		return 2;
-	}
-	if (stat(file, &st)) {
-		fprintf(stderr, "pintrace: %s: %s\n", file, strerror(errno));
-		return 2;
-	}
-	out = out_path ? fopen(out_path, "w") : stdout;
-	if (!out) {
-		fprintf(stderr, "pintrace: %s: %s\n", out_path, strerror(errno));
-		return 2;
-	}
-	t_begin = now_ns();
-	if (getenv("PINTRACE_DEBUG")) {
-		t_debug0 = t_begin;
-		libbpf_set_print(debug_print);
-	}
-	err = load_ksyms();
-	t_ksyms = now_ns();
-	if (err) {
-		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(-err));
-		return 1;
-	}
-
-	skel = pintrace_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
-		return 1;
-	}
-	t_open = now_ns();
-	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
-	sbdev = sb_dev_of(file, st.st_dev);
-	skel->rodata->targ_dev = (major(sbdev) << 20) | minor(sbdev);
-	skel->rodata->targ_ino = st.st_ino;
-	snprintf(dev, sizeof(dev), "%u:%u", major(sbdev), minor(sbdev));
-
-	skel->rodata->vmemmap_base_addr = vmemmap_base_addr;
-
-	/*
-	 * With BPF cookies (v5.15+) the per-shape programs serve all probes;
-	 * otherwise each probe has its own program.  Load only one set, and
-	 * of the per-probe set only the probes this kernel has.
-	 */
-	cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
-					  NULL) > 0;
-	attached = json_array();
-	missing = json_array();
-	failed = json_array();
+	p->cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
+					     NULL) > 0;
 	for (i = 0; i < PT_NR_PROBES; i++) {
 		char name[96];
 
-		present[i] = have_ksym(probes[i].sym);
-		if (!present[i])
+		p->present[i] = have_ksym(probes[i].sym);
+		if (!p->present[i])
 			json_array_append_new(missing, json_string(probes[i].sym));
 		snprintf(name, sizeof(name), "pt_%s", probes[i].id);
-		progs[i] = bpf_object__find_program_by_name(skel->obj, name);
+		p->progs[i] = bpf_object__find_program_by_name(skel->obj, name);
 		snprintf(name, sizeof(name), "pt_%s_entry", probes[i].id);
-		entries[i] = bpf_object__find_program_by_name(skel->obj, name);
-		if (progs[i])
-			bpf_program__set_autoload(progs[i], !cookies && present[i]);
-		if (entries[i])
-			bpf_program__set_autoload(entries[i], !cookies && present[i]);
+		p->entries[i] = bpf_object__find_program_by_name(skel->obj, name);
+		if (p->progs[i])
+			bpf_program__set_autoload(p->progs[i], !p->cookies && p->present[i]);
+		if (p->entries[i])
+			bpf_program__set_autoload(p->entries[i], !p->cookies && p->present[i]);
 	}
 	for (i = 0; i < PT_S_NR; i++) {
 		char name[64];
 
 		snprintf(name, sizeof(name), "pt_s_%s", shape_names[i]);
-		shape_progs[i] = bpf_object__find_program_by_name(skel->obj, name);
-		if (shape_progs[i])
-			bpf_program__set_autoload(shape_progs[i], cookies);
+		p->shapes[i] = bpf_object__find_program_by_name(skel->obj, name);
+		if (p->shapes[i])
+			bpf_program__set_autoload(p->shapes[i], p->cookies);
 	}
-	gup_ret = bpf_object__find_program_by_name(skel->obj, "pt_s_GUPRET");
-	if (gup_ret)
-		bpf_program__set_autoload(gup_ret, cookies);
+	p->gup_ret = bpf_object__find_program_by_name(skel->obj, "pt_s_GUPRET");
+	if (p->gup_ret)
+		bpf_program__set_autoload(p->gup_ret, p->cookies);
+}
 
-	err = pintrace_bpf__load(skel);
-	t_load = now_ns();
-	if (err) {
-		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
-		return 1;
-	}
+/*
+ * Attach every present probe (entry and return halves for GUP); the
+ * functions go to @attached or @failed.  The links live as long as the
+ * process (the skeleton's destroy, or exit, detaches them).
+ */
+static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *failed)
+{
+	int i;
+
 	for (i = 0; i < PT_NR_PROBES; i++) {
 		/* a cookie on a kernel without cookies makes the attach fail */
-		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = cookies ? (__u64)i : 0);
+		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = p->cookies ? (__u64)i : 0);
 		struct bpf_program *entry = NULL, *prog;
 		struct bpf_link *l1 = NULL, *l2 = NULL;
 		int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
 
-		if (!present[i])
+		if (!p->present[i])
 			continue;
-		if (cookies) {
-			prog = gup ? gup_ret : shape_progs[probes[i].shape];
-			entry = gup ? shape_progs[probes[i].shape] : NULL;
+		if (p->cookies) {
+			prog = gup ? p->gup_ret : p->shapes[probes[i].shape];
+			entry = gup ? p->shapes[probes[i].shape] : NULL;
 		} else {
-			prog = progs[i];
-			entry = entries[i];
+			prog = p->progs[i];
+			entry = p->entries[i];
 		}
 		if (!prog)
 			continue;
@@ -452,28 +396,160 @@ int main(int argc, char **argv)
 		}
 		json_array_append_new(l2 ? attached : failed, json_string(probes[i].sym));
 	}
+}
+
+/* Events the probes could not put in the full ring buffer (per-CPU map). */
+static unsigned long long count_lost(struct pintrace_bpf *skel)
+{
+	unsigned long long nlost = 0;
+	int i, ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 zero = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (vals && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &zero, vals))
+		for (i = 0; i < ncpu; i++)
+			nlost += vals[i];
+	free(vals);
+	return nlost;
+}
+
+/**
+ * struct args - the command line
+ * @file: --file VICTIM.
+ * @out_path: --out FILE, or NULL for stdout.
+ * @ready: --ready FILE, or NULL.
+ * @done: --done FILE, or NULL.
+ */
+struct args {
+	const char *file, *out_path, *ready, *done;
+};
+
+/* Parse the options; 0, or the exit status (help: 0 after printing). */
+static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "ready", required_argument, NULL, 'r' },
+		{ "done", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	*exit_now = true;
+	while ((opt = getopt_long(argc, argv, "f:o:r:d:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': a->file = optarg; break;
+		case 'o': a->out_path = optarg; break;
+		case 'r': a->ready = optarg; break;
+		case 'd': a->done = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!a->file || optind < argc) {
+		fprintf(stderr, "pintrace: --file VICTIM is required\n");
+		usage(stderr);
+		return 2;
+	}
+	*exit_now = false;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct pt_progs p = { 0 };
+	json_t *start, *attached = NULL, *missing = NULL, *failed = NULL;
+	struct ring_buffer *rb = NULL;
+	struct pintrace_bpf *skel = NULL;
+	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach;
+	struct utsname uts;
+	struct stat st;
+	bool exit_now;
+	dev_t sbdev;
+	int err, rc = 1;
+	char dev[32];
+
+	rc = parse_args(argc, argv, &a, &exit_now);
+	if (exit_now)
+		return rc;
+	rc = 2;
+	if (stat(a.file, &st)) {
+		fprintf(stderr, "pintrace: %s: %s\n", a.file, strerror(errno));
+		goto cleanup;
+	}
+	out = a.out_path ? fopen(a.out_path, "w") : stdout;
+	if (!out) {
+		fprintf(stderr, "pintrace: %s: %s\n", a.out_path, strerror(errno));
+		goto cleanup;
+	}
+	rc = 1;
+	t_begin = now_ns();
+	if (getenv("PINTRACE_DEBUG")) {
+		t_debug0 = t_begin;
+		libbpf_set_print(debug_print);
+	}
+	err = load_ksyms();
+	t_ksyms = now_ns();
+	if (err) {
+		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(-err));
+		goto cleanup;
+	}
+
+	skel = pintrace_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	t_open = now_ns();
+	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
+	sbdev = sb_dev_of(a.file, st.st_dev);
+	skel->rodata->targ_dev = (major(sbdev) << 20) | minor(sbdev);
+	skel->rodata->targ_ino = st.st_ino;
+	snprintf(dev, sizeof(dev), "%u:%u", major(sbdev), minor(sbdev));
+
+	skel->rodata->vmemmap_base_addr = vmemmap_base_addr;
+
+	attached = json_array();
+	missing = json_array();
+	failed = json_array();
+	choose_programs(skel, &p, missing);
+	err = pintrace_bpf__load(skel);
+	t_load = now_ns();
+	if (err) {
+		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	attach_probes(&p, attached, failed);
 	t_attach = now_ns();
 	stacks_fd = bpf_map__fd(skel->maps.stacks);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb) {
 		fprintf(stderr, "pintrace: cannot open the ring buffer\n");
-		return 1;
+		goto cleanup;
 	}
 
 	uname(&uts);
+	/* json_pack's "o" takes the arrays' references */
 	start = json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I}}",
 			  "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
-			  "file", file, "ino", (json_int_t)st.st_ino, "dev", dev,
-			  "cookies", cookies, "attached", attached, "missing", missing, "failed", failed,
+			  "file", a.file, "ino", (json_int_t)st.st_ino, "dev", dev,
+			  "cookies", p.cookies, "attached", attached, "missing", missing, "failed", failed,
 			  "setup_ms", "kallsyms", (json_int_t)((t_ksyms - t_begin) / 1000000),
 			  "open", (json_int_t)((t_open - t_ksyms) / 1000000),
 			  "load", (json_int_t)((t_load - t_open) / 1000000),
 			  "attach", (json_int_t)((t_attach - t_load) / 1000000));
+	attached = missing = failed = NULL;
 	put_line(start);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	touch(ready);
+	touch(a.ready);
 	while (!stop) {
 		err = ring_buffer__poll(rb, 100);
 		if (err < 0 && err != -EINTR)
@@ -481,20 +557,17 @@ int main(int argc, char **argv)
 	}
 	ring_buffer__consume(rb);
 
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu > 0) {
-		__u64 *vals = calloc(ncpu, sizeof(*vals));
-		__u32 zero = 0;
-
-		if (vals && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &zero, vals))
-			for (i = 0; i < ncpu; i++)
-				nlost += vals[i];
-		free(vals);
-	}
 	put_line(json_pack("{s:s,s:I,s:I,s:I}", "event", "end", "ts_ns", (json_int_t)now_ns(),
-			   "events", (json_int_t)nr_events, "lost", (json_int_t)nlost));
-	touch(done);
+			   "events", (json_int_t)nr_events, "lost", (json_int_t)count_lost(skel)));
+	touch(a.done);
+	rc = 0;
+cleanup:
+	json_decref(attached);
+	json_decref(missing);
+	json_decref(failed);
 	ring_buffer__free(rb);
 	pintrace_bpf__destroy(skel);
-	return 0;
+	if (out && out != stdout)
+		fclose(out);
+	return rc;
 }

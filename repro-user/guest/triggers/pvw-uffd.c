@@ -19,15 +19,22 @@
  * the pinned, clean, write-protected page and dirties it with no
  * ->page_mkwrite.  Deterministic: the window stays open until we close it.
  *
- * Usage: pvw-uffd [--file PATH] [--log FILE] [--help]
+ * Usage: pvw-uffd [--file PATH] [--log FILE] [--fault NAME] [--help]
  *   --file PATH  victim file, at least one page (default $GUPR_VICTIM,
  *                else /mnt/scratch/victim); its first page is used
  *   --log FILE   append one JSON line per step (seq, step, result, ret,
  *                errno, errname, t0_ns, t1_ns: CLOCK_MONOTONIC) to FILE
  *                (default $GUPR_STEPS_LOG when set)
+ *   --fault NAME inject a fault inside the window, after msync cleaned the
+ *                page and while the kernel holds the pin: reclaim, cold,
+ *                drop-caches, truncate, punch-hole (window-fault.h;
+ *                default $GUPR_FAULT when set)
  * Exit: 0 the sequence ran (pinned, cleaned while pinned, copied, unpinned);
  *       1 a step failed (named on stdout); 2 bad usage;
  *       4 the window was not established (no fault while pinned).
+ * After the sequence the disk must hold the kernel's copy: the integrity
+ * check (disk-check.h) writes its records to the --log (off with
+ * GUPR_INTEGRITY=0).
  * Last stdout line: "pvw-uffd: status=complete|failed ...".
  */
 #define _GNU_SOURCE
@@ -49,46 +56,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trigger.h"
+#include "window-fault.h"
+
 #define PROG "pvw-uffd"
 
-static FILE *steplog;
-static int nstep;
-static pthread_mutex_t loglock = PTHREAD_MUTEX_INITIALIZER;
-static size_t psz;
 static unsigned char *victim, *src;
 static int uffd = -1;
 static int victim_fd = -1;
+static const char *fault;
 static int handler_status;	/* 0 ok, 1 failed, 4 no window */
 static char handler_why[160];
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
-}
-
-/* One JSON line per step (the host merges them into the trace timeline). */
-static void step(const char *name, int err, long ret, unsigned long long t0, const char *note)
-{
-	unsigned long long t1 = now_ns();
-
-	pthread_mutex_lock(&loglock);
-	nstep++;
-	printf("[%2d] %-18s %s ret=%ld%s%s\n", nstep, name, err ? "FAILED" : "ok", ret,
-	       note ? "  " : "", note ? note : "");
-	fflush(stdout);
-	if (steplog) {
-		fprintf(steplog, "{\"seq\":%d,\"step\":\"%s\",\"result\":\"%s\",\"ret\":%ld,"
-			"\"errno\":%d,\"errname\":\"%s\",\"t0_ns\":%llu,\"t1_ns\":%llu,"
-			"\"state\":{\"source\":\"none\"}%s%s%s}\n",
-			nstep, name, err ? "error" : "ok", ret, err, err ? strerrorname_np(err) ?: "?" : "",
-			t0, t1, note ? ",\"note\":\"" : "", note ? note : "", note ? "\"" : "");
-		fflush(steplog);
-	}
-	pthread_mutex_unlock(&loglock);
-}
 
 static void usage(FILE *f)
 {
@@ -100,51 +78,8 @@ static void usage(FILE *f)
 		"dirties it on unpin (no ->page_mkwrite).\n"
 		"  --file PATH  victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)\n"
 		"  --log FILE   JSON step lines (default $GUPR_STEPS_LOG)\n"
+		"  --fault NAME in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 no window.\n");
-}
-
-/* A /proc/vmstat counter, per-CPU deltas folded first (stat_refresh, root). */
-static unsigned long long vmstat(const char *key)
-{
-	FILE *f = fopen("/proc/sys/vm/stat_refresh", "w");
-	char k[64];
-	unsigned long long v, r = 0;
-
-	if (f) {
-		fputs("1\n", f);
-		fclose(f);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return 0;
-	while (fscanf(f, "%63s %llu", k, &v) == 2)
-		if (!strcmp(k, key))
-			r = v;
-	fclose(f);
-	return r;
-}
-
-/* /proc/kpageflags of the page mapped at addr (root): -1 when unknown. */
-static long long kpageflags(const void *addr)
-{
-	uint64_t ent, fl;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	int ok = 0;
-
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &ent, 8, (off_t)((uintptr_t)addr / psz) * 8) == 8 && (ent >> 63) &&
-	    (ent & ((1ULL << 55) - 1)))
-		ok = 1;
-	close(fd);
-	if (!ok)
-		return -1;
-	fd = open("/proc/kpageflags", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ok = pread(fd, &fl, 8, (off_t)(ent & ((1ULL << 55) - 1)) * 8) == 8;
-	close(fd);
-	return ok ? (long long)fl : -1;
 }
 
 static void *handler(void *arg)
@@ -183,6 +118,19 @@ static void *handler(void *arg)
 			 fl < 0 ? "state unknown" : (fl & (1 << 4)) ? "still dirty" : "clean");
 		step("msync", 0, 0, t0, note);
 	}
+	if (fault && !handler_status) {
+		t0 = now_ns();
+		r = gupr_window_fault(fault, victim_fd, victim, psz);
+		fl = kpageflags(victim);
+		snprintf(note, sizeof(note), "in the window: victim %s, the pin held",
+			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean");
+		step(fault, -r, r ? -1 : 0, t0, note);
+		if (r) {
+			snprintf(handler_why, sizeof(handler_why), "step=%s errno=%s", fault,
+				 strerrorname_np(-r));
+			handler_status = 1;
+		}
+	}
 
 	t0 = now_ns();
 	{
@@ -220,78 +168,32 @@ static void *handler(void *arg)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "log", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = getenv("GUPR_VICTIM"), *log = getenv("GUPR_STEPS_LOG");
+	struct trigger_args a;
+	unsigned long long size = 0;
+	const char *path;
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
-	unsigned long long t0, pins0;
+	unsigned long long t0 = 0, pins0;
 	struct iovec local, remote;
 	pthread_t th;
-	struct stat st;
 	ssize_t n;
 	int c, err, status = 0;
 	char note[128];
 	unsigned char *back;
 
-	if (!path || !*path)
-		path = "/mnt/scratch/victim";
-	if (log && !*log)
-		log = NULL;
-	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': path = optarg; break;
-		case 'o': log = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	psz = (size_t)sysconf(_SC_PAGESIZE);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (log) {
-		steplog = fopen(log, "a");
-		if (!steplog) {
-			fprintf(stderr, PROG ": cannot open --log %s: %s\n", log, strerror(errno));
-			return 2;
-		}
-	}
+	c = trigger_parse(argc, argv, PROG, 0, usage, &a);
+	if (c < 0)
+		c = trigger_start(PROG, &a);
+	if (c >= 0)
+		return c;
+	path = a.path;
+	fault = a.fault;
 	printf(PROG ": file=%s page_size=%zu\n", path, psz);
 
-#define FAIL(name, e) do {						\
-		err = (e);						\
-		step(name, err, -1, t0, NULL);				\
-		printf(PROG ": status=failed step=%s errno=%s\n", name, strerrorname_np(err)); \
-		return 1;						\
-	} while (0)
+#define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
 
-	t0 = now_ns();
-	victim_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (victim_fd < 0)
-		FAIL("open-file", errno);
-	if (fstat(victim_fd, &st))
-		FAIL("open-file", errno);
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size < psz)
-		FAIL("open-file", EINVAL);
-	step("open-file", 0, (long)st.st_ino, t0, NULL);
-
-	t0 = now_ns();
-	victim = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, victim_fd, 0);
-	if (victim == MAP_FAILED)
-		FAIL("mmap-shared", errno);
-	step("mmap-shared", 0, (long)psz, t0, NULL);
-
-	t0 = now_ns();
-	memset(victim, 'U', psz);	/* write fault: ->page_mkwrite, folio dirty */
-	step("user-write", 0, (long)psz, t0, NULL);
+	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size))
+		return 1;
 
 	t0 = now_ns();
 	src = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -339,17 +241,39 @@ int main(int argc, char **argv)
 	/* What the file holds now: the kernel's copy ('P') */
 	t0 = now_ns();
 	back = malloc(psz);
-	if (!back || pread(victim_fd, back, psz, 0) != (ssize_t)psz)
-		FAIL("verify", back ? errno : ENOMEM);
-	snprintf(note, sizeof(note), "page holds %s", back[0] == 'P' && back[psz - 1] == 'P' ?
-		 "the copied 'P'" : back[0] == 'U' ? "the user's 'U'" : "something else");
-	step("verify", 0, back[0], t0, note);
+	if (!back)
+		FAIL("verify", ENOMEM);
+	n = pread(victim_fd, back, psz, 0);
+	if (n < 0)
+		FAIL("verify", errno);
+	if (n == 0)	/* truncated in the window: the copy went to a page out of the file */
+		snprintf(note, sizeof(note), "the file is empty (%s)", fault ? fault : "truncated");
+	else
+		snprintf(note, sizeof(note), "page holds %s", back[0] == 'P' && back[psz - 1] == 'P' ?
+			 "the copied 'P'" : back[0] == 'U' ? "the user's 'U'" :
+			 back[0] == 0 ? "zeros (a hole)" : "something else");
+	step("verify", 0, n > 0 ? back[0] : -1, t0, note);
 	free(back);
 
 	t0 = now_ns();
 	munmap(victim, psz);
 	close(victim_fd);
 	step("close-file", 0, 0, t0, NULL);
+
+	/*
+	 * On disk: the kernel's 'P' (whether or not the page was dirtied in
+	 * order); nothing after a truncate; zeros where the hole was punched
+	 * (the copy went to a page no longer in the file).
+	 */
+	back = malloc(psz);
+	if (back) {
+		int hole = fault && !strcmp(fault, "punch-hole");
+
+		memset(back, hole ? 0 : 'P', psz);
+		trigger_check_disk(PROG, path, back, fault && !strcmp(fault, "truncate") ? 0 :
+			   size, hole ? "hole" : "pin");
+		free(back);
+	}
 	printf(PROG ": status=complete steps=%d\n", nstep);
 	return status;
 }
