@@ -284,7 +284,7 @@ elif [ ${#usable[@]} -gt 0 ]; then
 fi
 if [ -z "$hosts" ] || [ ${#usable[@]} -gt 0 ]; then
 	mkfifo "$mdir/.progress"
-	"${par[@]}" :::: "$mdir/.cells" >"$mdir/.progress" 2>>"$mdir/.parallel.log" &
+	"${par[@]}" :::: "$mdir/.cells" >"$mdir/.progress" 2>>"$mdir/parallel.log" &
 	ppid=$!
 	while IFS=$'\t' read -r tag cell host secs; do
 		[ "$host" = - ] && host=""
@@ -294,7 +294,7 @@ if [ -z "$hosts" ] || [ ${#usable[@]} -gt 0 ]; then
 	prc=$?
 	ppid=""
 	rm -f "$mdir/.progress"
-	[ $prc = 255 ] && [ -s "$mdir/.parallel.log" ] && sed 's/^/parallel: /' "$mdir/.parallel.log" | tail -n 5 >&2
+	[ $prc = 255 ] && [ -s "$mdir/parallel.log" ] && sed 's/^/parallel: /' "$mdir/parallel.log" | tail -n 5 >&2
 fi
 
 # Cells that did not come back: the host that had them last (joblog: seq,
@@ -320,7 +320,7 @@ while IFS=$'\t' read -r k lbl f s; do
 		*) why="host $h: the cell was stopped by signal ${jrc[$i]#*/} (--timeout or interrupt)" ;;
 		esac
 	elif [ -n "$hosts" ]; then
-		why="no host ran the cell (see .parallel.log)"
+		why="no host ran the cell (see parallel.log)"
 	fi
 	cell_done "$lbl/$f/$s" "$h" "-" "$why"
 done <"$mdir/.cells"
@@ -330,5 +330,5 @@ tables || exit 125
 echo "matrix wall time: $(elapsed "$t0") s" | tee -a "$mdir/matrix.txt"
 echo "==> matrix: ${mdir#"$GUPR_TOP"/}/matrix.txt (matrix.md, matrix.json)" >&2
 rm -f "$mdir/.done" "$mdir/.cells" "$mdir"/.kres-* "$mdir"/.kerr-*
-[ -n "$hosts" ] || rm -f "$joblog" "$mdir/.parallel.log"
+[ -n "$hosts" ] || rm -f "$joblog" "$mdir/parallel.log"
 exit 0
