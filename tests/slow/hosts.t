@@ -133,8 +133,7 @@ spew("$d/hosts-retry", $line->('gupr-bad', 'wd-bad2') . $line->('gupr-a', 'wd-a'
 is($rrc, 0, '--retries 1: the matrix finishes') or diag($rout);
 is(join(',', map { "$_->{result}\@$_->{host}" } sort { $a->{scenario} cmp $b->{scenario} } values %$remote),
    'CLEAN@gupr-a,CLEAN@gupr-a', '--retries 1: the cells ran on the good host');
-# (GNU parallel's joblog keeps a job's last try only; the failed try's
-# message is in its log)
-like(slurp("$rdir/parallel.log"), qr/^gup-repro: host gupr-bad: preparing gup-repro failed: make host failed/m,
-     '--retries 1: gupr-bad had a cell and failed to prepare');
+# (GNU parallel keeps a job's last try only, in joblog.txt and its output;
+# the host's own prepare.log shows the try there)
+like(slurp("$d/wd-bad2/prepare.log"), qr/\/nonexistent\/cc/, '--retries 1: gupr-bad had a cell and failed to prepare');
 done_testing();
