@@ -10,6 +10,10 @@ gupr_kvm_usable() {
 	( exec 3<>/dev/kvm ) 2>/dev/null
 }
 
+# The kernel command line every boot starts with (the bench's minimal bare
+# boot sets its own).
+GUPR_BOOT_CMDLINE=${GUPR_BOOT_CMDLINE:-console=ttyS0,115200 panic=-1}
+
 # gupr_boot OUTDIR TIMEOUT CMDLINE-EXTRA [DISK]: boot $VMLINUZ + $INITRD with
 # -snapshot (DISK itself is written: snapshot=off); the console goes to OUTDIR/console.log, the guest's step
 # lines (ttyS1) to OUTDIR/steps.jsonl, its report (ttyS2) to
@@ -43,7 +47,7 @@ gupr_boot() {
 		timeout --kill-after=5 "$tmo" qemu-system-x86_64 \
 			-machine q35,accel="$accel" "${cpu[@]}" -smp 2 -m 1024 \
 			-kernel "$VMLINUZ" -initrd "$INITRD" \
-			-append "console=ttyS0,115200 panic=-1 $extra" \
+			-append "$GUPR_BOOT_CMDLINE $extra" \
 			"${drive[@]}" -snapshot \
 			-display none -monitor none -no-reboot -nodefaults \
 			-serial "file:$out/console.log" -serial "file:$out/steps.jsonl" \
