@@ -2,14 +2,17 @@
 /*
  * pintrace - in-guest loader of pintrace.bpf.c (libbpf skeleton).
  *
- *   pintrace --file VICTIM [--out FILE] [--ready FILE] [--done FILE]
+ *   pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]
  *
- * Filters the probes to VICTIM's (device, inode), attaches each probe of
- * pintrace.h whose kernel function /proc/kallsyms has (autoload off for the
- * others) and writes one JSON object per event, stacks symbolized from
- * /proc/kallsyms, until SIGINT/SIGTERM.  First line: "start" (what was
- * attached); last line: "end" with the count of events lost to a full ring
- * buffer.  --ready FILE is created once the probes are attached, --done FILE
+ * Attaches each probe of pintrace.h whose kernel function /proc/kallsyms
+ * has (autoload off for the others), then filters them to VICTIM's
+ * (device, inode) - with --wait, VICTIM may appear up to SEC seconds later
+ * (the guest mounts the scratch filesystem while pintrace starts; nothing
+ * is recorded before the filter is set) - and writes one JSON object per
+ * event, stacks symbolized from /proc/kallsyms, until SIGINT/SIGTERM.
+ * First line: "start" (what was attached); last line: "end" with the count
+ * of events lost to a full ring buffer.  --ready FILE is created once the
+ * probes are attached and filtered, --done FILE
  * once the "end" line is written (detaching the probes afterwards takes an
  * RCU grace period each: a caller need not wait for it).
  * Exit: 0, 1 on a load/attach error, 2 on bad usage.
@@ -302,7 +305,7 @@ static void touch(const char *path)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pintrace --file VICTIM [--out FILE] [--ready FILE] [--done FILE]\n"
+	fprintf(f, "usage: pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]\n"
 		"Record folio_mkclean / page_mkwrite / writeback / GUP / set_page_dirty\n"
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
@@ -311,6 +314,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "ready", required_argument, NULL, 'r' },
 		{ "done", required_argument, NULL, 'd' },
@@ -325,16 +329,25 @@ int main(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct pintrace_bpf *skel;
 	unsigned long long nlost = 0;
-	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach;
+	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach, t_file;
+	long wait_s = 0;
+	char *end;
 	struct utsname uts;
 	struct stat st;
 	dev_t sbdev;
 	int opt, i, err, ncpu;
 	char dev[32];
 
-	while ((opt = getopt_long(argc, argv, "f:o:r:d:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': file = optarg; break;
+		case 'w':
+			wait_s = strtol(optarg, &end, 10);
+			if (*end || end == optarg || wait_s < 0 || wait_s > 3600) {
+				fprintf(stderr, "pintrace: --wait takes seconds (0..3600), not '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'o': out_path = optarg; break;
 		case 'r': ready = optarg; break;
 		case 'd': done = optarg; break;
@@ -347,7 +360,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (stat(file, &st)) {
+	if (!wait_s && stat(file, &st)) {
 		fprintf(stderr, "pintrace: %s: %s\n", file, strerror(errno));
 		return 2;
 	}
@@ -374,12 +387,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t_open = now_ns();
-	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
-	sbdev = sb_dev_of(file, st.st_dev);
-	skel->rodata->targ_dev = (major(sbdev) << 20) | minor(sbdev);
-	skel->rodata->targ_ino = st.st_ino;
-	snprintf(dev, sizeof(dev), "%u:%u", major(sbdev), minor(sbdev));
-
 	skel->rodata->vmemmap_base_addr = vmemmap_base_addr;
 
 	/*
@@ -453,6 +460,21 @@ int main(int argc, char **argv)
 		json_array_append_new(l2 ? attached : failed, json_string(probes[i].sym));
 	}
 	t_attach = now_ns();
+	/* the victim: until it exists (--wait), nothing is recorded (armed 0) */
+	for (i = 0; stat(file, &st); i++) {
+		if (errno != ENOENT || i >= wait_s * 100) {
+			fprintf(stderr, "pintrace: %s: %s\n", file, strerror(errno));
+			return 2;
+		}
+		usleep(10000);
+	}
+	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
+	sbdev = sb_dev_of(file, st.st_dev);
+	skel->bss->targ_dev = (major(sbdev) << 20) | minor(sbdev);
+	skel->bss->targ_ino = st.st_ino;
+	snprintf(dev, sizeof(dev), "%u:%u", major(sbdev), minor(sbdev));
+	__atomic_store_n(&skel->bss->armed, 1, __ATOMIC_SEQ_CST);
+	t_file = now_ns();
 	stacks_fd = bpf_map__fd(skel->maps.stacks);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb) {
@@ -461,14 +483,15 @@ int main(int argc, char **argv)
 	}
 
 	uname(&uts);
-	start = json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I}}",
+	start = json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}",
 			  "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			  "file", file, "ino", (json_int_t)st.st_ino, "dev", dev,
 			  "cookies", cookies, "attached", attached, "missing", missing, "failed", failed,
 			  "setup_ms", "kallsyms", (json_int_t)((t_ksyms - t_begin) / 1000000),
 			  "open", (json_int_t)((t_open - t_ksyms) / 1000000),
 			  "load", (json_int_t)((t_load - t_open) / 1000000),
-			  "attach", (json_int_t)((t_attach - t_load) / 1000000));
+			  "attach", (json_int_t)((t_attach - t_load) / 1000000),
+			  "file_wait", (json_int_t)((t_file - t_attach) / 1000000));
 	put_line(start);
 
 	signal(SIGINT, on_signal);

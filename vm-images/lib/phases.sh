@@ -43,8 +43,7 @@ gupr_phases() {
 					if (boot != "") printf "host %-16s %7.3f (boot wall %s s - guest clock %s s)\n", "qemu+firmware", boot - off, boot, off
 				}
 			}'
-		sed -n '1s/.*"setup_ms":{"kallsyms":\([0-9]*\),"open":\([0-9]*\),"load":\([0-9]*\),"attach":\([0-9]*\)}.*/\1 \2 \3 \4/p' \
-			"$out/events.jsonl" 2>/dev/null | awk '{ printf "pintrace kallsyms %.3f\npintrace open %.3f\npintrace load %.3f\npintrace attach %.3f\n", $1 / 1000, $2 / 1000, $3 / 1000, $4 / 1000 }' |
-			awk '{ printf "pintrace %-13s %7.3f\n", $2, $3 }'
+		sed -n '1s/.*"setup_ms":{\([^}]*\)}.*/\1/p' "$out/events.jsonl" 2>/dev/null | tr ',' '\n' | tr -d '"' |
+			awk -F: '{ printf "pintrace %-13s %7.3f\n", $1, $2 / 1000 }'
 	} >"$out/phases.txt"
 }
