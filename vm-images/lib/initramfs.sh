@@ -10,17 +10,20 @@ GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4 xfs btrfs null_blk"
 # gupr_build_initramfs: busybox, the static guest binaries (stripped), the
 # guest init, the needed kernel modules (from $KMODROOT) and gup_repro.ko, in
 # $GUPR_BUILD/$KID; sets INITRD (every filesystem's modules).  The archive
-# is made of parts, lz4 (legacy format, as the kernel reads it): the core
+# is made of parts, lz4 (legacy format, as the kernel reads it; gzip for a
+# kernel tree without CONFIG_RD_LZ4): the core
 # (all but what the parts hold), xfs's and btrfs's own modules, and the
 # tools (the ABI test, the ioctl fuzzer, the module-free triggers), and
-# concatenated per use: initramfs-FS[-tools].cpio.lz4 is the core and the
+# concatenated per use: initramfs-FS[-tools].img is the core and the
 # parts a run on FS needs - an ext4 scenario's initramfs is a third of the
 # whole, and unpacks in a third of the time.  gupr_initrd_for FS [tools]
 # names the one for FS.
 gupr_build_initramfs() {
 	local dir="$GUPR_BUILD/$KID" stage m f rel kmods="$KMODROOT/lib/modules/$KREL" part
-	INITRD="$dir/initramfs.cpio.lz4"
-	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
+	local -a comp=(lz4 -l -q -c)
+	grep -q '^CONFIG_RD_LZ4=y' "$KCONFIG" 2>/dev/null || comp=(gzip -1)
+	INITRD="$dir/initramfs.img"
+	if ! gupr_stale "$INITRD" "$KO" "$KCONFIG" "$GUPR_TOP/vm-images/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
 		"$BUSYBOX" "$PINTRACE" "$kmods/modules.dep" "$GUPR_HOST/gup-repro" \
 		"$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" "$GUPR_HOST/triggers"; then
 		return 0
@@ -88,21 +91,21 @@ gupr_build_initramfs() {
 		cat "$dir/.part-$part" >>"$dir/.parts"
 	done
 	( cd "$stage" && find . | LC_ALL=C sort | grep -vxF -f "$dir/.parts" |
-		cpio -o -H newc -R 0:0 --quiet | lz4 -l -q -c ) >"$dir/initramfs-core.cpio.lz4" &&
+		cpio -o -H newc -R 0:0 --quiet | "${comp[@]}" ) >"$dir/initramfs-core.img" &&
 	for part in xfs btrfs tools; do
-		( cd "$stage" && cpio -o -H newc -R 0:0 --quiet <"$dir/.part-$part" | lz4 -l -q -c ) \
-			>"$dir/initramfs-part-$part.cpio.lz4" || exit 1
+		( cd "$stage" && cpio -o -H newc -R 0:0 --quiet <"$dir/.part-$part" | "${comp[@]}" ) \
+			>"$dir/initramfs-part-$part.img" || exit 1
 	done || gupr_die "cpio of the initramfs failed"
 	for part in ext4 xfs btrfs; do
 		f=""
-		[ "$part" = ext4 ] || f="$dir/initramfs-part-$part.cpio.lz4"
-		cat "$dir/initramfs-core.cpio.lz4" $f >"$dir/initramfs-$part.cpio.lz4" &&
-		cat "$dir/initramfs-$part.cpio.lz4" "$dir/initramfs-part-tools.cpio.lz4" \
-			>"$dir/initramfs-$part-tools.cpio.lz4" || gupr_die "cannot write the initramfs for $part"
+		[ "$part" = ext4 ] || f="$dir/initramfs-part-$part.img"
+		cat "$dir/initramfs-core.img" $f >"$dir/initramfs-$part.img" &&
+		cat "$dir/initramfs-$part.img" "$dir/initramfs-part-tools.img" \
+			>"$dir/initramfs-$part-tools.img" || gupr_die "cannot write the initramfs for $part"
 	done
 	rm -f "$dir/.core" "$dir/.parts" "$dir/.part-"*
 	# the whole one last: its date tells the parts are complete
-	cat "$dir/initramfs-core.cpio.lz4" "$dir"/initramfs-part-{xfs,btrfs,tools}.cpio.lz4 >"$INITRD.tmp" &&
+	cat "$dir/initramfs-core.img" "$dir"/initramfs-part-{xfs,btrfs,tools}.img >"$INITRD.tmp" &&
 		mv "$INITRD.tmp" "$INITRD" || gupr_die "cannot write $INITRD"
 }
 
@@ -112,6 +115,6 @@ gupr_build_initramfs() {
 gupr_initrd_for() {
 	local fs=$1 f
 	[ "$fs" = tmpfs ] && fs=ext4
-	f="$GUPR_BUILD/$KID/initramfs-$fs${2:+-$2}.cpio.lz4"
-	if [ -s "$f" ] && [ "$INITRD" = "$GUPR_BUILD/$KID/initramfs.cpio.lz4" ]; then echo "$f"; else echo "$INITRD"; fi
+	f="$GUPR_BUILD/$KID/initramfs-$fs${2:+-$2}.img"
+	if [ -s "$f" ] && [ "$INITRD" = "$GUPR_BUILD/$KID/initramfs.img" ]; then echo "$f"; else echo "$INITRD"; fi
 }
