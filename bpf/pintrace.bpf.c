@@ -19,13 +19,12 @@
 #include <bpf/bpf_core_read.h>
 #include "pintrace.h"
 
-/* set by the loader before load */
-const volatile __u64 vmemmap_base_addr;	/* &vmemmap_base from kallsyms, or 0 */
 /*
  * set by the loader after attach, once the victim file exists (the probes
- * are attached while the guest still mounts the scratch filesystem):
- * nothing is recorded before armed
+ * are attached while the guest still mounts the scratch filesystem) and
+ * /proc/kallsyms is read (beside the load): nothing is recorded before armed
  */
+volatile __u64 vmemmap_base_addr;	/* &vmemmap_base from kallsyms, or 0 */
 volatile __u32 targ_dev;		/* victim: kernel dev_t */
 volatile __u64 targ_ino;		/* victim: inode number */
 volatile __u32 armed;

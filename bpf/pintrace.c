@@ -23,6 +23,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,34 @@ static int load_ksyms(void)
 	}
 	fclose(f);
 	qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_ksym);
+	return 0;
+}
+
+/* load_ksyms() in a thread of its own, beside the BPF object's load */
+static int ksyms_err;
+static unsigned long long t_ksyms_ns;
+static unsigned long long now_ns(void);
+
+static void *ksyms_thread(void *arg)
+{
+	unsigned long long t = now_ns();
+
+	(void)arg;
+	ksyms_err = load_ksyms();
+	t_ksyms_ns = now_ns() - t;
+	return NULL;
+}
+
+static int ksyms_join(pthread_t tid)
+{
+	static int joined;
+
+	if (!joined && pthread_join(tid, NULL) == 0)
+		joined = 1;
+	if (!joined || ksyms_err) {
+		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(joined ? -ksyms_err : EAGAIN));
+		return 1;
+	}
 	return 0;
 }
 
@@ -325,6 +354,7 @@ int main(int argc, char **argv)
 	struct bpf_program *progs[PT_NR_PROBES] = {}, *entries[PT_NR_PROBES] = {};
 	struct bpf_program *shape_progs[PT_S_NR] = {}, *gup_ret;
 	bool present[PT_NR_PROBES], cookies;
+	pthread_t ksyms_tid;
 	json_t *start, *attached, *missing, *failed;
 	struct ring_buffer *rb = NULL;
 	struct pintrace_bpf *skel;
@@ -374,12 +404,17 @@ int main(int argc, char **argv)
 		t_debug0 = t_begin;
 		libbpf_set_print(debug_print);
 	}
-	err = load_ksyms();
-	t_ksyms = now_ns();
-	if (err) {
-		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(-err));
+	/*
+	 * /proc/kallsyms (hundreds of ms under TCG) is read beside the open
+	 * and load; it is waited for before the first use of a symbol: before
+	 * the load without cookies (which per-probe programs to load), after
+	 * it with them.
+	 */
+	if (pthread_create(&ksyms_tid, NULL, ksyms_thread, NULL)) {
+		fprintf(stderr, "pintrace: cannot start a thread\n");
 		return 1;
 	}
+	t_ksyms = now_ns();
 
 	skel = pintrace_bpf__open();
 	if (!skel) {
@@ -387,7 +422,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t_open = now_ns();
-	skel->rodata->vmemmap_base_addr = vmemmap_base_addr;
 
 	/*
 	 * With BPF cookies (v5.15+) the per-shape programs serve all probes;
@@ -396,15 +430,15 @@ int main(int argc, char **argv)
 	 */
 	cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
 					  NULL) > 0;
+	if (!cookies && (err = ksyms_join(ksyms_tid)))
+		return err;
 	attached = json_array();
 	missing = json_array();
 	failed = json_array();
 	for (i = 0; i < PT_NR_PROBES; i++) {
 		char name[96];
 
-		present[i] = have_ksym(probes[i].sym);
-		if (!present[i])
-			json_array_append_new(missing, json_string(probes[i].sym));
+		present[i] = !cookies && have_ksym(probes[i].sym);
 		snprintf(name, sizeof(name), "pt_%s", probes[i].id);
 		progs[i] = bpf_object__find_program_by_name(skel->obj, name);
 		snprintf(name, sizeof(name), "pt_%s_entry", probes[i].id);
@@ -431,6 +465,13 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
 		return 1;
+	}
+	if (cookies && (err = ksyms_join(ksyms_tid)))
+		return err;
+	for (i = 0; i < PT_NR_PROBES; i++) {
+		present[i] = have_ksym(probes[i].sym);
+		if (!present[i])
+			json_array_append_new(missing, json_string(probes[i].sym));
 	}
 	for (i = 0; i < PT_NR_PROBES; i++) {
 		/* a cookie on a kernel without cookies makes the attach fail */
@@ -472,6 +513,7 @@ int main(int argc, char **argv)
 	sbdev = sb_dev_of(file, st.st_dev);
 	skel->bss->targ_dev = (major(sbdev) << 20) | minor(sbdev);
 	skel->bss->targ_ino = st.st_ino;
+	skel->bss->vmemmap_base_addr = vmemmap_base_addr;
 	snprintf(dev, sizeof(dev), "%u:%u", major(sbdev), minor(sbdev));
 	__atomic_store_n(&skel->bss->armed, 1, __ATOMIC_SEQ_CST);
 	t_file = now_ns();
@@ -487,7 +529,7 @@ int main(int argc, char **argv)
 			  "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			  "file", file, "ino", (json_int_t)st.st_ino, "dev", dev,
 			  "cookies", cookies, "attached", attached, "missing", missing, "failed", failed,
-			  "setup_ms", "kallsyms", (json_int_t)((t_ksyms - t_begin) / 1000000),
+			  "setup_ms", "kallsyms", (json_int_t)(t_ksyms_ns / 1000000),
 			  "open", (json_int_t)((t_open - t_ksyms) / 1000000),
 			  "load", (json_int_t)((t_load - t_open) / 1000000),
 			  "attach", (json_int_t)((t_attach - t_load) / 1000000),
