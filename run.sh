@@ -48,7 +48,8 @@ runs a scenario with the gup_repro test module and prints the verdict.
       --no-integrity   skip the data-integrity check (driver read-back) and
                        the filesystem checker on the scratch image
       --keep           keep the scratch disk image in the run directory
-  -v, --verbose        show build output and the guest console as it runs
+  -v, --verbose        show build output and the guest console as it runs,
+                       and at the end where the time went (phases.txt)
   -l, --list           list scenarios, triggers and steps
       --exec PROGRAM   run PROGRAM (a static x86-64 binary or a #!/bin/sh
                        script) in the traced guest instead of the driver,
