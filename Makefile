@@ -28,7 +28,7 @@ all: host guest
 
 host: $(HOST_BINS) $(TRIGGERS)
 
-$(B)/triggers/%: repro-user/triggers/%.c
+$(B)/triggers/%: repro-user/triggers/%.c repro-user/triggers/window-fault.h repro-user/triggers/disk-check.h
 	@mkdir -p $(B)/triggers
 	$(CC) -static -O2 $(WARN) -o $@ $< $$(sed -n 's/^ \* Build: *cc .*\.c *//p' $< | head -n 1)
 
@@ -36,7 +36,7 @@ $(B):
 	mkdir -p $@
 
 # Guest binaries are static: the initramfs has no libc.
-$(B)/gup-repro: repro-user/gup-repro.c repro-user/steps.c repro-user/steps.h $(UAPI) | $(B)
+$(B)/gup-repro: repro-user/gup-repro.c repro-user/steps.c repro-user/steps.h repro-user/triggers/window-fault.h repro-user/triggers/disk-check.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -o $@ repro-user/gup-repro.c repro-user/steps.c -luring
 
 $(B)/gup-repro-abi-test: tests/guest/abi_test.c $(UAPI) | $(B)

@@ -58,6 +58,10 @@ runs a scenario with the gup_repro test module and prints the verdict.
       --slow-dev MS    give the guest /dev/nullb0, a null_blk disk whose
                        requests complete MS ms late (1..10000; the
                        *-delayed triggers default to their own)
+      --fault NAME     with a module-free trigger: inject NAME inside its
+                       window (reclaim, cold, drop-caches, truncate,
+                       punch-hole; README "Fault steps in a trigger's
+                       window"); an --exec program gets it as \$GUPR_FAULT
       --repeat N       N runs (1..1000), each in a fresh VM, and one verdict
                        with the count per verdict, the reproduction rate and
                        its 95% Wilson interval; exit 1 if any run
@@ -92,7 +96,7 @@ esac
 
 scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0 force=0 integrity=1
 # --- triggers: --exec, --exec-arg, --slow-dev, --repeat ---
-exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 orig_args=("$@")
+exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 fault="" orig_args=("$@")
 # --- end triggers ---
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -102,6 +106,8 @@ while [ $# -gt 0 ]; do
 	--exec-arg=*) exec_args+=("${1#*=}"); shift ;;
 	--slow-dev) [ $# -ge 2 ] || bad_usage "$1 needs milliseconds"; slowdev=$2; slowdev_given=1; shift 2 ;;
 	--slow-dev=*) slowdev=${1#*=}; slowdev_given=1; shift ;;
+	--fault) [ $# -ge 2 ] || bad_usage "$1 needs a fault name"; fault=$2; shift 2 ;;
+	--fault=*) fault=${1#*=}; shift ;;
 	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"; repeat=$2; repeat_given=1; shift 2 ;;
 	--repeat=*) repeat=${1#*=}; repeat_given=1; shift ;;
 	-s|--scenario) [ $# -ge 2 ] || bad_usage "$1 needs a scenario name"; scenario=$2; shift 2 ;;
@@ -170,6 +176,10 @@ elif gupr_is_trigger "$scenario"; then
 	trigger=$scenario
 	[ -n "$slowdev" ] || slowdev=$(gupr_trigger_meta "$trigger" slow-dev)
 fi
+if [ -n "$fault" ]; then
+	[ -n "$trigger" ] || bad_usage "--fault goes with a module-free trigger or --exec; a scenario of the driver takes fault steps in --steps (e.g. --steps ...,reclaim,...)"
+	case "$fault" in ''|*[!a-z-]*) bad_usage "--fault: '$fault' is not a fault name" ;; esac
+fi
 # --repeat N: N runs of this very command line, each in a fresh VM and its
 # own run directory (run-01, ...), then one verdict over all of them.
 if [ -n "$repeat" ]; then
@@ -237,7 +247,10 @@ if [ -n "$trigger" ]; then
 	# --- triggers: a program instead of the driver's steps ---
 	[ -x "$GUPR_HOST/triggers/$trigger" ] || [ "$trigger" = exec ] ||
 		bad_usage "trigger $trigger was not built (make host)"
-	plan_steps="trigger $trigger"
+	if [ -n "$fault" ]; then
+		why=$(gupr_fault_check "$fault") || bad_usage "--fault: $why"
+	fi
+	plan_steps="trigger $trigger${fault:+ (fault $fault in its window)}"
 	[ "$trigger" = exec ] && plan_steps="exec $exec_prog${exec_args[*]:+ ${exec_args[*]}}"
 	name=$trigger
 	[ "$trigger" = exec ] && name=exec-$(basename "$exec_prog")
@@ -350,6 +363,7 @@ cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace gupr.fs=$fs"
 if [ -n "$trigger" ]; then cmdline+=" gupr.trigger=$trigger gupr.module=0"
 elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
 [ -n "$slowdev" ] && cmdline+=" gupr.slowdev=$slowdev"
+[ -n "$fault" ] && cmdline+=" gupr.fault=$fault"
 # the initramfs parts this run needs (the triggers are in the tools part)
 INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && [ "$trigger" != exec ] && echo tools))
 if [ "$trigger" = exec ]; then
@@ -419,6 +433,7 @@ rm -f "$out/initrd.exec.img"
 		echo "module: gup_repro.ko loaded"
 	fi
 	[ -n "$slowdev" ] && echo "slow-dev: /dev/nullb0 null_blk completion ${slowdev} ms"
+	[ -n "$fault" ] && echo "fault: $fault (in the trigger's window)"
 	echo "accel: $BOOT_ACCEL"
 	echo "boot-status: $BOOT_STATUS${BOOT_DETAIL:+ ($BOOT_DETAIL)}"
 	echo "boot-attempts: $BOOT_ATTEMPTS"

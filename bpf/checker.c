@@ -330,6 +330,8 @@ struct folio_state {
 	uint64_t pfn;		/* 0: free slot (events without a folio are skipped) */
 	long clean;		/* last folio_mkclean, or -1 */
 	long mkwrite;		/* last ->page_mkwrite, or -1 */
+	long release;		/* last release of its private data since the clean, or -1 */
+	bool private_at_clean;	/* it had private data (buffer heads) when cleaned */
 	bool mkwrite_since_clean;
 	bool reported;		/* this clean cycle already has a violation */
 };
@@ -359,7 +361,8 @@ static struct folio_state *state_of(struct folios *fo, uint64_t pfn)
 	while (fo->s[i].pfn && fo->s[i].pfn != pfn)
 		i = (i + 1) & fo->mask;
 	if (!fo->s[i].pfn) {		/* never full: at most one folio an event */
-		fo->s[i] = (struct folio_state){ .pfn = pfn, .clean = -1, .mkwrite = -1 };
+		fo->s[i] = (struct folio_state){ .pfn = pfn, .clean = -1, .mkwrite = -1,
+						 .release = -1 };
 		fo->nr++;
 	}
 	return &fo->s[i];
@@ -421,6 +424,8 @@ static void violated(const struct ck_trace *t, size_t i, const struct folio_stat
 	v->index = e->index;
 	v->pinned = e->flags & GUP_REPRO_F_DMA_PINNED;
 	v->last_mkwrite = st->mkwrite;
+	v->released = st->release;
+	v->lost_private = st->private_at_clean && !(e->flags & GUP_REPRO_F_PRIVATE);
 	evidence(t, i, v);
 }
 
@@ -445,6 +450,12 @@ static long scan(const struct ck_trace *t, struct ck_result *r)
 			st->clean = (long)i;
 			st->mkwrite_since_clean = false;
 			st->reported = false;
+			st->release = -1;
+			st->private_at_clean = e->flags & GUP_REPRO_F_PRIVATE;
+			break;
+		case PT_K_RELEASE:
+			if (st->clean >= 0)
+				st->release = (long)i;
 			break;
 		case PT_K_MKWRITE:
 			st->mkwrite = (long)i;

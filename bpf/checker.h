@@ -88,11 +88,18 @@ struct ck_trace {
  * @warn: index of a warning raised in that call, or -1.
  * @last_mkwrite: index of the last ->page_mkwrite before @clean, or -1.
  * @pinned: the folio was maybe-DMA-pinned when it was dirtied.
+ * @released: index of the last release of its private data
+ *	(filemap_release_folio / try_to_free_buffers) between @clean and
+ *	@dirty, or -1.
+ * @lost_private: the folio had private data (buffer heads) when it was
+ *	cleaned and none when it was dirtied: the filesystem is asked to
+ *	dirty a folio whose per-block state is gone (ext4: "does not have
+ *	buffers attached" at writeback).
  */
 struct ck_violation {
-	long clean, dirty, fs_dirty, warn, last_mkwrite;
+	long clean, dirty, fs_dirty, warn, last_mkwrite, released;
 	uint64_t pfn, index;
-	bool pinned;
+	bool pinned, lost_private;
 };
 
 enum ck_verdict {

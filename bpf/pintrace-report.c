@@ -408,6 +408,13 @@ static void report_violation(FILE *f, const struct ck_trace *t, const struct ck_
 	}
 	if (v->fs_dirty >= 0)
 		wrap(f, "  fs hook:  ", 12, ck_probe_name(t->ev[v->fs_dirty].probe));
+	if (v->lost_private) {
+		snprintf(buf, sizeof(buf), "%s at %.3f ms, between the clean and the dirtying: "
+			 "dirtied without the buffer heads it had when cleaned",
+			 v->released >= 0 ? ck_probe_name(t->ev[v->released].probe) : "released",
+			 v->released >= 0 ? since(t->ev[v->released].ts_ns, t0, 1e6) : 0.0);
+		wrap(f, "  private:  ", 12, buf);
+	}
 	if (v->warn >= 0) {
 		snprintf(buf, sizeof(buf), "%s:%lld", t->ev[v->warn].str, t->ev[v->warn].arg);
 		wrap(f, "  warned:   ", 12, buf);
@@ -456,6 +463,21 @@ static int write_report(FILE *f, const struct ck_trace *t, const struct ck_resul
 	return 0;
 }
 
+/*
+ * "private: ..." of a violation whose folio lost its private data (buffer
+ * heads) between the clean and the dirtying; @prefix starts the line.
+ */
+static void write_lost_private(FILE *f, const char *prefix, const struct ck_trace *t,
+			       const struct ck_violation *v)
+{
+	fprintf(f, "%sreleased", prefix);
+	if (v->released >= 0)
+		fprintf(f, " by %s (seq %llu, comm %s)", ck_probe_name(t->ev[v->released].probe),
+			(unsigned long long)t->ev[v->released].seq, t->ev[v->released].comm);
+	fprintf(f, " while the page was held: pfn %#llx was dirtied without the private data "
+		"(buffer heads) it had when cleaned\n", (unsigned long long)v->pfn);
+}
+
 static void write_ordering(FILE *f, const struct ck_trace *t, const struct ck_result *r)
 {
 	int i;
@@ -474,6 +496,9 @@ static void write_ordering(FILE *f, const struct ck_trace *t, const struct ck_re
 			r->v[i].pinned ? ", pinned" : "",
 			r->v[i].fs_dirty >= 0 ? ", fs hook " : "",
 			r->v[i].fs_dirty >= 0 ? ck_probe_name(t->ev[r->v[i].fs_dirty].probe) : "");
+	for (i = 0; i < r->nr_v; i++)
+		if (r->v[i].lost_private)
+			write_lost_private(f, "private: ", t, &r->v[i]);
 	fprintf(f, "events: %zu victim, %zu other inodes ignored, %llu lost, %llu gaps\n",
 		t->nr, t->ignored, (unsigned long long)t->lost, (unsigned long long)t->seq_gaps);
 }

@@ -23,6 +23,8 @@
 
 #include "gup_repro.h"
 #include "steps.h"
+#include "triggers/disk-check.h"
+#include "triggers/window-fault.h"
 
 static int dev_open(struct gupr_ctx *c)
 {
@@ -331,48 +333,20 @@ static int step_verify(struct gupr_ctx *c, long *ret)
  * filemap_release_folio() -> try_to_free_buffers()) before it finds the
  * extra reference and keeps the folio.  The 2023 fix "mm: do not reclaim
  * private data from pinned page" skips this for FOLL_PIN, not FOLL_GET.
- */
-/*
- * The folio a fault just added may still sit in a per-CPU LRU batch, where
- * isolation fails; madvise() drains only its own CPU's batch
- * (lru_add_drain()).  So it runs once on each CPU this thread may use.
- * *ret: the CPUs it ran on.
+ * Once on each CPU (gupr_madvise_each_cpu()); *ret: the CPUs it ran on.
  */
 static int do_madvise(struct gupr_ctx *c, long *ret, int advice)
 {
-	cpu_set_t all, one;
-	int err = need_map(c), cpu, n = 0;
+	int n = need_map(c);
 
-	if (err)
-		return err;
-	if (sched_getaffinity(0, sizeof(all), &all))
-		return -errno;
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &all))
-			continue;
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		if (sched_setaffinity(0, sizeof(one), &one))
-			continue;
-		if (madvise(c->map, c->nr_pages * c->page_size, advice)) {
-			err = -errno;
-			break;
-		}
-		n++;
-	}
-	sched_setaffinity(0, sizeof(all), &all);
-	if (!err && !n && madvise(c->map, c->nr_pages * c->page_size, advice))
-		err = -errno;
+	if (n)
+		return n;
+	n = gupr_madvise_each_cpu(c->map, c->nr_pages * c->page_size, advice);
+	if (n < 0)
+		return n;
 	*ret = n;
-	return err;
+	return 0;
 }
-
-#ifndef MADV_COLD
-#define MADV_COLD	20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT	21
-#endif
 
 static int step_reclaim(struct gupr_ctx *c, long *ret)
 {
@@ -503,113 +477,40 @@ static void compare_page(const struct gupr_ctx *c, unsigned int i, const unsigne
 		(*lost)++;
 	else if (!strcmp(result, "ok"))
 		(*ok)++;
-	fprintf(log, "{\"event\":\"integrity\",\"phase\":\"%s\",\"page\":%u,\"result\":\"%s\",\"writer\":\"%s\","
-		"\"expected_byte\":%d,\"found_byte\":%d,\"first_diff\":%lld,"
-		"\"expected\":\"%c\",\"found\":\"%c\",\"excused\":%d}\n",
-		c->step_check ? "step" : "final", i, result, writer_names[c->writer[i]],
-		want >= 0 ? want : c->expect[start < c->expect_size ? start : 0],
-		found >= 0 ? found : (start < got_size ? got[start] : -1), diff,
-		c->expect[start < c->expect_size ? start : 0] >= 0x21 &&
-		c->expect[start < c->expect_size ? start : 0] < 0x7f ?
-		c->expect[start < c->expect_size ? start : 0] : '?',
-		start < got_size && got[start] >= 0x21 && got[start] < 0x7f ? got[start] : '?',
-		c->excused[i]);
+	gupr_disk_page_record(log, c->step_check ? "step" : "final", i, result,
+			      writer_names[c->writer[i]], want, found, diff,
+			      c->expect[start < c->expect_size ? start : 0],
+			      start < got_size ? got[start] : -1, c->excused[i]);
 }
 
 int gupr_integrity(struct gupr_ctx *c, FILE *log, unsigned int *lost)
 {
 	size_t len = c->nr_pages * c->page_size;
-	const char *method = "O_DIRECT";
 	unsigned int i, ok = 0, excused = 0;
 	unsigned char *buf = NULL;
-	unsigned long long got = 0;
+	struct gupr_disk_read r = { .method = "O_DIRECT" };
 	struct timespec t0, t1;
-	struct stat st;
-	int fd, err = 0, wb_err = 0;
-	ssize_t n;
+	int err;
 
 	*lost = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	sync();
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	/*
-	 * A writeback error here is the filesystem refusing the page (btrfs:
-	 * EUCLEAN): noted, and the disk is read back all the same.
-	 */
-	if (fsync(fd))
-		wb_err = errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
-		goto out;
-	}
-	/* drop the victim's clean, unmapped folios: the disk answers */
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	close(fd);
 	if (posix_memalign((void **)&buf, 4096, len ? len : 4096)) {
 		err = -ENOMEM;
 		goto out;
 	}
-	memset(buf, 0, len);
-	fd = open(c->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (fd < 0 && errno == EINVAL) {	/* tmpfs before v6.6 */
-		method = "buffered";
-		fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0) {
-		err = -errno;
+	err = gupr_disk_read(c->path, buf, len, !c->step_check, &r);
+	if (err)
 		goto out;
-	}
-	while (got < len) {
-		n = pread(fd, buf + got, len - got, (off_t)got);
-		if (n < 0 && errno == EINVAL && !strcmp(method, "O_DIRECT")) {
-			close(fd);
-			method = "buffered";
-			fd = open(c->path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0) {
-				err = -errno;
-				goto out;
-			}
-			continue;
-		}
-		if (n < 0) {
-			err = -errno;
-			close(fd);
-			goto out;
-		}
-		if (!n)
-			break;
-		got += (unsigned long long)n;
-	}
-	close(fd);
-	if (got > (unsigned long long)st.st_size)
-		got = (unsigned long long)st.st_size;
 	for (i = 0; i < c->nr_pages; i++) {
-		compare_page(c, i, buf, got, log, &ok, lost);
+		compare_page(c, i, buf, r.got, log, &ok, lost);
 		excused += c->excused[i];
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
-		"\"pages\":%u,\"ok\":%u,\"lost\":%u,\"excused\":%u,\"size\":%llu,\"expected_size\":%llu,\"ms\":%.1f,"
-		"\"fsync_error\":\"%s\",\"error\":\"\"}\n",
-		c->step_check ? "step" : "final", method, c->nr_pages, ok, *lost, excused,
-		(unsigned long long)st.st_size,
-		c->expect_size, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-		(double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-		wb_err ? strerrorname_np(wb_err) : "");
-	if ((unsigned long long)st.st_size != c->expect_size)
-		fprintf(log, "{\"event\":\"integrity-size\",\"size\":%llu,\"expected_size\":%llu}\n",
-			(unsigned long long)st.st_size, c->expect_size);
 out:
-	if (err)
-		fprintf(log, "{\"event\":\"integrity-summary\",\"phase\":\"%s\",\"method\":\"%s\","
-			"\"pages\":%u,\"ok\":0,\"lost\":0,\"excused\":0,\"error\":\"%s\"}\n",
-			c->step_check ? "step" : "final", method, c->nr_pages, strerror(-err));
-	fflush(log);
+	gupr_disk_summary_record(log, c->step_check ? "step" : "final", c->nr_pages, ok, *lost,
+				 excused, c->expect_size, err ? 0 :
+				 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, &r, err);
 	free(buf);
 	return err;
 }

@@ -536,9 +536,13 @@ static void print_event(FILE *o, const char *key, const struct event *ev)
 	}
 }
 
-/* ordering.txt of pintrace-report: "ordering: X", "why: ...", "invariant: ..." */
+/*
+ * ordering.txt of pintrace-report: "ordering: X", "why: ...", "invariant:
+ * ...", and "private: ..." when the violating folio lost its buffer heads
+ * between the clean and the dirtying.
+ */
 struct ordering {
-	char verdict[32], why[512], invariant[256];
+	char verdict[32], why[512], invariant[256], private[384];
 };
 
 static int read_ordering(FILE *f, struct ordering *o)
@@ -553,6 +557,8 @@ static int read_ordering(FILE *f, struct ordering *o)
 			copy(o->why, sizeof(o->why), line + 5);
 		else if (!strncmp(line, "invariant: ", 11))
 			copy(o->invariant, sizeof(o->invariant), line + 11);
+		else if (!strncmp(line, "private: ", 9) && !o->private[0])
+			copy(o->private, sizeof(o->private), line + 9);
 	}
 	return o->verdict[0] ? 0 : -EINVAL;
 }
@@ -565,7 +571,10 @@ static int read_ordering(FILE *f, struct ordering *o)
  * @integ_ok: pages as expected.
  * @integ_lost: pages with a difference that is not an expected loss.
  * @integ_excused: pages whose writes are not expected on disk (README).
- * @integ_method: how the file was read back ("O_DIRECT", "buffered").
+ * @integ_method: how the file was read back ("O_DIRECT", "buffered",
+ *	"remount after O_DIRECT EUCLEAN": the direct read failed, the guest
+ *	unmounted and mounted the filesystem again and read it buffered).
+ * @integ_how: the read-back in words, for the DATA LOSS reason.
  * @integ_error: why the check could not run, or "".
  * @integ_fsync: the errno name the check's own fsync() returned, or "".
  * @integ_ms: how long the check took in the guest, in ms (-1: not said).
@@ -591,7 +600,7 @@ struct oracles {
 	const char *dir;
 	int integ;
 	long integ_pages, integ_ok, integ_lost, integ_excused;
-	char integ_method[32], integ_error[128], integ_fsync[32];
+	char integ_method[64], integ_how[96], integ_error[128], integ_fsync[32];
 	double integ_ms;
 	long lost_page, lost_off;
 	int lost_want, lost_found;
@@ -636,6 +645,26 @@ static long json_num(const char *line, const char *key, long def)
 	if (!p)
 		return def;
 	return strtol(p + strlen(pat), NULL, 10);
+}
+
+/*
+ * The read-back method with the direct read's error when the driver fell
+ * back to a remount ("direct_error" of the integrity summary): "remount
+ * after O_DIRECT EUCLEAN".
+ */
+static void integ_method_note(const char *line, struct oracles *or)
+{
+	char direct[32], method[32];
+
+	json_str(line, "direct_error", direct, sizeof(direct));
+	snprintf(or->integ_how, sizeof(or->integ_how), "with %s after sync and a page-cache drop",
+		 or->integ_method);
+	if (!direct[0])
+		return;
+	snprintf(method, sizeof(method), "%s", or->integ_method);
+	snprintf(or->integ_method, sizeof(or->integ_method), "%s after O_DIRECT %s", method, direct);
+	snprintf(or->integ_how, sizeof(or->integ_how),
+		 "after unmounting and mounting the filesystem, as the O_DIRECT read failed with %s", direct);
 }
 
 static FILE *open_in(const char *dir, const char *name)
@@ -695,6 +724,7 @@ static void read_steps(const char *dir, struct log *lg, struct oracles *or)
 				strtod(strstr(buf, "\"ms\":") + 5, NULL) : -1;
 			json_str(buf, "error", or->integ_error, sizeof(or->integ_error));
 			json_str(buf, "fsync_error", or->integ_fsync, sizeof(or->integ_fsync));
+			integ_method_note(buf, or);
 		}
 	}
 	free(buf);
@@ -829,16 +859,21 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		rc = 1;
 	} else if (lost) {
 		emit(o, "verdict: DATA LOSS");
-		emit(o, "reason: page %ld of the victim: expected %s written through the %s, found %s on disk at file offset %ld (read back with %s after sync and a page-cache drop)",
+		emit(o, "reason: page %ld of the victim: expected %s written through the %s, found %s on disk at file offset %ld (read back %s)",
 		     or->lost_page, byte_name(or->lost_want, a, sizeof(a)),
 		     !strcmp(or->lost_writer, "pin") ? "pin (kernel)" :
 		     !strcmp(or->lost_writer, "user") ? "user mapping" : or->lost_writer,
-		     byte_name(or->lost_found, b, sizeof(b)), or->lost_off, or->integ_method);
+		     byte_name(or->lost_found, b, sizeof(b)), or->lost_off, or->integ_how);
 		snprintf(cell, sizeof(cell), "LOSS");
 		rc = 1;
 	} else if (lg->have_symptom) {
 		emit(o, "verdict: REPRODUCED");
-		emit(o, "reason: %s", lg->symptom.sym->what);
+		if (ord && ord->private[0] && !strncmp(lg->symptom.sym->match, "ext4_", 5) &&
+		    lg->symptom.sym->kind == K_WARNING)
+			/* ext4_dirty_folio's other WARN_ON_ONCE: !folio_buffers() */
+			emit(o, "reason: ext4 was asked to dirty a folio whose buffer heads were released while the page was held (no ->page_mkwrite)");
+		else
+			emit(o, "reason: %s", lg->symptom.sym->what);
 		snprintf(cell, sizeof(cell), "REPRODUCED:%s",
 			 lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
 		rc = 1;
@@ -905,6 +940,8 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		print_symptom(o, lg);
 	if (ord)
 		emit(o, "ordering: %s: %s", ord->verdict, ord->why);
+	if (ord && ord->private[0])
+		emit(o, "buffers: %s", ord->private);
 	if (or && or->integ) {
 		char ms[32] = "";
 
@@ -1126,7 +1163,7 @@ int main(int argc, char **argv)
 	const char *boot_status = NULL, *path = NULL, *ordering = NULL, *dir = NULL;
 	const char *error_reason = NULL, *sig = NULL, *phase = NULL, *rdir = NULL;
 	const char *seconds = NULL;
-	struct ordering ord = { "", "", "" };
+	struct ordering ord = { "", "", "", "" };
 	struct oracles or = {};
 	char bs[64], opath[4096], *text = NULL;
 	struct log *lg = NULL;

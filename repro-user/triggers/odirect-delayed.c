@@ -25,11 +25,18 @@
  * tens of ms under TCG.  After msync we check the read is still in flight:
  * if it is not, the window was missed (exit 4).
  *
- * Usage: odirect-delayed [--file PATH] [--dev BLOCKDEV] [--log FILE] [--wait-ms MS] [--help]
+ * Usage: odirect-delayed [--file PATH] [--dev BLOCKDEV] [--log FILE] [--wait-ms MS] [--fault NAME] [--help]
  *   --file PATH    victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)
  *   --dev DEV      the delayed block device (default $GUPR_SLOW_DEV)
  *   --log FILE     JSON step lines (default $GUPR_STEPS_LOG when set)
  *   --wait-ms MS   how long to wait for the read to be in flight (default 10000)
+ *   --fault NAME   inject a fault inside the window, after writeback
+ *                  cleaned the page and while the kernel still holds it:
+ *                  reclaim, cold, drop-caches, truncate, punch-hole
+ *                  (window-fault.h; default $GUPR_FAULT when set)
+ * After the sequence the disk must hold what the device put into the page:
+ * the integrity check (disk-check.h) writes its records to the --log (off
+ * with GUPR_INTEGRITY=0).
  * Exit: 0 the sequence ran (cleaned while the read held the page); 1 a
  *       step failed; 2 bad usage; 4 the window was missed.
  */
@@ -48,6 +55,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "disk-check.h"
+#include "window-fault.h"
+
 
 #define PROG "odirect-delayed"
 
@@ -57,6 +67,7 @@ static pthread_mutex_t loglock = PTHREAD_MUTEX_INITIALIZER;
 static size_t psz;
 static unsigned char *victim;
 static int dev_fd = -1;
+static int victim_fd = -1;
 
 static unsigned long long now_ns(void)
 {
@@ -142,6 +153,7 @@ static void usage(FILE *f)
 		"  --dev DEV     delayed block device (default $GUPR_SLOW_DEV)\n"
 		"  --log FILE    JSON step lines (default $GUPR_STEPS_LOG)\n"
 		"  --wait-ms MS  wait for the read to be in flight at most MS ms (default 10000)\n"
+		"  --fault NAME  in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 window missed.\n");
 }
 
@@ -177,6 +189,30 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+/*
+ * The integrity check after the sequence (disk-check.h): EXPECT (one page)
+ * must be what the disk holds at the start of the victim, up to
+ * EXPECT_SIZE bytes of file; JSON records to the step log, one line to
+ * stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
+ */
+static void check_disk(const char *path, const unsigned char *expect,
+		       unsigned long long expect_size, const char *writer)
+{
+	const char *on = getenv("GUPR_INTEGRITY");
+	FILE *out = steplog ? steplog : fopen("/dev/null", "w");
+	int lost;
+
+	if ((on && !strcmp(on, "0")) || !out)
+		return;
+	lost = gupr_disk_check(out, path, expect, psz, psz, expect_size, writer);
+	if (lost < 0)
+		printf(PROG ": integrity: could not check: %s\n", strerror(-lost));
+	else
+		printf(PROG ": integrity: %d of 1 page(s) differ from what the kernel wrote\n", lost);
+	if (out != steplog)
+		fclose(out);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -184,11 +220,12 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' },
 		{ "log", required_argument, NULL, 'o' },
 		{ "wait-ms", required_argument, NULL, 'w' },
+		{ "fault", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = getenv("GUPR_VICTIM"), *log = getenv("GUPR_STEPS_LOG");
-	const char *dev = getenv("GUPR_SLOW_DEV");
+	const char *dev = getenv("GUPR_SLOW_DEV"), *fault;
 	unsigned long long t0, pins0, t_inflight;
 	long wait_ms = 10000, n;
 	struct stat st, dst;
@@ -201,7 +238,14 @@ int main(int argc, char **argv)
 		path = "/mnt/scratch/victim";
 	if (log && !*log)
 		log = NULL;
-	while ((c = getopt_long(argc, argv, "f:d:o:w:h", opts, NULL)) != -1) {
+	fault = getenv("GUPR_FAULT");
+	if (fault && !*fault)
+		fault = NULL;
+	if (fault && !gupr_window_fault_known(fault)) {
+		fprintf(stderr, PROG ": GUPR_FAULT='%s' is not a fault this trigger knows\n", fault);
+		return 2;
+	}
+	while ((c = getopt_long(argc, argv, "f:d:o:w:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': path = optarg; break;
 		case 'd': dev = optarg; break;
@@ -214,6 +258,15 @@ int main(int argc, char **argv)
 				usage(stderr);
 				return 2;
 			}
+			break;
+		case 'F':
+			if (!gupr_window_fault_known(optarg)) {
+				fprintf(stderr, PROG ": --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
+					optarg);
+				usage(stderr);
+				return 2;
+			}
+			fault = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -261,7 +314,7 @@ int main(int argc, char **argv)
 	victim = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (victim == MAP_FAILED)
 		FAIL("mmap-shared", errno);
-	close(fd); }
+	victim_fd = fd; }
 	step("mmap-shared", 0, (long)psz, t0, NULL);
 
 	t0 = now_ns();
@@ -327,6 +380,25 @@ int main(int argc, char **argv)
 		printf(PROG ": status=no-window step=msync: the read completed before the clean finished\n");
 		return 4;
 	}
+	if (fault) {
+		long long fl;
+
+		t0 = now_ns();
+		err = gupr_window_fault(fault, victim_fd, victim, psz);
+		fl = kpageflags(victim);
+		snprintf(note, sizeof(note), "in the window: victim %s, read %s in flight",
+			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean",
+			 inflight_reads(dst.st_rdev) > 0 ? "still" : "no longer");
+		step(fault, -err, err ? -1 : 0, t0, note);
+		if (err) {
+			printf(PROG ": status=failed step=%s errno=%s\n", fault, strerrorname_np(-err));
+			return 1;
+		}
+	}
+	if (fault && inflight_reads(dst.st_rdev) <= 0) {
+		printf(PROG ": status=no-window step=%s: the read completed before the fault was injected\n", fault);
+		return 4;
+	}
 
 	pthread_join(th, NULL);
 	t0 = read_t0;
@@ -337,6 +409,15 @@ int main(int argc, char **argv)
 
 	/* The page now holds what the device returned (null_blk: zeroes). */
 	t0 = now_ns();
+	if (fault && (!strcmp(fault, "truncate") || !strcmp(fault, "punch-hole"))) {
+		/* the mapping would fault (SIGBUS past EOF) or show a new page */
+		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)", fault);
+		step("verify", 0, 0, t0, note);
+		back = calloc(1, psz);	/* on disk: zeros in the hole, nothing past EOF */
+		if (!back)
+			FAIL("verify", ENOMEM);
+		goto close;
+	}
 	back = malloc(psz);
 	if (!back)
 		FAIL("verify", ENOMEM);
@@ -344,12 +425,17 @@ int main(int argc, char **argv)
 	snprintf(note, sizeof(note), "page holds %s", back[0] == 'U' ? "the user's 'U' (no data from the device)" :
 		 back[0] == 0 ? "the device's zeroes" : "the device's data");
 	step("verify", 0, back[0], t0, note);
-	free(back);
 
+close:
 	t0 = now_ns();
 	munmap(victim, psz);
+	close(victim_fd);
 	close(dev_fd);
 	step("close-file", 0, 0, t0, NULL);
+	/* On disk: what the device put into the page through the pin */
+	check_disk(path, back, fault && !strcmp(fault, "truncate") ? 0 : (unsigned long long)st.st_size,
+		   fault && !strcmp(fault, "punch-hole") ? "hole" : "pin");
+	free(back);
 	printf(PROG ": status=complete steps=%d\n", nstep);
 	return 0;
 }

@@ -19,15 +19,22 @@
  * the pinned, clean, write-protected page and dirties it with no
  * ->page_mkwrite.  Deterministic: the window stays open until we close it.
  *
- * Usage: pvw-uffd [--file PATH] [--log FILE] [--help]
+ * Usage: pvw-uffd [--file PATH] [--log FILE] [--fault NAME] [--help]
  *   --file PATH  victim file, at least one page (default $GUPR_VICTIM,
  *                else /mnt/scratch/victim); its first page is used
  *   --log FILE   append one JSON line per step (seq, step, result, ret,
  *                errno, errname, t0_ns, t1_ns: CLOCK_MONOTONIC) to FILE
  *                (default $GUPR_STEPS_LOG when set)
+ *   --fault NAME inject a fault inside the window, after msync cleaned the
+ *                page and while the kernel holds the pin: reclaim, cold,
+ *                drop-caches, truncate, punch-hole (window-fault.h;
+ *                default $GUPR_FAULT when set)
  * Exit: 0 the sequence ran (pinned, cleaned while pinned, copied, unpinned);
  *       1 a step failed (named on stdout); 2 bad usage;
  *       4 the window was not established (no fault while pinned).
+ * After the sequence the disk must hold the kernel's copy: the integrity
+ * check (disk-check.h) writes its records to the --log (off with
+ * GUPR_INTEGRITY=0).
  * Last stdout line: "pvw-uffd: status=complete|failed ...".
  */
 #define _GNU_SOURCE
@@ -49,6 +56,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "disk-check.h"
+#include "window-fault.h"
+
 #define PROG "pvw-uffd"
 
 static FILE *steplog;
@@ -58,6 +68,7 @@ static size_t psz;
 static unsigned char *victim, *src;
 static int uffd = -1;
 static int victim_fd = -1;
+static const char *fault;
 static int handler_status;	/* 0 ok, 1 failed, 4 no window */
 static char handler_why[160];
 
@@ -100,6 +111,7 @@ static void usage(FILE *f)
 		"dirties it on unpin (no ->page_mkwrite).\n"
 		"  --file PATH  victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)\n"
 		"  --log FILE   JSON step lines (default $GUPR_STEPS_LOG)\n"
+		"  --fault NAME in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 no window.\n");
 }
 
@@ -183,6 +195,19 @@ static void *handler(void *arg)
 			 fl < 0 ? "state unknown" : (fl & (1 << 4)) ? "still dirty" : "clean");
 		step("msync", 0, 0, t0, note);
 	}
+	if (fault && !handler_status) {
+		t0 = now_ns();
+		r = gupr_window_fault(fault, victim_fd, victim, psz);
+		fl = kpageflags(victim);
+		snprintf(note, sizeof(note), "in the window: victim %s, the pin held",
+			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean");
+		step(fault, -r, r ? -1 : 0, t0, note);
+		if (r) {
+			snprintf(handler_why, sizeof(handler_why), "step=%s errno=%s", fault,
+				 strerrorname_np(-r));
+			handler_status = 1;
+		}
+	}
 
 	t0 = now_ns();
 	{
@@ -218,11 +243,36 @@ static void *handler(void *arg)
 	return NULL;
 }
 
+/*
+ * The integrity check after the sequence (disk-check.h): EXPECT (one page)
+ * must be what the disk holds at the start of the victim, up to
+ * EXPECT_SIZE bytes of file; JSON records to the step log, one line to
+ * stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
+ */
+static void check_disk(const char *path, const unsigned char *expect,
+		       unsigned long long expect_size, const char *writer)
+{
+	const char *on = getenv("GUPR_INTEGRITY");
+	FILE *out = steplog ? steplog : fopen("/dev/null", "w");
+	int lost;
+
+	if ((on && !strcmp(on, "0")) || !out)
+		return;
+	lost = gupr_disk_check(out, path, expect, psz, psz, expect_size, writer);
+	if (lost < 0)
+		printf(PROG ": integrity: could not check: %s\n", strerror(-lost));
+	else
+		printf(PROG ": integrity: %d of 1 page(s) differ from what the kernel wrote\n", lost);
+	if (out != steplog)
+		fclose(out);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'o' },
+		{ "fault", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -242,10 +292,26 @@ int main(int argc, char **argv)
 		path = "/mnt/scratch/victim";
 	if (log && !*log)
 		log = NULL;
-	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+	fault = getenv("GUPR_FAULT");
+	if (fault && !*fault)
+		fault = NULL;
+	if (fault && !gupr_window_fault_known(fault)) {
+		fprintf(stderr, PROG ": GUPR_FAULT='%s' is not a fault this trigger knows\n", fault);
+		return 2;
+	}
+	while ((c = getopt_long(argc, argv, "f:o:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': path = optarg; break;
 		case 'o': log = optarg; break;
+		case 'F':
+			if (!gupr_window_fault_known(optarg)) {
+				fprintf(stderr, PROG ": --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
+					optarg);
+				usage(stderr);
+				return 2;
+			}
+			fault = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -339,17 +405,39 @@ int main(int argc, char **argv)
 	/* What the file holds now: the kernel's copy ('P') */
 	t0 = now_ns();
 	back = malloc(psz);
-	if (!back || pread(victim_fd, back, psz, 0) != (ssize_t)psz)
-		FAIL("verify", back ? errno : ENOMEM);
-	snprintf(note, sizeof(note), "page holds %s", back[0] == 'P' && back[psz - 1] == 'P' ?
-		 "the copied 'P'" : back[0] == 'U' ? "the user's 'U'" : "something else");
-	step("verify", 0, back[0], t0, note);
+	if (!back)
+		FAIL("verify", ENOMEM);
+	n = pread(victim_fd, back, psz, 0);
+	if (n < 0)
+		FAIL("verify", errno);
+	if (n == 0)	/* truncated in the window: the copy went to a page out of the file */
+		snprintf(note, sizeof(note), "the file is empty (%s)", fault ? fault : "truncated");
+	else
+		snprintf(note, sizeof(note), "page holds %s", back[0] == 'P' && back[psz - 1] == 'P' ?
+			 "the copied 'P'" : back[0] == 'U' ? "the user's 'U'" :
+			 back[0] == 0 ? "zeros (a hole)" : "something else");
+	step("verify", 0, n > 0 ? back[0] : -1, t0, note);
 	free(back);
 
 	t0 = now_ns();
 	munmap(victim, psz);
 	close(victim_fd);
 	step("close-file", 0, 0, t0, NULL);
+
+	/*
+	 * On disk: the kernel's 'P' (whether or not the page was dirtied in
+	 * order); nothing after a truncate; zeros where the hole was punched
+	 * (the copy went to a page no longer in the file).
+	 */
+	back = malloc(psz);
+	if (back) {
+		int hole = fault && !strcmp(fault, "punch-hole");
+
+		memset(back, hole ? 0 : 'P', psz);
+		check_disk(path, back, fault && !strcmp(fault, "truncate") ? 0 :
+			   (unsigned long long)st.st_size, hole ? "hole" : "pin");
+		free(back);
+	}
 	printf(PROG ": status=complete steps=%d\n", nstep);
 	return status;
 }

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct oracles or = {};
 	char sub[4200];
 	static const char *const status[] = { "ok", "timeout", "qemu-error" };
-	struct ordering ord = { "", "", "" };
+	struct ordering ord = { "", "", "", "" };
 	struct fuzz_out out;
 	struct log *lg;
 	FILE *f;

@@ -54,7 +54,28 @@ for my $k (qw(bookworm trixie)) {
 			like($rep, qr/dirtied: .*comm kworker/, "$k $t: dirtied from a kworker, attributed all the same");
 		}
 		like(slurp("$d/ordering.txt"), qr/^ordering: VIOLATION/m, "$k $t: the ordering checker caught it");
+		# the kernel dirtied the page (out of order) and writeback wrote it:
+		# what it wrote through the pin is on disk
+		like(slurp("$d/verdict.txt"), qr/^integrity: 1 of 1 pages as expected, 0 lost, 0 not expected on disk \(O_DIRECT/m,
+		     "$k $t: the trigger's own integrity check found its page on disk");
 	}
+}
+
+# A fault inside a trigger's window: reclaim while the O_DIRECT read holds
+# the page (FOLL_GET on 6.1) strips its buffer heads; the completion
+# dirties it and ext4 warns, then its writeback finds no buffers (README
+# "Fault steps in a trigger's window").
+{
+	my ($o, $r, $dir) = run_sh('--scenario', 'odirect-delayed', '--fault', 'reclaim');
+	is($r, 1, 'odirect-delayed --fault reclaim (6.1 ext4): exit 1') or diag($o);
+	like(slurp("$dir/verdict.txt"), qr/^cell: REPRODUCED:ext4_dirty_folio$/m,
+	     '... REPRODUCED at ext4_dirty_folio without the module');
+	like(slurp("$dir/console.log"), qr/page 0 does not have buffers attached/,
+	     '... and ext4 writeback finds the page without buffers');
+	like(slurp("$dir/steps.jsonl"), qr/"step":"reclaim","result":"ok".*read still in flight/,
+	     '... the reclaim step ran inside the window');
+	like(slurp("$dir/timeline.txt"), qr/try_to_free_buffers/, '... and the trace shows the buffers freed');
+	like(slurp("$dir/run.txt"), qr/^fault: reclaim \(in the trigger's window\)$/m, '... run.txt names the fault');
 }
 
 # --exec: a static program of the user's, with arguments
@@ -66,7 +87,7 @@ spew("$d/envprobe.c", <<'EOF');
 int main(int argc, char **argv)
 {
 	const char *k[] = { "GUPR_VICTIM", "GUPR_SCRATCH", "GUPR_PAGE_SIZE", "GUPR_PAGES", "GUPR_FS",
-			    "GUPR_STEPS_LOG", "GUPR_SLOW_DEV", "GUPR_SLOW_DEV_MS", "GUPR_KERNEL" };
+			    "GUPR_STEPS_LOG", "GUPR_SLOW_DEV", "GUPR_SLOW_DEV_MS", "GUPR_KERNEL", "GUPR_FAULT" };
 	struct stat st;
 	for (unsigned i = 0; i < sizeof(k) / sizeof(k[0]); i++)
 		printf("%s=%s\n", k[i], getenv(k[i]) ? getenv(k[i]) : "(unset)");
@@ -79,7 +100,8 @@ int main(int argc, char **argv)
 }
 EOF
 system("cc -static -O2 -o $d/envprobe $d/envprobe.c") == 0 or BAIL_OUT('cannot build the --exec probe');
-my ($o, $r, $dir) = run_sh('--exec', "$d/envprobe", '--exec-arg', "'two words'", '--exec-arg', 'x', '--slow-dev', '300');
+my ($o, $r, $dir) = run_sh('--exec', "$d/envprobe", '--exec-arg', "'two words'", '--exec-arg', 'x', '--slow-dev', '300',
+			   '--fault', 'drop-caches');
 is($r, 125, '--exec of a program exiting 7: COULD NOT TEST (exit 125)');
 like(slurp("$dir/verdict.txt"), qr/^reason: .*step exec \(exit-7\)/m, 'the verdict names the program\'s exit status');
 my $so = slurp("$dir/exec.stdout");
@@ -92,6 +114,7 @@ like($so, qr{^GUPR_STEPS_LOG=/dev/ttyS1$}m, 'GUPR_STEPS_LOG');
 like($so, qr{^GUPR_SLOW_DEV=/dev/nullb0$}m, 'GUPR_SLOW_DEV with --slow-dev');
 like($so, qr{^GUPR_SLOW_DEV_MS=300$}m, 'GUPR_SLOW_DEV_MS');
 like($so, qr{^slowdev-is-block=1$}m, 'the delayed device is a block device');
+like($so, qr{^GUPR_FAULT=drop-caches$}m, 'GUPR_FAULT with --fault');
 like($so, qr{^victim-size=4096$}m, 'the victim file is there, one page');
 like($so, qr{^arg1=\[two words\]\narg2=\[x\]$}m, 'arguments arrive one by one, spaces kept');
 is(slurp("$dir/exec.stderr"), "to stderr\n", 'stderr captured apart');

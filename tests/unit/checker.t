@@ -48,6 +48,20 @@ ok(defined $pos{'fs ext4_page_mkwrite'} && defined $pos{'mm folio_mkclean'} &&
    $pos{'module set_page_dirty'} < $pos{'fs WARN'},
    'timeline order: page_mkwrite, folio_mkclean, writeback, module set_page_dirty, WARN');
 
+# 1b. a folio whose buffer heads were released while the page was held
+# (odirect-delayed --fault reclaim on 6.1 ext4: try_to_free_buffers between
+# the clean and the dirtying by __bio_release_pages)
+{
+	my ($brc, $bout, $bdir) = report('released-buffers');
+	is($brc, 1, 'released-buffers: exit 1 (violation)');
+	my $bord = slurp("$bdir/ordering.txt");
+	like($bord, qr/^private: released by try_to_free_buffers \(seq \d+, comm gupr-trigger-od\) while the page was held: pfn 0x[0-9a-f]+ was dirtied without the private data \(buffer heads\) it had when cleaned$/m,
+	     'released-buffers: ordering.txt names the release and the lost buffer heads');
+	($brc, $bout, $bdir) = report('violation');
+	unlike(slurp("$bdir/ordering.txt"), qr/^private:/m,
+	       'violation (module write, buffers kept): no private line');
+}
+
 my $r = slurp("$dir/report.txt");
 is($r, slurp("$fx/violation.expected-report.txt"), 'report.txt: as recorded (violation.expected-report.txt)');
 is($out, slurp("$fx/violation.expected-stdout.txt"), 'short timeline and ordering line: as recorded');

@@ -38,6 +38,7 @@ sub decide {
 
 my %kl = map { $_ => "--kernel-label 'linux-image-6.1.0-56-cloud-amd64 6.1.192-2 (bookworm)'" } qw(6.1);
 $kl{'6.12'} = "--kernel-label 'linux-image-6.12.117+deb13-cloud-amd64 6.12.117-1 (trixie)'";
+$kl{'7.2'} = "--kernel-label 'linux-image-7.2.13+deb14-cloud-amd64 7.2.13-1 (sid)'";
 my $kl = $kl{'6.1'};
 
 # 1. recorded runs: the decider writes what the run wrote
@@ -55,6 +56,10 @@ for my $c (['6.1-ext4-stripped-buffers-loss', 1, 'DATA LOSS', 'LOSS',
 	     qr/^note: the filesystem reported a writeback error to the application: fsync EUCLEAN$/m,
 	     qr/^note: the kernel also warned \(REPRODUCED:btrfs_writepage_cow_fixup\)$/m,
 	     qr/^fsck: btrfs: clean \(exit 0\)$/m]],
+	   ['7.2-btrfs-stripped-buffers-loss-remount', 1, 'DATA LOSS', 'LOSS',
+	    [qr/^reason: .* found 'U' \(0x55\) on disk at file offset 0 \(read back after unmounting and mounting the filesystem, as the O_DIRECT read failed with EUCLEAN\)$/m,
+	     qr/^integrity: 0 of 1 pages as expected, 1 lost, 0 not expected on disk \(remount after O_DIRECT EUCLEAN, \d+ ms\)/m,
+	     qr/^note: the kernel also warned \(REPRODUCED:btrfs_writepage_cow_fixup\)$/m]],
 	   ['6.1-ext4-corrupt-image', 1, 'FS CORRUPTION', 'CORRUPT:e2fsck',
 	    [qr/^reason: e2fsck found damage on the scratch image after the guest unmounted it \(e2fsck -fn scratch\.img, exit 4\)$/m,
 	     qr/^fsck-says: /m]]) {

@@ -2,7 +2,9 @@
 # The module-free triggers and the run.sh options around them, without a
 # guest:
 #  - every repro-user/triggers/NAME.c builds standalone, in an empty
-#    directory, with exactly the cc command of its header's "Build:" line;
+#    directory holding only it and the shared window-fault.h and
+#    disk-check.h, with exactly
+#    the cc command of its header's "Build:" line;
 #    --help exits 0 with its usage; bad arguments exit non-zero with it
 #    (the triggers are never run for real on the host);
 #  - run.sh refuses bad --exec/--repeat/--slow-dev input with one line and
@@ -32,6 +34,7 @@ for my $t (@triggers) {
 	     "$t: the one-line cc command");
 	my $d = tempdir(CLEANUP => 1);
 	system('cp', $src, "$d/$t.c") == 0 or die;
+	system('cp', "$top/repro-user/triggers/window-fault.h", "$top/repro-user/triggers/disk-check.h", $d) == 0 or die;
 	my ($out, $rc) = run("cd $d && $cmd");
 	is($rc, 0, "$t: builds standalone with '$cmd'") or diag($out);
 	($out, $rc) = run("$d/$t --help");
@@ -42,6 +45,15 @@ for my $t (@triggers) {
 		is($rc, 2, "$t @$bad: exit 2");
 		like($out, qr/^usage: \Q$t\E /m, "$t @$bad: prints its usage");
 	}
+	($out, $rc) = run("$d/$t --fault bogus");
+	is($rc, 2, "$t --fault bogus: exit 2");
+	like($out, qr/--fault takes reclaim, cold, drop-caches, truncate or punch-hole, not 'bogus'/,
+	     "$t --fault bogus says which faults it takes");
+	($out, $rc) = run("GUPR_FAULT=bogus $d/$t --help");
+	is($rc, 2, "$t with GUPR_FAULT=bogus: exit 2 (run.sh asks a trigger this way)");
+	($out, $rc) = run("GUPR_FAULT=truncate $d/$t --help");
+	is($rc, 0, "$t with GUPR_FAULT=truncate: accepted");
+	like($out, qr/--fault NAME/, "$t --help documents --fault");
 	if ($t =~ /delayed/) {
 		($out, $rc) = run("env -u GUPR_SLOW_DEV $d/$t");
 		is($rc, 2, "$t without a delayed device: exit 2");
@@ -83,6 +95,11 @@ my @bad = (
 	[['--slow-dev', '1.5'], qr/not '1.5'/],
 	[['--slow-dev', 'x'], qr/not 'x'/],
 	[['--scenario', 'pvw-uffd', '--repeat', '0'], qr/--repeat takes/],
+	[['--scenario', 'pvw-uffd', '--fault', 'bogus'], qr/--fault: 'bogus' is not reclaim, cold, drop-caches, truncate or punch-hole/],
+	[['--scenario', 'pvw-uffd', '--fault', 'a;b'], qr/--fault: 'a;b' is not a fault name/],
+	[['--scenario', 'pvw-uffd', '--fault'], qr/--fault needs a fault name/],
+	[['--scenario', 'unlocked-dirty', '--fault', 'reclaim'], qr/--fault goes with a module-free trigger or --exec/],
+	[['--fault', 'reclaim'], qr/--fault goes with a module-free trigger or --exec/],
 );
 for my $b (@bad) {
 	my ($args, $msg) = @$b;

@@ -27,6 +27,20 @@ gupr_trigger_meta() {
 	sed -n "s/^ \* gupr: .*\b$2=\([^ ]*\).*/\1/p" "$GUPR_TRIGGER_DIR/$1.c" | head -n 1
 }
 
+# gupr_fault_check NAME: why NAME is not a fault a trigger can inject in its
+# window (empty output and status 0 when it is).  The authority is the
+# triggers' own table (repro-user/triggers/window-fault.h): a built trigger
+# is asked with GUPR_FAULT=NAME --help, which refuses an unknown name.
+gupr_fault_check() {
+	local t
+	case "$1" in ''|*[!a-z-]*) echo "'$1' is not a fault name"; return 1 ;; esac
+	t=$(gupr_trigger_names | head -n 1)
+	[ -x "$GUPR_HOST/triggers/$t" ] || { echo "the triggers are not built (make host)"; return 1; }
+	GUPR_FAULT=$1 "$GUPR_HOST/triggers/$t" --help >/dev/null 2>&1 && return 0
+	echo "'$1' is not reclaim, cold, drop-caches, truncate or punch-hole"
+	return 1
+}
+
 # gupr_trigger_list: "  NAME  summary" lines for --list.
 gupr_trigger_list() {
 	local n
