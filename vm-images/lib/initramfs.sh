@@ -99,9 +99,13 @@ gupr_build_initramfs() {
 	for part in ext4 xfs btrfs; do
 		f=""
 		[ "$part" = ext4 ] || f="$dir/initramfs-part-$part.img"
-		cat "$dir/initramfs-core.img" $f >"$dir/initramfs-$part.img" &&
-		cat "$dir/initramfs-$part.img" "$dir/initramfs-part-tools.img" \
-			>"$dir/initramfs-$part-tools.img" || gupr_die "cannot write the initramfs for $part"
+		# each under a temporary name: a run that boots one now reads it whole
+		cat "$dir/initramfs-core.img" $f >"$dir/initramfs-$part.img.tmp" &&
+		cat "$dir/initramfs-$part.img.tmp" "$dir/initramfs-part-tools.img" \
+			>"$dir/initramfs-$part-tools.img.tmp" &&
+		mv "$dir/initramfs-$part.img.tmp" "$dir/initramfs-$part.img" &&
+		mv "$dir/initramfs-$part-tools.img.tmp" "$dir/initramfs-$part-tools.img" ||
+			gupr_die "cannot write the initramfs for $part"
 	done
 	rm -f "$dir/.core" "$dir/.parts" "$dir/.part-"*
 	# the whole one last: its date tells the parts are complete
