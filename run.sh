@@ -23,7 +23,7 @@ usage: ./run.sh [options]
 Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
 runs a scenario with the gup_repro test module and prints the verdict.
 
-  -s, --scenario NAME  scenario to run (default: unlocked-dirty; --list shows all)
+  -s, --scenario NAME  scenario to run (default: $GUPR_DEFAULT_SCENARIO; --list shows all)
       --steps LIST     run a custom comma-separated list of steps instead
   -p, --pages N        pages to map and pin, 1..512 (default: 1)
   -k, --kernel SPEC    guest kernel: debian:bullseye (5.10), debian:bookworm
@@ -94,7 +94,7 @@ matrix|kernel-config|bisect)
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
 
-scenario="" steps="" pages=1 kernel=debian:bookworm timeout=300 keep=0 list=0 trace=1 fs=ext4 outdir="" build=0 force=0 integrity=1
+scenario="" steps="" pages=1 kernel=$GUPR_DEFAULT_KERNEL timeout=300 keep=0 list=0 trace=1 fs=$GUPR_DEFAULT_FS outdir="" build=0 force=0 integrity=1
 # --- triggers: --exec, --exec-arg, --slow-dev, --repeat ---
 exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 fault="" orig_args=("$@")
 # --- end triggers ---
@@ -139,7 +139,7 @@ why=$(gupr_paths_ok) || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 why=$(gupr_number --pages "$pages" 1 512) || bad_usage "$why"
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
-case "$fs" in ext4|xfs|btrfs|tmpfs) ;; *) bad_usage "--fs takes ext4, xfs, btrfs or tmpfs, not '$fs'" ;; esac
+gupr_in_list "$fs" "$GUPR_FILESYSTEMS" || bad_usage "--fs takes $(gupr_or_list "$GUPR_FILESYSTEMS"), not '$fs'"
 # out_dir DIR: create --out DIR and print its absolute path.  An existing
 # DIR must be empty, or a run directory (run.txt or verdict.txt) the user
 # named with --force: never overwrite or delete files of a directory that
@@ -242,7 +242,7 @@ if [ "$list" = 1 ]; then
 fi
 # Let the driver check the scenario, steps and pages before anything boots.
 drv_args=(--pages "$pages")
-if [ -n "$steps" ]; then drv_args+=(--steps "$steps"); else drv_args+=(--scenario "${scenario:=unlocked-dirty}"); fi
+if [ -n "$steps" ]; then drv_args+=(--steps "$steps"); else drv_args+=(--scenario "${scenario:=$GUPR_DEFAULT_SCENARIO}"); fi
 if [ -n "$trigger" ]; then
 	# --- triggers: a program instead of the driver's steps ---
 	[ -x "$GUPR_HOST/triggers/$trigger" ] || [ "$trigger" = exec ] ||
@@ -426,7 +426,7 @@ rm -f "$out/initrd.exec.img"
 	fi
 	[ -n "$trace_note" ] && echo "trace: $trace_note"
 	if [ -n "$trigger" ]; then
-		echo "module: not loaded (module-free $([ "$trigger" = exec ] && echo "--exec program" || echo "trigger repro-user/triggers/$trigger.c"))"
+		echo "module: not loaded (module-free $([ "$trigger" = exec ] && echo "--exec program" || echo "trigger repro-user/guest/triggers/$trigger.c"))"
 		[ "$trigger" = exec ] && echo "exec: $exec_prog" && echo "exec-args: ${exec_args[*]}"
 		echo "exec-status: $(cat "$out/exec.rc" 2>/dev/null)"
 	else

@@ -102,7 +102,7 @@ enum pt_probe {
 
 /*
  * struct pt_event.flags: the folio's state when the probe fired, in the one
- * vocabulary (GUP_REPRO_F_*; names in repro-user/folio_flags.h).  The
+ * vocabulary (GUP_REPRO_F_*; names in repro-user/include/folio_flags.h).  The
  * probes set LOCKED, UPTODATE, DIRTY, WRITEBACK, PRIVATE (buffer heads on
  * ext4), MAPPED (_mapcount >= 0, small folios), DMA_PINNED (refcount >=
  * GUP_PIN_COUNTING_BIAS, small folios) and LARGE.

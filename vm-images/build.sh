@@ -4,7 +4,7 @@
 # gup_repro.ko against its headers and pack the initramfs; print the paths.
 set -eu
 . "$(dirname "$0")/lib.sh"
-spec=debian:bookworm
+spec=$GUPR_DEFAULT_KERNEL
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) spec=${2:?--kernel needs a value}; shift 2 ;;

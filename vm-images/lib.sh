@@ -2,6 +2,7 @@
 # vm-images/lib.sh - the host-side library sourced by run.sh, its
 # subcommands and the tests.  Each job lives in a file of its own under
 # vm-images/lib/:
+#   facts.sh      defaults and lists shared with the Makefile and the guest
 #   common.sh     paths, messages, staleness, locks (flock)
 #   apt.sh        the host's archive URI and a private apt per suite
 #   kernel.sh     the kernel record (kernel.env) and Debian's packages
@@ -21,7 +22,7 @@
 # $GUPR_CACHE (XDG cache), build products under $GUPR_BUILD.
 
 GUPR_TOP=${GUPR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-for _gupr_f in common apt kernel tree buildroot module bpf initramfs scratch boot phases source triggers; do
+for _gupr_f in facts common apt kernel tree buildroot module bpf initramfs scratch boot phases source triggers; do
 	# shellcheck disable=SC1090
 	. "$GUPR_TOP/vm-images/lib/$_gupr_f.sh"
 done

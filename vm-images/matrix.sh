@@ -12,10 +12,10 @@ usage() {
 usage: ./run.sh matrix [options]
 
   --kernels LIST    comma-separated kernel specs (default:
-                    debian:bullseye,debian:bookworm,debian:trixie,debian:sid)
-  --fs LIST         filesystems (default: ext4,xfs,btrfs,tmpfs)
-  --scenarios LIST  scenarios (default: unlocked-dirty,control,longterm,
-                    iouring-fixed-buffer)
+                    $(printf 'debian:%s,' $GUPR_SUITES | sed 's/,$//'))
+  --fs LIST         filesystems (default: ${GUPR_FILESYSTEMS// /,})
+  --scenarios LIST  scenarios (default:
+                    ${GUPR_MATRIX_SCENARIOS// /,})
   -j, --jobs N      VMs at a time (default: number of CPUs)
   -t, --timeout SEC per cell (default: 300)
       --no-trace    no BPF probes in the cells
@@ -34,9 +34,9 @@ EOF
 
 bad_usage() { echo "run.sh matrix: $*" >&2; echo "Try './run.sh matrix --help'." >&2; exit 128; }
 
-kernels=debian:bullseye,debian:bookworm,debian:trixie,debian:sid
-fslist=ext4,xfs,btrfs,tmpfs
-scenarios=unlocked-dirty,control,longterm,iouring-fixed-buffer
+kernels=$(printf 'debian:%s,' $GUPR_SUITES); kernels=${kernels%,}
+fslist=${GUPR_FILESYSTEMS// /,}
+scenarios=${GUPR_MATRIX_SCENARIOS// /,}
 jobs=$(nproc) timeout=300 trace_opt="" mdir="" repeat_opt=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -65,7 +65,7 @@ IFS=, read -r -a S <<<"$scenarios"
 [ ${#K[@]} -gt 0 ] && [ ${#F[@]} -gt 0 ] && [ ${#S[@]} -gt 0 ] || bad_usage "empty list"
 for k in "${K[@]}"; do gupr_kernel_spec_ok "$k" || bad_usage "--kernels: '$k' is not a kernel spec"; done
 for f in "${F[@]}"; do
-	case "$f" in ext4|xfs|btrfs|tmpfs) ;; *) bad_usage "--fs: '$f' is not ext4, xfs, btrfs or tmpfs" ;; esac
+	gupr_in_list "$f" "$GUPR_FILESYSTEMS" || bad_usage "--fs: '$f' is not $(gupr_or_list "$GUPR_FILESYSTEMS")"
 done
 
 "$GUPR_TOP/vm-images/host-deps.sh" || exit 128

@@ -86,7 +86,9 @@ enum gup_repro_api {
 
 /**
  * enum gup_repro_dirty_mode - how %GUP_REPRO_IOC_DIRTY dirties a page
- * @GUP_REPRO_DIRTY_NONE: do nothing (a step that keeps the sequence aligned).
+ * @GUP_REPRO_DIRTY_NONE: do nothing, the zero value: the argument checks
+ *	run without dirtying a page (the in-guest ABI test and the ioctl
+ *	fuzzer use it; no scenario step does).
  * @GUP_REPRO_DIRTY_LOCKED: set_page_dirty_lock(): takes the folio lock around
  *	->dirty_folio, as mm/gup.c unpin_user_pages_dirty_lock() does.
  * @GUP_REPRO_DIRTY_UNLOCKED: set_page_dirty() without the folio lock, as a
@@ -119,7 +121,7 @@ enum gup_repro_unpin_mode {
  * @max_pages: out: %GUP_REPRO_MAX_PAGES, in pages.
  * @page_size: out: PAGE_SIZE of the running kernel, in bytes.
  * @linux_version_code: out: KERNEL_VERSION(a, b, c) of the headers the
- *	module was built against.
+ *	module was built against (the driver records it in steps.jsonl).
  * @reserved: must be zero.
  *
  * Every output field must be zero on input.

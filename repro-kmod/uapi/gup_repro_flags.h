@@ -4,7 +4,7 @@
  * order for the module's GUP_REPRO_IOC_STATE (struct
  * gup_repro_page_state.flags), the BPF probes' events (bpf/pintrace.h) and
  * the driver's /proc/kpageflags translation.  The names and letters are in
- * one table too, repro-user/folio_flags.h.
+ * one table too, repro-user/include/folio_flags.h.
  *
  * No includes: the BPF object includes it beside vmlinux.h.
  */

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_events.c - libFuzzer harness for the events.jsonl loader, the
- * ordering checker and the report writers (bpf/checker.c,
- * bpf/pintrace-report.c): the input is an events.jsonl.  The printed
+ * ordering checker and the report writers (bpf/host/checker.c,
+ * bpf/host/pintrace-report.c): the input is an events.jsonl.  The printed
  * timeline and report.txt must be printable, valid UTF-8 and at most 80
  * columns a line (the report's verdict line is wrapped too); ordering.txt
  * and timeline.dat printable; trace.json valid JSON.  The same bytes are
  * also read as a steps.jsonl.
  */
 #define FUZZING 1
-#include "../../bpf/pintrace-report.c"
+#include "../../bpf/host/pintrace-report.c"
 
 #include <stdint.h>
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_matrix.c - libFuzzer harness for the matrix tables
- * (repro-user/matrix.c): the input is a cell's verdict.txt, a NUL byte,
+ * (repro-user/host/matrix.c): the input is a cell's verdict.txt, a NUL byte,
  * and its run.txt.  The cell must reach matrix.json (never dropped), and
  * matrix.txt and matrix.md must be printable, valid UTF-8 (matrix.txt in
  * 80 columns).
  */
 #define FUZZING 1
-#include "../../repro-user/matrix.c"
+#include "../../repro-user/host/matrix.c"
 
 #include <stdint.h>
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_verdict.c - libFuzzer harness for the console-log verdict parser
- * (repro-user/verdict.c): the input is a console log, parsed and judged
+ * (repro-user/host/verdict.c): the input is a console log, parsed and judged
  * under every boot status, and read as an ordering.txt; then the same
  * bytes as a run directory's steps.jsonl, guest.log, fsck.txt and a
  * repeated run's verdict.txt (the decider's other oracles).  Every verdict
  * must be printable, valid UTF-8 with lines under OUT_LINE_MAX.
  */
 #define FUZZING 1
-#include "../../repro-user/verdict.c"
+#include "../../repro-user/host/verdict.c"
 
 #include <stdint.h>
 #include <sys/stat.h>

@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 #include "gup_repro.h"
+#include "../lib/tap.h"
+#include "pin_counters.h"
 
 #define DEVICE		"/dev/gup_repro"
 #define CHECK_FAILED	100000	/* a case's own assertion failed */
@@ -81,33 +83,6 @@ static int pin_one(int fd)
 	void *p = anon(1, 1);
 
 	return p ? pin(fd, p, 1, GUP_REPRO_API_PIN, GUP_REPRO_PIN_WRITE) : ENOMEM;
-}
-
-static int read_vmstat(unsigned long long *acq, unsigned long long *rel)
-{
-	char name[64];
-	unsigned long long v;
-	FILE *f;
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	/* Fold the per-CPU deltas so the totals are exact now. */
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			diag("stat_refresh: %s", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return errno;
-	*acq = *rel = ~0ULL;
-	while (fscanf(f, "%63s %llu", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			*acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			*rel = v;
-	}
-	fclose(f);
-	return *acq == ~0ULL || *rel == ~0ULL ? ENOENT : 0;
 }
 
 /* ---- cases: each returns 0 or the errno the module gave ---- */
@@ -1104,11 +1079,9 @@ int main(void)
 {
 	size_t i, n = sizeof(cases) / sizeof(cases[0]);
 	unsigned long long a0, r0, a1, r1;
-	int failed = 0;
 
 	psz = (size_t)sysconf(_SC_PAGESIZE);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n1..%zu\n", n + 1);
+	tap_start((int)n + 1);
 	if (read_vmstat(&a0, &r0))
 		a0 = r0 = 0;
 	for (i = 0; i < n; i++) {
@@ -1117,35 +1090,26 @@ int main(void)
 		int got;
 
 		if (fd < 0 && !no_fd) {
-			printf("not ok %zu - %s # open %s: %s\n", i + 1, cases[i].name,
-			       DEVICE, strerror(errno));
-			failed++;
+			tap_ok(0, "%s # open %s: %s", cases[i].name, DEVICE, strerror(errno));
 			continue;
 		}
 		got = cases[i].fn(fd);
 		if (fd >= 0)
 			close(fd);	/* drops whatever the case left pinned */
-		if (got == cases[i].want) {
-			printf("ok %zu - %s (%s)\n", i + 1, cases[i].name,
-			       got ? strerrorname_np(got) : "success");
-		} else {
-			printf("not ok %zu - %s: got %s, want %s\n", i + 1, cases[i].name,
+		if (got == cases[i].want)
+			tap_ok(1, "%s (%s)", cases[i].name, got ? strerrorname_np(got) : "success");
+		else
+			tap_ok(0, "%s: got %s, want %s", cases[i].name,
 			       got == CHECK_FAILED ? "a failed check" :
 			       got ? strerrorname_np(got) : "success",
 			       cases[i].want ? strerrorname_np(cases[i].want) : "success");
-			failed++;
-		}
 	}
-	if (read_vmstat(&a1, &r1)) {
-		printf("not ok %zu - no pin leaked # /proc/vmstat unreadable\n", n + 1);
-		failed++;
-	} else if (a1 - a0 != r1 - r0 || a1 == a0) {
-		printf("not ok %zu - no pin leaked: acquired +%llu, released +%llu\n",
-		       n + 1, a1 - a0, r1 - r0);
-		failed++;
-	} else {
-		printf("ok %zu - no pin leaked: nr_foll_pin_acquired +%llu == nr_foll_pin_released +%llu\n",
-		       n + 1, a1 - a0, r1 - r0);
-	}
-	return failed ? 1 : 0;
+	if (read_vmstat(&a1, &r1))
+		tap_ok(0, "no pin leaked # /proc/vmstat unreadable");
+	else if (a1 - a0 != r1 - r0 || a1 == a0)
+		tap_ok(0, "no pin leaked: acquired +%llu, released +%llu", a1 - a0, r1 - r0);
+	else
+		tap_ok(1, "no pin leaked: nr_foll_pin_acquired +%llu == nr_foll_pin_released +%llu",
+		       a1 - a0, r1 - r0);
+	return tap_exit();
 }

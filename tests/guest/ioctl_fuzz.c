@@ -54,6 +54,8 @@
 #include <unistd.h>
 
 #include "gup_repro.h"
+#include "../lib/tap.h"
+#include "pin_counters.h"
 
 #define DEVICE		"/dev/gup_repro"
 #define MAX_THREADS	8
@@ -922,32 +924,6 @@ static int setup(const char *dir)
 	return 0;
 }
 
-static int read_vmstat(unsigned long long *acq, unsigned long long *rel)
-{
-	unsigned long long v;
-	char name[64];
-	FILE *f;
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			printf("# stat_refresh: %s\n", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	*acq = *rel = ~0ULL;
-	while (fscanf(f, "%63s %llu", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			*acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			*rel = v;
-	}
-	fclose(f);
-	return *acq == ~0ULL || *rel == ~0ULL ? -1 : 0;
-}
-
 static void drain(void);
 
 /*
@@ -1047,7 +1023,7 @@ int main(int argc, char **argv)
 	double seconds = 20, budget = 60, elapsed;
 	struct thr thr[MAX_THREADS];
 	const char *dir = NULL;
-	int i, c, failed = 0, kfd, bad_log, ext4 = 0, ok, tries;
+	int i, c, kfd, bad_log, ext4 = 0, ok, tries;
 	pthread_t uh;
 
 	psz = (size_t)sysconf(_SC_PAGESIZE);
@@ -1071,8 +1047,7 @@ int main(int argc, char **argv)
 	}
 	if (nthreads < 1 || nthreads > MAX_THREADS || seconds <= 0)
 		return fprintf(stderr, "bad --threads or --seconds\n"), 2;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n1..9\n");
+	tap_start(9);
 	printf("# seed %llu, %d threads, %.0f s of fuzzing, budget %.0f s, file dir %s\n",
 	       seed, nthreads, seconds, budget, dir ? dir : "(none)");
 	if (!seed)
@@ -1107,8 +1082,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += (time_t)(t_start + budget - now()) + 1;
 		if (pthread_timedjoin_np(thr[i].t, NULL, &ts)) {
-			printf("not ok 1 - thread %d still running past the %.0f s budget\n",
-			       i, budget);
+			tap_ok(0, "thread %d still running past the %.0f s budget", i, budget);
 			printf("Bail out! hung\n");
 			return 1;
 		}
@@ -1134,33 +1108,25 @@ int main(int argc, char **argv)
 		printf("%s\n", line);
 	}
 
-	printf("%sok 1 - ran %lu ioctls in %.1f s over %d threads on 2 shared fds\n",
-	       n_ops > 100 ? "" : "not ", n_ops, elapsed, nthreads);
-	failed += n_ops <= 100;
-	printf("%sok 2 - every errno in the documented set of its ioctl (%lu outside)\n",
-	       n_errno_bad ? "not " : "", n_errno_bad);
-	failed += !!n_errno_bad;
-	printf("%sok 3 - exact results where determined: invalid fields, access_ok, private fds (%lu wrong)\n",
-	       n_exact_bad ? "not " : "", n_exact_bad);
-	failed += !!n_exact_bad;
-	printf("%sok 4 - unprivileged SCM_RIGHTS receivers got EPERM (%lu of %lu wrong)\n",
-	       n_scm_bad || !n_scm ? "not " : "", n_scm_bad, n_scm);
-	failed += n_scm_bad || !n_scm;
-	printf("%sok 5 - two fds pinning one page see one pfn (%lu of %lu wrong)\n",
-	       n_same_pfn_bad || !n_same_pfn ? "not " : "", n_same_pfn_bad, n_same_pfn);
-	failed += n_same_pfn_bad || !n_same_pfn;
+	tap_ok(n_ops > 100, "ran %lu ioctls in %.1f s over %d threads on 2 shared fds",
+	       n_ops, elapsed, nthreads);
+	tap_ok(!n_errno_bad, "every errno in the documented set of its ioctl (%lu outside)",
+	       n_errno_bad);
+	tap_ok(!n_exact_bad, "exact results where determined: invalid fields, access_ok, private fds (%lu wrong)",
+	       n_exact_bad);
+	tap_ok(!n_scm_bad && n_scm, "unprivileged SCM_RIGHTS receivers got EPERM (%lu of %lu wrong)",
+	       n_scm_bad, n_scm);
+	tap_ok(!n_same_pfn_bad && n_same_pfn, "two fds pinning one page see one pfn (%lu of %lu wrong)",
+	       n_same_pfn_bad, n_same_pfn);
 
 	close(shared_fd[0]);
 	close(shared_fd[1]);
-	if (read_vmstat(&a1, &r1)) {
-		printf("not ok 6 - /proc/vmstat unreadable\n");
-		failed++;
-	} else {
-		ok = a1 - a0 == r1 - r0 && a1 > a0;
-		printf("%sok 6 - nr_foll_pin_acquired +%llu == nr_foll_pin_released +%llu\n",
-		       ok ? "" : "not ", a1 - a0, r1 - r0);
-		failed += !ok;
-	}
+	if (read_vmstat(&a1, &r1))
+		tap_ok(0, "/proc/vmstat unreadable");
+	else
+		tap_ok(a1 - a0 == r1 - r0 && a1 > a0,
+		       "nr_foll_pin_acquired +%llu == nr_foll_pin_released +%llu",
+		       a1 - a0, r1 - r0);
 	for (tries = 0; tries < 10; tries++) {
 		drain();
 		canaries(ref1, map1);
@@ -1175,16 +1141,12 @@ int main(int argc, char **argv)
 		printf("# canary %s (folio of %u pages): refcount %d -> %d, mapcount %d -> %d\n",
 		       reg[canary_kind[i]].name, canary_folio[i], ref0[i], ref1[i], map0[i],
 		       map1[i]);
-	printf("%sok 7 - canary page reference counts back to baseline\n", ok ? "" : "not ");
-	failed += !ok;
+	tap_ok(ok, "canary page reference counts back to baseline");
 	bad_log = kfd >= 0 ? scan_kmsg(kfd, &ext4) : -1;
-	printf("%sok 8 - no WARNING/BUG/Oops/hung task in the kernel log (%d bad; ext4 symptom %d times, allowed)\n",
-	       bad_log ? "not " : "", bad_log, ext4);
-	failed += !!bad_log;
+	tap_ok(!bad_log, "no WARNING/BUG/Oops/hung task in the kernel log (%d bad; ext4 symptom %d times, allowed)",
+	       bad_log, ext4);
 	elapsed = now() - t_start;
-	printf("%sok 9 - finished in %.1f s (budget %.0f s)\n", elapsed <= budget ? "" : "not ",
-	       elapsed, budget);
-	failed += elapsed > budget;
+	tap_ok(elapsed <= budget, "finished in %.1f s (budget %.0f s)", elapsed, budget);
 	printf("# findings: %lu\n", n_findings);
-	return failed ? 1 : 0;
+	return tap_exit();
 }

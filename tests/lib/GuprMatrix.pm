@@ -1,10 +1,12 @@
-# Run ./run.sh matrix and read its matrix.json (shared by the matrix tests).
+# Run ./run.sh matrix and read its matrix.json, and what each cell should
+# show (shared by the matrix tests).
 package GuprMatrix;
 use strict;
 use warnings;
 use JSON::PP;
+use Test::More ();
 use Exporter 'import';
-our @EXPORT_OK = qw(run_matrix);
+our @EXPORT_OK = qw(run_matrix check_expected);
 
 # run_matrix(TOP, ARGS...) -> (exit, output, { "KERNEL FS SCENARIO" => cell }, dir)
 sub run_matrix {
@@ -20,6 +22,35 @@ sub run_matrix {
 		$cell{"$_->{kernel} $_->{fs} $_->{scenario}"} = $_ for @{ $j->{cells} || [] };
 	}
 	return ($rc, $out, \%cell, $dir ? "$top/$dir" : undef);
+}
+
+# expected(TOP, RELEASE, FS) -> { SCENARIO => [regex, why] }: the driver's
+# one rule beside the scenario table (gupr_expect(), gup-repro --expect).
+sub expected {
+	my ($top, $release, $fs) = @_;
+	my %e;
+	local $/ = "\n";
+	for (`$top/build/host/gup-repro --expect '$release' '$fs'`) {
+		chomp;
+		my ($s, $re, $why) = split /\t/;
+		$e{$s} = [qr/$re/, $why];
+	}
+	return \%e;
+}
+
+# check_expected(TOP, CELLS): one test per cell that has a prediction: its
+# result matches what gupr_expect() computes for its kernel release and
+# filesystem.  Returns how many cells were checked.
+sub check_expected {
+	my ($top, $cells) = @_;
+	my $n = 0;
+	for my $key (sort keys %$cells) {
+		my $c = $cells->{$key};
+		my $e = expected($top, $c->{release} // '', $c->{fs})->{$c->{scenario}} or next;
+		Test::More::like($c->{result}, $e->[0], "$key: $c->{result} ($e->[1])");
+		$n++;
+	}
+	return $n;
 }
 
 1;

@@ -10,15 +10,11 @@
 #include <sys/ioctl.h>
 
 #include "gup_repro.h"
-
-static int n, failed;
+#include "../lib/tap.h"
 
 static void ok(int cond, const char *what)
 {
-	n++;
-	if (!cond)
-		failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", n, what);
+	tap_ok(cond, "%s", what);
 }
 
 #define STRUCT(type, cmd, want_size, nr)					\
@@ -37,7 +33,7 @@ static void ok(int cond, const char *what)
 
 int main(void)
 {
-	printf("TAP version 13\n");
+	tap_start(0);
 	STRUCT(gup_repro_info, GUP_REPRO_IOC_INFO, 24, 0);
 	STRUCT(gup_repro_pin, GUP_REPRO_IOC_PIN, 32, 1);
 	STRUCT(gup_repro_write, GUP_REPRO_IOC_WRITE, 24, 2);
@@ -53,6 +49,6 @@ int main(void)
 	    GUP_REPRO_PIN_FAST)) == GUP_REPRO_PIN_FLAGS_MASK &&
 	   GUP_REPRO_PIN_FLAGS_MASK == 7, "PIN flags mask covers exactly WRITE|LONGTERM|FAST");
 	ok(GUP_REPRO_MAX_PAGES == 512, "GUP_REPRO_MAX_PAGES is 512");
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	tap_plan_done();
+	return tap_exit();
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# The ordering checker and report writer (bpf/checker.c, bpf/pintrace-report.c)
+# The ordering checker and report writer (bpf/host/checker.c, bpf/host/pintrace-report.c)
 # on recorded pintrace traces: violation, control, two folios, interleaved
 # CPUs, lost events, a cut trace, other inodes, the fs's own write path.
 use strict;

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# The matrix table (repro-user/matrix.c) on a made-up tree of cell results:
+# The matrix table (repro-user/host/matrix.c) on a made-up tree of cell results:
 # 80-column matrix.txt with footnotes, matrix.md with links, matrix.json.
 use strict;
 use warnings;
@@ -120,4 +120,21 @@ spew("$t/tree-linux/ext4/control/run.txt",
 $out = `$bin --dir $t --kernels /src/linux --fs ext4 --scenarios control`;
 is($? >> 8, 0, 'a tree kernel: gup-repro-matrix exits 0');
 like(slurp("$t/matrix.md"), qr/tree \/src\/linux: v6\.1-1-gabc/, 'a tree kernel: matrix.md names the tree');
+# The predicted cells (gupr_expect(), gup-repro --expect): computed from
+# what a scenario's steps do, so the boundaries follow the kernel's rules.
+my $drv = "$top/build/host/gup-repro";
+sub expect { my %e = map { (split /\t/)[0, 1] } `$drv --expect $_[0] $_[1]`; return \%e; }
+is(expect('6.4.0-1', 'ext4')->{longterm}, '^REPRODUCED:ext4_dirty_folio$', 'expect: 6.4 ext4 longterm pins and warns');
+is(expect('6.5.0-1', 'ext4')->{longterm}, '^MITIGATED:EFAULT$', 'expect: 6.5 ext4 longterm is refused (FOLL_LONGTERM)');
+is(expect('6.4.0-1', 'xfs')->{'iouring-fixed-buffer'}, '^MITIGATED:EOPNOTSUPP$', 'expect: before 6.5 io_uring refuses itself');
+is(expect('5.17.0-1', 'ext4')->{'unlocked-dirty'}, '^REPRODUCED:ext4_set_page_dirty$', 'expect: 5.17 ext4 warns in ext4_set_page_dirty');
+is(expect('5.18.0-1', 'ext4')->{'unlocked-dirty'}, '^REPRODUCED:ext4_dirty_folio$', 'expect: 5.18 ext4 warns in ext4_dirty_folio');
+is(expect('6.1.0-1', 'xfs')->{'unlocked-dirty'}, '^VIOLATION$', 'expect: xfs never warns, the checker sees it');
+my $tmpfs = expect('7.2.0-1', 'tmpfs');
+is(join(',', sort values %$tmpfs), join(',', ('^CLEAN$') x keys %$tmpfs), 'expect: every tmpfs prediction is CLEAN');
+ok(keys %$tmpfs >= 4, 'expect: the four default scenarios are predicted on tmpfs');
+is(expect('6.1.0-1', 'ext4')->{control}, '^CLEAN$', 'expect: control is CLEAN');
+ok(!exists expect('6.1.0-1', 'ext4')->{'stripped-buffers'}, 'expect: reclaim scenarios are not predicted');
+`$drv --expect nonsense ext4 2>&1`;
+is($? >> 8, 2, 'expect: a release that is not one is bad usage');
 done_testing();

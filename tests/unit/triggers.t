@@ -1,9 +1,9 @@
 #!/usr/bin/perl
 # The module-free triggers and the run.sh options around them, without a
 # guest:
-#  - every repro-user/triggers/NAME.c builds standalone, in an empty
-#    directory holding only it and the shared window-fault.h and
-#    disk-check.h, with exactly
+#  - every repro-user/guest/triggers/NAME.c builds standalone, in an empty
+#    directory holding only it and the folder's shared headers (trigger.h,
+#    window-fault.h, disk-check.h), with exactly
 #    the cc command of its header's "Build:" line;
 #    --help exits 0 with its usage; bad arguments exit non-zero with it
 #    (the triggers are never run for real on the host);
@@ -22,19 +22,19 @@ sub run { my $out = `@_ 2>&1`; return ($out, $? >> 8); }
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
-my @triggers = map { m{/([^/]+)\.c$} } glob("$top/repro-user/triggers/*.c");
+my @triggers = map { m{/([^/]+)\.c$} } glob("$top/repro-user/guest/triggers/*.c");
 is_deeply([sort @triggers], [sort qw(pvw-uffd odirect-delayed iouring-read-delayed)],
 	  'the three triggers exist');
 
 for my $t (@triggers) {
-	my $src = "$top/repro-user/triggers/$t.c";
+	my $src = "$top/repro-user/guest/triggers/$t.c";
 	my ($cmd) = slurp($src) =~ /^ \* Build:\s+(cc .*)$/m;
 	ok($cmd, "$t: header has a Build: line") or next;
 	like($cmd, qr/^cc -static -O2 -o \Q$t\E \Q$t\E\.c -lpthread( -luring)?$/,
 	     "$t: the one-line cc command");
 	my $d = tempdir(CLEANUP => 1);
 	system('cp', $src, "$d/$t.c") == 0 or die;
-	system('cp', "$top/repro-user/triggers/window-fault.h", "$top/repro-user/triggers/disk-check.h", $d) == 0 or die;
+	system('cp', glob("$top/repro-user/guest/triggers/*.h"), $d) == 0 or die;
 	my ($out, $rc) = run("cd $d && $cmd");
 	is($rc, 0, "$t: builds standalone with '$cmd'") or diag($out);
 	($out, $rc) = run("$d/$t --help");

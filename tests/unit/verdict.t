@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# The console-log verdict parser (repro-user/verdict.c) on fixture logs:
+# The console-log verdict parser (repro-user/host/verdict.c) on fixture logs:
 # verdict, exit status (git bisect run convention) and the quoted site.
 use strict;
 use warnings;

@@ -75,17 +75,30 @@ gupr_host_uri() {
 
 # --- private apt ----------------------------------------------------------
 
-# gupr_apt SUITE ARGS...: run apt-get/apt-cache (first ARG) against SUITE
-# through a private configuration under $GUPR_CACHE/apt/SUITE: own
-# sources.list, lists, cache and an empty dpkg status.  The host's apt
-# configuration is neither read for parts nor modified.
+# gupr_apt_dir SUITE: the private apt directory of SUITE.
 gupr_apt_dir() { echo "$GUPR_CACHE/apt/$1"; }
 
-gupr_apt_setup() {
-	local suite=$1 dir main sec
-	dir=$(gupr_apt_dir "$suite")
+# gupr_apt_sources SUITE: SUITE's "deb" lines, one a line, from the host's
+# archive URIs: main, and for a release also -updates and -security.
+gupr_apt_sources() {
+	local suite=$1 main sec
 	main=$(gupr_host_uri main) || gupr_die "no Debian archive URI in the host's apt sources; set GUP_REPRO_MIRROR"
 	sec=$(gupr_host_uri security || true)
+	echo "deb [signed-by=$GUPR_KEYRING] $main $suite main"
+	case "$suite" in
+	sid|unstable) ;;
+	*)
+		echo "deb [signed-by=$GUPR_KEYRING] $main $suite-updates main"
+		[ -n "$sec" ] && echo "deb [signed-by=$GUPR_KEYRING] $sec $suite-security main" ;;
+	esac
+	return 0
+}
+
+# gupr_apt_setup SUITE: the private configuration of SUITE (sources.list,
+# apt.conf, directories), rewritten only when it changed.
+gupr_apt_setup() {
+	local suite=$1 dir
+	dir=$(gupr_apt_dir "$suite")
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/etc/apt.conf.d" \
 		"$dir/etc/preferences.d" "$dir/etc/sources.list.d"
 	[ -e "$dir/status" ] || : >"$dir/status"
@@ -93,16 +106,7 @@ gupr_apt_setup() {
 	# that concurrent runs (matrix cells) never read a half-written file.
 	local tmp
 	tmp=$(mktemp "$dir/.sources.XXXXXX")
-	{
-		case "$suite" in
-		sid|unstable)
-			echo "deb [signed-by=$GUPR_KEYRING] $main $suite main" ;;
-		*)
-			echo "deb [signed-by=$GUPR_KEYRING] $main $suite main"
-			echo "deb [signed-by=$GUPR_KEYRING] $main $suite-updates main"
-			[ -n "$sec" ] && echo "deb [signed-by=$GUPR_KEYRING] $sec $suite-security main" ;;
-		esac
-	} >"$tmp"
+	gupr_apt_sources "$suite" >"$tmp"
 	if ! cmp -s "$tmp" "$dir/sources.list" 2>/dev/null; then
 		mv "$tmp" "$dir/sources.list"
 		rm -f "$dir/lists/"*_Packages* "$dir/updated"
@@ -130,6 +134,10 @@ gupr_apt_setup() {
 	if cmp -s "$tmp" "$dir/apt.conf" 2>/dev/null; then rm -f "$tmp"; else mv "$tmp" "$dir/apt.conf"; fi
 }
 
+# gupr_apt SUITE ARGS...: run apt-get/apt-cache (first ARG) against SUITE
+# through a private configuration under $GUPR_CACHE/apt/SUITE: own
+# sources.list, lists, cache and an empty dpkg status.  The host's apt
+# configuration is neither read for parts nor modified.
 gupr_apt() {
 	local suite=$1; shift
 	APT_CONFIG="$(gupr_apt_dir "$suite")/apt.conf" "$@"

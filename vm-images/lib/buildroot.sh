@@ -10,7 +10,7 @@
 # when the host compiler serves: always for a kernel tree, whose compiler
 # must be installed on the host).
 gupr_build_root() {
-	local pkgs main sec stamp name
+	local pkgs stamp name
 	BUILD_ROOT=""
 	[ "$KSOURCE" = tree ] && return 0
 	if command -v "$KCC" >/dev/null 2>&1 && [ "$KSUITE" = bookworm ]; then
@@ -35,13 +35,9 @@ gupr_build_root() {
 	fi
 	command -v mmdebstrap >/dev/null 2>&1 || gupr_die "mmdebstrap is needed to build for $KREL ($KCC)"
 	gupr_say "==> build root: $KSUITE minbase with $KCC for $KREL (mmdebstrap, once per suite)"
-	main=$(gupr_host_uri main) || gupr_die "no Debian archive URI"
-	sec=$(gupr_host_uri security || true)
-	local -a src=("deb [signed-by=$GUPR_KEYRING] $main $KSUITE main")
-	if [ "$KSUITE" != sid ]; then
-		src+=("deb [signed-by=$GUPR_KEYRING] $main $KSUITE-updates main")
-		[ -n "$sec" ] && src+=("deb [signed-by=$GUPR_KEYRING] $sec $KSUITE-security main")
-	fi
+	local -a src
+	mapfile -t src < <(gupr_apt_sources "$KSUITE")
+	[ ${#src[@]} -gt 0 ] || gupr_die "no Debian archive URI"
 	# build roots are only ever mounted inside their own mount namespace
 	# (gupr_make_in_root), so nothing can be mounted below them here
 	rm -rf --one-file-system "$BUILD_ROOT"
@@ -55,25 +51,11 @@ gupr_build_root() {
 }
 
 # gupr_make_in_root DIR ARGS...: run make ARGS in $BUILD_ROOT with the
-# kernel's cache directory and DIR bind-mounted at their host paths and
-# /proc mounted (objtool needs it), all inside a mount namespace of its own
-# (unshare -m): when make ends or is killed the mounts go with it, and the
-# host never sees them.  Plain make when there is no build root.
+# kernel's cache directory and DIR bind-mounted (vm-images/make-in-root.sh);
+# plain make when there is no build root.  In the background, waited for:
+# a signal to the script runs its trap at once.
 gupr_make_in_root() {
 	local dir=$1; shift
-	if [ -z "$BUILD_ROOT" ]; then
-		make "$@" &
-		wait $!
-		return
-	fi
-	mkdir -p "$BUILD_ROOT$KCACHE" "$BUILD_ROOT$dir" "$BUILD_ROOT/proc"
-	unshare -m --propagation private -- bash -c '
-		root=$1 kcache=$2 dir=$3; shift 3
-		mount --bind "$kcache" "$root$kcache" &&
-		mount --bind "$dir" "$root$dir" &&
-		mount -t proc proc "$root/proc" || exit 1
-		exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-			chroot "$root" make "$@"
-	' gupr-make-in-root "$BUILD_ROOT" "$KCACHE" "$dir" "$@" &
+	"$GUPR_TOP/vm-images/make-in-root.sh" "$BUILD_ROOT" "${KCACHE:-/}" "$dir" "$@" &
 	wait $!
 }

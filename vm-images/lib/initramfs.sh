@@ -3,9 +3,10 @@
 
 # Kernel modules the guest needs (disk and every filesystem gup-repro
 # tests), resolved with their dependencies by modprobe --show-depends;
-# those built into the kernel, or missing from it, are skipped (a tree
-# that lacks what a run needs is refused before boot: gupr_kernel_lacks).
-GUPR_GUEST_MODULES="virtio_pci virtio_blk ext4 xfs btrfs null_blk"
+# those built into the kernel (tmpfs), or missing from it, are skipped (a
+# tree that lacks what a run needs is refused before boot:
+# gupr_kernel_lacks).  The filesystems are facts.sh's.
+GUPR_GUEST_MODULES="virtio_pci virtio_blk $GUPR_FILESYSTEMS null_blk"
 
 # gupr_build_initramfs: busybox, the static guest binaries (stripped), the
 # guest init, the needed kernel modules (from $KMODROOT) and gup_repro.ko, in
@@ -23,7 +24,7 @@ gupr_build_initramfs() {
 	local -a comp=(lz4 -l -q -c)
 	grep -q '^CONFIG_RD_LZ4=y' "$KCONFIG" 2>/dev/null || comp=(gzip -1)
 	INITRD="$dir/initramfs.img"
-	if ! gupr_stale "$INITRD" "$KO" "$KCONFIG" "$GUPR_TOP/vm-images/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
+	if ! gupr_stale "$INITRD" "$KO" "$KCONFIG" "$GUPR_TOP/vm-images/guest/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
 		"$BUSYBOX" "$PINTRACE" "$kmods/modules.dep" "$GUPR_HOST/gup-repro" \
 		"$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" "$GUPR_HOST/triggers"; then
 		return 0
@@ -37,7 +38,7 @@ gupr_build_initramfs() {
 		 modprobe insmod rmmod stty ls head tail tr cut date uname wc stat; do
 		ln -s busybox "$stage/bin/$f"
 	done
-	cp "$GUPR_TOP/vm-images/init" "$stage/init"; chmod 755 "$stage/init"
+	cp "$GUPR_TOP/vm-images/guest/init" "$stage/init"; chmod 755 "$stage/init"
 	# stripped: less to load, decompress and unpack in the guest (the
 	# host keeps the unstripped ones)
 	for f in "$GUPR_HOST/gup-repro" "$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" "$PINTRACE"; do

@@ -24,9 +24,9 @@
 #   KCONFIG   the kernel's .config
 #   KTREE, KCOMMIT, KSUBJECT, KSTATE, KCONFIG_HASH   (trees only)
 
-# Debian suites with a cloud-amd64 kernel gup-repro knows how to fetch.
-GUPR_SUITES="bullseye bookworm trixie sid"
-GUPR_KERNEL_SPEC_FORMS="debian:bullseye|bookworm|trixie|sid, a kernel release like 6.1.0-56-cloud-amd64, a Debian version like 6.1.192-2, or the path of a kernel tree you built"
+# The Debian suites with a cloud-amd64 kernel gup-repro knows how to fetch
+# are GUPR_SUITES (facts.sh).
+GUPR_KERNEL_SPEC_FORMS="debian:${GUPR_SUITES// /|}, a kernel release like 6.1.0-56-cloud-amd64, a Debian version like 6.1.192-2, or the path of a kernel tree you built"
 GUPR_RECORD_VARS="KSOURCE KID KREL KVERSION KSUITE KLABEL KCACHE VMLINUZ KDIR KMODROOT KCC KBTF KBTF_WHY KCONFIG KTREE KCOMMIT KSUBJECT KSTATE KCONFIG_HASH"
 
 # gupr_kernel_spec_kind SPEC: prints "debian" or "tree"; returns 1 when
@@ -34,7 +34,7 @@ GUPR_RECORD_VARS="KSOURCE KID KREL KVERSION KSUITE KLABEL KCACHE VMLINUZ KDIR KM
 # directory) is a tree.
 gupr_kernel_spec_kind() {
 	case "$1" in
-	debian:bullseye|debian:bookworm|debian:trixie|debian:sid) echo debian; return 0 ;;
+	debian:*) gupr_in_list "${1#debian:}" "$GUPR_SUITES" && { echo debian; return 0; } ;;
 	*/*|.|..) echo tree; return 0 ;;
 	esac
 	[ -d "$1" ] && { echo tree; return 0; }

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm-images/lib/triggers.sh - module-free reproducers (repro-user/triggers/)
+# vm-images/lib/triggers.sh - module-free reproducers (repro-user/guest/triggers/)
 # as scenarios, the user's --exec program, and --repeat statistics.
 # Sourced by lib.sh.
 
-GUPR_TRIGGER_DIR="$GUPR_TOP/repro-user/triggers"
+GUPR_TRIGGER_DIR="$GUPR_TOP/repro-user/guest/triggers"
 
-# gupr_trigger_names: the triggers, one a line (repro-user/triggers/NAME.c).
+# gupr_trigger_names: the triggers, one a line (repro-user/guest/triggers/NAME.c).
 gupr_trigger_names() {
 	local f
 	for f in "$GUPR_TRIGGER_DIR"/*.c; do
@@ -29,7 +29,7 @@ gupr_trigger_meta() {
 
 # gupr_fault_check NAME: why NAME is not a fault a trigger can inject in its
 # window (empty output and status 0 when it is).  The authority is the
-# triggers' own table (repro-user/triggers/window-fault.h): a built trigger
+# triggers' own table (repro-user/guest/triggers/window-fault.h): a built trigger
 # is asked with GUPR_FAULT=NAME --help, which refuses an unknown name.
 gupr_fault_check() {
 	local t

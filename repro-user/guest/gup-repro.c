@@ -35,10 +35,10 @@
 #include "gup_repro.h"
 #include "folio_flags.h"
 #include "steps.h"
+#include "gupr_facts.h"
 
 #define DEFAULT_FILE	"/mnt/scratch/victim"
 #define DEFAULT_DEVICE	"/dev/gup_repro"
-#define DEFAULT_SCEN	"unlocked-dirty"
 
 static const char *prog = "gup-repro";
 
@@ -67,10 +67,12 @@ static void usage(FILE *f)
 		"  -n, --dry-run        check the arguments and the order of the steps, print the\n"
 		"                       plan; touch nothing\n"
 		"  -I, --no-integrity   skip the data-integrity check after the steps\n"
+		"      --expect RELEASE FS  print each scenario's predicted matrix result on\n"
+		"                       that kernel release and filesystem, then exit\n"
 		"  -h, --help           this text\n"
 		"Exit: 0 all steps ran, 1 a step failed, 2 bad usage, 3 the kernel refused\n"
 		"a long-term pin (EFAULT/EOPNOTSUPP from pin-longterm or iouring-register).\n",
-		prog, DEFAULT_SCEN, DEFAULT_FILE, GUP_REPRO_MAX_PAGES, DEFAULT_DEVICE);
+		prog, GUPR_DEFAULT_SCENARIO, DEFAULT_FILE, GUP_REPRO_MAX_PAGES, DEFAULT_DEVICE);
 }
 
 static void die_usage(const char *fmt, ...)
@@ -238,7 +240,24 @@ static unsigned int parse_pages(const char *arg)
 	return (unsigned int)v;
 }
 
-int main(int argc, char **argv)
+/**
+ * struct args - the command line
+ * @scen_name: scenario name ("custom" for --steps).
+ * @steps: the step list (the scenario's, or --steps).
+ * @log_path: --log FILE, or NULL for stdout.
+ * @dry: --dry-run.
+ * @integrity: 0 with --no-integrity.
+ * @expect_release: --expect RELEASE FS: the kernel release.
+ * @expect_fs: and the filesystem.
+ */
+struct args {
+	const char *scen_name, *steps, *log_path;
+	int dry, integrity;
+	const char *expect_release, *expect_fs;
+};
+
+/* Parse the options into @a and @c; exits on --help, --list and bad usage. */
+static void parse_args(int argc, char **argv, struct args *a, struct gupr_ctx *c)
 {
 	static const struct option opts[] = {
 		{ "scenario", required_argument, NULL, 's' },
@@ -250,97 +269,227 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'o' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "no-integrity", no_argument, NULL, 'I' },
+		{ "expect", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct gupr_step *plan[GUPR_MAX_STEPS];
-	struct gupr_ctx c = { .path = DEFAULT_FILE, .device = DEFAULT_DEVICE,
-			      .nr_pages = 1, .fd = -1, .dev_fd = -1 };
-	const char *scen_name = NULL, *steps = NULL, *log_path = NULL;
-	const struct gupr_scenario *scen;
-	int opt, n, i, dry = 0, status = 0, integrity = 1, bad_at;
-	const struct gupr_step *failed = NULL;
-	const char *why;
-	int failed_err = 0;
-	char wb_error[96] = "";
-	FILE *log = stdout;
-	char *bad;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "s:S:lf:p:d:o:nIh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			scen_name = optarg;
+			a->scen_name = optarg;
 			break;
 		case 'S':
-			steps = optarg;
+			a->steps = optarg;
 			break;
 		case 'l':
 			list_all();
-			return 0;
+			exit(0);
 		case 'f':
-			c.path = optarg;
+			c->path = optarg;
 			break;
 		case 'p':
-			c.nr_pages = parse_pages(optarg);
+			c->nr_pages = parse_pages(optarg);
 			break;
 		case 'd':
-			c.device = optarg;
+			c->device = optarg;
 			break;
 		case 'o':
-			log_path = optarg;
+			a->log_path = optarg;
 			break;
 		case 'n':
-			dry = 1;
+			a->dry = 1;
 			break;
 		case 'I':
-			integrity = 0;
+			a->integrity = 0;
+			break;
+		case 'E':
+			a->expect_release = optarg;
+			if (optind >= argc)
+				die_usage("--expect takes a kernel release and a filesystem");
+			a->expect_fs = argv[optind++];
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		default:
 			usage(stderr);
-			return 2;
+			exit(2);
 		}
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
-	if (scen_name && steps)
+	if (a->scen_name && a->steps)
 		die_usage("--scenario and --steps are exclusive");
-	if (steps) {
-		scen_name = "custom";
+}
+
+/*
+ * --expect RELEASE FS: each scenario's predicted result on that kernel and
+ * filesystem (gupr_expect()), "NAME<TAB>REGEX<TAB>WHY" a line; the matrix
+ * tests compare the cells with it.
+ */
+static int print_expectations(const char *release, const char *fs)
+{
+	struct gupr_expectation e;
+	unsigned int major, minor;
+	size_t i;
+
+	if (sscanf(release, "%u.%u", &major, &minor) != 2)
+		die_usage("--expect: '%s' is not a kernel release (like 6.1.0-56-cloud-amd64)", release);
+	for (i = 0; i < gupr_nr_scenarios; i++)
+		if (gupr_expect(&gupr_scenarios[i], major, minor, fs, &e))
+			printf("%s\t%s\t%s\n", gupr_scenarios[i].name, e.result, e.why);
+	return 0;
+}
+
+/* The plan of @a (its scenario's steps, or --steps) in @plan; its length. */
+static int make_plan(struct args *a, const struct gupr_step **plan)
+{
+	const struct gupr_scenario *scen;
+	const char *why;
+	int n, bad_at;
+	char *bad;
+
+	if (a->steps) {
+		a->scen_name = "custom";
 	} else {
-		if (!scen_name)
-			scen_name = DEFAULT_SCEN;
-		scen = gupr_find_scenario(scen_name);
+		if (!a->scen_name)
+			a->scen_name = GUPR_DEFAULT_SCENARIO;
+		scen = gupr_find_scenario(a->scen_name);
 		if (!scen)
-			die_usage("unknown scenario '%s' (--list shows them)", scen_name);
-		steps = scen->steps;
+			die_usage("unknown scenario '%s' (--list shows them)", a->scen_name);
+		a->steps = scen->steps;
 	}
-	n = gupr_parse_steps(steps, plan, &bad);
+	n = gupr_parse_steps(a->steps, plan, &bad);
 	if (n == -ENOENT)
 		die_usage("unknown step '%s' (--list shows them)", bad);
 	if (n == -E2BIG)
 		die_usage("more than %d steps", GUPR_MAX_STEPS);
 	if (n < 0)
-		die_usage("empty step list or empty step name in '%s'", steps);
+		die_usage("empty step list or empty step name in '%s'", a->steps);
 
 	bad_at = gupr_check_order(plan, n, &why);
 	if (bad_at >= 0)
 		die_usage("step %d '%s' cannot run there: %s", bad_at + 1, plan[bad_at]->name, why);
+	return n;
+}
+
+/**
+ * struct outcome - how the steps went
+ * @status: the exit status: 0, 1 a step failed, 3 a refused long-term pin.
+ * @failed: the step that failed (status 1 or 3).
+ * @failed_err: its -errno.
+ * @wb_error: "STEP ERRNAME" of the first writeback error a sync step
+ *	reported (not a failure), or "".
+ */
+struct outcome {
+	int status;
+	const struct gupr_step *failed;
+	int failed_err;
+	char wb_error[96];
+};
+
+/* Run the @n steps of @plan, a record after each; stops at a failure. */
+static void run_steps(struct gupr_ctx *c, const struct gupr_step *const *plan, int n,
+		      FILE *log, struct outcome *out)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned long long t0 = mono_ns(), t1;
+		long ret = 0;
+		struct snap s;
+		int err = plan[i]->run(c, &ret);
+
+		t1 = mono_ns();
+		take_snap(c, &s);
+		report(log, i + 1, plan[i]->name, err, ret, &s,
+		       !err && !strcmp(plan[i]->name, "verify") ? c->verify_note : NULL, t0, t1);
+		if (err && plan[i]->reports_wb &&
+		    (err == -EIO || err == -EUCLEAN || err == -ENOSPC)) {
+			if (!out->wb_error[0])
+				snprintf(out->wb_error, sizeof(out->wb_error), "%s %s",
+					 plan[i]->name, errname(-err));
+			printf("gup-repro: step %s: the filesystem reported a writeback error (%s); going on\n",
+			       plan[i]->name, errname(-err));
+			continue;
+		}
+		if (err) {
+			out->failed = plan[i];
+			out->failed_err = err;
+			out->status = plan[i]->refusable && (err == -EFAULT || err == -EOPNOTSUPP) ? 3 : 1;
+			return;
+		}
+	}
+}
+
+/* Drop the pins, the mapping and the file, then the data-integrity check. */
+static void check_integrity(struct gupr_ctx *c, FILE *log)
+{
+	unsigned int lost = 0;
+	int err;
+
+	if (c->map)
+		munmap(c->map, c->nr_pages * c->page_size);
+	c->map = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	err = gupr_integrity(c, log, &lost);
+	if (err)
+		printf("gup-repro: integrity: could not check: %s\n", strerror(-err));
+	else
+		printf("gup-repro: integrity: %u of %u page(s) differ from what was written\n",
+		       lost, c->nr_pages);
+}
+
+/* The status record (for the host's verdict) and line (for people). */
+static void report_status(FILE *log, const char *scen_name, int n, const struct outcome *out)
+{
+	if (out->status) {
+		const char *st = out->status == 3 ? "refused" : "failed";
+
+		fprintf(log, "{\"event\":\"status\",\"scenario\":\"%s\",\"status\":\"%s\","
+			"\"step\":\"%s\",\"errname\":\"%s\"}\n", scen_name, st,
+			out->failed->name, errname(-out->failed_err));
+		printf("gup-repro: scenario=%s status=%s step=%s errno=%s\n", scen_name, st,
+		       out->failed->name, errname(-out->failed_err));
+	} else {
+		fprintf(log, "{\"event\":\"status\",\"scenario\":\"%s\",\"status\":\"complete\","
+			"\"steps\":%d,\"writeback_error\":\"%s\"}\n", scen_name, n, out->wb_error);
+		printf("gup-repro: scenario=%s status=complete steps=%d\n", scen_name, n);
+	}
+	fflush(log);
+}
+
+int main(int argc, char **argv)
+{
+	const struct gupr_step *plan[GUPR_MAX_STEPS];
+	struct gupr_ctx c = { .path = DEFAULT_FILE, .device = DEFAULT_DEVICE,
+			      .nr_pages = 1, .fd = -1, .dev_fd = -1 };
+	struct args a = { .integrity = 1 };
+	struct outcome out = { 0 };
+	FILE *log = stdout;
+	int n, i;
+
+	parse_args(argc, argv, &a, &c);
+	if (a.expect_release)
+		return print_expectations(a.expect_release, a.expect_fs);
+	n = make_plan(&a, plan);
 
 	c.page_size = (size_t)sysconf(_SC_PAGESIZE);
-	printf("gup-repro: scenario=%s pages=%u file=%s steps=%s\n", scen_name,
-	       c.nr_pages, c.path, steps);
-	if (dry) {
+	printf("gup-repro: scenario=%s pages=%u file=%s steps=%s\n", a.scen_name,
+	       c.nr_pages, c.path, a.steps);
+	if (a.dry) {
 		for (i = 0; i < n; i++)
 			printf("[%2d] %-14s %s\n", i + 1, plan[i]->name, plan[i]->desc);
 		return 0;
 	}
-	if (log_path) {
-		log = fopen(log_path, "a");
+	if (a.log_path) {
+		log = fopen(a.log_path, "a");
 		if (!log) {
-			fprintf(stderr, "%s: cannot open log %s: %s\n", prog, log_path,
+			fprintf(stderr, "%s: cannot open log %s: %s\n", prog, a.log_path,
 				strerror(errno));
 			return 2;
 		}
@@ -352,72 +501,27 @@ int main(int argc, char **argv)
 	c.excused = calloc(c.nr_pages, 1);
 	if (!c.expect || !c.writer || !c.gone || !c.excused) {
 		fprintf(stderr, "%s: out of memory\n", prog);
-		return 2;
+		out.status = 2;
+		goto cleanup;
 	}
 	memset(c.expect, GUPR_PATTERN_FILE, c.expect_size);
 	c.step_log = log;
 
-	for (i = 0; i < n; i++) {
-		unsigned long long t0 = mono_ns(), t1;
-		long ret = 0;
-		struct snap s;
-		int err = plan[i]->run(&c, &ret);
-
-		t1 = mono_ns();
-		take_snap(&c, &s);
-		report(log, i + 1, plan[i]->name, err, ret, &s,
-		       !err && !strcmp(plan[i]->name, "verify") ? c.verify_note : NULL, t0, t1);
-		if (err && plan[i]->reports_wb &&
-		    (err == -EIO || err == -EUCLEAN || err == -ENOSPC)) {
-			if (!wb_error[0])
-				snprintf(wb_error, sizeof(wb_error), "%s %s", plan[i]->name,
-					 errname(-err));
-			printf("gup-repro: step %s: the filesystem reported a writeback error (%s); going on\n",
-			       plan[i]->name, errname(-err));
-			continue;
-		}
-		if (err) {
-			failed = plan[i];
-			failed_err = err;
-			status = plan[i]->refusable && (err == -EFAULT || err == -EOPNOTSUPP) ? 3 : 1;
-			break;
-		}
-	}
+	run_steps(&c, plan, n, log, &out);
 	/* Closing the device drops any pin still held (module release()). */
 	if (c.dev_fd >= 0)
 		close(c.dev_fd);
 	c.dev_fd = -1;
 	c.nr_pinned = 0;
-	if (integrity && status != 1) {
-		unsigned int lost = 0;
-		int err;
-
-		if (c.map)
-			munmap(c.map, c.nr_pages * c.page_size);
-		c.map = NULL;
-		if (c.fd >= 0)
-			close(c.fd);
-		c.fd = -1;
-		err = gupr_integrity(&c, log, &lost);
-		if (err)
-			printf("gup-repro: integrity: could not check: %s\n", strerror(-err));
-		else
-			printf("gup-repro: integrity: %u of %u page(s) differ from what was written\n",
-			       lost, c.nr_pages);
-	}
-	if (status) {
-		fprintf(log, "{\"event\":\"status\",\"scenario\":\"%s\",\"status\":\"%s\","
-			"\"step\":\"%s\",\"errname\":\"%s\"}\n", scen_name,
-			status == 3 ? "refused" : "failed", failed->name, errname(-failed_err));
-		printf("gup-repro: scenario=%s status=%s step=%s errno=%s\n", scen_name,
-		       status == 3 ? "refused" : "failed", failed->name, errname(-failed_err));
-	} else {
-		fprintf(log, "{\"event\":\"status\",\"scenario\":\"%s\",\"status\":\"complete\","
-			"\"steps\":%d,\"writeback_error\":\"%s\"}\n", scen_name, n, wb_error);
-		printf("gup-repro: scenario=%s status=complete steps=%d\n", scen_name, n);
-	}
-	fflush(log);
+	if (a.integrity && out.status != 1)
+		check_integrity(&c, log);
+	report_status(log, a.scen_name, n, &out);
+cleanup:
+	free(c.expect);
+	free(c.writer);
+	free(c.gone);
+	free(c.excused);
 	if (log != stdout)
 		fclose(log);
-	return status;
+	return out.status;
 }

@@ -10,6 +10,7 @@
  * (the guest mounts the scratch filesystem while pintrace starts; nothing
  * is recorded before the filter is set) - and writes one JSON object per
  * event, stacks symbolized from /proc/kallsyms, until SIGINT/SIGTERM.
+ * /proc/kallsyms is read in a thread beside the BPF object's load.
  * First line: "start" (what was attached); last line: "end" with the count
  * of events lost to a full ring buffer.  --ready FILE is created once the
  * probes are attached and filtered, --done FILE
@@ -39,7 +40,7 @@
 #include <jansson.h>
 
 #include "pintrace.h"
-#include "../repro-user/folio_flags.h"
+#include "../../repro-user/include/folio_flags.h"
 #include "pintrace.skel.h"
 
 #define X_NAME(id, sym, kind, shape)	[PT_##id] = { #id, sym, kind, PT_S_##shape },
@@ -120,34 +121,6 @@ static int load_ksyms(void)
 	}
 	fclose(f);
 	qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_ksym);
-	return 0;
-}
-
-/* load_ksyms() in a thread of its own, beside the BPF object's load */
-static int ksyms_err;
-static unsigned long long t_ksyms_ns;
-static unsigned long long now_ns(void);
-
-static void *ksyms_thread(void *arg)
-{
-	unsigned long long t = now_ns();
-
-	(void)arg;
-	ksyms_err = load_ksyms();
-	t_ksyms_ns = now_ns() - t;
-	return NULL;
-}
-
-static int ksyms_join(pthread_t tid)
-{
-	static int joined;
-
-	if (!joined && pthread_join(tid, NULL) == 0)
-		joined = 1;
-	if (!joined || ksyms_err) {
-		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(joined ? -ksyms_err : EAGAIN));
-		return 1;
-	}
 	return 0;
 }
 
@@ -339,7 +312,166 @@ static void usage(FILE *f)
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
 
-int main(int argc, char **argv)
+/* load_ksyms() in a thread of its own, beside the BPF object's load */
+static int ksyms_err;
+static unsigned long long t_ksyms_ns;
+
+static void *ksyms_thread(void *arg)
+{
+	unsigned long long t = now_ns();
+
+	(void)arg;
+	ksyms_err = load_ksyms();
+	t_ksyms_ns = now_ns() - t;
+	return NULL;
+}
+
+/* Wait for the kallsyms thread (once); 0, or 1 after saying why. */
+static int ksyms_join(pthread_t tid)
+{
+	static int joined;
+
+	if (!joined && pthread_join(tid, NULL) == 0)
+		joined = 1;
+	if (!joined || ksyms_err) {
+		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(joined ? -ksyms_err : EAGAIN));
+		return 1;
+	}
+	return 0;
+}
+
+/**
+ * struct pt_progs - the skeleton's programs and which of them this kernel gets
+ * @cookies: BPF cookies (v5.15+): the per-shape programs serve every probe;
+ *	otherwise each probe has its own program.
+ * @present: the probe's kernel function is in /proc/kallsyms.
+ * @progs: per-probe programs (pt_ID), @entries their entry halves.
+ * @shapes: per-shape programs (pt_s_SHAPE), @gup_ret the GUP return half.
+ */
+struct pt_progs {
+	bool cookies;
+	bool present[PT_NR_PROBES];
+	struct bpf_program *progs[PT_NR_PROBES], *entries[PT_NR_PROBES];
+	struct bpf_program *shapes[PT_S_NR], *gup_ret;
+};
+
+/* Which probes' functions this kernel has (kallsyms read); the others go to @missing. */
+static void find_present(struct pt_progs *p, json_t *missing)
+{
+	int i;
+
+	for (i = 0; i < PT_NR_PROBES; i++) {
+		p->present[i] = have_ksym(probes[i].sym);
+		if (!p->present[i])
+			json_array_append_new(missing, json_string(probes[i].sym));
+	}
+}
+
+/*
+ * Load only one set of programs (@p->cookies), and of the per-probe set
+ * only the probes this kernel has (@p->present, known by then without
+ * cookies).
+ */
+static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p)
+{
+	int i;
+
+	for (i = 0; i < PT_NR_PROBES; i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "pt_%s", probes[i].id);
+		p->progs[i] = bpf_object__find_program_by_name(skel->obj, name);
+		snprintf(name, sizeof(name), "pt_%s_entry", probes[i].id);
+		p->entries[i] = bpf_object__find_program_by_name(skel->obj, name);
+		if (p->progs[i])
+			bpf_program__set_autoload(p->progs[i], !p->cookies && p->present[i]);
+		if (p->entries[i])
+			bpf_program__set_autoload(p->entries[i], !p->cookies && p->present[i]);
+	}
+	for (i = 0; i < PT_S_NR; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "pt_s_%s", shape_names[i]);
+		p->shapes[i] = bpf_object__find_program_by_name(skel->obj, name);
+		if (p->shapes[i])
+			bpf_program__set_autoload(p->shapes[i], p->cookies);
+	}
+	p->gup_ret = bpf_object__find_program_by_name(skel->obj, "pt_s_GUPRET");
+	if (p->gup_ret)
+		bpf_program__set_autoload(p->gup_ret, p->cookies);
+}
+
+/*
+ * Attach every present probe (entry and return halves for GUP); the
+ * functions go to @attached or @failed.  The links live as long as the
+ * process (the skeleton's destroy, or exit, detaches them).
+ */
+static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *failed)
+{
+	int i;
+
+	for (i = 0; i < PT_NR_PROBES; i++) {
+		/* a cookie on a kernel without cookies makes the attach fail */
+		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = p->cookies ? (__u64)i : 0);
+		struct bpf_program *entry = NULL, *prog;
+		struct bpf_link *l1 = NULL, *l2 = NULL;
+		int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
+
+		if (!p->present[i])
+			continue;
+		if (p->cookies) {
+			prog = gup ? p->gup_ret : p->shapes[probes[i].shape];
+			entry = gup ? p->shapes[probes[i].shape] : NULL;
+		} else {
+			prog = p->progs[i];
+			entry = p->entries[i];
+		}
+		if (!prog)
+			continue;
+		if (entry) {
+			l1 = bpf_program__attach_kprobe_opts(entry, probes[i].sym, &kopts);
+			kopts.retprobe = true;
+			l2 = l1 ? bpf_program__attach_kprobe_opts(prog, probes[i].sym, &kopts) : NULL;
+		} else {
+			l2 = bpf_program__attach_kprobe_opts(prog, probes[i].sym, &kopts);
+		}
+		json_array_append_new(l2 ? attached : failed, json_string(probes[i].sym));
+	}
+}
+
+/* Events the probes could not put in the full ring buffer (per-CPU map). */
+static unsigned long long count_lost(struct pintrace_bpf *skel)
+{
+	unsigned long long nlost = 0;
+	int i, ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 zero = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (vals && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &zero, vals))
+		for (i = 0; i < ncpu; i++)
+			nlost += vals[i];
+	free(vals);
+	return nlost;
+}
+
+/**
+ * struct args - the command line
+ * @file: --file VICTIM.
+ * @out_path: --out FILE, or NULL for stdout.
+ * @ready: --ready FILE, or NULL.
+ * @done: --done FILE, or NULL.
+ * @wait_s: --wait SEC: how long VICTIM may take to appear (0: it must exist).
+ */
+struct args {
+	const char *file, *out_path, *ready, *done;
+	long wait_s;
+};
+
+/* Parse the options; 0, or the exit status (help: 0 after printing). */
+static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
@@ -350,55 +482,67 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *file = NULL, *out_path = NULL, *ready = NULL, *done = NULL;
-	struct bpf_program *progs[PT_NR_PROBES] = {}, *entries[PT_NR_PROBES] = {};
-	struct bpf_program *shape_progs[PT_S_NR] = {}, *gup_ret;
-	bool present[PT_NR_PROBES], cookies;
-	pthread_t ksyms_tid;
-	json_t *start, *attached, *missing, *failed;
-	struct ring_buffer *rb = NULL;
-	struct pintrace_bpf *skel;
-	unsigned long long nlost = 0;
-	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach, t_file;
-	long wait_s = 0;
 	char *end;
-	struct utsname uts;
-	struct stat st;
-	dev_t sbdev;
-	int opt, i, err, ncpu;
-	char dev[32];
+	int opt;
 
+	*exit_now = true;
 	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'f': file = optarg; break;
+		case 'f': a->file = optarg; break;
 		case 'w':
-			wait_s = strtol(optarg, &end, 10);
-			if (*end || end == optarg || wait_s < 0 || wait_s > 3600) {
+			a->wait_s = strtol(optarg, &end, 10);
+			if (*end || end == optarg || a->wait_s < 0 || a->wait_s > 3600) {
 				fprintf(stderr, "pintrace: --wait takes seconds (0..3600), not '%s'\n", optarg);
 				return 2;
 			}
 			break;
-		case 'o': out_path = optarg; break;
-		case 'r': ready = optarg; break;
-		case 'd': done = optarg; break;
+		case 'o': a->out_path = optarg; break;
+		case 'r': a->ready = optarg; break;
+		case 'd': a->done = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!file || optind < argc) {
+	if (!a->file || optind < argc) {
 		fprintf(stderr, "pintrace: --file VICTIM is required\n");
 		usage(stderr);
 		return 2;
 	}
-	if (!wait_s && stat(file, &st)) {
-		fprintf(stderr, "pintrace: %s: %s\n", file, strerror(errno));
-		return 2;
+	*exit_now = false;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct pt_progs p = { 0 };
+	json_t *start, *attached = NULL, *missing = NULL, *failed = NULL;
+	struct ring_buffer *rb = NULL;
+	struct pintrace_bpf *skel = NULL;
+	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach, t_file;
+	pthread_t ksyms_tid;
+	int i;
+	struct utsname uts;
+	struct stat st;
+	bool exit_now;
+	dev_t sbdev;
+	int err, rc = 1;
+	char dev[32];
+
+	rc = parse_args(argc, argv, &a, &exit_now);
+	if (exit_now)
+		return rc;
+	rc = 2;
+	if (!a.wait_s && stat(a.file, &st)) {
+		fprintf(stderr, "pintrace: %s: %s\n", a.file, strerror(errno));
+		goto cleanup;
 	}
-	out = out_path ? fopen(out_path, "w") : stdout;
+	out = a.out_path ? fopen(a.out_path, "w") : stdout;
 	if (!out) {
-		fprintf(stderr, "pintrace: %s: %s\n", out_path, strerror(errno));
-		return 2;
+		fprintf(stderr, "pintrace: %s: %s\n", a.out_path, strerror(errno));
+		goto cleanup;
 	}
+	rc = 1;
 	t_begin = now_ns();
 	if (getenv("PINTRACE_DEBUG")) {
 		t_debug0 = t_begin;
@@ -412,105 +556,53 @@ int main(int argc, char **argv)
 	 */
 	if (pthread_create(&ksyms_tid, NULL, ksyms_thread, NULL)) {
 		fprintf(stderr, "pintrace: cannot start a thread\n");
-		return 1;
+		goto cleanup;
 	}
 	t_ksyms = now_ns();
 
 	skel = pintrace_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
-		return 1;
+		goto cleanup;
 	}
 	t_open = now_ns();
 
-	/*
-	 * With BPF cookies (v5.15+) the per-shape programs serve all probes;
-	 * otherwise each probe has its own program.  Load only one set, and
-	 * of the per-probe set only the probes this kernel has.
-	 */
-	cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
-					  NULL) > 0;
-	if (!cookies && (err = ksyms_join(ksyms_tid)))
-		return err;
 	attached = json_array();
 	missing = json_array();
 	failed = json_array();
-	for (i = 0; i < PT_NR_PROBES; i++) {
-		char name[96];
-
-		present[i] = !cookies && have_ksym(probes[i].sym);
-		snprintf(name, sizeof(name), "pt_%s", probes[i].id);
-		progs[i] = bpf_object__find_program_by_name(skel->obj, name);
-		snprintf(name, sizeof(name), "pt_%s_entry", probes[i].id);
-		entries[i] = bpf_object__find_program_by_name(skel->obj, name);
-		if (progs[i])
-			bpf_program__set_autoload(progs[i], !cookies && present[i]);
-		if (entries[i])
-			bpf_program__set_autoload(entries[i], !cookies && present[i]);
+	p.cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
+					    NULL) > 0;
+	if (!p.cookies) {
+		if (ksyms_join(ksyms_tid))
+			goto cleanup;
+		find_present(&p, missing);
 	}
-	for (i = 0; i < PT_S_NR; i++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "pt_s_%s", shape_names[i]);
-		shape_progs[i] = bpf_object__find_program_by_name(skel->obj, name);
-		if (shape_progs[i])
-			bpf_program__set_autoload(shape_progs[i], cookies);
-	}
-	gup_ret = bpf_object__find_program_by_name(skel->obj, "pt_s_GUPRET");
-	if (gup_ret)
-		bpf_program__set_autoload(gup_ret, cookies);
-
+	choose_programs(skel, &p);
 	err = pintrace_bpf__load(skel);
 	t_load = now_ns();
 	if (err) {
 		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
-		return 1;
+		goto cleanup;
 	}
-	if (cookies && (err = ksyms_join(ksyms_tid)))
-		return err;
-	for (i = 0; i < PT_NR_PROBES; i++) {
-		present[i] = have_ksym(probes[i].sym);
-		if (!present[i])
-			json_array_append_new(missing, json_string(probes[i].sym));
+	if (p.cookies) {
+		if (ksyms_join(ksyms_tid))
+			goto cleanup;
+		find_present(&p, missing);
 	}
-	for (i = 0; i < PT_NR_PROBES; i++) {
-		/* a cookie on a kernel without cookies makes the attach fail */
-		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = cookies ? (__u64)i : 0);
-		struct bpf_program *entry = NULL, *prog;
-		struct bpf_link *l1 = NULL, *l2 = NULL;
-		int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
-
-		if (!present[i])
-			continue;
-		if (cookies) {
-			prog = gup ? gup_ret : shape_progs[probes[i].shape];
-			entry = gup ? shape_progs[probes[i].shape] : NULL;
-		} else {
-			prog = progs[i];
-			entry = entries[i];
-		}
-		if (!prog)
-			continue;
-		if (entry) {
-			l1 = bpf_program__attach_kprobe_opts(entry, probes[i].sym, &kopts);
-			kopts.retprobe = true;
-			l2 = l1 ? bpf_program__attach_kprobe_opts(prog, probes[i].sym, &kopts) : NULL;
-		} else {
-			l2 = bpf_program__attach_kprobe_opts(prog, probes[i].sym, &kopts);
-		}
-		json_array_append_new(l2 ? attached : failed, json_string(probes[i].sym));
-	}
+	attach_probes(&p, attached, failed);
 	t_attach = now_ns();
 	/* the victim: until it exists (--wait), nothing is recorded (armed 0) */
-	for (i = 0; stat(file, &st); i++) {
-		if (errno != ENOENT || i >= wait_s * 100) {
-			fprintf(stderr, "pintrace: %s: %s\n", file, strerror(errno));
-			return 2;
+	rc = 2;
+	for (i = 0; stat(a.file, &st); i++) {
+		if (errno != ENOENT || i >= a.wait_s * 100) {
+			fprintf(stderr, "pintrace: %s: %s\n", a.file, strerror(errno));
+			goto cleanup;
 		}
 		usleep(10000);
 	}
+	rc = 1;
 	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
-	sbdev = sb_dev_of(file, st.st_dev);
+	sbdev = sb_dev_of(a.file, st.st_dev);
 	skel->bss->targ_dev = (major(sbdev) << 20) | minor(sbdev);
 	skel->bss->targ_ino = st.st_ino;
 	skel->bss->vmemmap_base_addr = vmemmap_base_addr;
@@ -521,24 +613,26 @@ int main(int argc, char **argv)
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb) {
 		fprintf(stderr, "pintrace: cannot open the ring buffer\n");
-		return 1;
+		goto cleanup;
 	}
 
 	uname(&uts);
+	/* json_pack's "o" takes the arrays' references */
 	start = json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}",
 			  "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
-			  "file", file, "ino", (json_int_t)st.st_ino, "dev", dev,
-			  "cookies", cookies, "attached", attached, "missing", missing, "failed", failed,
+			  "file", a.file, "ino", (json_int_t)st.st_ino, "dev", dev,
+			  "cookies", p.cookies, "attached", attached, "missing", missing, "failed", failed,
 			  "setup_ms", "kallsyms", (json_int_t)(t_ksyms_ns / 1000000),
 			  "open", (json_int_t)((t_open - t_ksyms) / 1000000),
 			  "load", (json_int_t)((t_load - t_open) / 1000000),
 			  "attach", (json_int_t)((t_attach - t_load) / 1000000),
 			  "file_wait", (json_int_t)((t_file - t_attach) / 1000000));
+	attached = missing = failed = NULL;
 	put_line(start);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	touch(ready);
+	touch(a.ready);
 	while (!stop) {
 		err = ring_buffer__poll(rb, 100);
 		if (err < 0 && err != -EINTR)
@@ -546,20 +640,17 @@ int main(int argc, char **argv)
 	}
 	ring_buffer__consume(rb);
 
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu > 0) {
-		__u64 *vals = calloc(ncpu, sizeof(*vals));
-		__u32 zero = 0;
-
-		if (vals && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &zero, vals))
-			for (i = 0; i < ncpu; i++)
-				nlost += vals[i];
-		free(vals);
-	}
 	put_line(json_pack("{s:s,s:I,s:I,s:I}", "event", "end", "ts_ns", (json_int_t)now_ns(),
-			   "events", (json_int_t)nr_events, "lost", (json_int_t)nlost));
-	touch(done);
+			   "events", (json_int_t)nr_events, "lost", (json_int_t)count_lost(skel)));
+	touch(a.done);
+	rc = 0;
+cleanup:
+	json_decref(attached);
+	json_decref(missing);
+	json_decref(failed);
 	ring_buffer__free(rb);
 	pintrace_bpf__destroy(skel);
-	return 0;
+	if (out && out != stdout)
+		fclose(out);
+	return rc;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * disk-check.h - the data-integrity oracle's guest half, shared by the
- * driver (repro-user/steps.c: every scenario) and the module-free triggers
+ * driver (repro-user/guest/steps.c: every scenario) and the module-free triggers
  * (what the kernel wrote into the page they hold must reach the disk).
  * Header-only: a trigger still builds with the one cc line of its header.
  *

@@ -3,7 +3,7 @@
  * window-fault.h - fault steps a module-free trigger injects inside its
  * window (while the kernel holds the victim page and after writeback has
  * cleaned it), and the per-CPU madvise() the driver's reclaim and cold
- * steps use too (repro-user/steps.c).  Header-only: a trigger still builds
+ * steps use too (repro-user/guest/steps.c).  Header-only: a trigger still builds
  * with the one cc line of its header.
  *
  * The faults, with the kernel mechanism each drives (names as the driver's

@@ -154,6 +154,40 @@ extern const size_t gupr_nr_steps;
 extern const struct gupr_scenario gupr_scenarios[];
 extern const size_t gupr_nr_scenarios;
 
+/**
+ * struct gupr_expectation - what a matrix cell should show
+ * @result: a POSIX extended regular expression the cell's result
+ *	(REPRODUCED:site, VIOLATION, LOSS, MITIGATED:errno, CLEAN) matches.
+ * @why: the rule that gives it, for people and test names.
+ */
+struct gupr_expectation {
+	const char *result;
+	const char *why;
+};
+
+/**
+ * gupr_expect() - the result a scenario should give on a kernel and a
+ * filesystem, computed from what its steps do, the way the kernel's
+ * gup_longterm selftest computes should_work from the mapping and the
+ * filesystem instead of listing answers: a FOLL_LONGTERM pin (pin-longterm,
+ * io_uring fixed buffers) of a MAP_SHARED file is refused from v6.5 (EFAULT),
+ * io_uring refused file-backed buffers itself before (EOPNOTSUPP); a write
+ * and an unlocked set_page_dirty() through a pin after writeback warns on
+ * ext4 (ext4_dirty_folio from v5.18, ext4_set_page_dirty before), is seen
+ * by the ordering checker only on xfs and btrfs; shmem (tmpfs) and a write
+ * through the user mapping are clean.
+ * @sc: the scenario.
+ * @major: kernel version, e.g. 6 for 6.1.0-56-cloud-amd64.
+ * @minor: e.g. 1.
+ * @fs: ext4, xfs, btrfs or tmpfs.
+ * @e: filled when there is a prediction.
+ *
+ * Return: 1 with @e filled, 0 when the outcome is not predicted (reclaim,
+ * truncation, holes, private mappings: see README's measured tables).
+ */
+int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
+		unsigned int minor, const char *fs, struct gupr_expectation *e);
+
 const struct gupr_step *gupr_find_step(const char *name);
 const struct gupr_scenario *gupr_find_scenario(const char *name);
 

@@ -838,6 +838,59 @@ static void print_symptom(FILE *o, const struct log *lg)
 	print_event(o, "warning", &lg->symptom);
 }
 
+/* The integrity and fsck lines of a verdict block. */
+static void emit_oracles(FILE *o, const struct log *lg, const struct oracles *or,
+			 enum fsck_state fs, int corrupt)
+{
+	if (or && or->integ) {
+		char ms[32] = "";
+
+		if (or->integ_ms >= 0 && or->integ_ms < 1e9)
+			snprintf(ms, sizeof(ms), ", %.0f ms", or->integ_ms);
+		if (or->integ_error[0])
+			emit(o, "integrity: not checked: %s (%s)", or->integ_error, or->integ_method);
+		else
+			emit(o, "integrity: %ld of %ld pages as expected, %ld lost, %ld not expected on disk (%s%s)%s%s",
+			     or->integ_ok, or->integ_pages, or->integ_lost, or->integ_excused,
+			     or->integ_method, ms, or->integ_fsync[0] ? "; its fsync: " : "",
+			     or->integ_fsync);
+	}
+	else if (or && lg->complete)
+		emit(o, "integrity: not checked (no integrity record)");
+	if (or && or->fsck) {
+		static const char *const names[] = { "not run", "clean", "DAMAGE", "log not replayed",
+						     "checker failed" };
+
+		if (or->fsck_skip[0])
+			emit(o, "fsck: not run: %s", or->fsck_skip);
+		else
+			emit(o, "fsck: %s: %s (exit %d)%s", or->fsck_tool, names[fs], or->fsck_rc,
+			     fs == FSCK_DAMAGE && !corrupt ? ", not counted: the guest did not unmount cleanly" : "");
+	}
+}
+
+/* The notes of a verdict block: what else happened besides the verdict. */
+static void emit_notes(FILE *o, const struct log *lg, const struct oracles *or,
+		       const char *boot_status, int rc, int corrupt, int lost)
+{
+	int i;
+
+	if (rc == 1 && (corrupt || lost) && lg->have_symptom)
+		emit(o, "note: the kernel also warned (REPRODUCED:%s)",
+		     lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
+	if (or && or->wb_error[0])
+		emit(o, "note: the filesystem reported a writeback error to the application: %s",
+		     or->wb_error);
+	if (rc == 1 && corrupt && lost)
+		emit(o, "note: data was lost too (page %ld, file offset %ld)", or->lost_page, or->lost_off);
+	if (rc == 1 && strcmp(boot_status, "ok"))
+		emit(o, "note: afterwards the guest ended with: %s", boot_status);
+	if (rc == 1 && lg->have_crash)
+		emit(o, "note: afterwards the guest crashed: %s", lg->crash.line);
+	for (i = 0; i < lg->nr_other; i++)
+		emit(o, "note: other warning: %s", lg->other[i]);
+}
+
 static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		   const struct ordering *ord, const struct oracles *or)
 {
@@ -942,45 +995,8 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 		emit(o, "ordering: %s: %s", ord->verdict, ord->why);
 	if (ord && ord->private[0])
 		emit(o, "buffers: %s", ord->private);
-	if (or && or->integ) {
-		char ms[32] = "";
-
-		if (or->integ_ms >= 0 && or->integ_ms < 1e9)
-			snprintf(ms, sizeof(ms), ", %.0f ms", or->integ_ms);
-		if (or->integ_error[0])
-			emit(o, "integrity: not checked: %s (%s)", or->integ_error, or->integ_method);
-		else
-			emit(o, "integrity: %ld of %ld pages as expected, %ld lost, %ld not expected on disk (%s%s)%s%s",
-			     or->integ_ok, or->integ_pages, or->integ_lost, or->integ_excused,
-			     or->integ_method, ms, or->integ_fsync[0] ? "; its fsync: " : "",
-			     or->integ_fsync);
-	}
-	else if (or && lg->complete)
-		emit(o, "integrity: not checked (no integrity record)");
-	if (or && or->fsck) {
-		static const char *const names[] = { "not run", "clean", "DAMAGE", "log not replayed",
-						     "checker failed" };
-
-		if (or->fsck_skip[0])
-			emit(o, "fsck: not run: %s", or->fsck_skip);
-		else
-			emit(o, "fsck: %s: %s (exit %d)%s", or->fsck_tool, names[fs], or->fsck_rc,
-			     fs == FSCK_DAMAGE && !corrupt ? ", not counted: the guest did not unmount cleanly" : "");
-	}
-	if (rc == 1 && (corrupt || lost) && lg->have_symptom)
-		emit(o, "note: the kernel also warned (REPRODUCED:%s)",
-		     lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
-	if (or && or->wb_error[0])
-		emit(o, "note: the filesystem reported a writeback error to the application: %s",
-		     or->wb_error);
-	if (rc == 1 && corrupt && lost)
-		emit(o, "note: data was lost too (page %ld, file offset %ld)", or->lost_page, or->lost_off);
-	if (rc == 1 && strcmp(boot_status, "ok"))
-		emit(o, "note: afterwards the guest ended with: %s", boot_status);
-	if (rc == 1 && lg->have_crash)
-		emit(o, "note: afterwards the guest crashed: %s", lg->crash.line);
-	for (i = 0; i < lg->nr_other; i++)
-		emit(o, "note: other warning: %s", lg->other[i]);
+	emit_oracles(o, lg, or, fs, corrupt);
+	emit_notes(o, lg, or, boot_status, rc, corrupt, lost);
 	if (or && or->kernel_label)
 		emit(o, "kernel: %s", or->kernel_label);
 	if (or && or->trace_note)
@@ -1158,131 +1174,152 @@ static int boot_status_ok(const char *s)
 	       !strcmp(s, "output-limit");
 }
 
-int main(int argc, char **argv)
+/**
+ * struct vargs - the command line
+ * @boot_status: --boot-status, or NULL (run.txt's, else "ok").
+ * @path: CONSOLE_LOG.
+ * @ordering: --ordering FILE (with CONSOLE_LOG).
+ * @dir: --dir RUN_DIR.
+ * @error_reason: --error WHY.
+ * @sig: --interrupted INT|TERM|HUP.
+ * @phase: --phase (with --error or --interrupted).
+ * @rdir: --repeat-dir DIR.
+ * @seconds: --seconds (with --repeat-dir).
+ * @runs: --runs N (with --repeat-dir).
+ */
+struct vargs {
+	const char *boot_status, *path, *ordering, *dir;
+	const char *error_reason, *sig, *phase, *rdir, *seconds;
+	long runs;
+};
+
+/*
+ * Parse the command line into @a and @or (kernel label, trace note).
+ * Returns -1 to go on, else the exit status (0 after --help, 2 bad usage).
+ */
+static int parse_args(int argc, char **argv, struct vargs *a, struct oracles *or)
 {
-	const char *boot_status = NULL, *path = NULL, *ordering = NULL, *dir = NULL;
-	const char *error_reason = NULL, *sig = NULL, *phase = NULL, *rdir = NULL;
-	const char *seconds = NULL;
-	struct ordering ord = { "", "", "", "" };
-	struct oracles or = {};
-	char bs[64], opath[4096], *text = NULL;
-	struct log *lg = NULL;
-	FILE *f = NULL, *of = NULL, *o = NULL;
-	long runs = 0;
-	size_t tlen = 0;
-	int i, rc = 2, have_ord = 0;
+	int i;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
 			return 0;
-		} else if (a[0] == '-' && !v) {
-			fprintf(stderr, "gup-repro-verdict: %s needs a value (try --help)\n", a);
+		} else if (o[0] == '-' && !v) {
+			fprintf(stderr, "gup-repro-verdict: %s needs a value (try --help)\n", o);
 			return 2;
-		} else if (!strcmp(a, "--boot-status")) {
-			boot_status = v;
+		} else if (!strcmp(o, "--boot-status")) {
+			a->boot_status = v;
 			if (!boot_status_ok(v)) {
 				fprintf(stderr, "gup-repro-verdict: --boot-status takes ok, timeout, qemu-error or output-limit, not '%s'\n",
 					v);
 				return 2;
 			}
-		} else if (!strcmp(a, "--ordering")) {
-			ordering = v;
-		} else if (!strcmp(a, "--dir")) {
-			dir = v;
-		} else if (!strcmp(a, "--kernel-label")) {
-			or.kernel_label = v;
-		} else if (!strcmp(a, "--trace-note")) {
-			or.trace_note = v;
-		} else if (!strcmp(a, "--error")) {
-			error_reason = v;
-		} else if (!strcmp(a, "--interrupted")) {
-			sig = v;
+		} else if (!strcmp(o, "--ordering")) {
+			a->ordering = v;
+		} else if (!strcmp(o, "--dir")) {
+			a->dir = v;
+		} else if (!strcmp(o, "--kernel-label")) {
+			or->kernel_label = v;
+		} else if (!strcmp(o, "--trace-note")) {
+			or->trace_note = v;
+		} else if (!strcmp(o, "--error")) {
+			a->error_reason = v;
+		} else if (!strcmp(o, "--interrupted")) {
+			a->sig = v;
 			if (strcmp(v, "INT") && strcmp(v, "TERM") && strcmp(v, "HUP")) {
 				fprintf(stderr, "gup-repro-verdict: --interrupted takes INT, TERM or HUP, not '%s'\n", v);
 				return 2;
 			}
-		} else if (!strcmp(a, "--phase")) {
-			phase = v;
-		} else if (!strcmp(a, "--repeat-dir")) {
-			rdir = v;
-		} else if (!strcmp(a, "--runs")) {
-			runs = strtol(v, NULL, 10);
-			if (runs < 1 || runs > 1000) {
+		} else if (!strcmp(o, "--phase")) {
+			a->phase = v;
+		} else if (!strcmp(o, "--repeat-dir")) {
+			a->rdir = v;
+		} else if (!strcmp(o, "--runs")) {
+			a->runs = strtol(v, NULL, 10);
+			if (a->runs < 1 || a->runs > 1000) {
 				fprintf(stderr, "gup-repro-verdict: --runs takes 1..1000, not '%s'\n", v);
 				return 2;
 			}
-		} else if (!strcmp(a, "--seconds")) {
-			seconds = v;
-		} else if (a[0] == '-' || path) {
-			fprintf(stderr, "gup-repro-verdict: unexpected argument '%s' (try --help)\n", a);
+		} else if (!strcmp(o, "--seconds")) {
+			a->seconds = v;
+		} else if (o[0] == '-' || a->path) {
+			fprintf(stderr, "gup-repro-verdict: unexpected argument '%s' (try --help)\n", o);
 			return 2;
 		} else {
-			path = a;
+			a->path = o;
 			continue;
 		}
 		i++;
 	}
-	if (rdir ? (!runs || dir || path) : dir ? !!path : (!path || error_reason || sig)) {
+	if (a->rdir ? (!a->runs || a->dir || a->path) :
+	    a->dir ? !!a->path : (!a->path || a->error_reason || a->sig)) {
 		fprintf(stderr, "gup-repro-verdict: give --dir RUN_DIR, --repeat-dir DIR --runs N, or one CONSOLE_LOG (try --help)\n");
 		return 2;
 	}
-	o = open_memstream(&text, &tlen);
-	if (!o)
-		goto cleanup;
-	if (rdir) {
-		rc = verdict_repeat(o, rdir, runs);
-		if (seconds)
-			emit(o, "seconds: %s", seconds);
-		dir = rdir;
-		goto out;
-	}
-	if (dir && (error_reason || sig)) {
-		rc = verdict_error(o, error_reason, sig, phase, &or);
-		goto out;
-	}
-	if (dir) {
-		console_status = 0;
-		or.dir = dir;
-		snprintf(opath, sizeof(opath), "%s/console.log", dir);
-		path = opath;
-		if (!boot_status) {
-			FILE *rf = open_in(dir, "run.txt");
+	return -1;
+}
 
-			bs[0] = '\0';
-			if (rf) {
-				kv_get(rf, "boot-status: ", bs, sizeof(bs));
-				fclose(rf);
-			}
-			bs[strcspn(bs, " ")] = '\0';
-			boot_status = boot_status_ok(bs) ? bs : "ok";
-		}
+/* A run directory's boot status: run.txt's "boot-status:", else "ok". */
+static const char *dir_boot_status(const char *dir, char *bs, size_t len)
+{
+	FILE *rf = open_in(dir, "run.txt");
+
+	bs[0] = '\0';
+	if (rf) {
+		kv_get(rf, "boot-status: ", bs, len);
+		fclose(rf);
+	}
+	bs[strcspn(bs, " ")] = '\0';
+	return boot_status_ok(bs) ? bs : "ok";
+}
+
+/*
+ * The verdict of one run from its console log (a run directory's, or
+ * CONSOLE_LOG with --ordering) and, for a directory, every other oracle,
+ * written to @o.  Returns the verdict's exit status; -2 when nothing is to
+ * be printed (bad input, said on stderr: exit 2).
+ */
+static int decide_run(FILE *o, struct vargs *a, struct oracles *or)
+{
+	struct ordering ord = { "", "", "", "" };
+	char bs[64], opath[4096];
+	const char *boot_status = a->boot_status, *path = a->path;
+	struct log *lg = NULL;
+	FILE *f = NULL, *of = NULL;
+	int rc = -2, have_ord = 0;
+
+	if (a->dir) {
+		console_status = 0;
+		or->dir = a->dir;
+		snprintf(opath, sizeof(opath), "%s/console.log", a->dir);
+		path = opath;
+		if (!boot_status)
+			boot_status = dir_boot_status(a->dir, bs, sizeof(bs));
 	}
 	if (!boot_status)
 		boot_status = "ok";
 	f = fopen(path, "r");
 	if (!f) {
 		fprintf(stderr, "gup-repro-verdict: %s: %s\n", path, strerror(errno));
-		rc = dir ? 125 : 2;
-		if (dir) {
+		if (a->dir) {
 			char why[4200];
 
 			snprintf(why, sizeof(why), "no console log: %s", strerror(errno));
-			rc = verdict_error(o, why, NULL, NULL, &or);
-			goto out;
+			rc = verdict_error(o, why, NULL, NULL, or);
 		}
 		goto cleanup;
 	}
-	if (dir) {
-		of = open_in(dir, "ordering.txt");
+	if (a->dir) {
+		of = open_in(a->dir, "ordering.txt");
 		if (of && !read_ordering(of, &ord))
 			have_ord = 1;
-	} else if (ordering) {
-		of = fopen(ordering, "r");
+	} else if (a->ordering) {
+		of = fopen(a->ordering, "r");
 		if (!of || read_ordering(of, &ord)) {
-			fprintf(stderr, "gup-repro-verdict: %s: %s\n", ordering,
+			fprintf(stderr, "gup-repro-verdict: %s: %s\n", a->ordering,
 				of ? "no \"ordering:\" line" : strerror(errno));
 			goto cleanup;
 		}
@@ -1294,13 +1331,52 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	parse(f, lg);
-	if (dir) {
-		read_guest(dir, lg, &or);
-		read_steps(dir, lg, &or);
-		read_fsck(dir, &or);
+	if (a->dir) {
+		read_guest(a->dir, lg, or);
+		read_steps(a->dir, lg, or);
+		read_fsck(a->dir, or);
 	}
-	rc = verdict(o, lg, boot_status, have_ord ? &ord : NULL, dir ? &or : NULL);
-out:
+	rc = verdict(o, lg, boot_status, have_ord ? &ord : NULL, a->dir ? or : NULL);
+cleanup:
+	free(lg);
+	if (of)
+		fclose(of);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct vargs a = { 0 };
+	struct oracles or = {};
+	char *text = NULL;
+	const char *dir;
+	FILE *o = NULL;
+	size_t tlen = 0;
+	int rc;
+
+	rc = parse_args(argc, argv, &a, &or);
+	if (rc >= 0)
+		return rc;
+	rc = 2;
+	dir = a.rdir ? a.rdir : a.dir;
+	o = open_memstream(&text, &tlen);
+	if (!o)
+		goto cleanup;
+	if (a.rdir) {
+		rc = verdict_repeat(o, a.rdir, a.runs);
+		if (a.seconds)
+			emit(o, "seconds: %s", a.seconds);
+	} else if (a.dir && (a.error_reason || a.sig)) {
+		rc = verdict_error(o, a.error_reason, a.sig, a.phase, &or);
+	} else {
+		rc = decide_run(o, &a, &or);
+		if (rc == -2) {
+			rc = 2;
+			goto cleanup;
+		}
+	}
 	if (fclose(o)) {
 		o = NULL;
 		rc = 2;
@@ -1314,11 +1390,6 @@ cleanup:
 	if (o)
 		fclose(o);
 	free(text);
-	free(lg);
-	if (of)
-		fclose(of);
-	if (f)
-		fclose(f);
 	return rc;
 }
 #endif /* FUZZING */

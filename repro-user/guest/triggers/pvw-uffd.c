@@ -56,50 +56,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "disk-check.h"
+#include "trigger.h"
 #include "window-fault.h"
 
 #define PROG "pvw-uffd"
 
-static FILE *steplog;
-static int nstep;
-static pthread_mutex_t loglock = PTHREAD_MUTEX_INITIALIZER;
-static size_t psz;
 static unsigned char *victim, *src;
 static int uffd = -1;
 static int victim_fd = -1;
 static const char *fault;
 static int handler_status;	/* 0 ok, 1 failed, 4 no window */
 static char handler_why[160];
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
-}
-
-/* One JSON line per step (the host merges them into the trace timeline). */
-static void step(const char *name, int err, long ret, unsigned long long t0, const char *note)
-{
-	unsigned long long t1 = now_ns();
-
-	pthread_mutex_lock(&loglock);
-	nstep++;
-	printf("[%2d] %-18s %s ret=%ld%s%s\n", nstep, name, err ? "FAILED" : "ok", ret,
-	       note ? "  " : "", note ? note : "");
-	fflush(stdout);
-	if (steplog) {
-		fprintf(steplog, "{\"seq\":%d,\"step\":\"%s\",\"result\":\"%s\",\"ret\":%ld,"
-			"\"errno\":%d,\"errname\":\"%s\",\"t0_ns\":%llu,\"t1_ns\":%llu,"
-			"\"state\":{\"source\":\"none\"}%s%s%s}\n",
-			nstep, name, err ? "error" : "ok", ret, err, err ? strerrorname_np(err) ?: "?" : "",
-			t0, t1, note ? ",\"note\":\"" : "", note ? note : "", note ? "\"" : "");
-		fflush(steplog);
-	}
-	pthread_mutex_unlock(&loglock);
-}
 
 static void usage(FILE *f)
 {
@@ -113,50 +80,6 @@ static void usage(FILE *f)
 		"  --log FILE   JSON step lines (default $GUPR_STEPS_LOG)\n"
 		"  --fault NAME in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 no window.\n");
-}
-
-/* A /proc/vmstat counter, per-CPU deltas folded first (stat_refresh, root). */
-static unsigned long long vmstat(const char *key)
-{
-	FILE *f = fopen("/proc/sys/vm/stat_refresh", "w");
-	char k[64];
-	unsigned long long v, r = 0;
-
-	if (f) {
-		fputs("1\n", f);
-		fclose(f);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return 0;
-	while (fscanf(f, "%63s %llu", k, &v) == 2)
-		if (!strcmp(k, key))
-			r = v;
-	fclose(f);
-	return r;
-}
-
-/* /proc/kpageflags of the page mapped at addr (root): -1 when unknown. */
-static long long kpageflags(const void *addr)
-{
-	uint64_t ent, fl;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	int ok = 0;
-
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &ent, 8, (off_t)((uintptr_t)addr / psz) * 8) == 8 && (ent >> 63) &&
-	    (ent & ((1ULL << 55) - 1)))
-		ok = 1;
-	close(fd);
-	if (!ok)
-		return -1;
-	fd = open("/proc/kpageflags", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ok = pread(fd, &fl, 8, (off_t)(ent & ((1ULL << 55) - 1)) * 8) == 8;
-	close(fd);
-	return ok ? (long long)fl : -1;
 }
 
 static void *handler(void *arg)
@@ -243,121 +166,34 @@ static void *handler(void *arg)
 	return NULL;
 }
 
-/*
- * The integrity check after the sequence (disk-check.h): EXPECT (one page)
- * must be what the disk holds at the start of the victim, up to
- * EXPECT_SIZE bytes of file; JSON records to the step log, one line to
- * stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
- */
-static void check_disk(const char *path, const unsigned char *expect,
-		       unsigned long long expect_size, const char *writer)
-{
-	const char *on = getenv("GUPR_INTEGRITY");
-	FILE *out = steplog ? steplog : fopen("/dev/null", "w");
-	int lost;
-
-	if ((on && !strcmp(on, "0")) || !out)
-		return;
-	lost = gupr_disk_check(out, path, expect, psz, psz, expect_size, writer);
-	if (lost < 0)
-		printf(PROG ": integrity: could not check: %s\n", strerror(-lost));
-	else
-		printf(PROG ": integrity: %d of 1 page(s) differ from what the kernel wrote\n", lost);
-	if (out != steplog)
-		fclose(out);
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "log", required_argument, NULL, 'o' },
-		{ "fault", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = getenv("GUPR_VICTIM"), *log = getenv("GUPR_STEPS_LOG");
+	struct trigger_args a;
+	unsigned long long size = 0;
+	const char *path;
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
-	unsigned long long t0, pins0;
+	unsigned long long t0 = 0, pins0;
 	struct iovec local, remote;
 	pthread_t th;
-	struct stat st;
 	ssize_t n;
 	int c, err, status = 0;
 	char note[128];
 	unsigned char *back;
 
-	if (!path || !*path)
-		path = "/mnt/scratch/victim";
-	if (log && !*log)
-		log = NULL;
-	fault = getenv("GUPR_FAULT");
-	if (fault && !*fault)
-		fault = NULL;
-	if (fault && !gupr_window_fault_known(fault)) {
-		fprintf(stderr, PROG ": GUPR_FAULT='%s' is not a fault this trigger knows\n", fault);
-		return 2;
-	}
-	while ((c = getopt_long(argc, argv, "f:o:F:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': path = optarg; break;
-		case 'o': log = optarg; break;
-		case 'F':
-			if (!gupr_window_fault_known(optarg)) {
-				fprintf(stderr, PROG ": --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
-					optarg);
-				usage(stderr);
-				return 2;
-			}
-			fault = optarg;
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	psz = (size_t)sysconf(_SC_PAGESIZE);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (log) {
-		steplog = fopen(log, "a");
-		if (!steplog) {
-			fprintf(stderr, PROG ": cannot open --log %s: %s\n", log, strerror(errno));
-			return 2;
-		}
-	}
+	c = trigger_parse(argc, argv, PROG, 0, usage, &a);
+	if (c < 0)
+		c = trigger_start(PROG, &a);
+	if (c >= 0)
+		return c;
+	path = a.path;
+	fault = a.fault;
 	printf(PROG ": file=%s page_size=%zu\n", path, psz);
 
-#define FAIL(name, e) do {						\
-		err = (e);						\
-		step(name, err, -1, t0, NULL);				\
-		printf(PROG ": status=failed step=%s errno=%s\n", name, strerrorname_np(err)); \
-		return 1;						\
-	} while (0)
+#define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
 
-	t0 = now_ns();
-	victim_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (victim_fd < 0)
-		FAIL("open-file", errno);
-	if (fstat(victim_fd, &st))
-		FAIL("open-file", errno);
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size < psz)
-		FAIL("open-file", EINVAL);
-	step("open-file", 0, (long)st.st_ino, t0, NULL);
-
-	t0 = now_ns();
-	victim = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, victim_fd, 0);
-	if (victim == MAP_FAILED)
-		FAIL("mmap-shared", errno);
-	step("mmap-shared", 0, (long)psz, t0, NULL);
-
-	t0 = now_ns();
-	memset(victim, 'U', psz);	/* write fault: ->page_mkwrite, folio dirty */
-	step("user-write", 0, (long)psz, t0, NULL);
+	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size))
+		return 1;
 
 	t0 = now_ns();
 	src = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -434,8 +270,8 @@ int main(int argc, char **argv)
 		int hole = fault && !strcmp(fault, "punch-hole");
 
 		memset(back, hole ? 0 : 'P', psz);
-		check_disk(path, back, fault && !strcmp(fault, "truncate") ? 0 :
-			   (unsigned long long)st.st_size, hole ? "hole" : "pin");
+		trigger_check_disk(PROG, path, back, fault && !strcmp(fault, "truncate") ? 0 :
+			   size, hole ? "hole" : "pin");
 		free(back);
 	}
 	printf(PROG ": status=complete steps=%d\n", nstep);

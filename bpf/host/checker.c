@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "checker.h"
-#include "../repro-user/folio_flags.h"
+#include "../../repro-user/include/folio_flags.h"
 #include "kvfile.h"
 
 #define X_TABLE(id, sym, kind, shape)	{ sym, kind },

@@ -10,7 +10,7 @@
 #ifndef GUPR_FOLIO_FLAGS_H
 #define GUPR_FOLIO_FLAGS_H
 
-#include "../repro-kmod/uapi/gup_repro_flags.h"
+#include "../../repro-kmod/uapi/gup_repro_flags.h"
 
 /**
  * struct gupr_flag - one folio-state flag

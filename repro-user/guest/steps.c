@@ -40,6 +40,14 @@ static int dev_open(struct gupr_ctx *c)
 	if (info.abi_version != GUP_REPRO_ABI_VERSION ||
 	    info.page_size != c->page_size)
 		return -EPROTO;
+	/* which module the run used: the headers it was built against */
+	if (c->step_log) {
+		fprintf(c->step_log, "{\"event\":\"module\",\"abi_version\":%u,\"max_pages\":%u,"
+			"\"page_size\":%u,\"built_for\":\"%u.%u.%u\"}\n", info.abi_version,
+			info.max_pages, info.page_size, info.linux_version_code >> 16,
+			(info.linux_version_code >> 8) & 0xff, info.linux_version_code & 0xff);
+		fflush(c->step_log);
+	}
 	return 0;
 }
 
@@ -763,6 +771,73 @@ const struct gupr_scenario gupr_scenarios[] = {
 	},
 };
 const size_t gupr_nr_scenarios = sizeof(gupr_scenarios) / sizeof(gupr_scenarios[0]);
+
+/* Does the scenario's step list name STEP? */
+static int scen_has(const struct gupr_scenario *sc, const char *step)
+{
+	size_t len = strlen(step);
+	const char *p = sc->steps;
+
+	while ((p = strstr(p, step))) {
+		if ((p == sc->steps || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
+		unsigned int minor, const char *fs, struct gupr_expectation *e)
+{
+	int v65 = major > 6 || (major == 6 && minor >= 5);
+	int tracked = !strcmp(fs, "ext4") || !strcmp(fs, "xfs") || !strcmp(fs, "btrfs");
+	int shared = scen_has(sc, "mmap-shared");
+	int ring = scen_has(sc, "iouring-register");
+	int longterm = scen_has(sc, "pin-longterm") || ring;
+	int dirties = scen_has(sc, "kernel-write") && scen_has(sc, "dirty-unlocked");
+	int writes = scen_has(sc, "kernel-write") || scen_has(sc, "iouring-read-fixed");
+
+	/* only the plain shapes are predicted: reclaim, truncation, holes and
+	 * private mappings have outcomes of their own, measured in README
+	 */
+	if (!shared || scen_has(sc, "reclaim") || scen_has(sc, "truncate") || scen_has(sc, "truncate-mid") ||
+	    scen_has(sc, "punch-hole") || (!tracked && strcmp(fs, "tmpfs")) ||
+	    (writes && !dirties && !ring))
+		return 0;
+	if (tracked && longterm && v65) {
+		e->result = "^MITIGATED:EFAULT$";
+		e->why = "v6.5+: FOLL_LONGTERM refuses a MAP_SHARED file mapping";
+		return 1;
+	}
+	if (tracked && ring) {
+		e->result = "^MITIGATED:EOPNOTSUPP$";
+		e->why = "before v6.5: io_uring's own check refuses a file-backed fixed buffer";
+		return 1;
+	}
+	if (!writes || !tracked) {
+		e->result = "^CLEAN$";
+		e->why = !tracked ? "shmem takes every pin and tracks no dirty state to violate" :
+			 "the second write goes through the user mapping (->page_mkwrite)";
+		return 1;
+	}
+	if (!dirties)
+		return 0;
+	if (!strcmp(fs, "ext4")) {
+		int folio = major > 5 || (major == 5 && minor >= 18);
+
+		e->result = folio ? "^REPRODUCED:ext4_dirty_folio$" : "^REPRODUCED:ext4_set_page_dirty$";
+		e->why = folio ? "ext4 warns in ext4_dirty_folio (v5.18+)" : "ext4 warns in ext4_set_page_dirty (before v5.18)";
+		return 1;
+	}
+	if (!strcmp(fs, "xfs")) {
+		e->result = "^VIOLATION$";
+		e->why = "xfs has no warning: only the ordering checker sees it";
+		return 1;
+	}
+	e->result = "^(VIOLATION|LOSS|REPRODUCED:btrfs_writepage_cow_fixup)$";
+	e->why = "btrfs has no warning of its own in this path; the write may also be lost or caught by its cow fixup";
+	return 1;
+}
 
 const struct gupr_step *gupr_find_step(const char *name)
 {

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iouring-read-delayed - GUP-after-writeback through io_uring reads, no module.
+ *
+ * Build:  cc -static -O2 -o iouring-read-delayed iouring-read-delayed.c -lpthread -luring
+ * gupr: slow-dev=1000
+ *
+ * io_uring IORING_OP_READ (ordinary, unregistered buffer) from a block device whose completions are
+ * delayed (the guest's /dev/nullb0: null_blk irqmode=2 completion_nsec,
+ * run.sh --slow-dev MS) into the victim page of a MAP_SHARED file mapping.
+ * The block layer takes the destination pages before it queues the bio
+ * (bio_iov_iter_get_pages(): get_user_pages_fast, FOLL_GET, before v6.4
+ * or so; iov_iter_extract_pages(): pin_user_pages_fast, FOLL_PIN, after),
+ * marks them dirty at submission (bio_set_pages_dirty) and dirties them
+ * again when the read completes (bio_check_pages_dirty(), which finds the page clean and defers to a worker: bio_dirty_fn -> bio_release_pages(.., true) from a kworker).
+ * While the read is in flight we msync(MS_SYNC) the victim: writeback
+ * cleans it and folio_mkclean() write-protects the PTE; the completion
+ * then dirties the clean page with no ->page_mkwrite.
+ *
+ * How we know the pages are held before we clean: we wait until the
+ * device's /sys/dev/block/MAJ:MIN/inflight shows a read in flight; a
+ * request only exists after the bio was built, and the bio is built from
+ * the pages GUP returned.  The window is the device's completion delay
+ * (--slow-dev MS, 1000 ms by default for this scenario); msync takes a few
+ * tens of ms under TCG.  After msync we check the read is still in flight:
+ * if it is not, the window was missed (exit 4).
+ *
+ * Usage: iouring-read-delayed [--file PATH] [--dev BLOCKDEV] [--log FILE] [--wait-ms MS] [--fault NAME] [--help]
+ *   --file PATH    victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)
+ *   --dev DEV      the delayed block device (default $GUPR_SLOW_DEV)
+ *   --log FILE     JSON step lines (default $GUPR_STEPS_LOG when set)
+ *   --wait-ms MS   how long to wait for the read to be in flight (default 10000)
+ *   --fault NAME   inject a fault inside the window, after writeback
+ *                  cleaned the page and while the kernel still holds it:
+ *                  reclaim, cold, drop-caches, truncate, punch-hole
+ *                  (window-fault.h; default $GUPR_FAULT when set)
+ * After the sequence the disk must hold what the device put into the page:
+ * the integrity check (disk-check.h) writes its records to the --log (off
+ * with GUPR_INTEGRITY=0).
+ * Exit: 0 the sequence ran (cleaned while the read held the page); 1 a
+ *       step failed; 2 bad usage; 4 the window was missed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trigger.h"
+#include "window-fault.h"
+#include <liburing.h>
+
+#define PROG "iouring-read-delayed"
+
+static unsigned char *victim;
+static int dev_fd = -1;
+static int victim_fd = -1;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " [--file PATH] [--dev BLOCKDEV] [--log FILE] [--wait-ms MS] [--help]\n"
+		"io_uring IORING_OP_READ (ordinary, unregistered buffer) from a block device with delayed completions into a\n"
+		"MAP_SHARED file page; msync(MS_SYNC) cleans the page while the read is in flight;\n"
+		"the completion dirties it again with no ->page_mkwrite.\n"
+		"  --file PATH   victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)\n"
+		"  --dev DEV     delayed block device (default $GUPR_SLOW_DEV)\n"
+		"  --log FILE    JSON step lines (default $GUPR_STEPS_LOG)\n"
+		"  --wait-ms MS  wait for the read to be in flight at most MS ms (default 10000)\n"
+		"  --fault NAME  in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
+		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 window missed.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct trigger_args a;
+	unsigned long long size = 0;
+	const char *path, *dev, *fault;
+	unsigned long long t0 = 0, pins0;
+	long wait_ms, n;
+	dev_t rdev = 0;
+	char note[160];
+	int c, err;
+	unsigned char *back;
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	unsigned long long read_t0;
+
+	c = trigger_parse(argc, argv, PROG, 1, usage, &a);
+	if (c < 0)
+		c = trigger_start(PROG, &a);
+	if (c >= 0)
+		return c;
+	path = a.path;
+	fault = a.fault;
+	dev = a.dev;
+	wait_ms = a.wait_ms;
+	printf(PROG ": file=%s dev=%s page_size=%zu\n", path, dev, psz);
+
+#define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
+
+	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size) ||
+	    trigger_open_dev(PROG, dev, &dev_fd, &rdev))
+		return 1;
+
+	pins0 = vmstat("nr_foll_pin_acquired");
+	t0 = now_ns();
+	err = -io_uring_queue_init(4, &ring, 0);
+	if (err)
+		FAIL("iouring-setup", err);
+	step("iouring-setup", 0, 0, t0, NULL);
+
+	read_t0 = t0 = now_ns();
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, dev_fd, victim, (unsigned int)psz, 0);
+	n = io_uring_submit(&ring);
+	if (n != 1)
+		FAIL("iouring-submit", n < 0 ? (int)-n : EIO);
+	step("iouring-submit", 0, n, t0, "IORING_OP_READ, ordinary buffer: the victim mapping");
+
+	/* The read holds the page once its request is in flight. */
+	c = trigger_delayed_window(PROG, victim, victim_fd, rdev, wait_ms, pins0, fault);
+	if (c >= 0)
+		return c;
+
+	t0 = now_ns();
+	err = -io_uring_wait_cqe(&ring, &cqe);
+	if (err)
+		FAIL("iouring-complete", err);
+	n = cqe->res;
+	io_uring_cqe_seen(&ring, cqe);
+	if (n < 0)
+		FAIL("iouring-complete", (int)-n);
+	if ((size_t)n != psz)
+		FAIL("iouring-complete", EIO);
+	step("iouring-complete", 0, n, read_t0, "the completion dirtied the page (bio_check_pages_dirty)");
+	io_uring_queue_exit(&ring);
+
+	/* The page now holds what the device returned (null_blk: zeroes). */
+	t0 = now_ns();
+	if (fault && (!strcmp(fault, "truncate") || !strcmp(fault, "punch-hole"))) {
+		/* the mapping would fault (SIGBUS past EOF) or show a new page */
+		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)", fault);
+		step("verify", 0, 0, t0, note);
+		back = calloc(1, psz);	/* on disk: zeros in the hole, nothing past EOF */
+		if (!back)
+			FAIL("verify", ENOMEM);
+		goto close;
+	}
+	back = malloc(psz);
+	if (!back)
+		FAIL("verify", ENOMEM);
+	memcpy(back, victim, psz);
+	snprintf(note, sizeof(note), "page holds %s", back[0] == 'U' ? "the user's 'U' (no data from the device)" :
+		 back[0] == 0 ? "the device's zeroes" : "the device's data");
+	step("verify", 0, back[0], t0, note);
+
+close:
+	t0 = now_ns();
+	munmap(victim, psz);
+	close(victim_fd);
+	close(dev_fd);
+	step("close-file", 0, 0, t0, NULL);
+	/* On disk: what the device put into the page through the pin */
+	trigger_check_disk(PROG, path, back, fault && !strcmp(fault, "truncate") ? 0 : size,
+			   fault && !strcmp(fault, "punch-hole") ? "hole" : "pin");
+	free(back);
+	printf(PROG ": status=complete steps=%d\n", nstep);
+	return 0;
+}

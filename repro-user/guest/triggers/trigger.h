@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * trigger.h - what every module-free trigger does the same way: the JSON
+ * step lines the host merges into the trace timeline, /proc/vmstat and
+ * /proc/kpageflags readings, and the reads in flight on a block device.
+ * Header-only (static inline): a trigger still builds with the one cc line
+ * of its header, in a directory holding it and the headers of this folder.
+ */
+#ifndef GUPR_TRIGGER_H
+#define GUPR_TRIGGER_H
+
+#include <errno.h>
+#include <getopt.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "disk-check.h"
+#include "window-fault.h"
+
+static FILE *steplog;		/* --log FILE: the JSON step lines, or NULL */
+static int nstep;
+static pthread_mutex_t loglock = PTHREAD_MUTEX_INITIALIZER;
+static size_t psz;		/* the page size */
+
+static inline unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+/* One JSON line per step (the host merges them into the trace timeline). */
+static inline void step(const char *name, int err, long ret, unsigned long long t0, const char *note)
+{
+	unsigned long long t1 = now_ns();
+
+	pthread_mutex_lock(&loglock);
+	nstep++;
+	printf("[%2d] %-18s %s ret=%ld%s%s\n", nstep, name, err ? "FAILED" : "ok", ret,
+	       note ? "  " : "", note ? note : "");
+	fflush(stdout);
+	if (steplog) {
+		fprintf(steplog, "{\"seq\":%d,\"step\":\"%s\",\"result\":\"%s\",\"ret\":%ld,"
+			"\"errno\":%d,\"errname\":\"%s\",\"t0_ns\":%llu,\"t1_ns\":%llu,"
+			"\"state\":{\"source\":\"none\"}%s%s%s}\n",
+			nstep, name, err ? "error" : "ok", ret, err, err ? strerrorname_np(err) ?: "?" : "",
+			t0, t1, note ? ",\"note\":\"" : "", note ? note : "", note ? "\"" : "");
+		fflush(steplog);
+	}
+	pthread_mutex_unlock(&loglock);
+}
+
+/* A /proc/vmstat counter, per-CPU deltas folded first (stat_refresh, root). */
+static inline unsigned long long vmstat(const char *key)
+{
+	FILE *f = fopen("/proc/sys/vm/stat_refresh", "w");
+	char k[64];
+	unsigned long long v, r = 0;
+
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%63s %llu", k, &v) == 2)
+		if (!strcmp(k, key))
+			r = v;
+	fclose(f);
+	return r;
+}
+
+/* /proc/kpageflags of the page mapped at addr (root): -1 when unknown. */
+static inline long long kpageflags(const void *addr)
+{
+	uint64_t ent, fl;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	int ok = 0;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &ent, 8, (off_t)((uintptr_t)addr / psz) * 8) == 8 && (ent >> 63) &&
+	    (ent & ((1ULL << 55) - 1)))
+		ok = 1;
+	close(fd);
+	if (!ok)
+		return -1;
+	fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ok = pread(fd, &fl, 8, (off_t)(ent & ((1ULL << 55) - 1)) * 8) == 8;
+	close(fd);
+	return ok ? (long long)fl : -1;
+}
+
+/* Reads in flight on the device (/sys/dev/block/M:m/inflight), -1 on error. */
+static inline long inflight_reads(dev_t rdev)
+{
+	char p[96];
+	long r = -1, w;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/inflight", major(rdev), minor(rdev));
+	f = fopen(p, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld %ld", &r, &w) != 2)
+		r = -1;
+	fclose(f);
+	return r;
+}
+
+/*
+ * A failed step: its JSON line and the status line the guest init reads.
+ * Returns the trigger's exit status, 1.
+ */
+static inline int trigger_fail(const char *prog, const char *name, int err,
+			       unsigned long long t0)
+{
+	step(name, err, -1, t0, NULL);
+	printf("%s: status=failed step=%s errno=%s\n", prog, name, strerrorname_np(err));
+	return 1;
+}
+
+/*
+ * The victim page, as every trigger starts: the open-file, mmap-shared
+ * (MAP_SHARED, one page) and user-write steps (the write fault runs
+ * ->page_mkwrite and dirties the folio).  Sets *map, *fd and *size (the
+ * file's); returns 0, or 1 after trigger_fail().
+ */
+static inline int trigger_map_victim(const char *prog, const char *path,
+				     unsigned char **map, int *fd, unsigned long long *size)
+{
+	unsigned long long t0 = now_ns();
+	int f = open(path, O_RDWR | O_CLOEXEC);
+	struct stat st;
+
+	if (f < 0 || fstat(f, &st))
+		return trigger_fail(prog, "open-file", errno, t0);
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size < psz)
+		return trigger_fail(prog, "open-file", EINVAL, t0);
+	step("open-file", 0, (long)st.st_ino, t0, NULL);
+	*size = (unsigned long long)st.st_size;
+
+	t0 = now_ns();
+	*map = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	if (*map == MAP_FAILED)
+		return trigger_fail(prog, "mmap-shared", errno, t0);
+	*fd = f;
+	step("mmap-shared", 0, (long)psz, t0, NULL);
+
+	t0 = now_ns();
+	memset(*map, 'U', psz);	/* write fault: ->page_mkwrite, folio dirty */
+	step("user-write", 0, (long)psz, t0, NULL);
+	return 0;
+}
+
+/*
+ * The delayed block device (the *-delayed triggers): the open-dev step,
+ * O_DIRECT, refused when a read is already in flight on it (no clean
+ * signal then).  Sets *fd and *rdev (its device number); returns 0, or 1
+ * after trigger_fail().
+ */
+static inline int trigger_open_dev(const char *prog, const char *dev, int *fd, dev_t *rdev)
+{
+	unsigned long long t0 = now_ns();
+	struct stat dst;
+	char note[96];
+	long n;
+
+	*fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (*fd < 0 || fstat(*fd, &dst))
+		return trigger_fail(prog, "open-dev", errno, t0);
+	if (!S_ISBLK(dst.st_mode))
+		return trigger_fail(prog, "open-dev", ENOTBLK, t0);
+	n = inflight_reads(dst.st_rdev);
+	if (n < 0)
+		return trigger_fail(prog, "open-dev", ENOENT, t0);
+	if (n > 0)
+		return trigger_fail(prog, "open-dev", EBUSY, t0);
+	snprintf(note, sizeof(note), "O_DIRECT, %u:%u, no read in flight", major(dst.st_rdev),
+		 minor(dst.st_rdev));
+	step("open-dev", 0, 0, t0, note);
+	*rdev = dst.st_rdev;
+	return 0;
+}
+
+/**
+ * struct trigger_args - what every trigger takes, from its options or the
+ * environment the guest init gives it (README "--exec")
+ * @path: --file, else $GUPR_VICTIM, else /mnt/scratch/victim.
+ * @log: --log, else $GUPR_STEPS_LOG, else none.
+ * @dev: --dev, else $GUPR_SLOW_DEV (the *-delayed triggers).
+ * @fault: --fault, else $GUPR_FAULT, else none (window-fault.h's names).
+ * @wait_ms: --wait-ms (the *-delayed triggers), default 10000.
+ */
+struct trigger_args {
+	const char *path, *log, *dev, *fault;
+	long wait_ms;
+};
+
+static inline const char *trigger_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * Parse the command line into @a; @delayed: the trigger also takes --dev
+ * (required) and --wait-ms.  Returns -1 to go on, else the exit status
+ * (0 after --help; 2 on bad usage, after @usage(stderr)).
+ */
+static inline int trigger_parse(int argc, char **argv, const char *prog, int delayed,
+				void (*usage)(FILE *), struct trigger_args *a)
+{
+	static const struct option all[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "log", required_argument, NULL, 'o' },
+		{ "fault", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "dev", required_argument, NULL, 'd' },
+		{ "wait-ms", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct option plain[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "log", required_argument, NULL, 'o' },
+		{ "fault", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	a->path = trigger_env("GUPR_VICTIM") ?: "/mnt/scratch/victim";
+	a->log = trigger_env("GUPR_STEPS_LOG");
+	a->dev = trigger_env("GUPR_SLOW_DEV");
+	a->fault = trigger_env("GUPR_FAULT");
+	a->wait_ms = 10000;
+	if (a->fault && !gupr_window_fault_known(a->fault)) {
+		fprintf(stderr, "%s: GUPR_FAULT='%s' is not a fault this trigger knows\n", prog, a->fault);
+		return 2;
+	}
+	while ((c = getopt_long(argc, argv, delayed ? "f:d:o:w:F:h" : "f:o:F:h",
+				delayed ? all : plain, NULL)) != -1) {
+		switch (c) {
+		case 'f': a->path = optarg; break;
+		case 'd': a->dev = optarg; break;
+		case 'o': a->log = optarg; break;
+		case 'w':
+			errno = 0;
+			a->wait_ms = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || a->wait_ms < 1 || a->wait_ms > 600000) {
+				fprintf(stderr, "%s: --wait-ms takes 1..600000, not '%s'\n", prog, optarg);
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'F':
+			if (!gupr_window_fault_known(optarg)) {
+				fprintf(stderr, "%s: --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
+					prog, optarg);
+				usage(stderr);
+				return 2;
+			}
+			a->fault = optarg;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (delayed && (!a->dev || !*a->dev)) {
+		fprintf(stderr, "%s: no delayed block device: give --dev or set GUPR_SLOW_DEV (run.sh --slow-dev MS)\n",
+			prog);
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/*
+ * Before the first step: the page size, line-buffered stdout and the JSON
+ * step log (--log).  Returns -1 to go on, else the exit status 2.
+ */
+static inline int trigger_start(const char *prog, const struct trigger_args *a)
+{
+	psz = (size_t)sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (a->log) {
+		steplog = fopen(a->log, "a");
+		if (!steplog) {
+			fprintf(stderr, "%s: cannot open --log %s: %s\n", prog, a->log, strerror(errno));
+			return 2;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The window of the *-delayed triggers, once their read into the victim
+ * is submitted: wait (at most @wait_ms) for it to be in flight on @rdev,
+ * msync(MS_SYNC) the victim clean while it is, then inject @fault (or
+ * none).  Returns -1 when the read is still in flight after all that, else
+ * the exit status: 4 the window was missed, 1 a step failed.
+ */
+static inline int trigger_delayed_window(const char *prog, unsigned char *victim, int victim_fd,
+					 dev_t rdev, long wait_ms, unsigned long long pins0,
+					 const char *fault)
+{
+	unsigned long long t0, t_inflight;
+	char note[160];
+	long n;
+	int err;
+
+	t0 = now_ns();
+	for (;;) {
+		n = inflight_reads(rdev);
+		if (n > 0)
+			break;
+		if (now_ns() - t0 > (unsigned long long)wait_ms * 1000000ULL) {
+			step("read-in-flight", ETIMEDOUT, -1, t0, NULL);
+			printf("%s: status=no-window step=read-in-flight: no read in flight within %ld ms\n", prog, wait_ms);
+			return 4;
+		}
+		usleep(500);
+	}
+	t_inflight = now_ns();
+	{
+		long long fl = kpageflags(victim);
+
+		snprintf(note, sizeof(note), "request queued: the page is held (nr_foll_pin_acquired +%llu; FOLL_GET does not count)%s",
+			 vmstat("nr_foll_pin_acquired") - pins0,
+			 fl < 0 ? "" : (fl & (1 << 4)) ? ", page dirty" : ", page clean");
+	}
+	step("read-in-flight", 0, n, t0, note);
+
+	t0 = now_ns();
+	if (msync(victim, psz, MS_SYNC))
+		return trigger_fail(prog, "msync", errno, t0);
+	n = inflight_reads(rdev);
+	{
+		long long fl = kpageflags(victim);
+
+		snprintf(note, sizeof(note), "victim %s after writeback, read %s in flight (%.1f ms after it was seen)",
+			 fl < 0 ? "state unknown" : (fl & (1 << 4)) ? "still dirty" : "clean",
+			 n > 0 ? "still" : "no longer", (now_ns() - t_inflight) / 1e6);
+	}
+	step("msync", 0, 0, t0, note);
+	if (n <= 0) {
+		printf("%s: status=no-window step=msync: the read completed before the clean finished\n", prog);
+		return 4;
+	}
+	if (fault) {
+		long long fl;
+
+		t0 = now_ns();
+		err = gupr_window_fault(fault, victim_fd, victim, psz);
+		fl = kpageflags(victim);
+		snprintf(note, sizeof(note), "in the window: victim %s, read %s in flight",
+			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean",
+			 inflight_reads(rdev) > 0 ? "still" : "no longer");
+		step(fault, -err, err ? -1 : 0, t0, note);
+		if (err) {
+			printf("%s: status=failed step=%s errno=%s\n", prog, fault, strerrorname_np(-err));
+			return 1;
+		}
+	}
+	if (fault && inflight_reads(rdev) <= 0) {
+		printf("%s: status=no-window step=%s: the read completed before the fault was injected\n", prog, fault);
+		return 4;
+	}
+	return -1;
+}
+
+/*
+ * The integrity check after the sequence (disk-check.h): @expect (one page)
+ * must be what the disk holds at the start of the victim, up to
+ * @expect_size bytes of file; JSON records to the step log, one line to
+ * stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
+ */
+static inline void trigger_check_disk(const char *prog, const char *path,
+				      const unsigned char *expect,
+				      unsigned long long expect_size, const char *writer)
+{
+	const char *on = getenv("GUPR_INTEGRITY");
+	FILE *out = steplog ? steplog : fopen("/dev/null", "w");
+	int lost;
+
+	if ((on && !strcmp(on, "0")) || !out)
+		return;
+	lost = gupr_disk_check(out, path, expect, psz, psz, expect_size, writer);
+	if (lost < 0)
+		printf("%s: integrity: could not check: %s\n", prog, strerror(-lost));
+	else
+		printf("%s: integrity: %d of 1 page(s) differ from what the kernel wrote\n", prog, lost);
+	if (out != steplog)
+		fclose(out);
+}
+
+#endif /* GUPR_TRIGGER_H */
