@@ -124,23 +124,5 @@ static int odirect_read(dev_t rdev, long wait_ms, const char *fault)
 
 int main(int argc, char **argv)
 {
-	struct trigger_args a;
-	unsigned long long size = 0;
-	dev_t rdev = 0;
-	int c;
-
-	c = trigger_parse(argc, argv, PROG, 1, usage, &a);
-	if (c < 0)
-		c = trigger_start(PROG, &a);
-	if (c >= 0)
-		return c;
-	printf(PROG ": file=%s dev=%s page_size=%zu\n", a.path, a.dev, psz);
-
-	if (trigger_map_victim(PROG, a.path, &victim, &victim_fd, &size) ||
-	    trigger_open_dev(PROG, a.dev, &dev_fd, &rdev))
-		return 1;
-	c = odirect_read(rdev, a.wait_ms, a.fault);
-	if (c >= 0)
-		return c;
-	return trigger_delayed_finish(PROG, a.path, victim, victim_fd, dev_fd, size, a.fault);
+	return trigger_delayed_main(argc, argv, PROG, usage, &victim, &victim_fd, &dev_fd, odirect_read);
 }

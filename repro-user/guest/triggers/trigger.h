@@ -462,4 +462,36 @@ static inline int trigger_delayed_finish(const char *prog, const char *path,
 	return 0;
 }
 
+/*
+ * The main of the *-delayed triggers: options, the victim page (*@victim,
+ * *@victim_fd) and the delayed device (*@dev_fd), then @do_read (submit
+ * the read, the window while it is in flight, its completion; returns -1
+ * to go on, else the exit status), then trigger_delayed_finish().
+ */
+static inline int trigger_delayed_main(int argc, char **argv, const char *prog,
+				       void (*usage)(FILE *), unsigned char **victim,
+				       int *victim_fd, int *dev_fd,
+				       int (*do_read)(dev_t rdev, long wait_ms, const char *fault))
+{
+	struct trigger_args a;
+	unsigned long long size = 0;
+	dev_t rdev = 0;
+	int c;
+
+	c = trigger_parse(argc, argv, prog, 1, usage, &a);
+	if (c < 0)
+		c = trigger_start(prog, &a);
+	if (c >= 0)
+		return c;
+	printf("%s: file=%s dev=%s page_size=%zu\n", prog, a.path, a.dev, psz);
+
+	if (trigger_map_victim(prog, a.path, victim, victim_fd, &size) ||
+	    trigger_open_dev(prog, a.dev, dev_fd, &rdev))
+		return 1;
+	c = do_read(rdev, a.wait_ms, a.fault);
+	if (c >= 0)
+		return c;
+	return trigger_delayed_finish(prog, a.path, *victim, *victim_fd, *dev_fd, size, a.fault);
+}
+
 #endif /* GUPR_TRIGGER_H */
