@@ -512,21 +512,136 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 	return 0;
 }
 
+/* When each phase of the set-up ended (now_ns()), for the start event's setup_ms. */
+struct pt_times {
+	unsigned long long ksyms, open, load, attach, file;
+};
+
+/*
+ * Open, load and attach the BPF programs, with /proc/kallsyms read in a thread beside the open
+ * and load; it is waited for before the first use of a symbol: before the load without cookies
+ * (which per-probe programs to load), after it with them.  *@skel is set as soon as it is open
+ * (the caller destroys it).  Returns 0, or 1 after saying why.
+ */
+static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, json_t *attached,
+		       json_t *missing, json_t *failed, struct pt_times *tm)
+{
+	pthread_t ksyms_tid;
+	int err;
+
+	if (pthread_create(&ksyms_tid, NULL, ksyms_thread, NULL)) {
+		fprintf(stderr, "pintrace: cannot start a thread\n");
+		return 1;
+	}
+	tm->ksyms = now_ns();
+
+	*skel = pintrace_bpf__open();
+	if (!*skel) {
+		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	tm->open = now_ns();
+
+	p->cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
+					     NULL) > 0;
+	if (!p->cookies) {
+		if (ksyms_join(ksyms_tid))
+			return 1;
+		find_present(p, missing);
+	}
+	choose_programs(*skel, p);
+	err = pintrace_bpf__load(*skel);
+	tm->load = now_ns();
+	if (err) {
+		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
+		return 1;
+	}
+	if (p->cookies) {
+		if (ksyms_join(ksyms_tid))
+			return 1;
+		find_present(p, missing);
+	}
+	attach_probes(p, attached, failed);
+	tm->attach = now_ns();
+	return 0;
+}
+
+/*
+ * The victim: until it exists (--wait), nothing is recorded (armed 0); then the programs get its
+ * device and inode and are armed.  Sets *@st and @dev ("MAJ:MIN").  Returns 0, or 2 after saying
+ * why.
+ */
+static int arm_on_file(struct pintrace_bpf *skel, const struct args *a, struct stat *st,
+		       char *dev, size_t n, struct pt_times *tm)
+{
+	dev_t sbdev;
+	int i;
+
+	for (i = 0; stat(a->file, st); i++) {
+		if (errno != ENOENT || i >= a->wait_s * 100) {
+			fprintf(stderr, "pintrace: %s: %s\n", a->file, strerror(errno));
+			return 2;
+		}
+		usleep(10000);
+	}
+	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
+	sbdev = sb_dev_of(a->file, st->st_dev);
+	skel->bss->targ_dev = (major(sbdev) << 20) | minor(sbdev);
+	skel->bss->targ_ino = st->st_ino;
+	skel->bss->vmemmap_base_addr = vmemmap_base_addr;
+	snprintf(dev, n, "%u:%u", major(sbdev), minor(sbdev));
+	__atomic_store_n(&skel->bss->armed, 1, __ATOMIC_SEQ_CST);
+	tm->file = now_ns();
+	return 0;
+}
+
+/* The start event; it takes the arrays' references (json_pack's "o"). */
+static json_t *start_event(const struct args *a, const struct stat *st, const char *dev,
+			   const struct pt_progs *p, json_t *attached, json_t *missing,
+			   json_t *failed, const struct pt_times *tm)
+{
+	struct utsname uts;
+
+	uname(&uts);
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}",
+			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
+			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
+			 "cookies", p->cookies, "attached", attached, "missing", missing,
+			 "failed", failed,
+			 "setup_ms", "kallsyms", (json_int_t)(t_ksyms_ns / 1000000),
+			 "open", (json_int_t)((tm->open - tm->ksyms) / 1000000),
+			 "load", (json_int_t)((tm->load - tm->open) / 1000000),
+			 "attach", (json_int_t)((tm->attach - tm->load) / 1000000),
+			 "file_wait", (json_int_t)((tm->file - tm->attach) / 1000000));
+}
+
+/* Say ready (--ready), then record events until SIGINT or SIGTERM, and what is left after. */
+static void record(struct ring_buffer *rb, const char *ready)
+{
+	int err;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	touch(ready);
+	while (!stop) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR)
+			break;
+	}
+	ring_buffer__consume(rb);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
 	struct pt_progs p = { 0 };
-	json_t *start, *attached = NULL, *missing = NULL, *failed = NULL;
+	json_t *attached = NULL, *missing = NULL, *failed = NULL;
 	struct ring_buffer *rb = NULL;
 	struct pintrace_bpf *skel = NULL;
-	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach, t_file;
-	pthread_t ksyms_tid;
-	int i;
-	struct utsname uts;
+	struct pt_times tm;
 	struct stat st;
 	bool exit_now;
-	dev_t sbdev;
-	int err, rc = 1;
+	int rc;
 	char dev[32];
 
 	rc = parse_args(argc, argv, &a, &exit_now);
@@ -543,72 +658,19 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	rc = 1;
-	t_begin = now_ns();
 	if (getenv("PINTRACE_DEBUG")) {
-		t_debug0 = t_begin;
+		t_debug0 = now_ns();
 		libbpf_set_print(debug_print);
 	}
-	/*
-	 * /proc/kallsyms (hundreds of ms under TCG) is read beside the open
-	 * and load; it is waited for before the first use of a symbol: before
-	 * the load without cookies (which per-probe programs to load), after
-	 * it with them.
-	 */
-	if (pthread_create(&ksyms_tid, NULL, ksyms_thread, NULL)) {
-		fprintf(stderr, "pintrace: cannot start a thread\n");
-		goto cleanup;
-	}
-	t_ksyms = now_ns();
-
-	skel = pintrace_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
-		goto cleanup;
-	}
-	t_open = now_ns();
-
 	attached = json_array();
 	missing = json_array();
 	failed = json_array();
-	p.cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
-					    NULL) > 0;
-	if (!p.cookies) {
-		if (ksyms_join(ksyms_tid))
-			goto cleanup;
-		find_present(&p, missing);
-	}
-	choose_programs(skel, &p);
-	err = pintrace_bpf__load(skel);
-	t_load = now_ns();
-	if (err) {
-		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
+	if (load_probes(&skel, &p, attached, missing, failed, &tm))
 		goto cleanup;
-	}
-	if (p.cookies) {
-		if (ksyms_join(ksyms_tid))
-			goto cleanup;
-		find_present(&p, missing);
-	}
-	attach_probes(&p, attached, failed);
-	t_attach = now_ns();
-	/* the victim: until it exists (--wait), nothing is recorded (armed 0) */
-	rc = 2;
-	for (i = 0; stat(a.file, &st); i++) {
-		if (errno != ENOENT || i >= a.wait_s * 100) {
-			fprintf(stderr, "pintrace: %s: %s\n", a.file, strerror(errno));
-			goto cleanup;
-		}
-		usleep(10000);
-	}
+	rc = arm_on_file(skel, &a, &st, dev, sizeof(dev), &tm);
+	if (rc)
+		goto cleanup;
 	rc = 1;
-	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
-	sbdev = sb_dev_of(a.file, st.st_dev);
-	skel->bss->targ_dev = (major(sbdev) << 20) | minor(sbdev);
-	skel->bss->targ_ino = st.st_ino;
-	skel->bss->vmemmap_base_addr = vmemmap_base_addr;
-	snprintf(dev, sizeof(dev), "%u:%u", major(sbdev), minor(sbdev));
-	__atomic_store_n(&skel->bss->armed, 1, __ATOMIC_SEQ_CST);
-	t_file = now_ns();
 	stacks_fd = bpf_map__fd(skel->maps.stacks);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb) {
@@ -616,29 +678,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	uname(&uts);
-	/* json_pack's "o" takes the arrays' references */
-	start = json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}",
-			  "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
-			  "file", a.file, "ino", (json_int_t)st.st_ino, "dev", dev,
-			  "cookies", p.cookies, "attached", attached, "missing", missing, "failed", failed,
-			  "setup_ms", "kallsyms", (json_int_t)(t_ksyms_ns / 1000000),
-			  "open", (json_int_t)((t_open - t_ksyms) / 1000000),
-			  "load", (json_int_t)((t_load - t_open) / 1000000),
-			  "attach", (json_int_t)((t_attach - t_load) / 1000000),
-			  "file_wait", (json_int_t)((t_file - t_attach) / 1000000));
+	put_line(start_event(&a, &st, dev, &p, attached, missing, failed, &tm));
 	attached = missing = failed = NULL;
-	put_line(start);
-
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	touch(a.ready);
-	while (!stop) {
-		err = ring_buffer__poll(rb, 100);
-		if (err < 0 && err != -EINTR)
-			break;
-	}
-	ring_buffer__consume(rb);
+	record(rb, a.ready);
 
 	put_line(json_pack("{s:s,s:I,s:I,s:I}", "event", "end", "ts_ns", (json_int_t)now_ns(),
 			   "events", (json_int_t)nr_events, "lost", (json_int_t)count_lost(skel)));
