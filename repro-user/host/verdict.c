@@ -932,7 +932,8 @@ static int outcome_symptom(FILE *o, const struct log *lg, const struct ordering 
 		emit(o, "reason: ext4 was asked to dirty a folio whose buffer heads were released while the page was held (no ->page_mkwrite)");
 	else
 		emit(o, "reason: %s", lg->symptom.sym->what);
-	snprintf(cell, n, "REPRODUCED:%s", lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
+	snprintf(cell, n, "REPRODUCED:%s",
+		 lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
 	return 1;
 }
 

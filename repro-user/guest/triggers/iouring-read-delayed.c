@@ -130,5 +130,6 @@ static int iouring_read(dev_t rdev, long wait_ms, const char *fault)
 
 int main(int argc, char **argv)
 {
-	return trigger_delayed_main(argc, argv, PROG, usage, &victim, &victim_fd, &dev_fd, iouring_read);
+	return trigger_delayed_main(argc, argv, PROG, usage, &victim, &victim_fd, &dev_fd,
+				    iouring_read);
 }

@@ -124,5 +124,6 @@ static int odirect_read(dev_t rdev, long wait_ms, const char *fault)
 
 int main(int argc, char **argv)
 {
-	return trigger_delayed_main(argc, argv, PROG, usage, &victim, &victim_fd, &dev_fd, odirect_read);
+	return trigger_delayed_main(argc, argv, PROG, usage, &victim, &victim_fd, &dev_fd,
+				    odirect_read);
 }

@@ -433,7 +433,8 @@ static inline int trigger_delayed_finish(const char *prog, const char *path,
 	/* The page now holds what the device returned (null_blk: zeroes). */
 	if (fault && (!strcmp(fault, "truncate") || !strcmp(fault, "punch-hole"))) {
 		/* the mapping would fault (SIGBUS past EOF) or show a new page */
-		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)", fault);
+		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)",
+			 fault);
 		step("verify", 0, 0, t0, note);
 		back = calloc(1, psz);	/* on disk: zeros in the hole, nothing past EOF */
 		if (!back)
