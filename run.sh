@@ -9,6 +9,7 @@
 #   128 bad usage or unusable host (stops a bisection instead of
 #       marking the commit bad).
 set -u
+t_start=$EPOCHREALTIME
 GUPR_TOP=$(cd "$(dirname "$0")" && pwd)
 . "$GUPR_TOP/vm-images/lib.sh"
 
@@ -47,7 +48,8 @@ runs a scenario with the gup_repro test module and prints the verdict.
       --no-integrity   skip the data-integrity check (driver read-back) and
                        the filesystem checker on the scratch image
       --keep           keep the scratch disk image in the run directory
-  -v, --verbose        show build output and the guest console as it runs
+  -v, --verbose        show build output and the guest console as it runs,
+                       and at the end where the time went (phases.txt)
   -l, --list           list scenarios, triggers and steps
       --exec PROGRAM   run PROGRAM (a static x86-64 binary or a #!/bin/sh
                        script) in the traced guest instead of the driver,
@@ -218,6 +220,7 @@ fi
 # --- end triggers ---
 
 t0=$(date +%s.%N)
+gupr_mark startup
 exec 3>&2
 GUPR_SAY_FD=3
 phase_now=setup
@@ -227,7 +230,9 @@ phase() { phase_now=${1%%[: ]*}; printf '==> %s\n' "$*" >&2; }
 # A matrix cell (GUPR_MATRIX_CELL=1) finds both done by the matrix.
 if [ "${GUPR_MATRIX_CELL:-0}" != 1 ]; then
 	"$GUPR_TOP/vm-images/host-deps.sh" || exit 128
+	gupr_mark host-deps
 	make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh: building the host tools failed" >&2; exit 128; }
+	gupr_mark make
 fi
 
 if [ "$list" = 1 ]; then
@@ -254,6 +259,7 @@ else
 	plan_steps=$(printf '%s\n' "$plan" | head -n1 | sed 's/.*steps=//')
 	name=${scenario:-custom}
 fi
+gupr_mark dry-run
 kind=$(gupr_kernel_spec_kind "$kernel") || bad_usage "--kernel '$kernel': expected $GUPR_KERNEL_SPEC_FORMS"
 [ "$build" = 0 ] || [ "$kind" = tree ] || bad_usage "--build goes with --kernel TREE"
 
@@ -265,6 +271,7 @@ else
 	mkdir -p "$out"
 fi
 GUPR_LOG="$out/build.log"
+gupr_mark out-dir
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -283,6 +290,9 @@ finish() {	# finish RC: print the verdict file and exit with RC
 	cat "$out/verdict.txt"
 	printf '==> artifacts: %s (%s s)\n' "${out#"$GUPR_TOP"/}" "$(elapsed "$t0")" >&2
 	echo "seconds: $(elapsed "$t0")" >>"$out/run.txt"
+	gupr_mark finish
+	gupr_phases "$out" "$t_start"
+	[ "$GUPR_VERBOSE" = 1 ] && sed 's/^/==> phase: /' "$out/phases.txt" >&2
 	exit "$1"
 }
 
@@ -331,10 +341,12 @@ if [ -n "$lacks" ]; then
 	echo "gup-repro: error: the kernel lacks $(printf '%s\n' "$lacks" | cut -f1 | tr '\n' ' ' | sed 's/ $//') (see vm-images/guest.config and ./run.sh kernel-config)" >>"$out/build.log"
 	exit 125
 fi
+gupr_mark kernel
 if ! gupr_prepare "$kernel" 2>>"$out/build.log"; then
 	echo "gup-repro: error: module build failed for $KREL (see build.log)" >>"$out/build.log"
 	exit 125
 fi
+gupr_mark prepare
 trace_note=""
 if [ "$trace" = 1 ]; then
 	if [ -n "${KBTF_WHY:-}" ]; then
@@ -352,6 +364,8 @@ if [ -n "$trigger" ]; then cmdline+=" gupr.trigger=$trigger gupr.module=0"
 elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
 [ -n "$slowdev" ] && cmdline+=" gupr.slowdev=$slowdev"
 [ -n "$fault" ] && cmdline+=" gupr.fault=$fault"
+# the initramfs parts this run needs (the triggers are in the tools part)
+INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && [ "$trigger" != exec ] && echo tools))
 if [ "$trigger" = exec ]; then
 	gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}"
 	INITRD="$out/initrd.exec.img"
@@ -365,6 +379,7 @@ else
 	phase "scratch: fresh $fs image with the victim file ($pages page(s))"
 fi
 gupr_make_scratch "$out/scratch.img" "$pages" "$fs"
+gupr_mark mkfs
 
 accel_hint=tcg; gupr_kvm_usable && accel_hint=kvm
 phase "boot: $KREL ($KVERSION) under QEMU/$accel_hint, scenario $name, timeout ${timeout}s"
@@ -376,6 +391,7 @@ fi
 tb=$(date +%s.%N)
 gupr_boot "$out" "$timeout" "$cmdline" "$disk"
 tboot=$(elapsed "$tb")
+gupr_mark qemu
 [ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
 # The filesystem's own checker, read-only, on the image the guest wrote
 # (the verdict counts it only after a clean unmount in the guest).
@@ -386,6 +402,7 @@ else
 	echo "fsck-skipped: --no-integrity" >"$out/fsck.txt"
 fi
 tfsck=$(elapsed "$tf")
+gupr_mark fsck
 [ "$keep" = 1 ] || rm -f "$out/scratch.img"
 # The driver's data-integrity records, per page (steps.jsonl has them too).
 grep -a '^{"event":"integrity' "$out/steps.jsonl" >"$out/integrity.jsonl" 2>/dev/null || rm -f "$out/integrity.jsonl"
@@ -438,6 +455,7 @@ if [ "$trace" = 1 ] && [ -s "$out/events.jsonl" ]; then
 		     --guest "$out/guest.log" --out "$out")
 	"$GUPR_HOST/pintrace-report" "${report_args[@]}" --no-report >"$out/timeline.txt" 2>>"$out/build.log"
 	cat "$out/timeline.txt" >&2
+	gupr_mark timeline
 elif [ "$trace" = 1 ]; then
 	echo "==> trace: no events recorded (see guest.log: trace=)" >&2
 fi
@@ -447,8 +465,10 @@ case $rc in
 0|1|125) ;;
 *) decide --error "the verdict could not be decided (gup-repro-verdict exit $rc)" >/dev/null; rc=125 ;;
 esac
+gupr_mark verdict
 if [ ${#report_args[@]} -gt 0 ]; then
 	"$GUPR_HOST/pintrace-report" "${report_args[@]}" --verdict "$out/verdict.txt" --report-only \
 		>/dev/null 2>>"$out/build.log"
+	gupr_mark report
 fi
 finish $rc

@@ -15,6 +15,15 @@ for a in "$@"; do
 	esac
 done
 
+# A stamp: every package was there, and neither dpkg's database nor this
+# script changed since (run.sh calls this on every run; the checks below
+# cost up to a second on a busy host).
+top=$(cd "$(dirname "$0")/.." && pwd)
+stamp="${GUP_REPRO_BUILD:-$top/build}/.host-deps-$kbuild.ok"
+if [ -e "$stamp" ] && [ -z "$(find /var/lib/dpkg/status "$0" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+	exit 0
+fi
+
 # command  package
 deps="
 qemu-system-x86_64 qemu-system-x86
@@ -77,7 +86,10 @@ if [ -e /bin/busybox ] && command -v file >/dev/null 2>&1 &&
 	missing+=(busybox-static)
 fi
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	mkdir -p "${stamp%/*}" 2>/dev/null && touch "$stamp" 2>/dev/null
+	exit 0
+fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 
 if [ $check = 1 ] || [ "$(id -u)" != 0 ]; then

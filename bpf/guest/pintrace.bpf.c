@@ -19,10 +19,15 @@
 #include <bpf/bpf_core_read.h>
 #include "pintrace.h"
 
-/* set by the loader before load */
-const volatile __u32 targ_dev;		/* victim: kernel dev_t */
-const volatile __u64 targ_ino;		/* victim: inode number */
-const volatile __u64 vmemmap_base_addr;	/* &vmemmap_base from kallsyms, or 0 */
+/*
+ * set by the loader after attach, once the victim file exists (the probes
+ * are attached while the guest still mounts the scratch filesystem) and
+ * /proc/kallsyms is read (beside the load): nothing is recorded before armed
+ */
+volatile __u64 vmemmap_base_addr;	/* &vmemmap_base from kallsyms, or 0 */
+volatile __u32 targ_dev;		/* victim: kernel dev_t */
+volatile __u64 targ_ino;		/* victim: inode number */
+volatile __u32 armed;
 
 #define VMEMMAP_START_DEFAULT	0xffffea0000000000UL	/* x86-64, no KASLR */
 #define GUP_PIN_COUNTING_BIAS	1024
@@ -108,6 +113,8 @@ struct folio___index {
  */
 static __always_inline bool snap(struct page *page, struct pt_event *e)
 {
+	if (!armed)
+		return false;
 	unsigned long head, flags;
 	struct address_space *mapping;
 	struct inode *host;
@@ -166,6 +173,8 @@ static __always_inline struct pt_event *reserve(void)
 	__u64 *seq, *nlost;
 	__u64 s = 0;
 
+	if (!armed)
+		return NULL;
 	seq = bpf_map_lookup_elem(&cpu_seqno, &zero);
 	if (seq)
 		s = (*seq)++;

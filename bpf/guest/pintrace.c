@@ -2,14 +2,18 @@
 /*
  * pintrace - in-guest loader of pintrace.bpf.c (libbpf skeleton).
  *
- *   pintrace --file VICTIM [--out FILE] [--ready FILE] [--done FILE]
+ *   pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]
  *
- * Filters the probes to VICTIM's (device, inode), attaches each probe of
- * pintrace.h whose kernel function /proc/kallsyms has (autoload off for the
- * others) and writes one JSON object per event, stacks symbolized from
- * /proc/kallsyms, until SIGINT/SIGTERM.  First line: "start" (what was
- * attached); last line: "end" with the count of events lost to a full ring
- * buffer.  --ready FILE is created once the probes are attached, --done FILE
+ * Attaches each probe of pintrace.h whose kernel function /proc/kallsyms
+ * has (autoload off for the others), then filters them to VICTIM's
+ * (device, inode) - with --wait, VICTIM may appear up to SEC seconds later
+ * (the guest mounts the scratch filesystem while pintrace starts; nothing
+ * is recorded before the filter is set) - and writes one JSON object per
+ * event, stacks symbolized from /proc/kallsyms, until SIGINT/SIGTERM.
+ * /proc/kallsyms is read in a thread beside the BPF object's load.
+ * First line: "start" (what was attached); last line: "end" with the count
+ * of events lost to a full ring buffer.  --ready FILE is created once the
+ * probes are attached and filtered, --done FILE
  * once the "end" line is written (detaching the probes afterwards takes an
  * RCU grace period each: a caller need not wait for it).
  * Exit: 0, 1 on a load/attach error, 2 on bad usage.
@@ -20,6 +24,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,9 +307,37 @@ static void touch(const char *path)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pintrace --file VICTIM [--out FILE] [--ready FILE] [--done FILE]\n"
+	fprintf(f, "usage: pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]\n"
 		"Record folio_mkclean / page_mkwrite / writeback / GUP / set_page_dirty\n"
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
+}
+
+/* load_ksyms() in a thread of its own, beside the BPF object's load */
+static int ksyms_err;
+static unsigned long long t_ksyms_ns;
+
+static void *ksyms_thread(void *arg)
+{
+	unsigned long long t = now_ns();
+
+	(void)arg;
+	ksyms_err = load_ksyms();
+	t_ksyms_ns = now_ns() - t;
+	return NULL;
+}
+
+/* Wait for the kallsyms thread (once); 0, or 1 after saying why. */
+static int ksyms_join(pthread_t tid)
+{
+	static int joined;
+
+	if (!joined && pthread_join(tid, NULL) == 0)
+		joined = 1;
+	if (!joined || ksyms_err) {
+		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(joined ? -ksyms_err : EAGAIN));
+		return 1;
+	}
+	return 0;
 }
 
 /**
@@ -322,22 +355,30 @@ struct pt_progs {
 	struct bpf_program *shapes[PT_S_NR], *gup_ret;
 };
 
-/*
- * Load only one set of programs, and of the per-probe set only the probes
- * this kernel has; the absent functions go to @missing.
- */
-static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p, json_t *missing)
+/* Which probes' functions this kernel has (kallsyms read); the others go to @missing. */
+static void find_present(struct pt_progs *p, json_t *missing)
 {
 	int i;
 
-	p->cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
-					     NULL) > 0;
 	for (i = 0; i < PT_NR_PROBES; i++) {
-		char name[96];
-
 		p->present[i] = have_ksym(probes[i].sym);
 		if (!p->present[i])
 			json_array_append_new(missing, json_string(probes[i].sym));
+	}
+}
+
+/*
+ * Load only one set of programs (@p->cookies), and of the per-probe set
+ * only the probes this kernel has (@p->present, known by then without
+ * cookies).
+ */
+static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p)
+{
+	int i;
+
+	for (i = 0; i < PT_NR_PROBES; i++) {
+		char name[96];
+
 		snprintf(name, sizeof(name), "pt_%s", probes[i].id);
 		p->progs[i] = bpf_object__find_program_by_name(skel->obj, name);
 		snprintf(name, sizeof(name), "pt_%s_entry", probes[i].id);
@@ -422,9 +463,11 @@ static unsigned long long count_lost(struct pintrace_bpf *skel)
  * @out_path: --out FILE, or NULL for stdout.
  * @ready: --ready FILE, or NULL.
  * @done: --done FILE, or NULL.
+ * @wait_s: --wait SEC: how long VICTIM may take to appear (0: it must exist).
  */
 struct args {
 	const char *file, *out_path, *ready, *done;
+	long wait_s;
 };
 
 /* Parse the options; 0, or the exit status (help: 0 after printing). */
@@ -432,18 +475,27 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "ready", required_argument, NULL, 'r' },
 		{ "done", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char *end;
 	int opt;
 
 	*exit_now = true;
-	while ((opt = getopt_long(argc, argv, "f:o:r:d:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': a->file = optarg; break;
+		case 'w':
+			a->wait_s = strtol(optarg, &end, 10);
+			if (*end || end == optarg || a->wait_s < 0 || a->wait_s > 3600) {
+				fprintf(stderr, "pintrace: --wait takes seconds (0..3600), not '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'o': a->out_path = optarg; break;
 		case 'r': a->ready = optarg; break;
 		case 'd': a->done = optarg; break;
@@ -460,26 +512,143 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 	return 0;
 }
 
+/* When each phase of the set-up ended (now_ns()), for the start event's setup_ms. */
+struct pt_times {
+	unsigned long long ksyms, open, load, attach, file;
+};
+
+/*
+ * Open, load and attach the BPF programs, with /proc/kallsyms read in a thread beside the open
+ * and load; it is waited for before the first use of a symbol: before the load without cookies
+ * (which per-probe programs to load), after it with them.  *@skel is set as soon as it is open
+ * (the caller destroys it).  Returns 0, or 1 after saying why.
+ */
+static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, json_t *attached,
+		       json_t *missing, json_t *failed, struct pt_times *tm)
+{
+	pthread_t ksyms_tid;
+	int err;
+
+	if (pthread_create(&ksyms_tid, NULL, ksyms_thread, NULL)) {
+		fprintf(stderr, "pintrace: cannot start a thread\n");
+		return 1;
+	}
+	tm->ksyms = now_ns();
+
+	*skel = pintrace_bpf__open();
+	if (!*skel) {
+		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	tm->open = now_ns();
+
+	p->cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
+					     NULL) > 0;
+	if (!p->cookies) {
+		if (ksyms_join(ksyms_tid))
+			return 1;
+		find_present(p, missing);
+	}
+	choose_programs(*skel, p);
+	err = pintrace_bpf__load(*skel);
+	tm->load = now_ns();
+	if (err) {
+		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
+		return 1;
+	}
+	if (p->cookies) {
+		if (ksyms_join(ksyms_tid))
+			return 1;
+		find_present(p, missing);
+	}
+	attach_probes(p, attached, failed);
+	tm->attach = now_ns();
+	return 0;
+}
+
+/*
+ * The victim: until it exists (--wait), nothing is recorded (armed 0); then the programs get its
+ * device and inode and are armed.  Sets *@st and @dev ("MAJ:MIN").  Returns 0, or 2 after saying
+ * why.
+ */
+static int arm_on_file(struct pintrace_bpf *skel, const struct args *a, struct stat *st,
+		       char *dev, size_t n, struct pt_times *tm)
+{
+	dev_t sbdev;
+	int i;
+
+	for (i = 0; stat(a->file, st); i++) {
+		if (errno != ENOENT || i >= a->wait_s * 100) {
+			fprintf(stderr, "pintrace: %s: %s\n", a->file, strerror(errno));
+			return 2;
+		}
+		usleep(10000);
+	}
+	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
+	sbdev = sb_dev_of(a->file, st->st_dev);
+	skel->bss->targ_dev = (major(sbdev) << 20) | minor(sbdev);
+	skel->bss->targ_ino = st->st_ino;
+	skel->bss->vmemmap_base_addr = vmemmap_base_addr;
+	snprintf(dev, n, "%u:%u", major(sbdev), minor(sbdev));
+	__atomic_store_n(&skel->bss->armed, 1, __ATOMIC_SEQ_CST);
+	tm->file = now_ns();
+	return 0;
+}
+
+/* The start event; it takes the arrays' references (json_pack's "o"). */
+static json_t *start_event(const struct args *a, const struct stat *st, const char *dev,
+			   const struct pt_progs *p, json_t *attached, json_t *missing,
+			   json_t *failed, const struct pt_times *tm)
+{
+	struct utsname uts;
+
+	uname(&uts);
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}",
+			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
+			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
+			 "cookies", p->cookies, "attached", attached, "missing", missing,
+			 "failed", failed,
+			 "setup_ms", "kallsyms", (json_int_t)(t_ksyms_ns / 1000000),
+			 "open", (json_int_t)((tm->open - tm->ksyms) / 1000000),
+			 "load", (json_int_t)((tm->load - tm->open) / 1000000),
+			 "attach", (json_int_t)((tm->attach - tm->load) / 1000000),
+			 "file_wait", (json_int_t)((tm->file - tm->attach) / 1000000));
+}
+
+/* Say ready (--ready), then record events until SIGINT or SIGTERM, and what is left after. */
+static void record(struct ring_buffer *rb, const char *ready)
+{
+	int err;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	touch(ready);
+	while (!stop) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR)
+			break;
+	}
+	ring_buffer__consume(rb);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
 	struct pt_progs p = { 0 };
-	json_t *start, *attached = NULL, *missing = NULL, *failed = NULL;
+	json_t *attached = NULL, *missing = NULL, *failed = NULL;
 	struct ring_buffer *rb = NULL;
 	struct pintrace_bpf *skel = NULL;
-	unsigned long long t_begin, t_ksyms, t_open, t_load, t_attach;
-	struct utsname uts;
+	struct pt_times tm;
 	struct stat st;
 	bool exit_now;
-	dev_t sbdev;
-	int err, rc = 1;
+	int rc;
 	char dev[32];
 
 	rc = parse_args(argc, argv, &a, &exit_now);
 	if (exit_now)
 		return rc;
 	rc = 2;
-	if (stat(a.file, &st)) {
+	if (!a.wait_s && stat(a.file, &st)) {
 		fprintf(stderr, "pintrace: %s: %s\n", a.file, strerror(errno));
 		goto cleanup;
 	}
@@ -489,44 +658,19 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	rc = 1;
-	t_begin = now_ns();
 	if (getenv("PINTRACE_DEBUG")) {
-		t_debug0 = t_begin;
+		t_debug0 = now_ns();
 		libbpf_set_print(debug_print);
 	}
-	err = load_ksyms();
-	t_ksyms = now_ns();
-	if (err) {
-		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(-err));
-		goto cleanup;
-	}
-
-	skel = pintrace_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
-		goto cleanup;
-	}
-	t_open = now_ns();
-	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
-	sbdev = sb_dev_of(a.file, st.st_dev);
-	skel->rodata->targ_dev = (major(sbdev) << 20) | minor(sbdev);
-	skel->rodata->targ_ino = st.st_ino;
-	snprintf(dev, sizeof(dev), "%u:%u", major(sbdev), minor(sbdev));
-
-	skel->rodata->vmemmap_base_addr = vmemmap_base_addr;
-
 	attached = json_array();
 	missing = json_array();
 	failed = json_array();
-	choose_programs(skel, &p, missing);
-	err = pintrace_bpf__load(skel);
-	t_load = now_ns();
-	if (err) {
-		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
+	if (load_probes(&skel, &p, attached, missing, failed, &tm))
 		goto cleanup;
-	}
-	attach_probes(&p, attached, failed);
-	t_attach = now_ns();
+	rc = arm_on_file(skel, &a, &st, dev, sizeof(dev), &tm);
+	if (rc)
+		goto cleanup;
+	rc = 1;
 	stacks_fd = bpf_map__fd(skel->maps.stacks);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb) {
@@ -534,28 +678,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	uname(&uts);
-	/* json_pack's "o" takes the arrays' references */
-	start = json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I}}",
-			  "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
-			  "file", a.file, "ino", (json_int_t)st.st_ino, "dev", dev,
-			  "cookies", p.cookies, "attached", attached, "missing", missing, "failed", failed,
-			  "setup_ms", "kallsyms", (json_int_t)((t_ksyms - t_begin) / 1000000),
-			  "open", (json_int_t)((t_open - t_ksyms) / 1000000),
-			  "load", (json_int_t)((t_load - t_open) / 1000000),
-			  "attach", (json_int_t)((t_attach - t_load) / 1000000));
+	put_line(start_event(&a, &st, dev, &p, attached, missing, failed, &tm));
 	attached = missing = failed = NULL;
-	put_line(start);
-
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	touch(a.ready);
-	while (!stop) {
-		err = ring_buffer__poll(rb, 100);
-		if (err < 0 && err != -EINTR)
-			break;
-	}
-	ring_buffer__consume(rb);
+	record(rb, a.ready);
 
 	put_line(json_pack("{s:s,s:I,s:I,s:I}", "event", "end", "ts_ns", (json_int_t)now_ns(),
 			   "events", (json_int_t)nr_events, "lost", (json_int_t)count_lost(skel)));

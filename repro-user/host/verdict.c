@@ -891,47 +891,58 @@ static void emit_notes(FILE *o, const struct log *lg, const struct oracles *or,
 		emit(o, "note: other warning: %s", lg->other[i]);
 }
 
-static int verdict(FILE *o, const struct log *lg, const char *boot_status,
-		   const struct ordering *ord, const struct oracles *or)
+/*
+ * The outcomes of a run, one function each: each emits the "verdict:" and "reason:" lines (and
+ * any lines that belong under the reason), fills the matrix cell and returns the exit code.
+ */
+static int outcome_corrupt(FILE *o, const struct oracles *or, char *cell, size_t n)
 {
-	int i, rc;
-	int violated = ord && !strcmp(ord->verdict, "VIOLATION");
-	enum fsck_state fs = or ? fsck_state(or) : FSCK_NONE;
-	int ran = !strcmp(boot_status, "ok") && lg->booted && !lg->have_crash;
-	int corrupt = ran && fs == FSCK_DAMAGE && or->unmounted;
-	int lost = ran && or && or->integ && or->integ_lost > 0;
-	char cell[256], a[32], b[32];
+	int i;
 
-	if (corrupt) {
-		emit(o, "verdict: FS CORRUPTION");
-		emit(o, "reason: %s found damage on the scratch image after the guest unmounted it (%s, exit %d)",
-		     or->fsck_tool, or->fsck_cmd, or->fsck_rc);
-		for (i = 0; i < or->nr_fsck_lines; i++)
-			emit(o, "fsck-says: %s", or->fsck_lines[i]);
-		snprintf(cell, sizeof(cell), "CORRUPT:%s", or->fsck_tool);
-		rc = 1;
-	} else if (lost) {
-		emit(o, "verdict: DATA LOSS");
-		emit(o, "reason: page %ld of the victim: expected %s written through the %s, found %s on disk at file offset %ld (read back %s)",
-		     or->lost_page, byte_name(or->lost_want, a, sizeof(a)),
-		     !strcmp(or->lost_writer, "pin") ? "pin (kernel)" :
-		     !strcmp(or->lost_writer, "user") ? "user mapping" : or->lost_writer,
-		     byte_name(or->lost_found, b, sizeof(b)), or->lost_off, or->integ_how);
-		snprintf(cell, sizeof(cell), "LOSS");
-		rc = 1;
-	} else if (lg->have_symptom) {
-		emit(o, "verdict: REPRODUCED");
-		if (ord && ord->private[0] && !strncmp(lg->symptom.sym->match, "ext4_", 5) &&
-		    lg->symptom.sym->kind == K_WARNING)
-			/* ext4_dirty_folio's other WARN_ON_ONCE: !folio_buffers() */
-			emit(o, "reason: ext4 was asked to dirty a folio whose buffer heads were released while the page was held (no ->page_mkwrite)");
-		else
-			emit(o, "reason: %s", lg->symptom.sym->what);
-		snprintf(cell, sizeof(cell), "REPRODUCED:%s",
-			 lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
-		rc = 1;
-	} else if (strcmp(boot_status, "ok")) {
-		emit(o, "verdict: COULD NOT TEST");
+	emit(o, "verdict: FS CORRUPTION");
+	emit(o, "reason: %s found damage on the scratch image after the guest unmounted it (%s, exit %d)",
+	     or->fsck_tool, or->fsck_cmd, or->fsck_rc);
+	for (i = 0; i < or->nr_fsck_lines; i++)
+		emit(o, "fsck-says: %s", or->fsck_lines[i]);
+	snprintf(cell, n, "CORRUPT:%s", or->fsck_tool);
+	return 1;
+}
+
+static int outcome_lost(FILE *o, const struct oracles *or, char *cell, size_t n)
+{
+	char a[32], b[32];
+
+	emit(o, "verdict: DATA LOSS");
+	emit(o, "reason: page %ld of the victim: expected %s written through the %s, found %s on disk at file offset %ld (read back %s)",
+	     or->lost_page, byte_name(or->lost_want, a, sizeof(a)),
+	     !strcmp(or->lost_writer, "pin") ? "pin (kernel)" :
+	     !strcmp(or->lost_writer, "user") ? "user mapping" : or->lost_writer,
+	     byte_name(or->lost_found, b, sizeof(b)), or->lost_off, or->integ_how);
+	snprintf(cell, n, "LOSS");
+	return 1;
+}
+
+static int outcome_symptom(FILE *o, const struct log *lg, const struct ordering *ord, char *cell,
+			   size_t n)
+{
+	emit(o, "verdict: REPRODUCED");
+	if (ord && ord->private[0] && !strncmp(lg->symptom.sym->match, "ext4_", 5) &&
+	    lg->symptom.sym->kind == K_WARNING)
+		/* ext4_dirty_folio's other WARN_ON_ONCE: !folio_buffers() */
+		emit(o, "reason: ext4 was asked to dirty a folio whose buffer heads were released while the page was held (no ->page_mkwrite)");
+	else
+		emit(o, "reason: %s", lg->symptom.sym->what);
+	snprintf(cell, n, "REPRODUCED:%s",
+		 lg->symptom.func[0] ? lg->symptom.func : lg->symptom.file);
+	return 1;
+}
+
+/* The guest did not run the scenario to its end: it was killed, never booted or crashed. */
+static int outcome_no_run(FILE *o, const struct log *lg, const char *boot_status, char *cell,
+			  size_t n)
+{
+	emit(o, "verdict: COULD NOT TEST");
+	if (strcmp(boot_status, "ok")) {
 		if (!strcmp(boot_status, "timeout"))
 			emit(o, "reason: timeout: the guest did not power off in time%s",
 			     lg->booted ? " (hang after init started)" : " (hang during boot)");
@@ -939,56 +950,94 @@ static int verdict(FILE *o, const struct log *lg, const char *boot_status,
 			emit(o, "reason: output-limit: the guest wrote more than its bound to a serial file and was killed");
 		else
 			emit(o, "reason: %s", boot_status);
-		snprintf(cell, sizeof(cell), "ERROR:%s", boot_status);
-		rc = 125;
+		snprintf(cell, n, "ERROR:%s", boot_status);
 	} else if (!lg->booted) {
-		emit(o, "verdict: COULD NOT TEST");
 		emit(o, "reason: boot failure: the guest init never started%s%s",
 		     lg->panic[0] ? ": " : "", lg->panic);
-		snprintf(cell, sizeof(cell), "ERROR:boot failure");
-		rc = 125;
-	} else if (lg->have_crash) {
-		emit(o, "verdict: COULD NOT TEST");
+		snprintf(cell, n, "ERROR:boot failure");
+	} else {
 		emit(o, "reason: guest crash, not a known symptom of the bug class");
 		print_event(o, "crash", &lg->crash);
-		snprintf(cell, sizeof(cell), "ERROR:crash in %s",
-			 lg->crash.func[0] ? lg->crash.func : "?");
-		rc = 125;
-	} else if (lg->refused) {
-		emit(o, "verdict: MITIGATED");
-		emit(o, "reason: the kernel refused the long-term pin at step %s with %s",
-		     lg->failed_step, lg->failed_errno);
-		snprintf(cell, sizeof(cell), "MITIGATED:%s", lg->failed_errno);
-		rc = 0;
-	} else if (lg->failed) {
-		emit(o, "verdict: COULD NOT TEST");
+		snprintf(cell, n, "ERROR:crash in %s", lg->crash.func[0] ? lg->crash.func : "?");
+	}
+	return 125;
+}
+
+static int outcome_mitigated(FILE *o, const struct log *lg, char *cell, size_t n)
+{
+	emit(o, "verdict: MITIGATED");
+	emit(o, "reason: the kernel refused the long-term pin at step %s with %s",
+	     lg->failed_step, lg->failed_errno);
+	snprintf(cell, n, "MITIGATED:%s", lg->failed_errno);
+	return 0;
+}
+
+/* The guest ran but the scenario failed or its log stops before the end. */
+static int outcome_unfinished(FILE *o, const struct log *lg, const struct oracles *or, char *cell,
+			      size_t n)
+{
+	emit(o, "verdict: COULD NOT TEST");
+	if (lg->failed) {
 		emit(o, "reason: scenario %s failed at step %s (%s)", lg->scenario,
 		     lg->failed_step, lg->failed_errno);
-		snprintf(cell, sizeof(cell), "ERROR:%s %s", lg->failed_step, lg->failed_errno);
-		rc = 125;
-	} else if (!lg->complete && lg->guest_error[0]) {
-		emit(o, "verdict: COULD NOT TEST");
+		snprintf(cell, n, "ERROR:%s %s", lg->failed_step, lg->failed_errno);
+	} else if (lg->guest_error[0]) {
 		emit(o, "reason: the guest init failed: %s", lg->guest_error);
-		snprintf(cell, sizeof(cell), "ERROR:%s", lg->guest_error);
-		rc = 125;
-	} else if (!lg->complete) {
-		emit(o, "verdict: COULD NOT TEST");
+		snprintf(cell, n, "ERROR:%s", lg->guest_error);
+	} else {
 		emit(o, or ? "reason: the scenario did not finish (no status record in steps.jsonl or guest.log)" :
 		     "reason: console log ends before the scenario finished (truncated)");
-		snprintf(cell, sizeof(cell), "ERROR:truncated log");
-		rc = 125;
-	} else if (violated) {
-		emit(o, "verdict: VIOLATION");
-		emit(o, "reason: no kernel warning, but %s", ord->invariant);
-		snprintf(cell, sizeof(cell), "VIOLATION");
-		rc = 1;
-	} else {
-		emit(o, "verdict: NOT REPRODUCED");
-		emit(o, "reason: scenario %s completed; no known symptom in %ld log lines",
-		     lg->scenario, lg->lines);
-		snprintf(cell, sizeof(cell), "CLEAN");
-		rc = 0;
+		snprintf(cell, n, "ERROR:truncated log");
 	}
+	return 125;
+}
+
+static int outcome_violation(FILE *o, const struct ordering *ord, char *cell, size_t n)
+{
+	emit(o, "verdict: VIOLATION");
+	emit(o, "reason: no kernel warning, but %s", ord->invariant);
+	snprintf(cell, n, "VIOLATION");
+	return 1;
+}
+
+static int outcome_clean(FILE *o, const struct log *lg, char *cell, size_t n)
+{
+	emit(o, "verdict: NOT REPRODUCED");
+	emit(o, "reason: scenario %s completed; no known symptom in %ld log lines",
+	     lg->scenario, lg->lines);
+	snprintf(cell, n, "CLEAN");
+	return 0;
+}
+
+static int verdict(FILE *o, const struct log *lg, const char *boot_status,
+		   const struct ordering *ord, const struct oracles *or)
+{
+	int rc;
+	int violated = ord && !strcmp(ord->verdict, "VIOLATION");
+	enum fsck_state fs = or ? fsck_state(or) : FSCK_NONE;
+	int ran = !strcmp(boot_status, "ok") && lg->booted && !lg->have_crash;
+	int corrupt = ran && fs == FSCK_DAMAGE && or->unmounted;
+	int lost = ran && or && or->integ && or->integ_lost > 0;
+	char cell[256];
+
+	/* The first that applies, in this order, decides. */
+	if (corrupt)
+		rc = outcome_corrupt(o, or, cell, sizeof(cell));
+	else if (lost)
+		rc = outcome_lost(o, or, cell, sizeof(cell));
+	else if (lg->have_symptom)
+		rc = outcome_symptom(o, lg, ord, cell, sizeof(cell));
+	else if (!ran)
+		rc = outcome_no_run(o, lg, boot_status, cell, sizeof(cell));
+	else if (lg->refused)
+		rc = outcome_mitigated(o, lg, cell, sizeof(cell));
+	else if (lg->failed || !lg->complete)
+		rc = outcome_unfinished(o, lg, or, cell, sizeof(cell));
+	else if (violated)
+		rc = outcome_violation(o, ord, cell, sizeof(cell));
+	else
+		rc = outcome_clean(o, lg, cell, sizeof(cell));
+
 	if (lg->have_symptom)
 		print_symptom(o, lg);
 	if (ord)

@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/bench/bench.sh - what `make bench` measures (not part of `make check`):
 #   1. cold ./run.sh: empty kernel cache (own GUP_REPRO_CACHE) and no build/;
-#   2. warm ./run.sh (traced, the default), warm ./run.sh --no-trace and a
+#   2. warm ./run.sh (traced, the default), warm ./run.sh --no-trace, a
 #      bare boot of the same kernel and initramfs (guest init powers off at
-#      once), interleaved, BENCH_RUNS (>= 5) each: medians and the ratios
-#      run.sh / bare boot and traced / untraced;
+#      once) and the floor: a minimal bare boot of the same kernel with the
+#      same QEMU (accel, machine, options) but a minimal initramfs (static
+#      busybox and an /init that runs `poweroff -f` at once, uncompressed)
+#      and the command line "console=ttyS0 quiet"; interleaved, BENCH_RUNS
+#      (>= 5) each: medians and the ratios run.sh / minimal bare boot
+#      (targets: traced <= 1.5, untraced <= 1.25), run.sh / own bare boot
+#      and traced / untraced; the median phases.txt of the traced runs;
 #   3. reproduction rate: BENCH_REPRO runs (default 20) of unlocked-dirty
 #      (exit 1 expected) and of control (exit 0 expected);
 #   4. the default matrix (4 kernels x 4 filesystems x 4 scenarios), warm:
@@ -25,7 +30,8 @@
 #      of BENCH_TRIGGER_KERNELS (default debian:bookworm,debian:trixie): the
 #      counted verdict and its 95% Wilson interval.
 # BENCH_CORE=0 skips 2. and 3. (e.g. BENCH_COLD=0 BENCH_CORE=0 BENCH_MATRIX=0
-# BENCH_TRIGGERS=1 measures the triggers only).
+# BENCH_TRIGGERS=1 measures the triggers only); BENCH_REPRO=0 skips 3.
+# A quick look at the per-run cost: BENCH_COLD=0 BENCH_MATRIX=0 BENCH_REPRO=0.
 # Prints a table and writes it to out/bench-<timestamp>/bench.txt.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -62,23 +68,47 @@ if [ "${BENCH_CORE:-1}" = 1 ]; then
 # 2. warm run.sh vs bare boot
 . "$top/vm-images/lib.sh"
 gupr_prepare debian:bookworm 2>/dev/null || { echo "cannot prepare the guest" >&2; exit 1; }
-bare=$(mktemp -d)
+bare=$(mktemp -d) mini=$(mktemp -d)
 gupr_make_scratch "$bare/scratch.img" 1 2>/dev/null
-: >"$res/warm.txt"; : >"$res/untraced.txt"; : >"$res/bare.txt"
+# the floor's initramfs: static busybox and an /init that powers off
+mkdir -p "$mini/root/bin"
+cp "$BUSYBOX" "$mini/root/bin/busybox"
+printf '#!/bin/busybox sh\n/bin/busybox poweroff -f\n' >"$mini/root/init"
+chmod 755 "$mini/root/init"
+( cd "$mini/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet ) >"$mini/initramfs.cpio"
+: >"$res/warm.txt"; : >"$res/untraced.txt"; : >"$res/bare.txt"; : >"$res/minimal.txt"; : >"$res/minimal-clock.txt"; : >"$res/phases-all.txt"
 for i in $(seq "$runs"); do
-	t=$(now); ./run.sh >/dev/null 2>&1; echo "$(since "$t")" >>"$res/warm.txt"
+	t=$(now); ./run.sh -o "$res/warm-$i" >/dev/null 2>&1; echo "$(since "$t")" >>"$res/warm.txt"
+	cat "$res/warm-$i/phases.txt" >>"$res/phases-all.txt"
 	t=$(now); ./run.sh --no-trace >/dev/null 2>&1; echo "$(since "$t")" >>"$res/untraced.txt"
 	t=$(now); gupr_boot "$bare" 120 gupr.mode=bare "$bare/scratch.img"; echo "$(since "$t")" >>"$res/bare.txt"
 	[ "$BOOT_STATUS" = ok ] && grep -q 'gup-repro: guest done rc=0' "$bare/console.log" ||
 		{ echo "bare boot $i failed: $BOOT_STATUS" >&2; exit 1; }
+	t=$(now); INITRD="$mini/initramfs.cpio" GUPR_BOOT_CMDLINE="console=ttyS0 quiet" gupr_boot "$mini" 120 ""
+	echo "$(since "$t")" >>"$res/minimal.txt"
+	[ "$BOOT_STATUS" = ok ] && grep -q 'reboot: Power down' "$mini/console.log" ||
+		{ echo "minimal bare boot $i failed: $BOOT_STATUS" >&2; exit 1; }
+	# the guest's clock at power-off: the rest of the wall time is QEMU,
+	# firmware and the kernel's decompression (phases.txt: qemu+firmware)
+	tr -d '\r' <"$mini/console.log" | sed -n 's/^\[ *\([0-9.]*\)\] reboot: Power down.*/\1/p' |
+		tail -n 1 >>"$res/minimal-clock.txt"
 done
-rm -rf "$bare"
-mw=$(median <"$res/warm.txt"); mu=$(median <"$res/untraced.txt"); mb=$(median <"$res/bare.txt")
+rm -rf "$bare" "$mini"
+mw=$(median <"$res/warm.txt"); mu=$(median <"$res/untraced.txt"); mb=$(median <"$res/bare.txt"); mm=$(median <"$res/minimal.txt")
 say "warm ./run.sh (traced):     median $mw s over $runs runs ($(tr '\n' ' ' <"$res/warm.txt"))"
 say "warm ./run.sh --no-trace:   median $mu s over $runs runs ($(tr '\n' ' ' <"$res/untraced.txt"))"
-say "bare boot:                  median $mb s over $runs runs ($(tr '\n' ' ' <"$res/bare.txt")) accel=$BOOT_ACCEL"
-say "ratio run.sh/bare boot:     $(ratio "$mw" "$mb") traced, $(ratio "$mu" "$mb") untraced (target <= 2.5)"
+say "bare boot (own initramfs):  median $mb s over $runs runs ($(tr '\n' ' ' <"$res/bare.txt")) accel=$BOOT_ACCEL"
+say "minimal bare boot (floor):  median $mm s over $runs runs ($(tr '\n' ' ' <"$res/minimal.txt")) busybox initramfs, console=ttyS0 quiet"
+say "minimal bare boot, guest:   median $(median <"$res/minimal-clock.txt") s from the kernel's start to power-off (the rest is QEMU, firmware, decompression)"
+say "ratio run.sh/minimal boot:  $(ratio "$mw" "$mm") traced (target <= 1.5), $(ratio "$mu" "$mm") untraced (target <= 1.25)"
+say "ratio run.sh/own bare boot: $(ratio "$mw" "$mb") traced, $(ratio "$mu" "$mb") untraced"
 say "ratio traced/untraced:      $(ratio "$mw" "$mu") (target <= 1.5)"
+say "phases of the traced runs (median seconds; out/.../warm-N/phases.txt):"
+awk '!/^#/ { k = $1 " " $2; v[k] = v[k] " " $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
+	END { for (i = 1; i <= n; i++) print order[i] v[order[i]] }' "$res/phases-all.txt" |
+while read -r side ph vals; do
+	say "$(printf '  %-8s %-16s %s' "$side" "$ph" "$(printf '%s\n' $vals | median)")"
+done
 
 # 3. reproduction rate
 count() {	# count SCENARIO EXPECTED-EXIT -> "hits other"
@@ -89,10 +119,12 @@ count() {	# count SCENARIO EXPECTED-EXIT -> "hits other"
 	done
 	echo "$hit ${other:-none}"
 }
+if [ "$repro" -gt 0 ]; then
 read -r rh ro < <(count unlocked-dirty 1)
 say "unlocked-dirty: REPRODUCED $rh/$repro (other exits: $ro)"
 read -r ch co < <(count control 0)
 say "control: NOT REPRODUCED $ch/$repro, false positives $(echo "$co" | tr ' ' '\n' | grep -c '^1$')/$repro (other exits: $co)"
+fi
 fi
 # 4. the default matrix, warm: run it once more if the first run had to
 # fetch or build anything

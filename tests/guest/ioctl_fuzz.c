@@ -1016,55 +1016,63 @@ static int scan_kmsg(int kfd, int *ext4_symptom)
 	return bad;
 }
 
-int main(int argc, char **argv)
-{
-	int ref0[NCANARY], map0[NCANARY], ref1[NCANARY], map1[NCANARY];
-	unsigned long long a0, r0, a1, r1;
-	double seconds = 20, budget = 60, elapsed;
-	struct thr thr[MAX_THREADS];
-	const char *dir = NULL;
-	int i, c, kfd, bad_log, ext4 = 0, ok, tries;
-	pthread_t uh;
+/* What the run starts from: the kernel log position and the counters that must come back. */
+struct baseline {
+	int kfd;			/* /dev/kmsg at its end, or -1 */
+	int ref[NCANARY], map[NCANARY];	/* canary page reference and map counts */
+	unsigned long long acquired, released;	/* nr_foll_pin_* */
+};
 
-	psz = (size_t)sysconf(_SC_PAGESIZE);
-	if (argc == 3 && !strcmp(argv[1], "--exec-child"))
-		return exec_child(atoi(argv[2]));
+/* --seed, --seconds, --budget, --threads, --dir. Returns -1 to go on, else the exit status 2. */
+static int parse_args(int argc, char **argv, double *seconds, double *budget, const char **dir)
+{
+	int i;
+
 	seed = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--seed"))
 			seed = strtoull(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--seconds"))
-			seconds = atof(argv[i + 1]);
+			*seconds = atof(argv[i + 1]);
 		else if (!strcmp(argv[i], "--budget"))
-			budget = atof(argv[i + 1]);
+			*budget = atof(argv[i + 1]);
 		else if (!strcmp(argv[i], "--threads"))
 			nthreads = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--dir"))
-			dir = argv[i + 1];
+			*dir = argv[i + 1];
 		else
 			return fprintf(stderr, "usage: %s [--seed N] [--seconds S] [--budget S] [--threads N] [--dir DIR]\n",
 					argv[0]), 2;
 	}
-	if (nthreads < 1 || nthreads > MAX_THREADS || seconds <= 0)
+	if (nthreads < 1 || nthreads > MAX_THREADS || *seconds <= 0)
 		return fprintf(stderr, "bad --threads or --seconds\n"), 2;
-	tap_start(9);
-	printf("# seed %llu, %d threads, %.0f s of fuzzing, budget %.0f s, file dir %s\n",
-	       seed, nthreads, seconds, budget, dir ? dir : "(none)");
-	if (!seed)
-		seed = 1;
+	return -1;
+}
+
+/* The regions, the kernel log position, the two shared fds and the baseline. Returns 0 or 1. */
+static int start(const char *dir, struct baseline *b)
+{
 	if (setup(dir))
 		return printf("Bail out! set-up failed\n"), 1;
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (kfd >= 0)
-		lseek(kfd, 0, SEEK_END);
+	b->kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (b->kfd >= 0)
+		lseek(b->kfd, 0, SEEK_END);
 	shared_fd[0] = open(DEVICE, O_RDWR | O_CLOEXEC);
 	shared_fd[1] = open(DEVICE, O_RDWR | O_CLOEXEC);
 	if (shared_fd[0] < 0 || shared_fd[1] < 0)
 		return printf("Bail out! %s: %s\n", DEVICE, strerror(errno)), 1;
 	drain();
-	canaries(ref0, map0);
-	if (read_vmstat(&a0, &r0))
+	canaries(b->ref, b->map);
+	if (read_vmstat(&b->acquired, &b->released))
 		return printf("Bail out! /proc/vmstat has no nr_foll_pin_*\n"), 1;
+	return 0;
+}
+
+/* The fuzz threads (and the userfaultfd handler) for @seconds. Returns 0, or 1 when one hung. */
+static int run_threads(struct thr *thr, double seconds, double budget)
+{
+	pthread_t uh;
+	int i;
 
 	t_start = now();
 	t_end = t_start + seconds;
@@ -1075,7 +1083,6 @@ int main(int argc, char **argv)
 		thr[i].pfd = open(DEVICE, O_RDWR | O_CLOEXEC);
 		pthread_create(&thr[i].t, NULL, fuzz_thread, &thr[i]);
 	}
-	ok = 1;
 	for (i = 0; i < nthreads; i++) {
 		struct timespec ts;
 
@@ -1092,7 +1099,14 @@ int main(int argc, char **argv)
 	uffd_stop = 1;
 	if (reg[R_UFFD].addr)
 		pthread_join(uh, NULL);
-	elapsed = now() - t_start;
+	return 0;
+}
+
+/* Operations per thread, the totals, and each command's results by errno. */
+static void print_counts(const struct thr *thr)
+{
+	int i, c;
+
 	for (i = 0; i < nthreads; i++)
 		printf("# thread %d: %lu operations\n", i, thr[i].ops);
 	printf("# %lu ioctls; %lu forks, %lu execs, %lu SCM_RIGHTS receivers, %lu two-fd pins, %lu userfaultfd faults served\n",
@@ -1107,7 +1121,11 @@ int main(int argc, char **argv)
 						ename(i), cnt[c][i]);
 		printf("%s\n", line);
 	}
+}
 
+/* The tests on what the ioctls returned. */
+static void check_results(double elapsed)
+{
 	tap_ok(n_ops > 100, "ran %lu ioctls in %.1f s over %d threads on 2 shared fds",
 	       n_ops, elapsed, nthreads);
 	tap_ok(!n_errno_bad, "every errno in the documented set of its ioctl (%lu outside)",
@@ -1118,31 +1136,70 @@ int main(int argc, char **argv)
 	       n_scm_bad, n_scm);
 	tap_ok(!n_same_pfn_bad && n_same_pfn, "two fds pinning one page see one pfn (%lu of %lu wrong)",
 	       n_same_pfn_bad, n_same_pfn);
+}
+
+/*
+ * The tests on what is left once the shared fds are closed: every pin released, the canary
+ * pages' counts back to the baseline (retried for up to 2 s while deferred work drains).
+ */
+static void check_leaks(const struct baseline *b)
+{
+	int ref1[NCANARY], map1[NCANARY];
+	unsigned long long a1, r1;
+	int i, ok = 1, tries;
 
 	close(shared_fd[0]);
 	close(shared_fd[1]);
 	if (read_vmstat(&a1, &r1))
 		tap_ok(0, "/proc/vmstat unreadable");
 	else
-		tap_ok(a1 - a0 == r1 - r0 && a1 > a0,
+		tap_ok(a1 - b->acquired == r1 - b->released && a1 > b->acquired,
 		       "nr_foll_pin_acquired +%llu == nr_foll_pin_released +%llu",
-		       a1 - a0, r1 - r0);
+		       a1 - b->acquired, r1 - b->released);
 	for (tries = 0; tries < 10; tries++) {
 		drain();
 		canaries(ref1, map1);
 		ok = 1;
 		for (i = 0; i < NCANARY; i++)
-			ok &= ref1[i] == ref0[i] && map1[i] == map0[i];
+			ok &= ref1[i] == b->ref[i] && map1[i] == b->map[i];
 		if (ok)
 			break;
 		usleep(200000);
 	}
 	for (i = 0; i < NCANARY; i++)
 		printf("# canary %s (folio of %u pages): refcount %d -> %d, mapcount %d -> %d\n",
-		       reg[canary_kind[i]].name, canary_folio[i], ref0[i], ref1[i], map0[i],
+		       reg[canary_kind[i]].name, canary_folio[i], b->ref[i], ref1[i], b->map[i],
 		       map1[i]);
 	tap_ok(ok, "canary page reference counts back to baseline");
-	bad_log = kfd >= 0 ? scan_kmsg(kfd, &ext4) : -1;
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = 20, budget = 60, elapsed;
+	struct thr thr[MAX_THREADS];
+	const char *dir = NULL;
+	struct baseline b;
+	int c, bad_log, ext4 = 0;
+
+	psz = (size_t)sysconf(_SC_PAGESIZE);
+	if (argc == 3 && !strcmp(argv[1], "--exec-child"))
+		return exec_child(atoi(argv[2]));
+	c = parse_args(argc, argv, &seconds, &budget, &dir);
+	if (c >= 0)
+		return c;
+	tap_start(9);
+	printf("# seed %llu, %d threads, %.0f s of fuzzing, budget %.0f s, file dir %s\n",
+	       seed, nthreads, seconds, budget, dir ? dir : "(none)");
+	if (!seed)
+		seed = 1;
+	if (start(dir, &b) || run_threads(thr, seconds, budget))
+		return 1;
+
+	elapsed = now() - t_start;
+	print_counts(thr);
+	check_results(elapsed);
+	check_leaks(&b);
+	bad_log = b.kfd >= 0 ? scan_kmsg(b.kfd, &ext4) : -1;
 	tap_ok(!bad_log, "no WARNING/BUG/Oops/hung task in the kernel log (%d bad; ext4 symptom %d times, allowed)",
 	       bad_log, ext4);
 	elapsed = now() - t_start;

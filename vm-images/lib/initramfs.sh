@@ -8,13 +8,23 @@
 # gupr_kernel_lacks).  The filesystems are facts.sh's.
 GUPR_GUEST_MODULES="virtio_pci virtio_blk $GUPR_FILESYSTEMS null_blk"
 
-# gupr_build_initramfs: busybox, the static guest binaries, the guest
-# init, the needed kernel modules (from $KMODROOT) and gup_repro.ko, in
-# $GUPR_BUILD/$KID; sets INITRD.
+# gupr_build_initramfs: busybox, the static guest binaries (stripped), the
+# guest init, the needed kernel modules (from $KMODROOT) and gup_repro.ko, in
+# $GUPR_BUILD/$KID; sets INITRD (every filesystem's modules).  The archive
+# is made of parts, lz4 (legacy format, as the kernel reads it; gzip for a
+# kernel tree without CONFIG_RD_LZ4): the core
+# (all but what the parts hold), xfs's and btrfs's own modules, and the
+# tools (the ABI test, the ioctl fuzzer, the module-free triggers), and
+# concatenated per use: initramfs-FS[-tools].img is the core and the
+# parts a run on FS needs - an ext4 scenario's initramfs is a third of the
+# whole, and unpacks in a third of the time.  gupr_initrd_for FS [tools]
+# names the one for FS.
 gupr_build_initramfs() {
-	local dir="$GUPR_BUILD/$KID" stage m f rel kmods="$KMODROOT/lib/modules/$KREL"
-	INITRD="$dir/initramfs.cpio.gz"
-	if ! gupr_stale "$INITRD" "$KO" "$GUPR_TOP/vm-images/guest/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
+	local dir="$GUPR_BUILD/$KID" stage m f rel kmods="$KMODROOT/lib/modules/$KREL" part
+	local -a comp=(lz4 -l -q -c)
+	grep -q '^CONFIG_RD_LZ4=y' "$KCONFIG" 2>/dev/null || comp=(gzip -1)
+	INITRD="$dir/initramfs.img"
+	if ! gupr_stale "$INITRD" "$KO" "$KCONFIG" "$GUPR_TOP/vm-images/guest/init" "$GUPR_TOP/vm-images/lib/initramfs.sh" \
 		"$BUSYBOX" "$PINTRACE" "$kmods/modules.dep" "$GUPR_HOST/gup-repro" \
 		"$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" "$GUPR_HOST/triggers"; then
 		return 0
@@ -29,12 +39,15 @@ gupr_build_initramfs() {
 		ln -s busybox "$stage/bin/$f"
 	done
 	cp "$GUPR_TOP/vm-images/guest/init" "$stage/init"; chmod 755 "$stage/init"
-	cp "$GUPR_HOST/gup-repro" "$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" \
-		"$PINTRACE" "$stage/bin/"
-	cp "$KO" "$stage/lib/modules/$KREL/extra/"
+	# stripped: less to load, decompress and unpack in the guest (the
+	# host keeps the unstripped ones)
+	for f in "$GUPR_HOST/gup-repro" "$GUPR_HOST/gup-repro-abi-test" "$GUPR_HOST/gup-repro-ioctl-fuzz" "$PINTRACE"; do
+		strip -o "$stage/bin/${f##*/}" "$f" || gupr_die "cannot strip $f"
+	done
+	strip --strip-debug -o "$stage/lib/modules/$KREL/extra/gup_repro.ko" "$KO" || gupr_die "cannot strip $KO"
 	# --- triggers: the module-free reproducers (build/host/triggers/NAME) ---
 	for f in "$GUPR_HOST"/triggers/*; do
-		[ -x "$f" ] && cp "$f" "$stage/bin/gupr-trigger-${f##*/}"
+		[ -x "$f" ] && strip -o "$stage/bin/gupr-trigger-${f##*/}" "$f"
 	done
 	# --- end triggers ---
 	for m in $GUPR_GUEST_MODULES; do
@@ -66,8 +79,47 @@ gupr_build_initramfs() {
 	rm -f "$dir/.damaged"
 	cp "$kmods"/modules.builtin* "$kmods/modules.order" "$stage/lib/modules/$KREL/" 2>/dev/null
 	gupr_vrun depmod -b "$stage" "$KREL" || gupr_die "depmod for the initramfs failed"
-	( cd "$stage" && find . -print0 | LC_ALL=C sort -z |
-		cpio --null -o -H newc -R 0:0 --quiet | gzip -1 ) >"$INITRD.tmp" ||
-		gupr_die "cpio of the initramfs failed"
-	mv "$INITRD.tmp" "$INITRD"
+	# the parts: xfs's and btrfs's modules that the core does not need
+	modprobe -d "$stage" -S "$KREL" --show-depends -a virtio_pci virtio_blk ext4 null_blk gup_repro \
+		2>/dev/null | awk '$1 == "insmod" { print $2 }' | sed "s#^$stage/#./#" | sort -u >"$dir/.core"
+	( cd "$stage" && find ./bin -name 'gup-repro-abi-test' -o -name 'gup-repro-ioctl-fuzz' \
+		-o -name 'gupr-trigger-*' ) | LC_ALL=C sort >"$dir/.part-tools"
+	cp "$dir/.part-tools" "$dir/.parts"
+	for part in xfs btrfs; do
+		modprobe -d "$stage" -S "$KREL" --show-depends "$part" 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }' | sed "s#^$stage/#./#" | sort -u |
+			comm -23 - "$dir/.core" >"$dir/.part-$part"
+		cat "$dir/.part-$part" >>"$dir/.parts"
+	done
+	( cd "$stage" && find . | LC_ALL=C sort | grep -vxF -f "$dir/.parts" |
+		cpio -o -H newc -R 0:0 --quiet | "${comp[@]}" ) >"$dir/initramfs-core.img" &&
+	for part in xfs btrfs tools; do
+		( cd "$stage" && cpio -o -H newc -R 0:0 --quiet <"$dir/.part-$part" | "${comp[@]}" ) \
+			>"$dir/initramfs-part-$part.img" || exit 1
+	done || gupr_die "cpio of the initramfs failed"
+	for part in ext4 xfs btrfs; do
+		f=""
+		[ "$part" = ext4 ] || f="$dir/initramfs-part-$part.img"
+		# each under a temporary name: a run that boots one now reads it whole
+		cat "$dir/initramfs-core.img" $f >"$dir/initramfs-$part.img.tmp" &&
+		cat "$dir/initramfs-$part.img.tmp" "$dir/initramfs-part-tools.img" \
+			>"$dir/initramfs-$part-tools.img.tmp" &&
+		mv "$dir/initramfs-$part.img.tmp" "$dir/initramfs-$part.img" &&
+		mv "$dir/initramfs-$part-tools.img.tmp" "$dir/initramfs-$part-tools.img" ||
+			gupr_die "cannot write the initramfs for $part"
+	done
+	rm -f "$dir/.core" "$dir/.parts" "$dir/.part-"*
+	# the whole one last: its date tells the parts are complete
+	cat "$dir/initramfs-core.img" "$dir"/initramfs-part-{xfs,btrfs,tools}.img >"$INITRD.tmp" &&
+		mv "$INITRD.tmp" "$INITRD" || gupr_die "cannot write $INITRD"
+}
+
+# gupr_initrd_for FS [tools]: the initramfs with what a run on FS needs (the
+# core alone for ext4 and tmpfs), with the tools part when asked; INITRD
+# (all of it) when there is no such file.
+gupr_initrd_for() {
+	local fs=$1 f
+	[ "$fs" = tmpfs ] && fs=ext4
+	f="$GUPR_BUILD/$KID/initramfs-$fs${2:+-$2}.img"
+	if [ -s "$f" ] && [ "$INITRD" = "$GUPR_BUILD/$KID/initramfs.img" ]; then echo "$f"; else echo "$INITRD"; fi
 }

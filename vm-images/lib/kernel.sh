@@ -110,14 +110,29 @@ gupr_resolve_debian() {
 	gupr_resolve_debian_once "$1" || gupr_die "$RESOLVE_WHY"
 }
 
+# gupr_resolve_memo SPEC: the memo of SPEC's resolution in its suite's apt
+# directory; gupr_resolve_memo_read SPEC sets KREL and KVERSION from it when
+# no package list, sources.list or "updated" stamp is newer (an apt-cache
+# run costs 0.1-1 s; a list read again or damaged since is newer).
+gupr_resolve_memo() { echo "$(gupr_apt_dir "$KSUITE")/resolved/${1//[^A-Za-z0-9._+-]/_}"; }
+gupr_resolve_memo_read() {
+	local memo dir
+	memo=$(gupr_resolve_memo "$1") dir=$(gupr_apt_dir "$KSUITE")
+	[ -s "$memo" ] && [ -e "$dir/updated" ] || return 1
+	[ -z "$(find "$dir/lists" "$dir/sources.list" "$dir/updated" -newer "$memo" -print -quit 2>/dev/null)" ] || return 1
+	read -r KREL KVERSION <"$memo" && [ -n "$KREL" ] && [ -n "$KVERSION" ]
+}
+
 # gupr_resolve_debian_once SPEC: as above, from the lists as they are;
 # returns 1 with RESOLVE_WHY (and KSUITE: the suite to read again).
 gupr_resolve_debian_once() {
-	local spec=$1 dep suite
+	local spec=$1 dep suite memo=""
 	case "$spec" in
 	debian:*)
 		KSUITE=${spec#debian:}
 		gupr_apt_update "$KSUITE"
+		gupr_resolve_memo_read "$spec" && return 0
+		memo=$(gupr_resolve_memo "$spec")
 		dep=$(gupr_apt "$KSUITE" apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 			awk '/Depends: linux-image-/ {print $2; exit}')
 		[ -n "$dep" ] || { RESOLVE_WHY="--kernel $spec: no linux-image-cloud-amd64 in $KSUITE"; return 1; }
@@ -127,6 +142,8 @@ gupr_resolve_debian_once() {
 		KREL=$spec
 		KSUITE=$(gupr_suite_of_release "$KREL")
 		gupr_apt_update "$KSUITE"
+		gupr_resolve_memo_read "$spec" && return 0
+		memo=$(gupr_resolve_memo "$spec")
 		;;
 	*)
 		KREL=""
@@ -147,6 +164,10 @@ gupr_resolve_debian_once() {
 	case "$KVERSION" in
 	""|"(none)") RESOLVE_WHY="--kernel $spec: linux-image-$KREL is not in $KSUITE"; return 1 ;;
 	esac
+	if [ -n "$memo" ]; then
+		mkdir -p "${memo%/*}" && echo "$KREL $KVERSION" >"$memo.tmp" && mv "$memo.tmp" "$memo"
+	fi
+	return 0
 }
 
 # gupr_kernel_debs: the packages that make up linux-image-$KREL and

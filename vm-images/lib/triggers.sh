@@ -91,8 +91,12 @@ gupr_exec_initrd() {
 	cp "$prog" "$stage/exec/prog" && chmod 755 "$stage/exec/prog" || gupr_die "cannot copy $prog"
 	: >"$stage/exec/args"
 	for a in "$@"; do printf '%s\n' "$a" >>"$stage/exec/args"; done
+	# compressed as the base is (the kernel's lz4 reader takes only more
+	# lz4 after an lz4 archive)
+	local -a comp=(gzip -1)
+	[ "$(head -c 4 "$base" | od -An -tx1 | tr -d ' \n')" = 02214c18 ] && comp=(lz4 -l -q -c)
 	{ cat "$base" && ( cd "$stage" && find . -print0 | LC_ALL=C sort -z |
-		cpio --null -o -H newc -R 0:0 --quiet | gzip -1 ); } >"$out.tmp" ||
+		cpio --null -o -H newc -R 0:0 --quiet | "${comp[@]}" ); } >"$out.tmp" ||
 		gupr_die "packing the --exec program failed"
 	mv "$out.tmp" "$out"
 	rm -rf "$stage"

@@ -80,44 +80,24 @@ static void usage(FILE *f)
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 window missed.\n");
 }
 
-int main(int argc, char **argv)
+/*
+ * The io_uring read: set up, submit, the window while it is in flight, and its completion.
+ * Returns -1 to go on, else the exit status.
+ */
+static int iouring_read(dev_t rdev, long wait_ms, const char *fault)
 {
-	struct trigger_args a;
-	unsigned long long size = 0;
-	const char *path, *dev, *fault;
-	unsigned long long t0 = 0, pins0;
-	long wait_ms, n;
-	dev_t rdev = 0;
-	char note[160];
-	int c, err;
-	unsigned char *back;
+	unsigned long long t0, pins0, read_t0;
 	struct io_uring ring;
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
-	unsigned long long read_t0;
-
-	c = trigger_parse(argc, argv, PROG, 1, usage, &a);
-	if (c < 0)
-		c = trigger_start(PROG, &a);
-	if (c >= 0)
-		return c;
-	path = a.path;
-	fault = a.fault;
-	dev = a.dev;
-	wait_ms = a.wait_ms;
-	printf(PROG ": file=%s dev=%s page_size=%zu\n", path, dev, psz);
-
-#define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
-
-	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size) ||
-	    trigger_open_dev(PROG, dev, &dev_fd, &rdev))
-		return 1;
+	long n;
+	int c, err;
 
 	pins0 = vmstat("nr_foll_pin_acquired");
 	t0 = now_ns();
 	err = -io_uring_queue_init(4, &ring, 0);
 	if (err)
-		FAIL("iouring-setup", err);
+		return trigger_fail(PROG, "iouring-setup", err, t0);
 	step("iouring-setup", 0, 0, t0, NULL);
 
 	read_t0 = t0 = now_ns();
@@ -125,7 +105,7 @@ int main(int argc, char **argv)
 	io_uring_prep_read(sqe, dev_fd, victim, (unsigned int)psz, 0);
 	n = io_uring_submit(&ring);
 	if (n != 1)
-		FAIL("iouring-submit", n < 0 ? (int)-n : EIO);
+		return trigger_fail(PROG, "iouring-submit", n < 0 ? (int)-n : EIO, t0);
 	step("iouring-submit", 0, n, t0, "IORING_OP_READ, ordinary buffer: the victim mapping");
 
 	/* The read holds the page once its request is in flight. */
@@ -136,45 +116,20 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	err = -io_uring_wait_cqe(&ring, &cqe);
 	if (err)
-		FAIL("iouring-complete", err);
+		return trigger_fail(PROG, "iouring-complete", err, t0);
 	n = cqe->res;
 	io_uring_cqe_seen(&ring, cqe);
 	if (n < 0)
-		FAIL("iouring-complete", (int)-n);
+		return trigger_fail(PROG, "iouring-complete", (int)-n, t0);
 	if ((size_t)n != psz)
-		FAIL("iouring-complete", EIO);
+		return trigger_fail(PROG, "iouring-complete", EIO, t0);
 	step("iouring-complete", 0, n, read_t0, "the completion dirtied the page (bio_check_pages_dirty)");
 	io_uring_queue_exit(&ring);
+	return -1;
+}
 
-	/* The page now holds what the device returned (null_blk: zeroes). */
-	t0 = now_ns();
-	if (fault && (!strcmp(fault, "truncate") || !strcmp(fault, "punch-hole"))) {
-		/* the mapping would fault (SIGBUS past EOF) or show a new page */
-		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)", fault);
-		step("verify", 0, 0, t0, note);
-		back = calloc(1, psz);	/* on disk: zeros in the hole, nothing past EOF */
-		if (!back)
-			FAIL("verify", ENOMEM);
-		goto close;
-	}
-	back = malloc(psz);
-	if (!back)
-		FAIL("verify", ENOMEM);
-	memcpy(back, victim, psz);
-	snprintf(note, sizeof(note), "page holds %s", back[0] == 'U' ? "the user's 'U' (no data from the device)" :
-		 back[0] == 0 ? "the device's zeroes" : "the device's data");
-	step("verify", 0, back[0], t0, note);
-
-close:
-	t0 = now_ns();
-	munmap(victim, psz);
-	close(victim_fd);
-	close(dev_fd);
-	step("close-file", 0, 0, t0, NULL);
-	/* On disk: what the device put into the page through the pin */
-	trigger_check_disk(PROG, path, back, fault && !strcmp(fault, "truncate") ? 0 : size,
-			   fault && !strcmp(fault, "punch-hole") ? "hole" : "pin");
-	free(back);
-	printf(PROG ": status=complete steps=%d\n", nstep);
-	return 0;
+int main(int argc, char **argv)
+{
+	return trigger_delayed_main(argc, argv, PROG, usage, &victim, &victim_fd, &dev_fd,
+				    iouring_read);
 }

@@ -94,39 +94,19 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/*
+ * The O_DIRECT read in a second thread, the window while it is in flight, and its result.
+ * Returns -1 to go on, else the exit status.
+ */
+static int odirect_read(dev_t rdev, long wait_ms, const char *fault)
 {
-	struct trigger_args a;
-	unsigned long long size = 0;
-	const char *path, *dev, *fault;
 	unsigned long long t0 = 0, pins0;
-	long wait_ms;
-	dev_t rdev = 0;
-	char note[160];
-	int c;
-	unsigned char *back;
 	pthread_t th;
-
-	c = trigger_parse(argc, argv, PROG, 1, usage, &a);
-	if (c < 0)
-		c = trigger_start(PROG, &a);
-	if (c >= 0)
-		return c;
-	path = a.path;
-	fault = a.fault;
-	dev = a.dev;
-	wait_ms = a.wait_ms;
-	printf(PROG ": file=%s dev=%s page_size=%zu\n", path, dev, psz);
-
-#define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
-
-	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size) ||
-	    trigger_open_dev(PROG, dev, &dev_fd, &rdev))
-		return 1;
+	int c;
 
 	pins0 = vmstat("nr_foll_pin_acquired");
 	if (pthread_create(&th, NULL, reader, NULL))
-		FAIL("thread", EAGAIN);
+		return trigger_fail(PROG, "thread", EAGAIN, t0);
 
 	/* The read holds the page once its request is in flight. */
 	c = trigger_delayed_window(PROG, victim, victim_fd, rdev, wait_ms, pins0, fault);
@@ -136,39 +116,14 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 	t0 = read_t0;
 	if (read_err)
-		FAIL("odirect-read", read_err);
+		return trigger_fail(PROG, "odirect-read", read_err, t0);
 	if ((size_t)read_ret != psz)
-		FAIL("odirect-read", EIO);
+		return trigger_fail(PROG, "odirect-read", EIO, t0);
+	return -1;
+}
 
-	/* The page now holds what the device returned (null_blk: zeroes). */
-	t0 = now_ns();
-	if (fault && (!strcmp(fault, "truncate") || !strcmp(fault, "punch-hole"))) {
-		/* the mapping would fault (SIGBUS past EOF) or show a new page */
-		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)", fault);
-		step("verify", 0, 0, t0, note);
-		back = calloc(1, psz);	/* on disk: zeros in the hole, nothing past EOF */
-		if (!back)
-			FAIL("verify", ENOMEM);
-		goto close;
-	}
-	back = malloc(psz);
-	if (!back)
-		FAIL("verify", ENOMEM);
-	memcpy(back, victim, psz);
-	snprintf(note, sizeof(note), "page holds %s", back[0] == 'U' ? "the user's 'U' (no data from the device)" :
-		 back[0] == 0 ? "the device's zeroes" : "the device's data");
-	step("verify", 0, back[0], t0, note);
-
-close:
-	t0 = now_ns();
-	munmap(victim, psz);
-	close(victim_fd);
-	close(dev_fd);
-	step("close-file", 0, 0, t0, NULL);
-	/* On disk: what the device put into the page through the pin */
-	trigger_check_disk(PROG, path, back, fault && !strcmp(fault, "truncate") ? 0 : size,
-			   fault && !strcmp(fault, "punch-hole") ? "hole" : "pin");
-	free(back);
-	printf(PROG ": status=complete steps=%d\n", nstep);
-	return 0;
+int main(int argc, char **argv)
+{
+	return trigger_delayed_main(argc, argv, PROG, usage, &victim, &victim_fd, &dev_fd,
+				    odirect_read);
 }

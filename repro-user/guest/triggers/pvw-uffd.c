@@ -82,13 +82,13 @@ static void usage(FILE *f)
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 no window.\n");
 }
 
-static void *handler(void *arg)
+/* The handler's first job: wait for the copy to block on the source fault. Returns 0 or 4. */
+static int wait_source_fault(unsigned long long pins0)
 {
 	struct uffd_msg msg;
 	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
-	unsigned long long t0 = now_ns(), pins0 = *(unsigned long long *)arg;
+	unsigned long long t0 = now_ns();
 	char note[128];
-	long long fl;
 	int r;
 
 	r = poll(&pfd, 1, 30000);
@@ -97,15 +97,26 @@ static void *handler(void *arg)
 		step("source-fault", r == 1 ? EIO : ETIMEDOUT, -1, t0, NULL);
 		snprintf(handler_why, sizeof(handler_why),
 			 "no userfaultfd fault within 30 s: the copy never blocked");
-		handler_status = 4;
-		return NULL;
+		return 4;
 	}
 	snprintf(note, sizeof(note), "fault at +%#llx: destination pinned (nr_foll_pin_acquired +%llu)",
 		 (unsigned long long)(msg.arg.pagefault.address - (uintptr_t)src),
 		 vmstat("nr_foll_pin_acquired") - pins0);
 	step("source-fault", 0, 0, t0, note);
+	return 0;
+}
 
-	t0 = now_ns();
+/*
+ * While the copy waits with the destination pinned: msync(MS_SYNC) the victim clean, then inject
+ * --fault.  Sets handler_status to 1 when a step fails.
+ */
+static void clean_in_window(void)
+{
+	unsigned long long t0 = now_ns();
+	char note[128];
+	long long fl;
+	int r;
+
 	if (msync(victim, psz, MS_SYNC)) {
 		r = errno;
 		step("msync", r, -1, t0, NULL);
@@ -131,89 +142,95 @@ static void *handler(void *arg)
 			handler_status = 1;
 		}
 	}
+}
 
-	t0 = now_ns();
-	{
-		struct uffdio_copy cp = {
-			.dst = (uintptr_t)src,
-			.len = psz,
-			.mode = 0,
-		};
-		unsigned char *page = aligned_alloc(psz, psz);
+/*
+ * Resolve the source fault with a page of 'P' (UFFDIO_COPY); on failure unregister so that the
+ * writer wakes up (and fails with EFAULT).  Sets handler_status to 1 when a step fails.
+ */
+static void resolve_fault(void)
+{
+	unsigned long long t0 = now_ns();
+	struct uffdio_copy cp = {
+		.dst = (uintptr_t)src,
+		.len = psz,
+		.mode = 0,
+	};
+	unsigned char *page = aligned_alloc(psz, psz);
+	int r;
 
-		if (!page) {
-			step("uffd-copy", ENOMEM, -1, t0, NULL);
-			handler_status = 1;
-			return NULL;
-		}
-		memset(page, 'P', psz);
-		cp.src = (uintptr_t)page;
-		if (ioctl(uffd, UFFDIO_COPY, &cp)) {
-			r = errno;
-			step("uffd-copy", r, -1, t0, NULL);
-			snprintf(handler_why, sizeof(handler_why), "step=uffd-copy errno=%s",
-				 strerrorname_np(r));
-			handler_status = 1;
-			/* wake the writer: it then fails with EFAULT */
-			struct uffdio_range rg = { .start = (uintptr_t)src, .len = psz };
-
-			ioctl(uffd, UFFDIO_UNREGISTER, &rg);
-		} else {
-			step("uffd-copy", 0, (long)cp.copy, t0, "fault resolved: the kernel copies into the pinned page");
-		}
-		free(page);
+	if (!page) {
+		step("uffd-copy", ENOMEM, -1, t0, NULL);
+		handler_status = 1;
+		return;
 	}
+	memset(page, 'P', psz);
+	cp.src = (uintptr_t)page;
+	if (ioctl(uffd, UFFDIO_COPY, &cp)) {
+		r = errno;
+		step("uffd-copy", r, -1, t0, NULL);
+		snprintf(handler_why, sizeof(handler_why), "step=uffd-copy errno=%s",
+			 strerrorname_np(r));
+		handler_status = 1;
+		/* wake the writer: it then fails with EFAULT */
+		struct uffdio_range rg = { .start = (uintptr_t)src, .len = psz };
+
+		ioctl(uffd, UFFDIO_UNREGISTER, &rg);
+	} else {
+		step("uffd-copy", 0, (long)cp.copy, t0, "fault resolved: the kernel copies into the pinned page");
+	}
+	free(page);
+}
+
+static void *handler(void *arg)
+{
+	handler_status = wait_source_fault(*(unsigned long long *)arg);
+	if (handler_status)
+		return NULL;
+	clean_in_window();
+	resolve_fault();
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* The anonymous source page, registered with userfaultfd (missing mode). Returns 0 or 1. */
+static int setup_source(void)
 {
-	struct trigger_args a;
-	unsigned long long size = 0;
-	const char *path;
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
-	unsigned long long t0 = 0, pins0;
-	struct iovec local, remote;
-	pthread_t th;
-	ssize_t n;
-	int c, err, status = 0;
-	char note[128];
-	unsigned char *back;
+	unsigned long long t0 = now_ns();
 
-	c = trigger_parse(argc, argv, PROG, 0, usage, &a);
-	if (c < 0)
-		c = trigger_start(PROG, &a);
-	if (c >= 0)
-		return c;
-	path = a.path;
-	fault = a.fault;
-	printf(PROG ": file=%s page_size=%zu\n", path, psz);
-
-#define FAIL(name, e) return trigger_fail(PROG, name, (e), t0)
-
-	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size))
-		return 1;
-
-	t0 = now_ns();
 	src = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (src == MAP_FAILED)
-		FAIL("userfaultfd", errno);
+		return trigger_fail(PROG, "userfaultfd", errno, t0);
 	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0)
-		FAIL("userfaultfd", errno);
+		return trigger_fail(PROG, "userfaultfd", errno, t0);
 	if (ioctl(uffd, UFFDIO_API, &api))
-		FAIL("userfaultfd", errno);
+		return trigger_fail(PROG, "userfaultfd", errno, t0);
 	reg.range.start = (uintptr_t)src;
 	reg.range.len = psz;
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
 	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
-		FAIL("userfaultfd", errno);
+		return trigger_fail(PROG, "userfaultfd", errno, t0);
 	step("userfaultfd", 0, uffd, t0, "anonymous source registered, missing mode");
+	return 0;
+}
+
+/*
+ * process_vm_writev() from the source into the victim, with the handler thread cleaning the
+ * victim while the copy blocks.  Returns -1 to go on, else the exit status.
+ */
+static int copy_through_pin(void)
+{
+	unsigned long long t0 = now_ns(), pins0;
+	struct iovec local, remote;
+	pthread_t th;
+	ssize_t n;
+	int err;
 
 	pins0 = vmstat("nr_foll_pin_acquired");
 	if (pthread_create(&th, NULL, handler, &pins0))
-		FAIL("thread", EAGAIN);
+		return trigger_fail(PROG, "thread", EAGAIN, t0);
 
 	t0 = now_ns();
 	local.iov_base = src;
@@ -237,15 +254,23 @@ int main(int argc, char **argv)
 		printf(PROG ": status=failed step=process-vm-writev errno=EIO (short copy %zd)\n", n);
 		return 1;
 	}
+	return -1;
+}
 
-	/* What the file holds now: the kernel's copy ('P') */
-	t0 = now_ns();
+/* The verify step: what the file holds now, the kernel's copy ('P'). Returns 0 or 1. */
+static int verify_copy(void)
+{
+	unsigned long long t0 = now_ns();
+	unsigned char *back;
+	char note[128];
+	ssize_t n;
+
 	back = malloc(psz);
 	if (!back)
-		FAIL("verify", ENOMEM);
+		return trigger_fail(PROG, "verify", ENOMEM, t0);
 	n = pread(victim_fd, back, psz, 0);
 	if (n < 0)
-		FAIL("verify", errno);
+		return trigger_fail(PROG, "verify", errno, t0);
 	if (n == 0)	/* truncated in the window: the copy went to a page out of the file */
 		snprintf(note, sizeof(note), "the file is empty (%s)", fault ? fault : "truncated");
 	else
@@ -254,6 +279,33 @@ int main(int argc, char **argv)
 			 back[0] == 0 ? "zeros (a hole)" : "something else");
 	step("verify", 0, n > 0 ? back[0] : -1, t0, note);
 	free(back);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct trigger_args a;
+	unsigned long long size = 0, t0;
+	const char *path;
+	unsigned char *back;
+	int c;
+
+	c = trigger_parse(argc, argv, PROG, 0, usage, &a);
+	if (c < 0)
+		c = trigger_start(PROG, &a);
+	if (c >= 0)
+		return c;
+	path = a.path;
+	fault = a.fault;
+	printf(PROG ": file=%s page_size=%zu\n", path, psz);
+
+	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size) || setup_source())
+		return 1;
+	c = copy_through_pin();
+	if (c >= 0)
+		return c;
+	if (verify_copy())
+		return 1;
 
 	t0 = now_ns();
 	munmap(victim, psz);
@@ -275,5 +327,5 @@ int main(int argc, char **argv)
 		free(back);
 	}
 	printf(PROG ": status=complete steps=%d\n", nstep);
-	return status;
+	return 0;
 }

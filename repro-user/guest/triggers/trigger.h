@@ -415,4 +415,84 @@ static inline void trigger_check_disk(const char *prog, const char *path,
 		fclose(out);
 }
 
+/*
+ * The end of the *-delayed triggers, once their read completed: the verify
+ * step (what the page holds now; not read when @fault took it out of the
+ * file), unmap and close, the integrity check of what the device put into
+ * the page, and the status line.  Returns the exit status: 0, or 1 after
+ * trigger_fail().
+ */
+static inline int trigger_delayed_finish(const char *prog, const char *path,
+					 unsigned char *victim, int victim_fd, int dev_fd,
+					 unsigned long long size, const char *fault)
+{
+	unsigned long long t0 = now_ns();
+	unsigned char *back;
+	char note[160];
+
+	/* The page now holds what the device returned (null_blk: zeroes). */
+	if (fault && (!strcmp(fault, "truncate") || !strcmp(fault, "punch-hole"))) {
+		/* the mapping would fault (SIGBUS past EOF) or show a new page */
+		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)",
+			 fault);
+		step("verify", 0, 0, t0, note);
+		back = calloc(1, psz);	/* on disk: zeros in the hole, nothing past EOF */
+		if (!back)
+			return trigger_fail(prog, "verify", ENOMEM, t0);
+	} else {
+		back = malloc(psz);
+		if (!back)
+			return trigger_fail(prog, "verify", ENOMEM, t0);
+		memcpy(back, victim, psz);
+		snprintf(note, sizeof(note), "page holds %s",
+			 back[0] == 'U' ? "the user's 'U' (no data from the device)" :
+			 back[0] == 0 ? "the device's zeroes" : "the device's data");
+		step("verify", 0, back[0], t0, note);
+	}
+
+	t0 = now_ns();
+	munmap(victim, psz);
+	close(victim_fd);
+	close(dev_fd);
+	step("close-file", 0, 0, t0, NULL);
+	/* On disk: what the device put into the page through the pin */
+	trigger_check_disk(prog, path, back, fault && !strcmp(fault, "truncate") ? 0 : size,
+			   fault && !strcmp(fault, "punch-hole") ? "hole" : "pin");
+	free(back);
+	printf("%s: status=complete steps=%d\n", prog, nstep);
+	return 0;
+}
+
+/*
+ * The main of the *-delayed triggers: options, the victim page (*@victim,
+ * *@victim_fd) and the delayed device (*@dev_fd), then @do_read (submit
+ * the read, the window while it is in flight, its completion; returns -1
+ * to go on, else the exit status), then trigger_delayed_finish().
+ */
+static inline int trigger_delayed_main(int argc, char **argv, const char *prog,
+				       void (*usage)(FILE *), unsigned char **victim,
+				       int *victim_fd, int *dev_fd,
+				       int (*do_read)(dev_t rdev, long wait_ms, const char *fault))
+{
+	struct trigger_args a;
+	unsigned long long size = 0;
+	dev_t rdev = 0;
+	int c;
+
+	c = trigger_parse(argc, argv, prog, 1, usage, &a);
+	if (c < 0)
+		c = trigger_start(prog, &a);
+	if (c >= 0)
+		return c;
+	printf("%s: file=%s dev=%s page_size=%zu\n", prog, a.path, a.dev, psz);
+
+	if (trigger_map_victim(prog, a.path, victim, victim_fd, &size) ||
+	    trigger_open_dev(prog, a.dev, dev_fd, &rdev))
+		return 1;
+	c = do_read(rdev, a.wait_ms, a.fault);
+	if (c >= 0)
+		return c;
+	return trigger_delayed_finish(prog, a.path, *victim, *victim_fd, *dev_fd, size, a.fault);
+}
+
 #endif /* GUPR_TRIGGER_H */
