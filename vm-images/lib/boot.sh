@@ -34,106 +34,132 @@ GUPR_BOOT_CMDLINE=${GUPR_BOOT_CMDLINE:-console=ttyS0,115200 panic=-1 loglevel=5 
 # "output-limit" (the guest wrote more than GUP_REPRO_SERIAL_MAX_MB, default
 # 64, to one serial file, and was killed).
 gupr_boot() {
-	local out=$1 tmo=$2 extra=$3 disk=${4:-} accel rc pid wd
+	local out=$1 tmo=$2 extra=$3 disk=${4:-} accel rc wd
 	local stall_max=${GUP_REPRO_STALL:-60}
 	# what the guest may write to each serial file (MiB): a guest that
 	# floods its console or the trace is killed, never a full disk
 	local out_max=$(( ${GUP_REPRO_SERIAL_MAX_MB:-64} * 1048576 ))
-	local -a drive=()
-	# The scratch image is fresh per run and is checked on the host
-	# afterwards (gupr_fsck): it is written (snapshot=off); everything else
-	# stays disposable (-snapshot).
-	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio,snapshot=off")
 	if gupr_kvm_usable; then accel=kvm; else accel=tcg; fi
 	BOOT_ATTEMPTS=0
 	while :; do
-		local -a cpu=(-cpu max)
-		[ "$accel" = kvm ] && cpu=(-cpu host)
 		BOOT_ATTEMPTS=$((BOOT_ATTEMPTS + 1))
 		BOOT_DETAIL=""
-		: >"$out/console.log"; : >"$out/steps.jsonl"; : >"$out/guest.log"; : >"$out/events.jsonl"
-		timeout --kill-after=5 "$tmo" qemu-system-x86_64 \
-			-machine q35,accel="$accel" "${cpu[@]}" -smp 2 -m 1024 \
-			-kernel "$VMLINUZ" -initrd "$INITRD" \
-			-append "$GUPR_BOOT_CMDLINE $extra" \
-			"${drive[@]}" -snapshot \
-			-display none -monitor none -no-reboot -nodefaults \
-			-serial "file:$out/console.log" -serial "file:$out/steps.jsonl" \
-			-serial "file:$out/guest.log" -serial "file:$out/events.jsonl" \
-			</dev/null >"$out/qemu.log" 2>&1 &
-		pid=$!
-		# The watchdog runs beside QEMU, so that its exit is seen at once.
 		rm -f "$out/.stalled" "$out/.flooded"
-		GUPR_BOOT_PID=$pid
-		(
-			last=-1 stall=0
-			while sleep 1 && kill -0 "$pid" 2>/dev/null; do
-				set -- $(stat -c '%s %n' "$out/console.log" "$out/steps.jsonl" "$out/guest.log" \
-					 "$out/events.jsonl" 2>/dev/null)
-				size=${1:-0}
-				while [ $# -ge 2 ]; do
-					if [ "$1" -gt "$out_max" ]; then
-						echo "${2##*/}" >"$out/.flooded"
-						kill -TERM "$pid" 2>/dev/null
-						exit 0
-					fi
-					shift 2
-				done
-				if [ "$size" != "$last" ]; then
-					last=$size stall=0
-				elif [ $((stall += 1)) -ge "$stall_max" ]; then
-					: >"$out/.stalled"
-					kill -TERM "$pid" 2>/dev/null
-					exit 0
-				fi
-			done
-		) &
+		gupr_qemu_start "$out" "$tmo" "$extra" "$disk" "$accel"
+		# The watchdog runs beside QEMU, so that its exit is seen at once.
+		gupr_boot_watchdog "$GUPR_BOOT_PID" "$out" "$stall_max" "$out_max" &
 		wd=$!
-		wait "$pid"
+		wait "$GUPR_BOOT_PID"
 		rc=$?
 		kill "$wd" 2>/dev/null
 		wait "$wd" 2>/dev/null
 		GUPR_BOOT_PID=""
-		if [ -e "$out/.flooded" ]; then
-			BOOT_ACCEL=$accel BOOT_STATUS=output-limit
-			BOOT_DETAIL="the guest wrote more than $((out_max / 1048576)) MiB to $(cat "$out/.flooded")"
-			rm -f "$out/.flooded"
-			return 0
-		fi
-		if [ -e "$out/.stalled" ]; then
-			BOOT_DETAIL="no console output for ${stall_max}s"
-			rm -f "$out/.stalled"
-		fi
 		BOOT_ACCEL=$accel
-		# QEMU exits 0 on the SIGTERM the watchdog sends: BOOT_DETAIL tells
-		if [ -n "$BOOT_DETAIL" ] || [ $rc -eq 124 ] || [ $rc -eq 137 ] || [ $rc -eq 143 ]; then
-			BOOT_STATUS=timeout
-			[ -n "$BOOT_DETAIL" ] || BOOT_DETAIL="still running after ${tmo}s"
-			if [ "$BOOT_ATTEMPTS" = 1 ] && ! grep -q 'gup-repro: guest init started' "$out/console.log"; then
-				mv "$out/console.log" "$out/console.hung-boot.log"
-				gupr_say "==> qemu: the guest hung before its init ran ($BOOT_DETAIL); booting once more"
-				continue
+		gupr_boot_classify "$out" "$rc" "$tmo" "$out_max" "$stall_max"
+		case $? in
+		0) return 0 ;;
+		2) accel=tcg ;;
+		esac
+	done
+}
+
+# gupr_qemu_start OUTDIR TIMEOUT CMDLINE-EXTRA DISK ACCEL: QEMU in the
+# background under timeout(1) with the four serial files emptied; sets
+# GUPR_BOOT_PID.  The scratch image is fresh per run and is checked on the
+# host afterwards (gupr_fsck): it is written (snapshot=off); everything
+# else stays disposable (-snapshot).
+gupr_qemu_start() {
+	local out=$1 tmo=$2 extra=$3 disk=$4 accel=$5
+	local -a drive=() cpu=(-cpu max)
+	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio,snapshot=off")
+	[ "$accel" = kvm ] && cpu=(-cpu host)
+	: >"$out/console.log"; : >"$out/steps.jsonl"; : >"$out/guest.log"; : >"$out/events.jsonl"
+	timeout --kill-after=5 "$tmo" qemu-system-x86_64 \
+		-machine q35,accel="$accel" "${cpu[@]}" -smp 2 -m 1024 \
+		-kernel "$VMLINUZ" -initrd "$INITRD" \
+		-append "$GUPR_BOOT_CMDLINE $extra" \
+		"${drive[@]}" -snapshot \
+		-display none -monitor none -no-reboot -nodefaults \
+		-serial "file:$out/console.log" -serial "file:$out/steps.jsonl" \
+		-serial "file:$out/guest.log" -serial "file:$out/events.jsonl" \
+		</dev/null >"$out/qemu.log" 2>&1 &
+	GUPR_BOOT_PID=$!
+}
+
+# gupr_boot_watchdog PID OUTDIR STALL-SECONDS MAX-BYTES: once a second while
+# PID (QEMU) lives: a serial file over MAX-BYTES writes OUTDIR/.flooded (its
+# name) and a console unchanged for STALL-SECONDS writes OUTDIR/.stalled;
+# either sends QEMU SIGTERM.  Run in the background.
+gupr_boot_watchdog() {
+	local pid=$1 out=$2 stall_max=$3 out_max=$4 last=-1 stall=0 size
+	while sleep 1 && kill -0 "$pid" 2>/dev/null; do
+		set -- $(stat -c '%s %n' "$out/console.log" "$out/steps.jsonl" "$out/guest.log" \
+			 "$out/events.jsonl" 2>/dev/null)
+		size=${1:-0}
+		while [ $# -ge 2 ]; do
+			if [ "$1" -gt "$out_max" ]; then
+				echo "${2##*/}" >"$out/.flooded"
+				kill -TERM "$pid" 2>/dev/null
+				return 0
 			fi
+			shift 2
+		done
+		if [ "$size" != "$last" ]; then
+			last=$size stall=0
+		elif [ $((stall += 1)) -ge "$stall_max" ]; then
+			: >"$out/.stalled"
+			kill -TERM "$pid" 2>/dev/null
 			return 0
 		fi
-		if [ $rc -ne 0 ]; then
-			if [ "$accel" = kvm ]; then
-				gupr_say "==> qemu: KVM failed to start ($(head -n1 "$out/qemu.log")); retrying with TCG"
-				accel=tcg; continue
-			fi
-			BOOT_STATUS=qemu-error; BOOT_DETAIL=$(head -n1 "$out/qemu.log"); return 0
-		fi
-		# A kernel that died before the guest init ran (under TCG we saw
-		# "Oops: int3" in code being patched at boot, 2 cells in 64 on a
-		# loaded host) is booted once more, like a hang there; the first
-		# console is kept.
-		if [ "$BOOT_ATTEMPTS" = 1 ] && ! grep -q 'gup-repro: guest init started' "$out/console.log" &&
-		   grep -q 'Kernel panic' "$out/console.log"; then
-			mv "$out/console.log" "$out/console.failed-boot.log"
-			gupr_say "==> qemu: the kernel panicked before the guest init ran; booting once more"
-			continue
-		fi
-		BOOT_STATUS=ok; return 0
 	done
+}
+
+# gupr_boot_classify OUTDIR RC TIMEOUT MAX-BYTES STALL-SECONDS: what one
+# boot came to, from QEMU's exit status RC and the watchdog's files.  Sets
+# BOOT_STATUS and BOOT_DETAIL and returns 0 (done), or 1 (boot once more: a
+# hang or a kernel panic before the guest init started, on the first
+# attempt; the first console is kept), or 2 (KVM failed: retry with TCG).
+gupr_boot_classify() {
+	local out=$1 rc=$2 tmo=$3 out_max=$4 stall_max=$5
+	if [ -e "$out/.flooded" ]; then
+		BOOT_STATUS=output-limit
+		BOOT_DETAIL="the guest wrote more than $((out_max / 1048576)) MiB to $(cat "$out/.flooded")"
+		rm -f "$out/.flooded"
+		return 0
+	fi
+	if [ -e "$out/.stalled" ]; then
+		BOOT_DETAIL="no console output for ${stall_max}s"
+		rm -f "$out/.stalled"
+	fi
+	# QEMU exits 0 on the SIGTERM the watchdog sends: BOOT_DETAIL tells
+	if [ -n "$BOOT_DETAIL" ] || [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] || [ "$rc" -eq 143 ]; then
+		BOOT_STATUS=timeout
+		[ -n "$BOOT_DETAIL" ] || BOOT_DETAIL="still running after ${tmo}s"
+		if [ "$BOOT_ATTEMPTS" = 1 ] && ! grep -q 'gup-repro: guest init started' "$out/console.log"; then
+			mv "$out/console.log" "$out/console.hung-boot.log"
+			gupr_say "==> qemu: the guest hung before its init ran ($BOOT_DETAIL); booting once more"
+			return 1
+		fi
+		return 0
+	fi
+	if [ "$rc" -ne 0 ]; then
+		if [ "$BOOT_ACCEL" = kvm ]; then
+			gupr_say "==> qemu: KVM failed to start ($(head -n1 "$out/qemu.log")); retrying with TCG"
+			return 2
+		fi
+		BOOT_STATUS=qemu-error; BOOT_DETAIL=$(head -n1 "$out/qemu.log")
+		return 0
+	fi
+	# A kernel that died before the guest init ran (under TCG we saw
+	# "Oops: int3" in code being patched at boot, 2 cells in 64 on a
+	# loaded host) is booted once more, like a hang there.
+	if [ "$BOOT_ATTEMPTS" = 1 ] && ! grep -q 'gup-repro: guest init started' "$out/console.log" &&
+	   grep -q 'Kernel panic' "$out/console.log"; then
+		mv "$out/console.log" "$out/console.failed-boot.log"
+		gupr_say "==> qemu: the kernel panicked before the guest init ran; booting once more"
+		return 1
+	fi
+	BOOT_STATUS=ok
+	return 0
 }
 
