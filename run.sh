@@ -71,6 +71,7 @@ runs a scenario with the gup_repro test module and prints the verdict.
 Environment: GUP_REPRO_MIRROR / GUP_REPRO_SECURITY_MIRROR override the
 Debian archive URIs taken from the host's apt sources; GUP_REPRO_ACCEL=tcg
 forces TCG; XDG_CACHE_HOME (or GUP_REPRO_CACHE) sets the kernel cache;
+GUP_REPRO_SMP (1..8, default 2; 1 in matrix cells) is the guest's vCPU count;
 GUP_REPRO_STALL (default 60) is how many seconds of console silence make a
 hung guest; GUP_REPRO_SERIAL_MAX_MB (default 64) bounds each serial file.
 
@@ -137,6 +138,9 @@ while [ $# -gt 0 ]; do
 done
 why=$(gupr_paths_ok) || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
+if [ -n "${GUP_REPRO_SMP:-}" ]; then
+	why=$(gupr_number GUP_REPRO_SMP "$GUP_REPRO_SMP" 1 8) || bad_usage "$why (vCPUs)"
+fi
 why=$(gupr_number --pages "$pages" 1 512) || bad_usage "$why"
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
 gupr_in_list "$fs" "$GUPR_FILESYSTEMS" || bad_usage "--fs takes $(gupr_or_list "$GUPR_FILESYSTEMS"), not '$fs'"
@@ -435,6 +439,7 @@ rm -f "$out/initrd.exec.img"
 	[ -n "$slowdev" ] && echo "slow-dev: /dev/nullb0 null_blk completion ${slowdev} ms"
 	[ -n "$fault" ] && echo "fault: $fault (in the trigger's window)"
 	echo "accel: $BOOT_ACCEL"
+	echo "vcpus: ${GUP_REPRO_SMP:-2}"
 	echo "boot-status: $BOOT_STATUS${BOOT_DETAIL:+ ($BOOT_DETAIL)}"
 	echo "boot-attempts: $BOOT_ATTEMPTS"
 	echo "boot-seconds: $tboot"

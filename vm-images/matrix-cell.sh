@@ -52,9 +52,13 @@ opts=(--timeout "$GUPR_CELL_TIMEOUT" ${GUPR_CELL_OPTS:-})
 done_line() { printf 'cell\t%s\t%s\t%s\n' "$cell" "${1:--}" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"; }
 
 # run_sh TOP DIR: the cell's run.sh, its output joining the cell after
-# (run.sh wants an empty --out)
+# (run.sh wants an empty --out).  A cell's guest has one vCPU unless
+# GUP_REPRO_SMP says otherwise: cells run side by side, and two 2-vCPU TCG
+# guests on 2 host CPUs spin on each other's descheduled vCPUs (the default
+# 64-cell matrix: 220.0 s with 2 vCPUs, 180.7 s with 1, the same 64 results;
+# README "Measured figures").
 run_sh() {
-	GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
+	GUP_REPRO_SMP=${GUP_REPRO_SMP:-1} GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
 		--out "$2" "${opts[@]}" >"$2.run.out" 2>&1
 	mv "$2.run.out" "$2/run.out"
 	[ -s "$2/verdict.txt" ] ||

@@ -224,4 +224,12 @@ for my $bad (['two', 'args'], ['nosuch'], ['-x']) {
 is($rc, 0, 'gup-longterm/build.sh --help: exit 0');
 like($out, qr/^usage: build\.sh \[SUITE\]/, 'gup-longterm/build.sh --help: usage');
 
+# the guest's vCPU count from the environment: checked like an option
+for my $smp ('0', '9', 'x', '01') {
+	my ($o, $r) = run('env', "GUP_REPRO_SMP=$smp", "$top/run.sh");
+	is($r, 128, "GUP_REPRO_SMP=$smp: exit 128");
+	like($o, qr/^run\.sh: GUP_REPRO_SMP takes a number from 1 to 8, not '\Q$smp\E' \(vCPUs\)$/m,
+	     "GUP_REPRO_SMP=$smp: says what was wrong");
+}
+
 done_testing();

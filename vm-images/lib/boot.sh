@@ -75,7 +75,7 @@ gupr_qemu_start() {
 	[ "$accel" = kvm ] && cpu=(-cpu host)
 	: >"$out/console.log"; : >"$out/steps.jsonl"; : >"$out/guest.log"; : >"$out/events.jsonl"
 	timeout --kill-after=5 "$tmo" qemu-system-x86_64 \
-		-machine q35,accel="$accel" "${cpu[@]}" -smp 2 -m 1024 \
+		-machine q35,accel="$accel" "${cpu[@]}" -smp "${GUP_REPRO_SMP:-2}" -m 1024 \
 		-kernel "$VMLINUZ" -initrd "$INITRD" \
 		-append "$GUPR_BOOT_CMDLINE $extra" \
 		"${drive[@]}" -snapshot \
