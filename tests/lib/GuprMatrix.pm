@@ -6,7 +6,22 @@ use warnings;
 use JSON::PP;
 use Test::More ();
 use Exporter 'import';
-our @EXPORT_OK = qw(run_matrix check_expected);
+our @EXPORT_OK = qw(run_matrix check_expected facts);
+
+# facts(TOP) -> { NAME => value }: vm-images/lib/facts.sh, the harness's
+# one statement of the suites, filesystems and defaults (GUPR_SUITES,
+# GUPR_FILESYSTEMS, GUPR_DEFAULT_*), as bash sees it.
+sub facts {
+	my ($top) = @_;
+	my %f;
+	for (`bash -c '. "\$1/vm-images/lib/facts.sh" && set | grep "^GUPR_[A-Z_]*="' facts $top`) {
+		chomp;
+		my ($k, $v) = /^(GUPR_[A-Z_]+)=(.*)$/ or next;
+		$v =~ s/^'(.*)'$/$1/;
+		$f{$k} = $v;
+	}
+	return \%f;
+}
 
 # run_matrix(TOP, ARGS...) -> (exit, output, { "KERNEL FS SCENARIO" => cell }, dir)
 sub run_matrix {

@@ -34,8 +34,10 @@ use GuprMatrix qw(run_matrix);
 
 my $top = "$FindBin::Bin/../..";
 my $build = "$FindBin::Bin/gup-longterm/build.sh";
-my @kernels = split /,/, ($ENV{GUPR_LONGTERM_KERNELS} || 'debian:bullseye,debian:bookworm,debian:trixie,debian:sid');
-my @fs = split /,/, ($ENV{GUPR_LONGTERM_FS} || 'ext4,xfs,btrfs,tmpfs');
+my @kernels = $ENV{GUPR_LONGTERM_KERNELS} ? split(/,/, $ENV{GUPR_LONGTERM_KERNELS}) :
+	map { "debian:$_" } split ' ', GuprMatrix::facts($top)->{GUPR_SUITES};
+my @fs = $ENV{GUPR_LONGTERM_FS} ? split(/,/, $ENV{GUPR_LONGTERM_FS}) :
+	split(' ', GuprMatrix::facts($top)->{GUPR_FILESYSTEMS});
 my %new = ('debian:trixie' => 1, 'debian:sid' => 1);	# v6.5+: the FOLL_LONGTERM file check
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 

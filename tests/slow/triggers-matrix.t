@@ -22,7 +22,7 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use GuprMatrix qw(run_matrix);
+use GuprMatrix qw(run_matrix facts);
 
 my $top = "$FindBin::Bin/../..";
 my @trig = qw(pvw-uffd odirect-delayed iouring-read-delayed);
@@ -41,7 +41,9 @@ sub expect_trigger {
 }
 my %path = ('pvw-uffd' => qr/process_vm_rw_core/, 'odirect-delayed' => qr/__blkdev_direct_IO_simple/,
 	    'iouring-read-delayed' => qr/bio_dirty_fn/);
-for my $k (qw(bullseye bookworm trixie sid)) {
+my @suites = split ' ', facts($top)->{GUPR_SUITES};
+is(scalar @suites, 4, 'facts.sh names the four suites');
+for my $k (@suites) {
 	my $old = $k =~ /^(bullseye|bookworm)$/;
 	for my $fs (qw(ext4 xfs btrfs)) {
 		for my $t (@trig) {
