@@ -67,17 +67,8 @@ static int victim_fd = -1;
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: " PROG " [--file PATH] [--dev BLOCKDEV] [--log FILE] [--wait-ms MS] [--help]\n"
-		"io_uring IORING_OP_READ (ordinary, unregistered buffer) from a block device with delayed completions into a\n"
-		"MAP_SHARED file page; msync(MS_SYNC) cleans the page while the read is in flight;\n"
-		"the completion dirties it again with no ->page_mkwrite.\n"
-		"  --file PATH   victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)\n"
-		"  --dev DEV     delayed block device (default $GUPR_SLOW_DEV)\n"
-		"  --log FILE    JSON step lines (default $GUPR_STEPS_LOG)\n"
-		"  --wait-ms MS  wait for the read to be in flight at most MS ms (default 10000)\n"
-		"  --fault NAME  in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
-		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 window missed.\n");
+	trigger_delayed_usage(f, PROG,
+			      "io_uring IORING_OP_READ (ordinary, unregistered buffer) from a block device with delayed completions into a\n");
 }
 
 /*

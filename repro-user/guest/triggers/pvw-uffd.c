@@ -71,7 +71,7 @@ static char handler_why[160];
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " [--file PATH] [--log FILE] [--help]\n"
+		"usage: " PROG " [--file PATH] [--log FILE] [--fault NAME] [--help]\n"
 		"process_vm_writev() into a MAP_SHARED file page from a userfaultfd source:\n"
 		"the kernel pins the destination, blocks on the source fault, we msync(MS_SYNC)\n"
 		"the victim clean, resolve the fault; the kernel copies into the clean page and\n"
@@ -312,18 +312,11 @@ int main(int argc, char **argv)
 	close(victim_fd);
 	step("close-file", 0, 0, t0, NULL);
 
-	/*
-	 * On disk: the kernel's 'P' (whether or not the page was dirtied in
-	 * order); nothing after a truncate; zeros where the hole was punched
-	 * (the copy went to a page no longer in the file).
-	 */
+	/* On disk: the kernel's 'P', whether or not the page was dirtied in order */
 	back = malloc(psz);
 	if (back) {
-		int hole = fault && !strcmp(fault, "punch-hole");
-
-		memset(back, hole ? 0 : 'P', psz);
-		trigger_check_disk(PROG, path, back, fault && !strcmp(fault, "truncate") ? 0 :
-			   size, hole ? "hole" : "pin");
+		memset(back, 'P', psz);
+		trigger_check_disk(PROG, path, back, size, fault);
 		free(back);
 	}
 	printf(PROG ": status=complete steps=%d\n", nstep);

@@ -391,28 +391,43 @@ static inline int trigger_delayed_window(const char *prog, unsigned char *victim
 }
 
 /*
- * The integrity check after the sequence (disk-check.h): @expect (one page)
- * must be what the disk holds at the start of the victim, up to
- * @expect_size bytes of file; JSON records to the step log, one line to
+ * The integrity check after the sequence (disk-check.h): what the disk
+ * must hold at the start of the victim, from @written (the page as the
+ * kernel wrote it through its pin), the victim's @size in bytes and the
+ * @fault injected in the window (NULL: none): after "truncate" the file is
+ * expected empty, after "punch-hole" zeros (the kernel's write went to a
+ * page no longer in the file), else @written (README "Data integrity and
+ * the filesystem's checker").  JSON records to the step log, one line to
  * stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
  */
 static inline void trigger_check_disk(const char *prog, const char *path,
-				      const unsigned char *expect,
-				      unsigned long long expect_size, const char *writer)
+				      const unsigned char *written, unsigned long long size,
+				      const char *fault)
 {
 	const char *on = getenv("GUPR_INTEGRITY");
-	FILE *out = steplog ? steplog : fopen("/dev/null", "w");
+	int hole = fault && !strcmp(fault, "punch-hole");
+	unsigned char *zeros = hole ? calloc(1, psz) : NULL;
+	FILE *out;
 	int lost;
 
-	if ((on && !strcmp(on, "0")) || !out)
+	if ((on && !strcmp(on, "0")) || (hole && !zeros)) {
+		free(zeros);
 		return;
-	lost = gupr_disk_check(out, path, expect, psz, psz, expect_size, writer);
+	}
+	out = steplog ? steplog : fopen("/dev/null", "w");
+	if (!out) {
+		free(zeros);
+		return;
+	}
+	lost = gupr_disk_check(out, path, hole ? zeros : written, psz, psz,
+			       fault && !strcmp(fault, "truncate") ? 0 : size, hole ? "hole" : "pin");
 	if (lost < 0)
 		printf("%s: integrity: could not check: %s\n", prog, strerror(-lost));
 	else
 		printf("%s: integrity: %d of 1 page(s) differ from what the kernel wrote\n", prog, lost);
 	if (out != steplog)
 		fclose(out);
+	free(zeros);
 }
 
 /*
@@ -436,7 +451,7 @@ static inline int trigger_delayed_finish(const char *prog, const char *path,
 		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)",
 			 fault);
 		step("verify", 0, 0, t0, note);
-		back = calloc(1, psz);	/* on disk: zeros in the hole, nothing past EOF */
+		back = calloc(1, psz);	/* not read: trigger_check_disk() expects by the fault */
 		if (!back)
 			return trigger_fail(prog, "verify", ENOMEM, t0);
 	} else {
@@ -456,11 +471,30 @@ static inline int trigger_delayed_finish(const char *prog, const char *path,
 	close(dev_fd);
 	step("close-file", 0, 0, t0, NULL);
 	/* On disk: what the device put into the page through the pin */
-	trigger_check_disk(prog, path, back, fault && !strcmp(fault, "truncate") ? 0 : size,
-			   fault && !strcmp(fault, "punch-hole") ? "hole" : "pin");
+	trigger_check_disk(prog, path, back, size, fault);
 	free(back);
 	printf("%s: status=complete steps=%d\n", prog, nstep);
 	return 0;
+}
+
+/*
+ * The --help text of a *-delayed trigger: its synopsis, @what (how it
+ * reads into the victim, one line ending in "into a\n") and the options
+ * they share.
+ */
+static inline void trigger_delayed_usage(FILE *f, const char *prog, const char *what)
+{
+	fprintf(f,
+		"usage: %s [--file PATH] [--dev BLOCKDEV] [--log FILE] [--wait-ms MS] [--fault NAME] [--help]\n"
+		"%s"
+		"MAP_SHARED file page; msync(MS_SYNC) cleans the page while the read is in flight;\n"
+		"the completion dirties it again with no ->page_mkwrite.\n"
+		"  --file PATH   victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)\n"
+		"  --dev DEV     delayed block device (default $GUPR_SLOW_DEV)\n"
+		"  --log FILE    JSON step lines (default $GUPR_STEPS_LOG)\n"
+		"  --wait-ms MS  wait for the read to be in flight at most MS ms (default 10000)\n"
+		"  --fault NAME  in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
+		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 window missed.\n", prog, what);
 }
 
 /*
