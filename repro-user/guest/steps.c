@@ -460,27 +460,12 @@ static void compare_page(const struct gupr_ctx *c, unsigned int i, const unsigne
 			 unsigned long long got_size, FILE *log, unsigned int *ok,
 			 unsigned int *lost)
 {
-	unsigned long long start = (unsigned long long)i * c->page_size, end, off;
-	const char *result = "ok";
-	int want = -1, found = -1;
-	long long diff = -1;
+	unsigned long long start = (unsigned long long)i * c->page_size;
+	long long diff;
+	int want, found;
+	const char *result = gupr_disk_compare_page(c->expect, c->expect_size, got, got_size, i,
+						    c->page_size, &diff, &want, &found);
 
-	end = start + c->page_size;
-	if (end > c->expect_size)
-		end = c->expect_size;
-	if (start >= c->expect_size) {
-		result = "beyond-eof";
-	} else {
-		for (off = start; off < end; off++) {
-			if (off >= got_size || got[off] != c->expect[off]) {
-				diff = (long long)off;
-				want = c->expect[off];
-				found = off < got_size ? got[off] : -1;
-				result = "lost";
-				break;
-			}
-		}
-	}
 	if (!strcmp(result, "lost"))
 		(*lost)++;
 	else if (!strcmp(result, "ok"))

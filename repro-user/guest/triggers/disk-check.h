@@ -187,6 +187,43 @@ static inline int gupr_disk_read(const char *path, unsigned char *buf, size_t le
 	return err;
 }
 
+/**
+ * gupr_disk_compare_page - page @i (@page_size bytes) of the file as read
+ * back (@got, @got_size bytes) against what was written (@expect, of a
+ * file @expect_size bytes long).
+ * @diff: gets the file offset of the first difference, or -1.
+ * @want: gets the byte expected there, or -1.
+ * @found: gets the byte found there (-1 past what was read), or -1.
+ *
+ * Return: "ok", "lost" (a difference) or "beyond-eof" (the page starts at
+ * or past @expect_size: not compared).
+ */
+static inline const char *gupr_disk_compare_page(const unsigned char *expect,
+						 unsigned long long expect_size,
+						 const unsigned char *got,
+						 unsigned long long got_size, unsigned int i,
+						 size_t page_size, long long *diff, int *want,
+						 int *found)
+{
+	unsigned long long start = (unsigned long long)i * page_size, end, off;
+
+	*diff = -1;
+	*want = -1;
+	*found = -1;
+	if (start >= expect_size)
+		return "beyond-eof";
+	end = start + page_size < expect_size ? start + page_size : expect_size;
+	for (off = start; off < end; off++) {
+		if (off >= got_size || got[off] != expect[off]) {
+			*diff = (long long)off;
+			*want = expect[off];
+			*found = off < got_size ? got[off] : -1;
+			return "lost";
+		}
+	}
+	return "ok";
+}
+
 static inline char gupr_printable(int b)
 {
 	return b >= 0x21 && b < 0x7f ? (char)b : '?';
@@ -264,7 +301,7 @@ static inline int gupr_disk_check(FILE *log, const char *path, const unsigned ch
 {
 	struct gupr_disk_read r = { .method = "O_DIRECT" };
 	unsigned int i, pages = (unsigned int)(len / page_size), ok = 0, lost = 0;
-	unsigned long long start, off, end;
+	unsigned long long start;
 	unsigned char *buf = NULL;
 	struct timespec t0, t1;
 	int err;
@@ -275,23 +312,12 @@ static inline int gupr_disk_check(FILE *log, const char *path, const unsigned ch
 	else
 		err = gupr_disk_read(path, buf, len, 1, &r);
 	for (i = 0; !err && i < pages; i++) {
-		const char *result = "ok";
-		long long diff = -1;
-		int want = -1, found = -1;
+		long long diff;
+		int want, found;
+		const char *result = gupr_disk_compare_page(expect, expect_size, buf, r.got, i,
+							    page_size, &diff, &want, &found);
 
 		start = (unsigned long long)i * page_size;
-		end = start + page_size < expect_size ? start + page_size : expect_size;
-		if (start >= expect_size)
-			result = "beyond-eof";
-		for (off = start; off < end; off++) {
-			if (off >= r.got || buf[off] != expect[off]) {
-				diff = (long long)off;
-				want = expect[off];
-				found = off < r.got ? buf[off] : -1;
-				result = "lost";
-				break;
-			}
-		}
 		if (diff >= 0)
 			lost++;
 		else if (start < expect_size)
