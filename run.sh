@@ -33,7 +33,9 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        Debian package version such as 6.1.192-2; or
                        the path of a kernel tree (or its O= build
                        directory) configured and built with
-                       ./run.sh kernel-config TREE --build
+                       ./run.sh kernel-config TREE --build; or
+                       prepared:DIR, a kernel ./run.sh bisect prepared
+                       (image, record, initramfs: no tree needed)
       --build          with --kernel TREE: rebuild the tree first
                        (olddefconfig, make bzImage modules; a failed
                        build is COULD NOT TEST) - for git bisect run
@@ -370,6 +372,7 @@ elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.s
 [ -n "$fault" ] && cmdline+=" gupr.fault=$fault"
 # the initramfs parts this run needs (the triggers are in the tools part)
 INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && [ "$trigger" != exec ] && echo tools))
+[ -s "$INITRD" ] || GUPR_DIE_RC=2 gupr_die "no initramfs for --fs $fs${trigger:+ with a trigger}: $INITRD (a prepared kernel has only the one for its filesystem)" 2>>"$out/build.log"
 if [ "$trigger" = exec ]; then
 	gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}"
 	INITRD="$out/initrd.exec.img"
@@ -428,6 +431,7 @@ rm -f "$out/initrd.exec.img"
 		echo "kernel-state: $KSTATE"
 		echo "kernel-config: sha256:$KCONFIG_HASH"
 	fi
+	[ -n "${KPREPARED:-}" ] && echo "kernel-prepared: $KPREPARED"
 	[ -n "$trace_note" ] && echo "trace: $trace_note"
 	if [ -n "$trigger" ]; then
 		echo "module: not loaded (module-free $([ "$trigger" = exec ] && echo "--exec program" || echo "trigger repro-user/guest/triggers/$trigger.c"))"

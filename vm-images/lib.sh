@@ -31,8 +31,13 @@ unset _gupr_f
 # gupr_prepare SPEC: the kernel's record (fetching a Debian kernel or
 # checking a tree), then gup_repro.ko, pintrace and the initramfs, each
 # only when stale, under the kernel's lock.  Returns 1 (after printing the
-# build log) when the module does not build; dies on fetch errors.
+# build log) when the module does not build; dies on fetch errors.  A
+# prepared kernel (prepared:DIR) has all of it already.
 gupr_prepare() {
+	if [ "$(gupr_kernel_spec_kind "$1")" = prepared ]; then
+		gupr_kernel "$1"
+		return 0
+	fi
 	BUSYBOX=${GUP_REPRO_BUSYBOX:-/bin/busybox}
 	[ -x "$BUSYBOX" ] || gupr_die "no static busybox at $BUSYBOX (package busybox-static)"
 	# pintrace first: it may fetch the reference kernel under that

@@ -14,12 +14,13 @@
 # local: on this machine, in the matrix directory $GUPR_CELL_MDIR, with the
 # kernel prepared by matrix.sh (prepare, above).
 # remote: on a host of --hosts, in the matrix's directory on that host
-# (GNU parallel's --workdir, which holds the basefiles gup-repro.tar and
-# this script).  The host's copy of the project, WORKDIR/gup-repro, is
-# unpacked from gup-repro.tar and built (host-deps.sh, make host) once per
-# HASH of the tar; the first cell of each kernel prepares it (prepare,
-# above, in the host's own cache) for the matrix's other cells there.  GNU
-# parallel returns the cell's directory.
+# (GNU parallel's --workdir, which holds the basefiles gup-repro.tar,
+# remote.sh and this script).  The host's copy of the project,
+# WORKDIR/gup-repro, is unpacked from gup-repro.tar and built (host-deps.sh,
+# make host) once per HASH of the tar (vm-images/lib/remote.sh); the first
+# cell of each kernel prepares it (prepare, above, in the host's own cache)
+# for the matrix's other cells there.  GNU parallel returns the cell's
+# directory.
 #
 # Both run the cell with the same command line:
 #   GUPR_MATRIX_CELL=1 run.sh --kernel K --fs F --scenario S --out DIR ...
@@ -80,51 +81,16 @@ fi
 
 # --- remote ---
 hash=$6
-host=${PARALLEL_SSHHOST:-$(hostname)}
-run=$PWD			# WORKDIR/runs/<matrix>
-wd=${run%/runs/*}		# WORKDIR
-tree=$wd/gup-repro
-dir=$run/$cell
-mkdir -p "$dir"
-# what GNU parallel returns: the cell's directory, with host.txt naming the
-# host, as one tar (--return takes files; --cleanup removes them)
-trap 'printf "host: %s\nhost-name: %s\nhost-workdir: %s\n" "$host" "$(hostname)" "$wd" >"$dir/host.txt"
-      tar -cf "$dir.tar" -C "$(dirname "$dir")" "$s" && rm -rf "$dir"' EXIT
-fail() {	# fail WHY: the cell could not run on this host
-	echo "host $host: $*" >"$dir/error.txt"
-	echo "gup-repro: host $host: $*" >&2
-	exit 3
-}
-# The project, once per tar: unpacked with fresh times (make rebuilds
-# everything it built from an older copy), then its packages and tools.
-exec 9>>"$wd/.gup-repro.lock" && flock 9 || fail "cannot lock $wd/.gup-repro.lock"
-# what interrupted matrices left in runs/, once a day
-[ -n "$(find "$wd/.runs-swept" -mmin -1440 2>/dev/null)" ] || {
-	find "$wd/runs" -mindepth 1 -maxdepth 1 -mmin +1440 -exec rm -rf --one-file-system {} + 2>/dev/null
-	touch "$wd/.runs-swept"
-}
-if [ -e "$run/.prepare-failed" ]; then	# this matrix tried already
-	fail "$(cat "$run/.prepare-failed")"
-elif [ "$(cat "$tree/.tar-hash" 2>/dev/null)" != "$hash" ]; then
-	why=""
-	rm -rf --one-file-system "$tree" && mkdir -p "$tree" &&
-		tar -xf gup-repro.tar -m -C "$tree" 2>"$wd/prepare.log" || why="unpacking the project into $tree failed"
-	[ -n "$why" ] || "$tree/vm-images/host-deps.sh" >>"$wd/prepare.log" 2>&1 ||
-		why="vm-images/host-deps.sh failed: $(grep -h 'gup-repro: ' "$wd/prepare.log" | tail -n 1)"
-	[ -n "$why" ] || make -s -C "$tree" host >>"$wd/prepare.log" 2>&1 ||
-		why="make host failed (see $wd/prepare.log there)"
-	if [ -n "$why" ]; then
-		echo "preparing gup-repro failed: $why" >"$run/.prepare-failed"
-		fail "preparing gup-repro failed: $why"
-	fi
-	echo "$hash" >"$tree/.tar-hash"
-fi
-exec 9>&-
+# shellcheck disable=SC1091
+. ./remote.sh		# a basefile beside this script (vm-images/lib/remote.sh)
+gupr_remote_begin "$cell"
+gupr_remote_project "$hash"
+run=$REMOTE_RUN
 # the kernel, once per matrix on this host
-exec 9>>"$run/.kernel-$lbl.lock" && flock 9 || fail "cannot lock $run/.kernel-$lbl.lock"
-[ -e "$run/.kres-$lbl" ] || [ -e "$run/.kerr-$lbl" ] || "$tree/vm-images/matrix-cell.sh" prepare "$k" "$lbl" "$run"
+exec 9>>"$run/.kernel-$lbl.lock" && flock 9 || gupr_remote_fail "cannot lock $run/.kernel-$lbl.lock"
+[ -e "$run/.kres-$lbl" ] || [ -e "$run/.kerr-$lbl" ] || "$REMOTE_TREE/vm-images/matrix-cell.sh" prepare "$k" "$lbl" "$run"
 exec 9>&-
-[ -e "$run/.kerr-$lbl" ] && fail "preparing $k failed: $(cat "$run/.kerr-$lbl")"
-GUPR_KERNEL_ENV=$(cat "$run/.kres-$lbl") run_sh "$tree" "$dir"
-done_line "$host"
+[ -e "$run/.kerr-$lbl" ] && gupr_remote_fail "preparing $k failed: $(cat "$run/.kerr-$lbl")"
+GUPR_KERNEL_ENV=$(cat "$run/.kres-$lbl") run_sh "$REMOTE_TREE" "$REMOTE_DIR"
+done_line "$REMOTE_HOST"
 exit 0

@@ -99,46 +99,11 @@ done
 # a host that is not root or of another architecture is bad input (exit
 # 128); one that does not answer is left out (its name and why go into
 # matrix.txt) and the cells go to the others.
-stage="" usable=() unusable=() unusable_short=()
+usable=() unusable=() unusable_short=()
 if [ -n "$hosts" ]; then
-	stage=$(mktemp -d "${TMPDIR:-/tmp}/gup-repro-hosts.XXXXXX") || bad_usage "cannot create a temporary directory"
-	# the matrix's directory on each host (GNU parallel's --workdir, under
-	# the host's working directory), removed at the end with the shared
-	# ssh connections
-	mid=runs/$(date +%Y%m%d-%H%M%S)-$(hostname -s 2>/dev/null || echo host)-$$
-	close_hosts() {
-		local i
-		for i in "${!HOST_NAME[@]}"; do
-			[ -e "$stage/ssh-$i" ] || continue
-			if [[ " ${usable[*]} " == *" $i "* ]]; then
-				gupr_hosts_close "$i" "$stage/ssh-$i" "$mid" &
-			else
-				gupr_hosts_close "$i" "$stage/ssh-$i" &
-			fi
-		done
-		wait
-		rm -rf "$stage"
-	}
-	trap close_hosts EXIT
-	for i in "${!HOST_NAME[@]}"; do
-		gupr_hosts_wrapper "$i" "$stage/ssh-$i"
-		gupr_hosts_preflight "$i" "$stage/ssh-$i" >"$stage/preflight-$i" &
-	done
-	wait
-	for i in "${!HOST_NAME[@]}"; do
-		read -r state why <"$stage/preflight-$i"
-		case "$state" in
-		bad) bad_usage "--hosts: ${HOST_NAME[$i]} ${why}" ;;
-		ok) usable+=("$i")
-		    # job slots: N/ of the hosts file, else -j, else the host's CPUs
-		    n=${HOST_CPUS[$i]}
-		    [ -n "$n" ] || { [ "$jobs_given" = 1 ] && n=$jobs; } || n=$why
-		    echo "$n/$stage/ssh-$i ${HOST_NAME[$i]}" >>"$stage/sshlogins" ;;
-		*) unusable+=("${HOST_NAME[$i]} (${HOST_WD[$i]}): $why")
-		   unusable_short+=("${HOST_NAME[$i]} (${why%%:*})")
-		   echo "==> host ${HOST_NAME[$i]}: $why; not used" >&2 ;;
-		esac
-	done
+	trap gupr_hosts_stop EXIT
+	gupr_hosts_start "$hosts" "$([ "$jobs_given" = 1 ] && echo "$jobs")" || bad_usage "$HOSTS_WHY"
+	usable=("${HOSTS_USABLE[@]}") unusable=("${HOSTS_UNUSABLE[@]}") unusable_short=("${HOSTS_UNUSABLE_SHORT[@]}")
 fi
 
 [ -n "$mdir" ] || mdir="$GUPR_TOP/out/matrix-$(date +%Y%m%d-%H%M%S)"
@@ -148,9 +113,7 @@ t0=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 total=$(( ${#K[@]} * ${#F[@]} * ${#S[@]} ))
 if [ -n "$hosts" ]; then
-	slots=0
-	[ -e "$stage/sshlogins" ] && slots=$(awk -F/ '{ n += $1 } END { print n + 0 }' "$stage/sshlogins")
-	echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells, on ${#usable[@]} host(s), $slots at a time" >&2
+	echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells, on ${#usable[@]} host(s), $HOSTS_SLOTS at a time" >&2
 else
 	echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells, $jobs at a time" >&2
 fi
@@ -265,22 +228,11 @@ if [ -z "$hosts" ]; then
 	par+=(-j "$jobs" --timeout $(( (timeout + 120) * reps + 600 )) --joblog "$joblog"
 	      "$GUPR_TOP/vm-images/matrix-cell.sh" local {1} {2} {3} {4})
 elif [ ${#usable[@]} -gt 0 ]; then
-	# the project as git tracks it (or the tree without out/ and build/),
-	# with fixed times and owners: its hash changes with its content only
-	(cd "$GUPR_TOP" && if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-		git ls-files -z --cached --others --exclude-standard
-	 else
-		find . -path ./out -prune -o -path ./build -prune -o -path ./.git -prune -o \( -type f -o -type l \) -print0
-	 fi | tar --null -T - --ignore-failed-read --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-		-cf "$stage/gup-repro.tar" 2>/dev/null) || bad_usage "cannot pack the project for the hosts"
-	cp "$GUPR_TOP/vm-images/matrix-cell.sh" "$stage/matrix-cell.sh"
-	hash=$(sha256sum <"$stage/gup-repro.tar" | cut -c1-16)
+	gupr_hosts_pack "$GUPR_TOP/vm-images/matrix-cell.sh" || bad_usage "cannot pack the project for the hosts"
 	joblog="$mdir/joblog.txt"
-	par+=(--sshloginfile "$stage/sshlogins" --workdir "$mid"
-	      --basefile "$stage/./gup-repro.tar" --basefile "$stage/./matrix-cell.sh"
-	      --return "$mdir/./{2}/{3}/{4}.tar" --cleanup --retries "$((retries + 1))"
+	par+=("${HOSTS_PAR[@]}" --return "$mdir/./{2}/{3}/{4}.tar" --retries "$((retries + 1))"
 	      --timeout $(( (timeout + 120) * reps + 3600 )) --joblog "$joblog" --env GUPR_CELL_TIMEOUT --env GUPR_CELL_OPTS
-	      bash matrix-cell.sh remote {1} {2} {3} {4} "$hash")
+	      bash matrix-cell.sh remote {1} {2} {3} {4} "$HOSTS_HASH")
 fi
 if [ -z "$hosts" ] || [ ${#usable[@]} -gt 0 ]; then
 	mkfifo "$mdir/.progress"
@@ -299,26 +251,16 @@ fi
 
 # Cells that did not come back: the host that had them last (joblog: seq,
 # sshlogin, ..., exit status) and why.
-declare -A jhost jrc
-if [ -s "$joblog" ]; then
-	while IFS=$'\t' read -r seq login _ _ _ _ rc sig _; do
-		[ "$seq" = Seq ] && continue
-		jhost[$seq]=${login##* } jrc[$seq]=$rc/$sig
-	done <"$joblog"
-fi
+gupr_hosts_joblog "$joblog"
 i=0
 while IFS=$'\t' read -r k lbl f s; do
 	i=$((i + 1))
 	[ -s "$mdir/$lbl/$f/$s/verdict.txt" ] && continue
-	h=${jhost[$i]:-} why=""
+	h=${JOB_HOST[$i]:-} why=""
 	if [ -n "$hosts" ] && [ ${#usable[@]} -eq 0 ]; then
 		why="hosts not usable: $(printf '%s, ' "${unusable_short[@]}" | sed 's/, $//')"
 	elif [ -n "$h" ]; then
-		case "${jrc[$i]}" in
-		255/*) why="host $h: ssh failed (exit 255): unreachable or connection lost" ;;
-		*/0) why="host $h: the cell failed (exit ${jrc[$i]%/*})" ;;
-		*) why="host $h: the cell was stopped by signal ${jrc[$i]#*/} (--timeout or interrupt)" ;;
-		esac
+		why=$(gupr_hosts_job_why "$i" cell)
 	elif [ -n "$hosts" ]; then
 		why="no host ran the cell (see parallel.log)"
 	fi

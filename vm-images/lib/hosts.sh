@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm-images/lib/hosts.sh - ./run.sh matrix --hosts FILE: the hosts file, the
-# ssh command GNU parallel uses for each host, and the preflight.  Sourced
-# by matrix.sh (and tests/unit/hosts.t).
+# vm-images/lib/hosts.sh - --hosts FILE of ./run.sh matrix and ./run.sh
+# bisect: the hosts file, the ssh command GNU parallel uses for each host,
+# the preflight, the project packed for the hosts, GNU parallel's options
+# and what its job log says of a job that did not come back.  Sourced by
+# matrix.sh and bisect.sh (and tests/unit/hosts.t).  The host's side is
+# vm-images/lib/remote.sh.
 #
 # The hosts file: one host a line, a GNU parallel sshlogin with an optional
 # working directory after it; empty lines and lines starting with # are
@@ -143,4 +146,112 @@ gupr_hosts_close() {
 	[ -z "${3:-}" ] || [ "$(timeout 60 "$2" "$name" "rm -rf --one-file-system ${3@Q}; echo removed" </dev/null 2>/dev/null)" = removed ]
 	grep -q ControlPath= "$2" && timeout 20 "$2" -O exit "$name" </dev/null >/dev/null 2>&1
 	return 0
+}
+
+# gupr_hosts_start FILE JOBS: the hosts of FILE, ready for GNU parallel:
+# a staging directory HOSTS_STAGE (removed by gupr_hosts_stop) with an ssh
+# wrapper per host and the sshlogins file, after one quick ssh to every
+# host, all at once (gupr_hosts_preflight).  A host's job slots: N/ of the
+# file, else JOBS when not empty, else the host's CPU count.  Sets
+# HOSTS_USABLE (indices), HOSTS_UNUSABLE ("NAME (WORKDIR): why" each) and
+# HOSTS_UNUSABLE_SHORT ("NAME (unreachable)" each), HOSTS_SLOTS (their
+# sum) and HOSTS_MID (the run's directory under each host's WORKDIR); says
+# each host left out on stderr.  Returns 1 with HOSTS_WHY (one line) on
+# bad input: a file that is missing or has no usable line, a host that is
+# not root or of another architecture.
+gupr_hosts_start() {
+	local file=$1 jobs=$2 i state why n
+	HOSTS_USABLE=() HOSTS_UNUSABLE=() HOSTS_UNUSABLE_SHORT=() HOSTS_SLOTS=0 HOSTS_STAGE="" HOSTS_WHY=""
+	HOSTS_WHY=$(gupr_hosts_read "$file") || return 1
+	gupr_hosts_read "$file"
+	HOSTS_STAGE=$(mktemp -d "${TMPDIR:-/tmp}/gup-repro-hosts.XXXXXX") ||
+		{ HOSTS_WHY="cannot create a temporary directory"; return 1; }
+	HOSTS_MID=runs/$(date +%Y%m%d-%H%M%S)-$(hostname -s 2>/dev/null || echo host)-$$
+	for i in "${!HOST_NAME[@]}"; do
+		gupr_hosts_wrapper "$i" "$HOSTS_STAGE/ssh-$i"
+		gupr_hosts_preflight "$i" "$HOSTS_STAGE/ssh-$i" >"$HOSTS_STAGE/preflight-$i" &
+	done
+	wait
+	: >"$HOSTS_STAGE/sshlogins"
+	for i in "${!HOST_NAME[@]}"; do
+		read -r state why <"$HOSTS_STAGE/preflight-$i"
+		case "$state" in
+		bad) HOSTS_WHY="--hosts: ${HOST_NAME[$i]} ${why}"; return 1 ;;
+		ok) HOSTS_USABLE+=("$i")
+		    n=${HOST_CPUS[$i]:-${jobs:-$why}}
+		    HOSTS_SLOTS=$((HOSTS_SLOTS + n))
+		    echo "$n/$HOSTS_STAGE/ssh-$i ${HOST_NAME[$i]}" >>"$HOSTS_STAGE/sshlogins" ;;
+		*) HOSTS_UNUSABLE+=("${HOST_NAME[$i]} (${HOST_WD[$i]}): $why")
+		   HOSTS_UNUSABLE_SHORT+=("${HOST_NAME[$i]} (${why%%:*})")
+		   echo "==> host ${HOST_NAME[$i]}: $why; not used" >&2 ;;
+		esac
+	done
+}
+
+# gupr_hosts_stop: remove the run's directory (HOSTS_MID) on every usable
+# host, end the shared connections, remove HOSTS_STAGE.
+gupr_hosts_stop() {
+	local i
+	[ -n "${HOSTS_STAGE:-}" ] && [ -d "$HOSTS_STAGE" ] || return 0
+	for i in "${!HOST_NAME[@]}"; do
+		[ -e "$HOSTS_STAGE/ssh-$i" ] || continue
+		if [[ " ${HOSTS_USABLE[*]} " == *" $i "* ]]; then
+			gupr_hosts_close "$i" "$HOSTS_STAGE/ssh-$i" "$HOSTS_MID" &
+		else
+			gupr_hosts_close "$i" "$HOSTS_STAGE/ssh-$i" &
+		fi
+	done
+	wait
+	rm -rf "$HOSTS_STAGE"
+	HOSTS_STAGE=""
+}
+
+# gupr_hosts_pack SCRIPT: what every job on a host needs, in HOSTS_STAGE:
+# gup-repro.tar (the project as git tracks it, or the tree without out/ and
+# build/, with fixed times and owners: its hash changes with its content
+# only), remote.sh (vm-images/lib/remote.sh) and SCRIPT (the job script,
+# under its own name).  Sets HOSTS_HASH (of the tar) and HOSTS_PAR, GNU
+# parallel's options for the hosts: --sshloginfile, --workdir, the three
+# --basefile and --cleanup.  Returns 1 when the project cannot be packed.
+gupr_hosts_pack() {
+	(cd "$GUPR_TOP" && if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files -z --cached --others --exclude-standard
+	 else
+		find . -path ./out -prune -o -path ./build -prune -o -path ./.git -prune -o \( -type f -o -type l \) -print0
+	 fi | tar --null -T - --ignore-failed-read --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		-cf "$HOSTS_STAGE/gup-repro.tar" 2>/dev/null) || return 1
+	cp "$GUPR_TOP/vm-images/lib/remote.sh" "$HOSTS_STAGE/remote.sh" &&
+		cp "$1" "$HOSTS_STAGE/${1##*/}" || return 1
+	HOSTS_HASH=$(sha256sum <"$HOSTS_STAGE/gup-repro.tar" | cut -c1-16)
+	HOSTS_PAR=(--sshloginfile "$HOSTS_STAGE/sshlogins" --workdir "$HOSTS_MID"
+		   --basefile "$HOSTS_STAGE/./gup-repro.tar" --basefile "$HOSTS_STAGE/./remote.sh"
+		   --basefile "$HOSTS_STAGE/./${1##*/}" --cleanup)
+}
+
+# gupr_hosts_joblog JOBLOG: GNU parallel's job log into JOB_HOST[seq] (the
+# host of the job's last try, "" for this machine) and JOB_RC[seq]
+# ("exit/signal").
+declare -A JOB_HOST JOB_RC
+gupr_hosts_joblog() {
+	local seq login rc sig
+	JOB_HOST=() JOB_RC=()
+	[ -s "$1" ] || return 0
+	while IFS=$'\t' read -r seq login _ _ _ _ rc sig _; do
+		[ "$seq" = Seq ] && continue
+		[ "$login" = : ] && login=""
+		JOB_HOST[$seq]=${login##* } JOB_RC[$seq]=$rc/$sig
+	done <"$1"
+}
+
+# gupr_hosts_job_why SEQ WHAT: why job SEQ (a WHAT: cell, run) did not come
+# back, by its job log (gupr_hosts_joblog): its host and how it ended; ""
+# when the log does not have it.
+gupr_hosts_job_why() {
+	local h=${JOB_HOST[$1]:-} rc=${JOB_RC[$1]:-}
+	[ -n "$h" ] || return 0
+	case "$rc" in
+	255/*) echo "host $h: ssh failed (exit 255): unreachable or connection lost" ;;
+	*/0) echo "host $h: the $2 failed (exit ${rc%/*})" ;;
+	*) echo "host $h: the $2 was stopped by signal ${rc#*/} (--timeout or interrupt)" ;;
+	esac
 }

@@ -115,11 +115,12 @@ gupr_build_initramfs() {
 }
 
 # gupr_initrd_for FS [tools]: the initramfs with what a run on FS needs (the
-# core alone for ext4 and tmpfs), with the tools part when asked; INITRD
-# (all of it) when there is no such file.
+# core alone for ext4 and tmpfs), with the tools part when asked, beside
+# INITRD (all of it; a prepared kernel has only the one for its FS); INITRD
+# when there is no such file.
 gupr_initrd_for() {
 	local fs=$1 f
 	[ "$fs" = tmpfs ] && fs=ext4
-	f="$GUPR_BUILD/$KID/initramfs-$fs${2:+-$2}.img"
-	if [ -s "$f" ] && [ "$INITRD" = "$GUPR_BUILD/$KID/initramfs.img" ]; then echo "$f"; else echo "$INITRD"; fi
+	f="${INITRD%/*}/initramfs-$fs${2:+-$2}.img"
+	if [ -s "$f" ] && [ "${INITRD##*/}" = initramfs.img ]; then echo "$f"; else echo "$INITRD"; fi
 }

@@ -23,17 +23,26 @@
 #   KBTF_WHY  why there is no BTF ("" when there is)
 #   KCONFIG   the kernel's .config
 #   KTREE, KCOMMIT, KSUBJECT, KSTATE, KCONFIG_HASH   (trees only)
+#   KPREPARED the prepared kernel's directory (prepared:DIR only, below)
+#
+# A third kind, prepared:DIR, is a kernel that was prepared elsewhere and
+# packed with gupr_kernel_pack (./run.sh bisect does it once per step for
+# the step's runs, local or on --hosts): DIR holds its record (kernel.env),
+# the image (vmlinuz), its .config (config) and the initramfs for one
+# filesystem; a run boots it as it is, with no kernel tree, kbuild,
+# module build or apt.
 
 # The Debian suites with a cloud-amd64 kernel gup-repro knows how to fetch
 # are GUPR_SUITES (facts.sh).
-GUPR_KERNEL_SPEC_FORMS="debian:${GUPR_SUITES// /|}, a kernel release like 6.1.0-56-cloud-amd64, a Debian version like 6.1.192-2, or the path of a kernel tree you built"
-GUPR_RECORD_VARS="KSOURCE KID KREL KVERSION KSUITE KLABEL KCACHE VMLINUZ KDIR KMODROOT KCC KBTF KBTF_WHY KCONFIG KTREE KCOMMIT KSUBJECT KSTATE KCONFIG_HASH"
+GUPR_KERNEL_SPEC_FORMS="debian:${GUPR_SUITES// /|}, a kernel release like 6.1.0-56-cloud-amd64, a Debian version like 6.1.192-2, the path of a kernel tree you built, or prepared:DIR"
+GUPR_RECORD_VARS="KSOURCE KID KREL KVERSION KSUITE KLABEL KCACHE VMLINUZ KDIR KMODROOT KCC KBTF KBTF_WHY KCONFIG KTREE KCOMMIT KSUBJECT KSTATE KCONFIG_HASH KPREPARED"
 
-# gupr_kernel_spec_kind SPEC: prints "debian" or "tree"; returns 1 when
-# SPEC has none of the forms above.  A path (with a slash, or an existing
-# directory) is a tree.
+# gupr_kernel_spec_kind SPEC: prints "debian", "tree" or "prepared";
+# returns 1 when SPEC has none of the forms above.  A path (with a slash,
+# or an existing directory) is a tree.
 gupr_kernel_spec_kind() {
 	case "$1" in
+	prepared:?*) echo prepared; return 0 ;;
 	debian:*) gupr_in_list "${1#debian:}" "$GUPR_SUITES" && { echo debian; return 0; } ;;
 	*/*|.|..) echo tree; return 0 ;;
 	esac
@@ -76,8 +85,41 @@ gupr_kernel() {
 	case "$(gupr_kernel_spec_kind "$1")" in
 	debian) gupr_kernel_debian "$1" ;;
 	tree) gupr_kernel_tree "$1" ;;
+	prepared) gupr_kernel_prepared "${1#prepared:}" ;;
 	*) GUPR_DIE_RC=2 gupr_die "--kernel '$1': expected $GUPR_KERNEL_SPEC_FORMS" ;;
 	esac
+}
+
+# --- prepared kernels -----------------------------------------------------------
+
+# gupr_kernel_pack DIR FS: the kernel of the record, prepared (gupr_prepare:
+# module, pintrace and initramfs built), as a prepared kernel in DIR (made
+# anew): kernel.env, vmlinuz, config and initramfs-FS.img (the initramfs a
+# run on FS boots: gupr_initrd_for).  The record keeps every name of the
+# kernel (KLABEL, the tree, its commit: run.txt and the verdict say the
+# same as a run on the tree itself); its paths are relative to DIR.
+gupr_kernel_pack() {
+	local dir=$1 fs=$2 initrd
+	initrd=$(gupr_initrd_for "$fs")
+	rm -rf --one-file-system "$dir" && mkdir -p "$dir" &&
+		cp "$VMLINUZ" "$dir/vmlinuz" && cp "$KCONFIG" "$dir/config" &&
+		cp "$initrd" "$dir/initramfs-${fs/tmpfs/ext4}.img" ||
+		gupr_die "cannot write the prepared kernel $dir"
+	( VMLINUZ=vmlinuz KCONFIG=config KCACHE="" KMODROOT="" KBTF="" KPREPARED=.
+	  gupr_record_write "$dir/kernel.env" ) || gupr_die "cannot write $dir/kernel.env"
+}
+
+# gupr_kernel_prepared DIR: the record of a prepared kernel (gupr_kernel_pack)
+# with its paths in DIR; INITRD is its initramfs.  A DIR without a record
+# is bad usage (status 2).
+gupr_kernel_prepared() {
+	local dir=$1
+	[ -s "$dir/kernel.env" ] && [ -s "$dir/vmlinuz" ] ||
+		GUPR_DIE_RC=2 gupr_die "--kernel prepared:$dir: no prepared kernel there (kernel.env, vmlinuz)"
+	dir=$(cd "$dir" && pwd)
+	gupr_record_read "$dir/kernel.env"
+	VMLINUZ="$dir/vmlinuz" KCONFIG="$dir/config" KCACHE=$dir KPREPARED=$dir KID="prepared-$(gupr_path_key "$dir")"
+	INITRD="$dir/initramfs.img"
 }
 
 # --- Debian packages ----------------------------------------------------------
