@@ -246,7 +246,6 @@ gupr_in_list "$fs" "$GUPR_FILESYSTEMS" || bad_usage "--fs takes $(gupr_or_list "
 if [ -n "$hosts" ]; then
 	why=$(gupr_hosts_read "$hosts") || bad_usage "$why"
 fi
-command -v parallel >/dev/null 2>&1 || bad_usage "GNU parallel is missing (vm-images/host-deps.sh installs it as root: apt-get install parallel)"
 
 top=$(git -C "$tree" rev-parse --show-toplevel 2>/dev/null) || bad_usage "--tree $tree: not a git work tree"
 gupr_tree_locate "$top" || bad_usage "--tree $tree: $TREE_WHY"
@@ -262,6 +261,7 @@ git -C "$tree" merge-base --is-ancestor "$goodc" "$badc" ||
 	bad_usage "--good $good is not an ancestor of --bad $bad"
 # the run options, checked once by the driver's dry run
 "$GUPR_TOP/vm-images/host-deps.sh" --kernel-build || exit 128
+why=$(gupr_parallel_ok) || bad_usage "$why"
 make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh bisect: building the host tools failed" >&2; exit 128; }
 drv=() i=0
 while [ $i -lt ${#runargs[@]} ]; do

@@ -88,7 +88,7 @@ if [ -n "$hosts" ]; then
 fi
 
 "$GUPR_TOP/vm-images/host-deps.sh" || exit 128
-command -v parallel >/dev/null 2>&1 || bad_usage "GNU parallel is missing (vm-images/host-deps.sh installs it as root: apt-get install parallel)"
+why=$(gupr_parallel_ok) || bad_usage "$why"
 make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
 for s in "${S[@]}"; do
 	gupr_is_trigger "$s" && [ -x "$GUPR_HOST/triggers/$s" ] && continue	# module-free trigger

@@ -101,6 +101,34 @@ like($txt, qr/^rule:    3 run\(s\) per commit.*any run\n.*COULD NOT TEST run ski
 			 '--repeat', '2', '--good', 'HEAD~8', '--bad', 'HEAD');
 like($txt, qr/CLEAN, COULD NOT TEST  -> skip/, '--repeat: with no run reproducing, a COULD NOT TEST run skips the commit');
 
+# 5b. the runs of a step go through GNU parallel: with -j 2 two runs of a
+#     step overlap in time (each records when it started and ended), with
+#     -j 1 they do not; the vote is the same either way
+my $timed = 'date +%s.%N >"$GUPR_RUN_DIR/t0"; sleep 1; date +%s.%N >"$GUPR_RUN_DIR/t1"; ' . $repro;
+sub spans {	# spans(OUT-DIR) -> ([t0, t1] of run-1, run-2) of the first step
+	my ($out) = @_;
+	my ($sdir) = sort glob("$out/steps/01-*");
+	return map { [ slurp("$sdir/run-$_/t0") + 0, slurp("$sdir/run-$_/t1") + 0 ] } 1, 2;
+}
+$d = repo('par', 5 => ['REPRO']);
+my $out;
+($rc, $o, $txt, $out) = bisect($d, 'true', $timed, '--repeat', '2', '-j', '2', '--good', 'HEAD~8', '--bad', 'HEAD');
+is($rc, 0, '-j 2: exit 0') or diag($o);
+like($txt, qr/^first bad commit: ${\ rev($d, 'HEAD~3')}$/m, '-j 2: names c5, as one run at a time would');
+my ($r1, $r2) = spans($out);
+ok($r1->[0] && $r2->[0] && $r1->[0] < $r2->[1] && $r2->[0] < $r1->[1], '-j 2: the two runs of a step ran at the same time')
+	or diag(explain [$r1, $r2]);
+like($txt, qr/^runs on: this machine, 2 run\(s\) at a time$/m, '-j 2: bisect.txt says where the runs ran');
+like($txt, qr/(?:REPRODUCED, REPRODUCED  -> bad|CLEAN, CLEAN  -> good)/, '-j 2: both runs are voted, in run order');
+($rc, $o, $txt, $out) = bisect($d, 'true', $timed, '--repeat', '2', '-j', '1', '--good', 'HEAD~8', '--bad', 'HEAD');
+is($rc, 0, '-j 1: exit 0') or diag($o);
+($r1, $r2) = spans($out);
+ok($r1->[0] && $r2->[0] && ($r1->[1] <= $r2->[0] || $r2->[1] <= $r1->[0]), '-j 1: the runs of a step ran one after the other')
+	or diag(explain [$r1, $r2]);
+# a run's exit status, output and directory stay in the step directory
+my ($sdir) = sort glob("$out/steps/01-*");
+ok(-s "$sdir/run-1/exit.txt" && -e "$sdir/run-1/run.out" && -s "$sdir/joblog.txt", 'a run keeps exit.txt and run.out; the step keeps GNU parallel\'s joblog.txt');
+
 # 6. refusals, each exit 128 with one line, the tree untouched
 $d = repo('refuse');
 my $head = rev($d, 'HEAD');
@@ -110,6 +138,10 @@ my @bad = (
 	[ [ '--good', 'HEAD~8', '--bad', 'HEAD', '--repeat', '0' ], qr/--repeat takes a number from 1 to 99, not '0'/, '--repeat 0' ],
 	[ [ '--good', 'HEAD~8', '--bad', 'HEAD', '--find', 'both' ], qr/--find takes regression or fix/, '--find with a bad word' ],
 	[ [ '--good', 'HEAD~8', '--bad', 'HEAD', '--scenario', 'no-such' ], qr/scenario/, 'an unknown scenario' ],
+	[ [ '--good', 'HEAD~8', '--bad', 'HEAD', '-j', '0' ], qr/-j takes a number from 1 to 64, not '0'/, '-j 0' ],
+	[ [ '--good', 'HEAD~8', '--bad', 'HEAD', '--jobs', 'two' ], qr/-j takes a number from 1 to 64, not 'two'/, '-j two' ],
+	[ [ '--good', 'HEAD~8', '--bad', 'HEAD', '--retries', '1' ], qr/--retries goes with --hosts/, '--retries without --hosts' ],
+	[ [ '--good', 'HEAD~8', '--bad', 'HEAD', '--hosts', "$tmp/no-such-hosts" ], qr/--hosts \S+no-such-hosts: no such file/, 'a hosts file that does not exist' ],
 );
 for my $b (@bad) {
 	($rc, $o) = bisect($d, 'true', $repro, @{ $b->[0] });
@@ -128,6 +160,67 @@ is($rc, 128, 'refused: a bisection in progress');
 like($o, qr/a bisection is in progress/, 'refused: bisection in progress: says so');
 system("git -C $d bisect reset >/dev/null 2>&1");
 is(rev($d, 'HEAD'), $head, 'refusals leave HEAD where it was');
+
+# 6b. --hosts: bad input is one line and exit 128 before any step builds
+#     (the build hook leaves a mark); the hosts are stand-in ssh commands
+#     that run the remote command here, with id -u and uname -m answering
+#     (as in tests/unit/hosts.t)
+sub spew { my ($f, $c) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $c; close $fh; }
+sub fake_ssh {
+	my ($name, $uid, $arch) = @_;
+	my $fd = "$tmp/ssh-$name";
+	mkdir $fd;
+	spew("$fd/id", "#!/bin/sh\necho $uid\n");
+	spew("$fd/uname", "#!/bin/sh\necho $arch\n");
+	spew("$fd/fakessh", "#!/bin/bash\nwhile [ \$# -gt 0 ] && [ \"\$1\" != \"\${1#-}\" ]; do shift; done\n"
+	     . "shift; [ \"\${1:-}\" = -- ] && shift\nPATH=$fd:\$PATH exec sh -c \"\$*\"\n");
+	chmod 0755, "$fd/id", "$fd/uname", "$fd/fakessh";
+	return "$fd/fakessh";
+}
+my $arch = `uname -m` =~ s/\s+//r;
+my $down = "$tmp/down-ssh";
+spew($down, "#!/bin/sh\necho 'ssh: connect to host 192.0.2.1 port 22: Connection refused' >&2\nexit 255\n");
+chmod 0755, $down;
+my @hostcases = (
+	[ "# nothing here\n\n", qr/^run\.sh bisect: --hosts \S+: no host in it/, 'a hosts file with no host line' ],
+	[ ":\n", qr/line 1: ':' \(this machine\) is not a host/, 'a hosts file naming this machine' ],
+	[ fake_ssh('user', 1000, $arch) . " hostu $tmp/wd-u\n", qr/^run\.sh bisect: --hosts: hostu logs in as uid 1000, not root/, 'a host without root' ],
+	[ fake_ssh('arm', 0, 'aarch64') . " hosta $tmp/wd-a\n", qr/^run\.sh bisect: --hosts: hosta is aarch64, this machine is \S+/, 'a host of another architecture' ],
+	[ "$down root\@deadhost\n", qr/^run\.sh bisect: --hosts \S+: hosts not usable: root\@deadhost \(unreachable\)$/m, 'no usable host (unreachable)' ],
+);
+my $hn = 0;
+for my $h (@hostcases) {
+	my $f = "$tmp/hosts-" . ++$hn;
+	spew($f, $h->[0]);
+	unlink("$tmp/built");
+	($rc, $o) = bisect($d, "touch $tmp/built", $repro, '--good', 'HEAD~8', '--bad', 'HEAD', '--hosts', $f);
+	is($rc, 128, "--hosts: $h->[2]: exit 128") or diag($o);
+	my @l = grep { !/^(Try |==> host )/ } split /\n/, $o;
+	is(scalar @l, 1, "--hosts: $h->[2]: one line") or diag($o);
+	like($l[0] // '', $h->[1], "--hosts: $h->[2]: says why");
+	ok(!-e "$tmp/built", "--hosts: $h->[2]: no step was built");
+}
+tree_back($d, 'after the --hosts refusals');
+
+# GNU parallel missing: a PATH with every command but parallel (the host
+# packages are known to be there: host-deps.sh's stamp, from the runs above)
+{
+	my $bin = "$tmp/bin-noparallel";
+	mkdir $bin;
+	for my $dir (split /:/, $ENV{PATH}) {
+		opendir(my $dh, $dir) or next;
+		for my $f (readdir $dh) {
+			next if $f eq 'parallel' || $f =~ /^\./ || -e "$bin/$f" || !-x "$dir/$f" || -d "$dir/$f";
+			symlink("$dir/$f", "$bin/$f");
+		}
+	}
+	local $ENV{PATH} = $bin;
+	unlink("$tmp/built");
+	($rc, $o) = bisect($d, "touch $tmp/built", $repro, '--good', 'HEAD~8', '--bad', 'HEAD');
+	is($rc, 128, 'GNU parallel missing: exit 128') or diag($o);
+	like($o, qr/^run\.sh bisect: GNU parallel is missing/m, 'GNU parallel missing: says so');
+	ok(!-e "$tmp/built", 'GNU parallel missing: no step was built');
+}
 
 # 7. a run that stops with exit 128 (bad usage inside) aborts the bisection
 ($rc, $o, $txt) = bisect($d, 'true', 'exit 128', '--good', 'HEAD~8', '--bad', 'HEAD');

@@ -95,4 +95,37 @@ is(scalar(grep { $_->{result} eq 'ERROR:hosts not usable: root@deadhost (unreach
    'unreachable host: each cell is ERROR naming the host');
 like(slurp("$mdir/matrix.txt"), qr/^host not used: root\@deadhost \(~\/gup-repro-remote\): unreachable/m,
      'unreachable host: matrix.txt names it');
+# The shared functions of lib/hosts.sh that matrix and bisect read GNU
+# parallel's job log with: a job that did not come back is named by its
+# last host and how it ended; a local job (sshlogin ":") has no host.
+sub hosts_sh {
+	my ($script) = @_;
+	my $o = `bash -c '. "\$1/vm-images/lib.sh"; . "\$1/vm-images/lib/hosts.sh"; $script' sh $top 2>&1`;
+	return $o;
+}
+spew("$tmp/joblog", join('', map { join("\t", @$_) . "\n" }
+	[qw(Seq Host Starttime JobRuntime Send Receive Exitval Signal Command)],
+	[1, "3/$tmp/stage/ssh-0 gupr-a", 1, 1, 0, 0, 255, 0, 'bash x'],
+	[2, "1/$tmp/stage/ssh-1 gupr-b", 1, 1, 0, 0, 3, 0, 'bash x'],
+	[3, "1/$tmp/stage/ssh-1 gupr-b", 1, 1, 0, 0, -1, 15, 'bash x'],
+	[4, ':', 1, 1, 0, 0, 2, 0, 'x']));
+is(hosts_sh(qq{gupr_hosts_joblog $tmp/joblog; for i in 1 2 3 4 5; do echo "\$i [\$(gupr_hosts_job_why \$i run)]"; done}),
+   "1 [host gupr-a: ssh failed (exit 255): unreachable or connection lost]\n"
+   . "2 [host gupr-b: the run failed (exit 3)]\n"
+   . "3 [host gupr-b: the run was stopped by signal 15 (--timeout or interrupt)]\n"
+   . "4 []\n5 []\n", 'gupr_hosts_job_why: each job by its last host and how it ended; a local job or one not in the log: nothing');
+is(hosts_sh('PATH=/nonexistent; gupr_parallel_ok; echo "rc=$?"'),
+   "GNU parallel is missing (vm-images/host-deps.sh installs it as root: apt-get install parallel)\nrc=1\n",
+   'gupr_parallel_ok: says GNU parallel is missing');
+
+# gupr_hosts_start: the preflight of every host at once; a usable host's
+# slots (N/, else -j, else its CPUs) go into the sshlogins file, an
+# unreachable one is left out and said
+spew("$tmp/hosts-start", "3/$root hostr $tmp/wd-s\n$root hostq $tmp/wd-q\n$down root\@deadhost\n");
+my $st = hosts_sh(qq{gupr_hosts_start $tmp/hosts-start 2 || echo "why: \$HOSTS_WHY"
+	echo "usable: \${HOSTS_USABLE[*]} slots: \$HOSTS_SLOTS short: \${HOSTS_UNUSABLE_SHORT[*]}"
+	sed "s#\$HOSTS_STAGE#STAGE#" "\$HOSTS_STAGE/sshlogins"; s=\$HOSTS_STAGE; gupr_hosts_stop; [ -e "\$s" ] || echo stopped});
+is($st, "==> host root\@deadhost: unreachable: ssh: connect to host 192.0.2.1 port 22: Connection refused; not used\n"
+   . "usable: 0 1 slots: 5 short: root\@deadhost (unreachable)\n3/STAGE/ssh-0 hostr\n2/STAGE/ssh-1 hostq\nstopped\n",
+   'gupr_hosts_start: usable hosts with their slots, the unreachable one said and left out; gupr_hosts_stop removes the stage');
 done_testing();

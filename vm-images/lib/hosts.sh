@@ -21,6 +21,13 @@
 GUPR_HOSTS_WD_DEFAULT="~/gup-repro-remote"
 GUPR_SSH_CONNECT_TIMEOUT=${GUP_REPRO_SSH_CONNECT_TIMEOUT:-10}
 
+# gupr_parallel_ok: GNU parallel is there (matrix and bisect run their jobs
+# with it, here and on the hosts); else prints why and returns 1.
+gupr_parallel_ok() {
+	command -v parallel >/dev/null 2>&1 ||
+		{ echo "GNU parallel is missing (vm-images/host-deps.sh installs it as root: apt-get install parallel)"; return 1; }
+}
+
 # gupr_hosts_read FILE: the hosts of FILE into HOST_CMD[i] (the ssh command
 # and its options, one string of words), HOST_NAME[i] (the host word),
 # HOST_WD[i] and HOST_CPUS[i] ("" when no N/ was given).  On bad input

@@ -72,6 +72,12 @@ gupr_record_read() {
 	. "$1"
 	[ -n "${KREL:-}" ] && [ -n "${VMLINUZ:-}" ] || gupr_die "kernel record $1 is incomplete; remove it"
 	GUPR_KERNEL_ENV=$1
+	# a prepared kernel's files are beside its record (gupr_kernel_pack)
+	if [ -n "${KPREPARED:-}" ]; then
+		KPREPARED=$(cd "$(dirname "$1")" && pwd)
+		VMLINUZ="$KPREPARED/vmlinuz" KCONFIG="$KPREPARED/config" KCACHE=$KPREPARED
+		KID="prepared-$(gupr_path_key "$KPREPARED")" INITRD="$KPREPARED/initramfs.img"
+	fi
 }
 
 # gupr_kernel SPEC: the record of SPEC (see the top of this file), written
@@ -110,16 +116,12 @@ gupr_kernel_pack() {
 }
 
 # gupr_kernel_prepared DIR: the record of a prepared kernel (gupr_kernel_pack)
-# with its paths in DIR; INITRD is its initramfs.  A DIR without a record
-# is bad usage (status 2).
+# with its paths in DIR (gupr_record_read); INITRD is its initramfs.  A DIR
+# without a prepared kernel is bad usage (status 2).
 gupr_kernel_prepared() {
-	local dir=$1
-	[ -s "$dir/kernel.env" ] && [ -s "$dir/vmlinuz" ] ||
-		GUPR_DIE_RC=2 gupr_die "--kernel prepared:$dir: no prepared kernel there (kernel.env, vmlinuz)"
-	dir=$(cd "$dir" && pwd)
-	gupr_record_read "$dir/kernel.env"
-	VMLINUZ="$dir/vmlinuz" KCONFIG="$dir/config" KCACHE=$dir KPREPARED=$dir KID="prepared-$(gupr_path_key "$dir")"
-	INITRD="$dir/initramfs.img"
+	[ -s "$1/kernel.env" ] && [ -s "$1/vmlinuz" ] && grep -q '^KPREPARED=.' "$1/kernel.env" ||
+		GUPR_DIE_RC=2 gupr_die "--kernel prepared:$1: no prepared kernel there (kernel.env, vmlinuz)"
+	gupr_record_read "$1/kernel.env"
 }
 
 # --- Debian packages ----------------------------------------------------------
