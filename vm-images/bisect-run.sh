@@ -34,10 +34,12 @@ t0=$(date +%s)
 eval "opts=(${GUPR_BR_OPTS:-})"
 
 # run TOP KERNEL-DIR DIR: the run, its output joining DIR after (run.sh
-# wants an empty --out), its exit status in DIR/exit.txt.
+# wants an empty --out), its exit status in DIR/exit.txt.  The host's
+# packages and tools are ready (bisect.sh here, gupr_remote_project there):
+# run.sh skips them, as in a matrix cell.
 run() {
 	local rc
-	"$1/run.sh" --kernel "prepared:$2" --out "$3" "${opts[@]}" >"$3.run.out" 2>&1
+	GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "prepared:$2" --out "$3" "${opts[@]}" >"$3.run.out" 2>&1
 	rc=$?
 	mkdir -p "$3" && mv "$3.run.out" "$3/run.out"
 	echo "$rc" >"$3/exit.txt"

@@ -1,89 +1,30 @@
 #!/usr/bin/perl
 # ./run.sh matrix --hosts over real ssh: an sshd of the test's own on
-# 127.0.0.1 (a free high port, its own sshd_config, a throw-away host key
-# and client key in a temporary directory, its own known_hosts; /root/.ssh
-# and the system's sshd are not touched) stands for the hosts: gupr-a and
-# gupr-b with working directories of their own, gupr-down (a port nobody
-# listens on) and gupr-bad (whose CC does not exist: its `make host` fails).
+# 127.0.0.1 (tests/lib/GuprSshd.pm: throw-away keys; /root/.ssh and the
+# system's sshd are not touched) stands for the hosts: gupr-a and gupr-b
+# with working directories of their own, gupr-down (a port nobody listens
+# on) and gupr-bad (whose CC does not exist: its `make host` fails).
 #   - the cells over gupr-a and gupr-b give the same results as the same
 #     matrix run here, both hosts ran cells and each cell names its host;
 #     nothing is left in the hosts' runs/;
 #   - an unreachable host is said and left out, the cells run on the other;
 #   - a host whose preparation fails gives ERROR cells naming it, and with
 #     --retries 1 its cells are run on another host.
-# The sshd is stopped at the end, also when a test dies.
 use strict;
 use warnings;
 use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
 use lib "$FindBin::Bin/../lib";
 use GuprMatrix qw(run_matrix);
+use GuprSshd qw(start_sshd);
 
 my $top = "$FindBin::Bin/../..";
-my $sshd = '/usr/sbin/sshd';
-if (!-x $sshd) {
-	# no init system starts it here; installing it is the test's own step
-	$> == 0 or plan skip_all => 'no /usr/sbin/sshd (apt-get install openssh-server)';
-	system('apt-get install -y -q --no-install-recommends openssh-server >/dev/null 2>&1 || '
-	       . '{ apt-get update -q >/dev/null 2>&1; apt-get install -y -q --no-install-recommends openssh-server >/dev/null 2>&1; }');
-	-x $sshd or plan skip_all => 'openssh-server could not be installed';
-}
-mkdir '/run/sshd', 0755 unless -d '/run/sshd';	# sshd's privilege separation directory
-
 my $d = tempdir(CLEANUP => 1);
 sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
-system("ssh-keygen -q -t ed25519 -N '' -f $d/host_key && ssh-keygen -q -t ed25519 -N '' -f $d/client_key") == 0
-	or BAIL_OUT('ssh-keygen failed');
-my $port = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1) or die; $s->sockport };
-spew("$d/authorized_keys", slurp("$d/client_key.pub"));
-spew("$d/sshd_config", <<"EOF");
-ListenAddress 127.0.0.1
-Port $port
-HostKey $d/host_key
-AuthorizedKeysFile $d/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-AcceptEnv CC
-MaxStartups 100
-MaxSessions 100
-PidFile $d/sshd.pid
-EOF
-spew("$d/known_hosts", "[127.0.0.1]:$port " . slurp("$d/host_key.pub"));
-spew("$d/ssh_config", <<"EOF");
-Host gupr-down
-  Port 1
-Host gupr-bad
-  SetEnv CC=/nonexistent/cc
-Host *
-  HostName 127.0.0.1
-  Port $port
-  User root
-  IdentityFile $d/client_key
-  IdentitiesOnly yes
-  UserKnownHostsFile $d/known_hosts
-  GlobalKnownHostsFile /dev/null
-  StrictHostKeyChecking yes
-EOF
-my $sshd_pid = fork();
-if (!$sshd_pid) {
-	open(STDOUT, '>', "$d/sshd.log"); open(STDERR, '>&', \*STDOUT);
-	exec($sshd, '-D', '-e', '-f', "$d/sshd_config") or exit 127;
-}
-END { if ($sshd_pid) { kill('TERM', $sshd_pid); waitpid($sshd_pid, 0); } }
-my $up = 0;
-for (1 .. 50) {
-	last if ($up = system("ssh -F $d/ssh_config -o BatchMode=yes gupr-a true 2>/dev/null") == 0);
-	select(undef, undef, undef, 0.2);
-}
-ok($up, "sshd on 127.0.0.1:$port answers") or BAIL_OUT(slurp("$d/sshd.log"));
+start_sshd($d);
 
 my @m = ('--kernels', 'debian:bookworm', '--fs', 'ext4,tmpfs', '--scenarios', 'unlocked-dirty,control');
 my $line = sub { my ($host, $wd) = @_; "1/ssh -F $d/ssh_config $host $d/$wd\n" };
