@@ -14,6 +14,8 @@ use FindBin;
 use File::Temp qw(tempdir);
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
+use lib "$FindBin::Bin/../lib";
+use GuprFakeSsh qw(fake_ssh down_ssh);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
@@ -163,29 +165,15 @@ is(rev($d, 'HEAD'), $head, 'refusals leave HEAD where it was');
 
 # 6b. --hosts: bad input is one line and exit 128 before any step builds
 #     (the build hook leaves a mark); the hosts are stand-in ssh commands
-#     that run the remote command here, with id -u and uname -m answering
-#     (as in tests/unit/hosts.t)
+#     (tests/lib/GuprFakeSsh.pm)
 sub spew { my ($f, $c) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $c; close $fh; }
-sub fake_ssh {
-	my ($name, $uid, $arch) = @_;
-	my $fd = "$tmp/ssh-$name";
-	mkdir $fd;
-	spew("$fd/id", "#!/bin/sh\necho $uid\n");
-	spew("$fd/uname", "#!/bin/sh\necho $arch\n");
-	spew("$fd/fakessh", "#!/bin/bash\nwhile [ \$# -gt 0 ] && [ \"\$1\" != \"\${1#-}\" ]; do shift; done\n"
-	     . "shift; [ \"\${1:-}\" = -- ] && shift\nPATH=$fd:\$PATH exec sh -c \"\$*\"\n");
-	chmod 0755, "$fd/id", "$fd/uname", "$fd/fakessh";
-	return "$fd/fakessh";
-}
 my $arch = `uname -m` =~ s/\s+//r;
-my $down = "$tmp/down-ssh";
-spew($down, "#!/bin/sh\necho 'ssh: connect to host 192.0.2.1 port 22: Connection refused' >&2\nexit 255\n");
-chmod 0755, $down;
+my $down = down_ssh($tmp);
 my @hostcases = (
 	[ "# nothing here\n\n", qr/^run\.sh bisect: --hosts \S+: no host in it/, 'a hosts file with no host line' ],
 	[ ":\n", qr/line 1: ':' \(this machine\) is not a host/, 'a hosts file naming this machine' ],
-	[ fake_ssh('user', 1000, $arch) . " hostu $tmp/wd-u\n", qr/^run\.sh bisect: --hosts: hostu logs in as uid 1000, not root/, 'a host without root' ],
-	[ fake_ssh('arm', 0, 'aarch64') . " hosta $tmp/wd-a\n", qr/^run\.sh bisect: --hosts: hosta is aarch64, this machine is \S+/, 'a host of another architecture' ],
+	[ fake_ssh($tmp, 'user', 1000, $arch) . " hostu $tmp/wd-u\n", qr/^run\.sh bisect: --hosts: hostu logs in as uid 1000, not root/, 'a host without root' ],
+	[ fake_ssh($tmp, 'arm', 0, 'aarch64') . " hosta $tmp/wd-a\n", qr/^run\.sh bisect: --hosts: hosta is aarch64, this machine is \S+/, 'a host of another architecture' ],
 	[ "$down root\@deadhost\n", qr/^run\.sh bisect: --hosts \S+: hosts not usable: root\@deadhost \(unreachable\)$/m, 'no usable host (unreachable)' ],
 );
 my $hn = 0;

@@ -12,6 +12,8 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use JSON::PP;
+use lib "$FindBin::Bin/../lib";
+use GuprFakeSsh qw(fake_ssh down_ssh);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
@@ -19,25 +21,6 @@ my $tmp = tempdir(CLEANUP => 1);
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 sub run { my $cmd = join(' ', map { "'" . s/'/'\\''/gr . "'" } @_); my $out = `$cmd 2>&1`; return ($out, $? >> 8); }
-
-# fake_ssh(NAME, UID, ARCH): an "ssh" that runs the remote command here with
-# id -u and uname -m answering UID and ARCH
-sub fake_ssh {
-	my ($name, $uid, $arch) = @_;
-	my $d = "$tmp/$name";	# the command is not called ssh: no ssh options added
-	mkdir $d;
-	spew("$d/id", "#!/bin/sh\necho $uid\n");
-	spew("$d/uname", "#!/bin/sh\necho $arch\n");
-	spew("$d/fakessh", <<"EOF");
-#!/bin/bash
-# [options] HOST [--] COMMAND...
-while [ \$# -gt 0 ] && [ "\$1" != "\${1#-}" ]; do shift; done
-shift; [ "\${1:-}" = -- ] && shift
-PATH=$d:\$PATH exec sh -c "\$*"
-EOF
-	chmod 0755, "$d/id", "$d/uname", "$d/fakessh";
-	return "$d/fakessh";
-}
 
 my @small = ('--kernels', 'debian:bookworm', '--fs', 'ext4,tmpfs', '--scenarios', 'control');
 # matrix(HOSTS-FILE-TEXT, ARGS...) -> (output, exit, matrix dir)
@@ -70,9 +53,9 @@ one_line_128('--retries without --hosts', qr/--retries goes with --hosts/,
 one_line_128('a kernel tree', qr/'\/src\/linux' is a kernel tree on this machine/,
 	     matrix("root\@a\n", '--kernels', '/src/linux'));
 
-my $root = fake_ssh('root', 0, `uname -m` =~ s/\s+//r);
-my $user = fake_ssh('user', 1000, `uname -m` =~ s/\s+//r);
-my $arm = fake_ssh('arm', 0, 'aarch64');
+my $root = fake_ssh($tmp, 'root', 0, `uname -m` =~ s/\s+//r);
+my $user = fake_ssh($tmp, 'user', 1000, `uname -m` =~ s/\s+//r);
+my $arm = fake_ssh($tmp, 'arm', 0, 'aarch64');
 one_line_128('a host without root', qr/^run\.sh matrix: --hosts: hostu logs in as uid 1000, not root/,
 	     matrix("$root hostr $tmp/wd-r\n$user hostu $tmp/wd-u\n"));
 one_line_128('another architecture', qr/^run\.sh matrix: --hosts: hosta is aarch64, this machine is \S+/,
@@ -81,9 +64,7 @@ ok(-d "$tmp/wd-r", 'the preflight ran in the host\'s working directory');
 
 # Unreachable: ssh exits 255.  The matrix finishes; every cell is ERROR and
 # names the host; matrix.txt says the host was not used.
-my $down = "$tmp/down-ssh";
-spew($down, "#!/bin/sh\necho 'ssh: connect to host 192.0.2.1 port 22: Connection refused' >&2\nexit 255\n");
-chmod 0755, $down;
+my $down = down_ssh($tmp);
 my ($out, $rc, $mdir) = matrix("$down root\@deadhost\n");
 is($rc, 0, 'unreachable host: the matrix finishes') or diag($out);
 like($out, qr/^==> host root\@deadhost: unreachable: ssh: connect to host 192\.0\.2\.1 port 22: Connection refused; not used$/m,

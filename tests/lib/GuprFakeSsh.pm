@@ -1,0 +1,41 @@
+# Stand-in ssh commands for the --hosts tests that need no ssh (shared by
+# tests/unit/hosts.t and tests/unit/bisect.t); the real ssh round trip is
+# tests/lib/GuprSshd.pm's.
+package GuprFakeSsh;
+use strict;
+use warnings;
+use Exporter 'import';
+our @EXPORT_OK = qw(fake_ssh down_ssh);
+
+sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
+
+# fake_ssh(DIR, NAME, UID, ARCH) -> an "ssh" command (DIR/NAME/fakessh)
+# that runs the remote command here, with id -u and uname -m answering UID
+# and ARCH.  It is not called ssh: gup-repro adds no ssh options to it.
+sub fake_ssh {
+	my ($dir, $name, $uid, $arch) = @_;
+	my $d = "$dir/$name";
+	mkdir $d;
+	spew("$d/id", "#!/bin/sh\necho $uid\n");
+	spew("$d/uname", "#!/bin/sh\necho $arch\n");
+	spew("$d/fakessh", <<"EOF");
+#!/bin/bash
+# [options] HOST [--] COMMAND...
+while [ \$# -gt 0 ] && [ "\$1" != "\${1#-}" ]; do shift; done
+shift; [ "\${1:-}" = -- ] && shift
+PATH=$d:\$PATH exec sh -c "\$*"
+EOF
+	chmod 0755, "$d/id", "$d/uname", "$d/fakessh";
+	return "$d/fakessh";
+}
+
+# down_ssh(DIR) -> an "ssh" command (DIR/down-ssh) of a host that cannot
+# be reached: ssh's own message, exit 255.
+sub down_ssh {
+	my ($dir) = @_;
+	spew("$dir/down-ssh", "#!/bin/sh\necho 'ssh: connect to host 192.0.2.1 port 22: Connection refused' >&2\nexit 255\n");
+	chmod 0755, "$dir/down-ssh";
+	return "$dir/down-ssh";
+}
+
+1;
