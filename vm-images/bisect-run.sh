@@ -31,7 +31,8 @@
 set -u
 mode=$1 i=$2
 t0=$(date +%s)
-eval "opts=(${GUPR_BR_OPTS:-})"
+opts=()
+eval "opts=(${GUPR_BR_OPTS:-})"	# %q-quoted words (bisect.sh)
 
 # run TOP KERNEL-DIR DIR: the run, its output joining DIR after (run.sh
 # wants an empty --out), its exit status in DIR/exit.txt.  The host's

@@ -4,8 +4,8 @@
 # parallel (matrix.sh is the only caller; not a user command).
 #
 #   matrix-cell.sh prepare KERNEL LABEL DIR
-#   matrix-cell.sh local   KERNEL LABEL FS SCENARIO
-#   matrix-cell.sh remote  KERNEL LABEL FS SCENARIO HASH
+#   matrix-cell.sh local   KERNEL LABEL FS SCENARIO [RUN]
+#   matrix-cell.sh remote  KERNEL LABEL FS SCENARIO HASH [RUN]
 #
 # prepare: fetch KERNEL, its build root, module and initramfs (gupr_prepare)
 # into DIR/.kres-LABEL (its record, which every cell of it then shares) or
@@ -25,12 +25,14 @@
 # Both run the cell with the same command line:
 #   GUPR_MATRIX_CELL=1 run.sh --kernel K --fs F --scenario S --out DIR ...
 # and print one line for matrix.sh: "cell<TAB>LABEL/FS/SCENARIO<TAB>HOST<TAB>SECONDS"
-# (HOST "-" for a local cell).
+# (HOST "-" for a local cell).  With RUN (--repeat: a job per run of a
+# cell), DIR is the cell's run-RUN and the cell LABEL/FS/SCENARIO/run-RUN;
+# matrix.sh decides the cell over its runs.
 # Exit 0 when the cell has a verdict (whatever it is), 3 when the host could
 # not run it (error.txt in the cell says why): GNU parallel --retries tries
 # such a cell on another host.
 # Environment: GUPR_CELL_TIMEOUT (run.sh --timeout), GUPR_CELL_OPTS (more
-# run.sh options: --no-trace, --repeat N), GUPR_CELL_MDIR (local),
+# run.sh options: --no-trace), GUPR_CELL_MDIR (local),
 # PARALLEL_SSHHOST (remote: set by GNU parallel).
 set -u
 if [ "$1" = prepare ]; then
@@ -44,8 +46,9 @@ if [ "$1" = prepare ]; then
 	echo "${why:-module build failed (see prepare-$lbl.log)}" >"$d/.kerr-$lbl"
 	exit 1
 fi
-mode=$1 k=$2 lbl=$3 f=$4 s=$5
-cell=$lbl/$f/$s
+mode=$1 k=$2 lbl=$3 f=$4 s=$5 run=${6:-}
+[ "$mode" = remote ] && run=${7:-}
+cell=$lbl/$f/$s${run:+/run-$run}
 t0=$(date +%s.%N)
 # shellcheck disable=SC2206
 opts=(--timeout "$GUPR_CELL_TIMEOUT" ${GUPR_CELL_OPTS:-})

@@ -20,8 +20,9 @@ usage: ./run.sh matrix [options]
   -j, --jobs N      VMs at a time (default: number of CPUs)
   -t, --timeout SEC per cell (default: 300)
       --no-trace    no BPF probes in the cells
-  --repeat N    N runs per cell, each in a fresh VM (the cell shows the
-                commonest reproducing result; the rate is in its verdict.txt)
+  --repeat N    N runs per cell, each in a fresh VM and a job of its own
+                (they spread over -j and the hosts); the cell shows the
+                commonest reproducing result, the rate is in its verdict.txt
   -o, --out DIR     matrix directory (default: out/matrix-<timestamp>)
       --hosts FILE  run the cells on the hosts of FILE over ssh with GNU
                     parallel (each needs ssh and root only; -j is per
@@ -112,10 +113,11 @@ mkdir -p "$mdir" && mdir=$(cd "$mdir" && pwd)
 t0=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 total=$(( ${#K[@]} * ${#F[@]} * ${#S[@]} ))
+reps=${repeat_opt[1]:-1}
 if [ -n "$hosts" ]; then
-	echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells, on ${#usable[@]} host(s), $HOSTS_SLOTS at a time" >&2
+	echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells${repeat_opt[1]:+ x $reps runs}, on ${#usable[@]} host(s), $HOSTS_SLOTS at a time" >&2
 else
-	echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells, $jobs at a time" >&2
+	echo "==> matrix: ${#K[@]} kernels x ${#F[@]} filesystems x ${#S[@]} scenarios = $total cells${repeat_opt[1]:+ x $reps runs}, $jobs at a time" >&2
 fi
 
 # each kernel's directory name, by gup-repro-matrix's one rule (debian:sid
@@ -161,12 +163,25 @@ done | perl -MJSON::PP -e '
 	$_->[5] = $i++ for @c;
 	print "$_->[0]\n" for sort { $est->($b) <=> $est->($a) || $a->[5] <=> $b->[5] } @c;
 ' "$GUPR_TOP"/out/*/matrix.json "$(dirname "$mdir")"/*/matrix.json >"$mdir/.cells"
+# The jobs: a cell each; with --repeat N a run each (cell x run: a 5th
+# column RUN, 01..N), so that the N runs of one cell spread over the -j
+# slots and the hosts instead of running one after the other in one job;
+# the cell's verdict is then the decider's over its runs (repeat_cells).
+if [ ${#repeat_opt[@]} -gt 0 ]; then
+	while IFS= read -r line; do
+		for ((r = 1; r <= reps; r++)); do printf '%s\t%02d\n' "$line" "$r"; done
+	done <"$mdir/.cells" >"$mdir/.jobs"
+else
+	cp "$mdir/.cells" "$mdir/.jobs"
+fi
+njobs=$(wc -l <"$mdir/.jobs")
 
-# cell_done CELL HOST SECONDS: a cell is back (or failed): unpack what a
-# host returned, give a cell without a verdict an ERROR one, print the
-# progress line.
+# cell_done JOB HOST SECONDS [WHY]: a job is back (or failed): a cell
+# (LABEL/FS/SCENARIO) or, with --repeat, a run of one (.../run-NN).  Unpack
+# what a host returned, give a job without a verdict an ERROR one (WHY),
+# print the progress line.
 cell_done() {
-	local cell=$1 host=$2 secs=$3 dir="$mdir/$1" n r why
+	local cell=$1 host=$2 secs=$3 dir="$mdir/$1" n r why lbl f s run
 	if [ -e "$dir.tar" ]; then
 		tar -xf "$dir.tar" -C "$(dirname "$dir")" && rm -f "$dir.tar"
 	fi
@@ -179,8 +194,25 @@ cell_done() {
 	[ -n "$host" ] && [ ! -s "$dir/host.txt" ] && echo "host: $host" >"$dir/host.txt"
 	n=$(flock "$mdir/.done" sh -c 'echo x >>"$1"; wc -l <"$1"' sh "$mdir/.done")
 	r=$(sed -n 's/^cell: //p' "$dir/verdict.txt")
-	IFS=/ read -r lbl f s <<<"$cell"
-	printf '[%2d/%d] %-16s %-5s %-20s %s (%s s)%s\n' "$n" "$total" "$lbl" "$f" "$s" "$r" "$secs" "${host:+ on $host}" >&2
+	IFS=/ read -r lbl f s run <<<"$cell"
+	printf '[%2d/%d] %-16s %-5s %-20s %s%s (%s s)%s\n' "$n" "$njobs" "$lbl" "$f" "$s" "${run:+$run: }" "$r" "$secs" "${host:+ on $host}" >&2
+}
+
+# repeat_cells: with --repeat, each cell's verdict over its runs
+# (gup-repro-verdict --repeat-dir, as ./run.sh --repeat writes it; its
+# seconds: the runs' own, added up) and host.txt naming the hosts of its
+# runs (A+B when they ran on more than one).
+repeat_cells() {
+	local k lbl f s dir h
+	[ ${#repeat_opt[@]} -gt 0 ] || return 0
+	while IFS=$'\t' read -r k lbl f s; do
+		dir=$mdir/$lbl/$f/$s
+		[ -d "$dir" ] || continue
+		"$GUPR_HOST/gup-repro-verdict" --repeat-dir "$dir" --runs "$reps" --seconds \
+			"$(cat "$dir"/run-*/run.txt 2>/dev/null | awk '/^seconds: / { t += $2 } END { printf "%.1f", t }')" >/dev/null
+		h=$(sed -n 's/^host: //p' "$dir"/run-*/host.txt 2>/dev/null | awk '!seen[$0]++' | paste -sd+)
+		if [ -n "$h" ]; then echo "host: $h" >"$dir/host.txt"; else rm -f "$dir/host.txt"; fi
+	done <"$mdir/.cells"
 }
 
 tables() {
@@ -206,6 +238,7 @@ interrupted() {
 		for ((n = 0; n < 100; n++)); do kill -0 "$ppid" 2>/dev/null || break; sleep 0.1; done
 	fi
 	gupr_kill_tree $$
+	repeat_cells
 	tables >/dev/null 2>&1
 	hosts_note
 	echo "interrupted by SIG$1" >>"$mdir/matrix.txt"
@@ -218,25 +251,27 @@ trap 'interrupted HUP 129' HUP
 # The cells through GNU parallel, local or on the hosts: each job prints
 # "cell<TAB>LABEL/FS/SCENARIO<TAB>HOST<TAB>SECONDS" when its cell is back
 # (HOST "-": this machine).
-# A cell's job may run (timeout + 2 min) per run, plus the preparation
-# of a host's kernels (first use) or of this machine's: then it is stopped.
-reps=${repeat_opt[1]:-1}
-export GUPR_CELL_TIMEOUT=$timeout GUPR_CELL_OPTS="$trace_opt ${repeat_opt[*]}" GUPR_CELL_MDIR=$mdir
+# A job (a cell, or with --repeat one run of a cell) may run timeout + 2
+# min, plus the preparation of a host's kernels (first use) or of this
+# machine's: then it is stopped.
+export GUPR_CELL_TIMEOUT=$timeout GUPR_CELL_OPTS="$trace_opt" GUPR_CELL_MDIR=$mdir
+runcol=() retdir={2}/{3}/{4}
+[ ${#repeat_opt[@]} -eq 0 ] || runcol=({5}) retdir={2}/{3}/{4}/run-{5}
 par=(parallel --colsep '\t' --termseq TERM,8000,KILL,25 --halt never)
 joblog="$mdir/.joblog"
 if [ -z "$hosts" ]; then
-	par+=(-j "$jobs" --timeout $(( (timeout + 120) * reps + 600 )) --joblog "$joblog"
-	      "$GUPR_TOP/vm-images/matrix-cell.sh" local {1} {2} {3} {4})
+	par+=(-j "$jobs" --timeout $(( timeout + 120 + 600 )) --joblog "$joblog"
+	      "$GUPR_TOP/vm-images/matrix-cell.sh" local {1} {2} {3} {4} "${runcol[@]}")
 elif [ ${#usable[@]} -gt 0 ]; then
 	gupr_hosts_pack "$GUPR_TOP/vm-images/matrix-cell.sh" || bad_usage "cannot pack the project for the hosts"
 	joblog="$mdir/joblog.txt"
-	par+=("${HOSTS_PAR[@]}" --return "$mdir/./{2}/{3}/{4}.tar" --retries "$((retries + 1))"
-	      --timeout $(( (timeout + 120) * reps + 3600 )) --joblog "$joblog" --env GUPR_CELL_TIMEOUT --env GUPR_CELL_OPTS
-	      bash matrix-cell.sh remote {1} {2} {3} {4} "$HOSTS_HASH")
+	par+=("${HOSTS_PAR[@]}" --return "$mdir/./$retdir.tar" --retries "$((retries + 1))"
+	      --timeout $(( timeout + 120 + 3600 )) --joblog "$joblog" --env GUPR_CELL_TIMEOUT --env GUPR_CELL_OPTS
+	      bash matrix-cell.sh remote {1} {2} {3} {4} "$HOSTS_HASH" "${runcol[@]}")
 fi
 if [ -z "$hosts" ] || [ ${#usable[@]} -gt 0 ]; then
 	mkfifo "$mdir/.progress"
-	"${par[@]}" :::: "$mdir/.cells" >"$mdir/.progress" 2>>"$mdir/parallel.log" &
+	"${par[@]}" :::: "$mdir/.jobs" >"$mdir/.progress" 2>>"$mdir/parallel.log" &
 	ppid=$!
 	while IFS=$'\t' read -r tag cell host secs; do
 		[ "$host" = - ] && host=""
@@ -249,13 +284,14 @@ if [ -z "$hosts" ] || [ ${#usable[@]} -gt 0 ]; then
 	[ $prc = 255 ] && [ -s "$mdir/parallel.log" ] && sed 's/^/parallel: /' "$mdir/parallel.log" | tail -n 5 >&2
 fi
 
-# Cells that did not come back: the host that had them last (joblog: seq,
+# Jobs that did not come back: the host that had them last (joblog: seq,
 # sshlogin, ..., exit status) and why.
 gupr_hosts_joblog "$joblog"
 i=0
-while IFS=$'\t' read -r k lbl f s; do
+while IFS=$'\t' read -r k lbl f s run; do
 	i=$((i + 1))
-	[ -s "$mdir/$lbl/$f/$s/verdict.txt" ] && continue
+	job=$lbl/$f/$s${run:+/run-$run}
+	[ -s "$mdir/$job/verdict.txt" ] && continue
 	h=${JOB_HOST[$i]:-} why=""
 	if [ -n "$hosts" ] && [ ${#usable[@]} -eq 0 ]; then
 		why="hosts not usable: $(printf '%s, ' "${unusable_short[@]}" | sed 's/, $//')"
@@ -264,13 +300,14 @@ while IFS=$'\t' read -r k lbl f s; do
 	elif [ -n "$hosts" ]; then
 		why="no host ran the cell (see parallel.log)"
 	fi
-	cell_done "$lbl/$f/$s" "$h" "-" "$why"
-done <"$mdir/.cells"
+	cell_done "$job" "$h" "-" "$why"
+done <"$mdir/.jobs"
+repeat_cells
 
 tables || exit 125
 [ -n "$hosts" ] && hosts_note
 echo "matrix wall time: $(elapsed "$t0") s" | tee -a "$mdir/matrix.txt"
 echo "==> matrix: ${mdir#"$GUPR_TOP"/}/matrix.txt (matrix.md, matrix.json)" >&2
-rm -f "$mdir/.done" "$mdir/.cells" "$mdir"/.kres-* "$mdir"/.kerr-*
+rm -f "$mdir/.done" "$mdir/.cells" "$mdir/.jobs" "$mdir"/.kres-* "$mdir"/.kerr-*
 [ -n "$hosts" ] || rm -f "$joblog" "$mdir/parallel.log"
 exit 0

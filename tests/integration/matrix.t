@@ -26,6 +26,18 @@ ok($dir && -s "$dir/matrix.txt" && !@long, 'matrix.txt written, 80 columns');
 ok($dir && -s "$dir/matrix.md" && -s "$dir/matrix.json", 'matrix.md and matrix.json written');
 like($out, qr/^\[ ?\d+\/8\] /m, 'a progress line per finished cell');
 
+# --repeat 3: a job per run of a cell (three progress lines), -j 2 of them
+# at a time; the cell's verdict is the decider's over its three runs
+($rc, $out, $c, $dir) = run_matrix($top, '--kernels', 'debian:bookworm', '--fs', 'ext4', '--scenarios', 'unlocked-dirty',
+				   '--repeat', '3', '-j', '2');
+is($rc, 0, 'matrix --repeat 3 finished') or diag($out);
+is(scalar(() = $out =~ /^\[ ?\d\/3\] bookworm\s+ext4\s+unlocked-dirty\s+run-0[123]: REPRODUCED:ext4_dirty_folio /mg), 3,
+   '--repeat 3: a job and a progress line per run') or diag($out);
+my $cell = $c->{'debian:bookworm ext4 unlocked-dirty'} || {};
+is($cell->{result} // '', 'REPRODUCED:ext4_dirty_folio', '--repeat 3: the cell is the runs\' commonest reproducing result');
+like($cell->{verdict} // '', qr/^REPRODUCED 3 of 3 runs; reproduced 3\/3/, '--repeat 3: the cell\'s verdict counts its three runs');
+ok($dir && (grep { -s "$dir/bookworm/ext4/unlocked-dirty/run-0$_/verdict.txt" } 1 .. 3) == 3, '--repeat 3: each run has its own directory in the cell');
+
 # A kernel that cannot be prepared gives ERROR cells with the reason; the
 # matrix still finishes and writes its tables.
 ($rc, $out, $c, $dir) = run_matrix($top, '--kernels', '6.1.999-1', '--fs', 'ext4,tmpfs', '--scenarios', 'control');

@@ -52,6 +52,18 @@ for my $wd (qw(wd-a wd-b)) {
 	is(join(' ', glob("$d/$wd/runs/*")), '', "$wd: nothing left in runs/ (--cleanup)");
 }
 
+# --repeat 2 over the two hosts: the runs of one cell are jobs of their
+# own, one on each host; the cell names both
+($rrc, $rout, $remote, $rdir) = run_matrix($top, '--kernels', 'debian:bookworm', '--fs', 'ext4', '--scenarios', 'unlocked-dirty',
+					   '--repeat', '2', '--hosts', "$d/hosts");
+is($rrc, 0, '--repeat 2 over two hosts: finished') or diag($rout);
+my $rc1 = $remote->{'debian:bookworm ext4 unlocked-dirty'} || {};
+like($rc1->{verdict} // '', qr/^REPRODUCED 2 of 2 runs/, '--repeat 2 over two hosts: the cell counts its two runs') or diag($rout);
+like($rc1->{host} // '', qr/^gupr-([ab])\+gupr-(?!\1)[ab]$/, '--repeat 2: the cell names the hosts of its runs (A+B)');
+like($rout, qr/^\[ ?\d\/2\] .* run-01: .* on gupr-[ab]$/m, '--repeat 2: a progress line per run, naming its host');
+is(join(',', sort map { slurp("$rdir/bookworm/ext4/unlocked-dirty/run-0$_/host.txt") =~ /^host: (\S+)/m } 1, 2), 'gupr-a,gupr-b',
+   '--repeat 2: the two runs of the cell ran on the two hosts at once');
+
 # an unreachable host: said, left out; the cells run on gupr-a
 spew("$d/hosts-down", $line->('gupr-down', 'wd-c') . $line->('gupr-a', 'wd-a'));
 my @two = ('--kernels', 'debian:bookworm', '--fs', 'tmpfs', '--scenarios', 'unlocked-dirty,control');
