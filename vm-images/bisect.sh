@@ -280,7 +280,7 @@ plan=$("$GUPR_HOST/gup-repro" --dry-run "${drv[@]}" 2>&1) || bad_usage "$plan"
 # does not answer is left out; with none left, exit 128.  The project goes
 # to each usable host once per step (gup-repro.tar, a basefile), and is
 # unpacked and built there once per content.
-HOSTS_UNUSABLE=() hosts_par=() stage="" hash="" where="this machine, $jobs run(s) at a time"
+HOSTS_UNUSABLE=() hosts_par=() stage="" hash="" where="this machine, up to $jobs at a time (-j)"
 trap gupr_hosts_stop EXIT
 if [ -n "$hosts" ]; then
 	gupr_hosts_start "$hosts" "$([ "$jobs_given" = 1 ] && echo "$jobs")" || bad_usage "$HOSTS_WHY"
@@ -288,7 +288,7 @@ if [ -n "$hosts" ]; then
 		bad_usage "--hosts $hosts: hosts not usable: $(printf '%s, ' "${HOSTS_UNUSABLE_SHORT[@]}" | sed 's/, $//')"
 	gupr_hosts_pack "$GUPR_TOP/vm-images/bisect-run.sh" || bad_usage "cannot pack the project for the hosts"
 	hosts_par=("${HOSTS_PAR[@]}") stage=$HOSTS_STAGE hash=$HOSTS_HASH
-	where="$(for i in "${HOSTS_USABLE[@]}"; do printf '%s, ' "${HOST_NAME[$i]}"; done | sed 's/, $//') ($HOSTS_SLOTS run(s) at a time)"
+	where="$(for i in "${HOSTS_USABLE[@]}"; do printf '%s, ' "${HOST_NAME[$i]}"; done | sed 's/, $//'), up to $HOSTS_SLOTS at a time"
 fi
 # runs side by side get one vCPU each (as matrix cells: two 2-vCPU TCG
 # guests on 2 host CPUs spin on each other's descheduled vCPUs)

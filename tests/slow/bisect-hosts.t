@@ -59,7 +59,7 @@ diag($txt);
 like($txt, qr/^first fixed commit: $fix\n  mm\/gup: refuse FOLL_LONGTERM/m, 'bisect --hosts names the mm/gup.c commit');
 like($o, qr/^==> host gupr-down: unreachable: .*; not used$/m, 'the unreachable host is said');
 like($txt, qr/^host not used: gupr-down \(\Q$d\E\/wd-c\): unreachable/m, 'bisect.txt names the host not used');
-like($txt, qr/^runs on: gupr-a, gupr-b \(2 run\(s\) at a time\)$/m, 'bisect.txt says where the runs ran');
+like($txt, qr/^runs on: gupr-a, gupr-b, up to 2 at a time$/m, 'bisect.txt says where the runs ran');
 like($txt, qr/^  \s*\d+  [0-9a-f]{12}  build\s+\d+ s  MITIGATED:EFAULT on gupr-[ab], MITIGATED:EFAULT on gupr-[ab]  -> fixed  /m,
      'a fixed step: both runs MITIGATED:EFAULT, each naming its host');
 like($txt, qr/^  \s*\d+  [0-9a-f]{12}  build\s+\d+ s  REPRODUCED:\S+ on gupr-[ab], REPRODUCED:\S+ on gupr-[ab]  -> unfixed  /m,
