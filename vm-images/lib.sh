@@ -30,8 +30,9 @@ unset _gupr_f
 
 # gupr_prepare SPEC: the kernel's record (fetching a Debian kernel or
 # checking a tree), then gup_repro.ko, pintrace and the initramfs, each
-# only when stale, under the kernel's lock.  Returns 1 (after printing the
-# build log) when the module does not build; dies on fetch errors.
+# only when stale, and the image to boot (KBOOT), under the kernel's lock.
+# Returns 1 (after printing the build log) when the module does not build;
+# dies on fetch errors.
 gupr_prepare() {
 	BUSYBOX=${GUP_REPRO_BUSYBOX:-/bin/busybox}
 	[ -x "$BUSYBOX" ] || gupr_die "no static busybox at $BUSYBOX (package busybox-static)"
@@ -42,5 +43,6 @@ gupr_prepare() {
 	gupr_lock "kernel-$KID"
 	gupr_build_module || { gupr_unlock "kernel-$KID"; return 1; }
 	gupr_build_initramfs
+	gupr_boot_image
 	gupr_unlock "kernel-$KID"
 }
