@@ -110,8 +110,9 @@ static void note_probe_sym(const char *name, size_t len, unsigned long addr)
 	}
 }
 
-/* The whole of /proc/kallsyms; the symbols' names point into it. */
+/* The whole of /proc/kallsyms (ksyms_len bytes); the symbols' names point into it. */
 static char *ksyms_text;
+static size_t ksyms_len;
 
 /* Read all of @path into ksyms_text (NUL-terminated); 0 or -errno. */
 static int slurp_ksyms(const char *path)
@@ -140,6 +141,7 @@ static int slurp_ksyms(const char *path)
 
 			close(fd);
 			ksyms_text[len] = '\0';
+			ksyms_len = len;
 			return err;
 		}
 		len += n;
@@ -149,37 +151,73 @@ static int slurp_ksyms(const char *path)
 }
 
 /*
+ * One line of /proc/kallsyms, "ADDR TYPE NAME[\tMODULE]" (@len bytes, no
+ * newline): sets *@addr, *@type, *@name (NUL-terminated in place),
+ * *@name_len and *@mod (NULL for the kernel's own).  ADDR is 16 hex digits
+ * on 64-bit kernels (%px); other widths take the slow path.  Returns 0, or
+ * -1 for a line of another form.
+ */
+static int parse_ksym_line(char *line, size_t len, unsigned long *addr, char *type,
+			   char **name, size_t *name_len, char **mod)
+{
+	char *p = line, *tab;
+	unsigned long a = 0;
+
+	if (len > 19 && line[16] == ' ' && line[18] == ' ') {
+		for (; p < line + 16; p++) {
+			unsigned int c = (unsigned char)*p, d = c - '0';
+
+			if (d > 9) {
+				d = (c | 0x20) - 'a' + 10;
+				if (d < 10 || d > 15)
+					return -1;
+			}
+			a = a << 4 | d;
+		}
+	} else {
+		a = strtoul(line, &p, 16);
+		if (*p != ' ' || !p[1] || p[2] != ' ')
+			return -1;
+	}
+	*addr = a;
+	*type = p[1];
+	*name = p + 3;
+	tab = memchr(*name, '\t', line + len - *name);
+	*name_len = (tab ? tab : line + len) - *name;
+	*mod = tab ? tab + 1 : NULL;
+	(*name)[*name_len] = '\0';
+	return 0;
+}
+
+/*
  * /proc/kallsyms: text symbols, sorted, with their module; also the
  * address of the vmemmap_base variable (x86-64 CONFIG_RANDOMIZE_MEMORY)
  * and the probes' addresses (note_probe_sym()).  Read whole and parsed in
- * place by hand: under TCG, sscanf() of ~90k lines costs a second and a
- * strdup() per name a fifth of one.  The kernel lists its own symbols in
- * address order, then the modules'; only the modules' part is sorted.
- * Returns 0 or -errno.
+ * place by hand: under TCG, sscanf() of ~90k lines costs a second, a
+ * strdup() per name a fifth of one (7.2 has 187k lines).  The kernel lists
+ * its own symbols in address order, then the modules'; only the modules'
+ * part is sorted.  Returns 0 or -errno.
  */
 static int load_ksyms(void)
 {
 	size_t cap = 0, nsorted = 0;
-	char *line, *next;
+	char *line, *next, *end;
 	int err = slurp_ksyms("/proc/kallsyms");
 
 	if (err)
 		return err;
-	for (line = ksyms_text; *line; line = next) {
-		char *p, *name, *mod, type;
-		unsigned long addr = strtoul(line, &p, 16);
+	end = ksyms_text + ksyms_len;
+	for (line = ksyms_text; line < end; line = next + 1) {
+		char *name, *mod, type;
+		unsigned long addr;
 		size_t len;
 
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = '\0';
-		if (*p != ' ' || !p[1] || p[2] != ' ')
+		next = memchr(line, '\n', end - line);
+		if (!next)
+			next = end;
+		*next = '\0';
+		if (parse_ksym_line(line, next - line, &addr, &type, &name, &len, &mod))
 			continue;
-		type = p[1];
-		name = p + 3;
-		len = strcspn(name, "\t");
-		mod = name[len] ? name + len + 1 : NULL;
-		name[len] = '\0';
 		if ((type == 'd' || type == 'D' || type == 'b' || type == 'B') &&
 		    !strcmp(name, "vmemmap_base")) {
 			vmemmap_base_addr = addr;
@@ -325,6 +363,15 @@ static unsigned long long now_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* This thread's CPU time: the kallsyms read's own cost, whatever ran beside it. */
+static unsigned long long thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static unsigned long long t_debug0;
 
 /* PINTRACE_DEBUG=1: libbpf's messages, with ms since start, on stderr */
@@ -414,14 +461,14 @@ static struct ksyms_job {
 	const char *after;
 	long wait_s;
 	bool missing;
-	unsigned long long wait0, go, ns;
+	unsigned long long wait0, go, ns, cpu_ns;
 } ksyms_job;
 static int ksyms_err;
 
 static void *ksyms_thread(void *arg)
 {
 	struct ksyms_job *j = arg;
-	unsigned long long t;
+	unsigned long long t, c;
 
 	j->wait0 = j->go = now_ns();
 	if (j->after && wait_for_file(j->after, j->wait_s)) {
@@ -430,8 +477,10 @@ static void *ksyms_thread(void *arg)
 		return NULL;
 	}
 	t = j->go = now_ns();
+	c = thread_cpu_ns();
 	ksyms_err = load_ksyms();
 	j->ns = now_ns() - t;
+	j->cpu_ns = thread_cpu_ns() - c;
 	return NULL;
 }
 
@@ -747,12 +796,13 @@ static json_t *start_event(const struct args *a, const struct stat *st, const ch
 	struct utsname uts;
 
 	uname(&uts);
-	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
 			 "cookies", p->cookies, "attached", attached, "missing", missing,
 			 "failed", failed,
 			 "setup_ms", "kallsyms", (json_int_t)(ksyms_job.ns / 1000000),
+			 "kallsyms_cpu", (json_int_t)(ksyms_job.cpu_ns / 1000000),
 			 "open", (json_int_t)((tm->open - tm->start) / 1000000),
 			 "load", (json_int_t)((tm->load - tm->load0) / 1000000),
 			 "wait", (json_int_t)((ksyms_job.go - ksyms_job.wait0) / 1000000),
