@@ -444,6 +444,8 @@ rm -f "$out/initrd.exec.img"
 	[ -n "$fault" ] && echo "fault: $fault (in the trigger's window)"
 	echo "accel: $BOOT_ACCEL"
 	echo "vcpus: ${GUP_REPRO_SMP:-2}"
+	if [ "${KBOOT:-$VMLINUZ}" = "$VMLINUZ" ]; then echo "boot-image: ${VMLINUZ##*/} (compressed)"
+	else echo "boot-image: ${KBOOT##*/} (uncompressed, PVH entry)"; fi
 	echo "boot-status: $BOOT_STATUS${BOOT_DETAIL:+ ($BOOT_DETAIL)}"
 	echo "boot-attempts: $BOOT_ATTEMPTS"
 	echo "boot-seconds: $tboot"

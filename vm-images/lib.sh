@@ -30,12 +30,14 @@ unset _gupr_f
 
 # gupr_prepare SPEC: the kernel's record (fetching a Debian kernel or
 # checking a tree), then gup_repro.ko, pintrace and the initramfs, each
-# only when stale, under the kernel's lock.  Returns 1 (after printing the
-# build log) when the module does not build; dies on fetch errors.  A
-# prepared kernel (prepared:DIR) has all of it already.
+# only when stale, and the image to boot (KBOOT), under the kernel's lock.
+# Returns 1 (after printing the build log) when the module does not build;
+# dies on fetch errors.  A prepared kernel (prepared:DIR) has all of it
+# already and boots its own image.
 gupr_prepare() {
 	if [ "$(gupr_kernel_spec_kind "$1")" = prepared ]; then
 		gupr_kernel "$1"
+		KBOOT=$VMLINUZ
 		return 0
 	fi
 	BUSYBOX=${GUP_REPRO_BUSYBOX:-/bin/busybox}
@@ -47,5 +49,6 @@ gupr_prepare() {
 	gupr_lock "kernel-$KID"
 	gupr_build_module || { gupr_unlock "kernel-$KID"; return 1; }
 	gupr_build_initramfs
+	gupr_boot_image
 	gupr_unlock "kernel-$KID"
 }

@@ -3,6 +3,7 @@
  * pintrace - in-guest loader of pintrace.bpf.c (libbpf skeleton).
  *
  *   pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]
+ *            [--attach-after FILE]
  *
  * Attaches each probe of pintrace.h whose kernel function /proc/kallsyms
  * has (autoload off for the others), then filters them to VICTIM's
@@ -10,7 +11,10 @@
  * (the guest mounts the scratch filesystem while pintrace starts; nothing
  * is recorded before the filter is set) - and writes one JSON object per
  * event, stacks symbolized from /proc/kallsyms, until SIGINT/SIGTERM.
- * /proc/kallsyms is read in a thread beside the BPF object's load.
+ * /proc/kallsyms is read in a thread beside the BPF object's load, or with
+ * --attach-after FILE once FILE exists: the programs are loaded at once
+ * (with cookies, v5.15+), kallsyms read and the probes attached only then
+ * (the caller says so once its modules are loaded).
  * First line: "start" (what was attached); last line: "end" with the count
  * of events lost to a full ring buffer.  --ready FILE is created once the
  * probes are attached and filtered, --done FILE
@@ -77,30 +81,143 @@ static int cmp_ksym(const void *a, const void *b)
 static unsigned long vmemmap_base_addr;
 
 /*
+ * Each probe's function address from /proc/kallsyms (0: not there) and
+ * how many text symbols carry its name.  A probe with exactly one is
+ * attached by address: the kernel then skips its by-name lookups, which
+ * before v6.2 (kallsyms_lookup_name(), kernel/kallsyms.c) scan every
+ * symbol, two or three times per kprobe (_kprobe_addr(),
+ * trace_kprobe_on_func_entry(), within_notrace_func()).
+ */
+static unsigned long probe_addr[PT_NR_PROBES];
+static unsigned int probe_nsyms[PT_NR_PROBES];
+
+/* A text symbol of kallsyms: count it for the probe(s) of that name. */
+static void note_probe_sym(const char *name, size_t len, unsigned long addr)
+{
+	static unsigned long long len_mask;
+	int i;
+
+	if (!len_mask)
+		for (i = 0; i < PT_NR_PROBES; i++)
+			len_mask |= 1ULL << (strlen(probes[i].sym) & 63);
+	if (len > 63 || !(len_mask & (1ULL << len)))
+		return;
+	for (i = 0; i < PT_NR_PROBES; i++) {
+		if (strcmp(probes[i].sym, name))
+			continue;
+		if (!probe_nsyms[i]++)
+			probe_addr[i] = addr;
+	}
+}
+
+/* The whole of /proc/kallsyms (ksyms_len bytes); the symbols' names point into it. */
+static char *ksyms_text;
+static size_t ksyms_len;
+
+/* Read all of @path into ksyms_text (NUL-terminated); 0 or -errno. */
+static int slurp_ksyms(const char *path)
+{
+	size_t len = 0, cap = 4 << 20;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	ksyms_text = malloc(cap);
+	while (ksyms_text) {
+		if (cap - len < 65536) {
+			char *t = realloc(ksyms_text, cap * 2);
+
+			if (!t)
+				break;
+			ksyms_text = t;
+			cap *= 2;
+		}
+		n = read(fd, ksyms_text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : 0;
+
+			close(fd);
+			ksyms_text[len] = '\0';
+			ksyms_len = len;
+			return err;
+		}
+		len += n;
+	}
+	close(fd);
+	return -ENOMEM;
+}
+
+/*
+ * One line of /proc/kallsyms, "ADDR TYPE NAME[\tMODULE]" (@len bytes, no
+ * newline): sets *@addr, *@type, *@name (NUL-terminated in place),
+ * *@name_len and *@mod (NULL for the kernel's own).  ADDR is 16 hex digits
+ * on 64-bit kernels (%px); other widths take the slow path.  Returns 0, or
+ * -1 for a line of another form.
+ */
+static int parse_ksym_line(char *line, size_t len, unsigned long *addr, char *type,
+			   char **name, size_t *name_len, char **mod)
+{
+	char *p = line, *tab;
+	unsigned long a = 0;
+
+	if (len > 19 && line[16] == ' ' && line[18] == ' ') {
+		for (; p < line + 16; p++) {
+			unsigned int c = (unsigned char)*p, d = c - '0';
+
+			if (d > 9) {
+				d = (c | 0x20) - 'a' + 10;
+				if (d < 10 || d > 15)
+					return -1;
+			}
+			a = a << 4 | d;
+		}
+	} else {
+		a = strtoul(line, &p, 16);
+		if (*p != ' ' || !p[1] || p[2] != ' ')
+			return -1;
+	}
+	*addr = a;
+	*type = p[1];
+	*name = p + 3;
+	tab = memchr(*name, '\t', line + len - *name);
+	*name_len = (tab ? tab : line + len) - *name;
+	*mod = tab ? tab + 1 : NULL;
+	(*name)[*name_len] = '\0';
+	return 0;
+}
+
+/*
  * /proc/kallsyms: text symbols, sorted, with their module; also the
- * address of the vmemmap_base variable (x86-64 CONFIG_RANDOMIZE_MEMORY).
- * Parsed by hand: under TCG, sscanf() of ~100k lines costs a second.
+ * address of the vmemmap_base variable (x86-64 CONFIG_RANDOMIZE_MEMORY)
+ * and the probes' addresses (note_probe_sym()).  Read whole and parsed in
+ * place by hand: under TCG, sscanf() of ~90k lines costs a second, a
+ * strdup() per name a fifth of one (7.2 has 187k lines).  The kernel lists
+ * its own symbols in address order, then the modules'; only the modules'
+ * part is sorted.  Returns 0 or -errno.
  */
 static int load_ksyms(void)
 {
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512];
-	size_t cap = 0;
+	size_t cap = 0, nsorted = 0;
+	char *line, *next, *end;
+	int err = slurp_ksyms("/proc/kallsyms");
 
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *name, *mod, type;
-		unsigned long addr = strtoul(line, &p, 16);
+	if (err)
+		return err;
+	end = ksyms_text + ksyms_len;
+	for (line = ksyms_text; line < end; line = next + 1) {
+		char *name, *mod, type;
+		unsigned long addr;
+		size_t len;
 
-		if (*p != ' ' || !p[1] || p[2] != ' ')
+		next = memchr(line, '\n', end - line);
+		if (!next)
+			next = end;
+		*next = '\0';
+		if (parse_ksym_line(line, next - line, &addr, &type, &name, &len, &mod))
 			continue;
-		type = p[1];
-		name = p + 3;
-		name[strcspn(name, "\n")] = '\0';
-		mod = strchr(name, '\t');
-		if (mod)
-			*mod++ = '\0';
 		if ((type == 'd' || type == 'D' || type == 'b' || type == 'B') &&
 		    !strcmp(name, "vmemmap_base")) {
 			vmemmap_base_addr = addr;
@@ -108,29 +225,26 @@ static int load_ksyms(void)
 		}
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
+		note_probe_sym(name, len, addr);
 		if (nr_ksyms == cap) {
+			struct ksym *k;
+
 			cap = cap ? cap * 2 : 65536;
-			ksyms = realloc(ksyms, cap * sizeof(*ksyms));
-			if (!ksyms)
+			k = realloc(ksyms, cap * sizeof(*ksyms));
+			if (!k)
 				return -ENOMEM;
+			ksyms = k;
 		}
+		if (nsorted == nr_ksyms && (!nr_ksyms || ksyms[nr_ksyms - 1].addr <= addr))
+			nsorted++;
 		ksyms[nr_ksyms].addr = addr;
-		ksyms[nr_ksyms].name = strdup(name);
-		ksyms[nr_ksyms].mod = mod ? strdup(mod) : NULL;
+		ksyms[nr_ksyms].name = name;
+		ksyms[nr_ksyms].mod = mod;
 		nr_ksyms++;
 	}
-	fclose(f);
-	qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_ksym);
-	return 0;
-}
-
-static int have_ksym(const char *sym)
-{
-	size_t i, len = strlen(sym);
-
-	for (i = 0; i < nr_ksyms; i++)
-		if (!strncmp(ksyms[i].name, sym, len) && ksyms[i].name[len] == '\0')
-			return 1;
+	qsort(ksyms + nsorted, nr_ksyms - nsorted, sizeof(*ksyms), cmp_ksym);
+	if (nsorted && nsorted < nr_ksyms && ksyms[nsorted].addr < ksyms[nsorted - 1].addr)
+		qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_ksym);
 	return 0;
 }
 
@@ -249,6 +363,15 @@ static unsigned long long now_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* This thread's CPU time: the kallsyms read's own cost, whatever ran beside it. */
+static unsigned long long thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static unsigned long long t_debug0;
 
 /* PINTRACE_DEBUG=1: libbpf's messages, with ms since start, on stderr */
@@ -308,31 +431,71 @@ static void touch(const char *path)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]\n"
+		"                [--attach-after FILE]\n"
 		"Record folio_mkclean / page_mkwrite / writeback / GUP / set_page_dirty\n"
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
 
-/* load_ksyms() in a thread of its own, beside the BPF object's load */
+/* Until @path exists, for at most @wait_s seconds; 0, or 2 after saying why. */
+static int wait_for_file(const char *path, long wait_s)
+{
+	struct stat st;
+	long i;
+
+	for (i = 0; stat(path, &st); i++) {
+		if (errno != ENOENT || i >= wait_s * 100) {
+			fprintf(stderr, "pintrace: %s: %s\n", path, strerror(errno));
+			return 2;
+		}
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * load_ksyms() in a thread of its own, beside the BPF object's load; with
+ * an @after file (--attach-after), once that file exists (for at most
+ * @wait_s seconds: else @missing).
+ */
+static struct ksyms_job {
+	const char *after;
+	long wait_s;
+	bool missing;
+	unsigned long long wait0, go, ns, cpu_ns;
+} ksyms_job;
 static int ksyms_err;
-static unsigned long long t_ksyms_ns;
 
 static void *ksyms_thread(void *arg)
 {
-	unsigned long long t = now_ns();
+	struct ksyms_job *j = arg;
+	unsigned long long t, c;
 
-	(void)arg;
+	j->wait0 = j->go = now_ns();
+	if (j->after && wait_for_file(j->after, j->wait_s)) {
+		j->missing = true;
+		ksyms_err = -ENOENT;
+		return NULL;
+	}
+	t = j->go = now_ns();
+	c = thread_cpu_ns();
 	ksyms_err = load_ksyms();
-	t_ksyms_ns = now_ns() - t;
+	j->ns = now_ns() - t;
+	j->cpu_ns = thread_cpu_ns() - c;
 	return NULL;
 }
 
-/* Wait for the kallsyms thread (once); 0, or 1 after saying why. */
+/*
+ * Wait for the kallsyms thread (once); 0, or 1 after saying why (2: the
+ * --attach-after file did not appear).
+ */
 static int ksyms_join(pthread_t tid)
 {
 	static int joined;
 
 	if (!joined && pthread_join(tid, NULL) == 0)
 		joined = 1;
+	if (joined && ksyms_job.missing)
+		return 2;	/* wait_for_file() said why */
 	if (!joined || ksyms_err) {
 		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(joined ? -ksyms_err : EAGAIN));
 		return 1;
@@ -344,12 +507,14 @@ static int ksyms_join(pthread_t tid)
  * struct pt_progs - the skeleton's programs and which of them this kernel gets
  * @cookies: BPF cookies (v5.15+): the per-shape programs serve every probe;
  *	otherwise each probe has its own program.
+ * @by_addr: the kernel has the kprobe PMU (v4.17+), which takes an address;
+ *	libbpf's legacy kprobe_events path takes only names.
  * @present: the probe's kernel function is in /proc/kallsyms.
  * @progs: per-probe programs (pt_ID), @entries their entry halves.
  * @shapes: per-shape programs (pt_s_SHAPE), @gup_ret the GUP return half.
  */
 struct pt_progs {
-	bool cookies;
+	bool cookies, by_addr;
 	bool present[PT_NR_PROBES];
 	struct bpf_program *progs[PT_NR_PROBES], *entries[PT_NR_PROBES];
 	struct bpf_program *shapes[PT_S_NR], *gup_ret;
@@ -361,7 +526,7 @@ static void find_present(struct pt_progs *p, json_t *missing)
 	int i;
 
 	for (i = 0; i < PT_NR_PROBES; i++) {
-		p->present[i] = have_ksym(probes[i].sym);
+		p->present[i] = probe_nsyms[i] > 0;
 		if (!p->present[i])
 			json_array_append_new(missing, json_string(probes[i].sym));
 	}
@@ -411,8 +576,13 @@ static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *fa
 	int i;
 
 	for (i = 0; i < PT_NR_PROBES; i++) {
-		/* a cookie on a kernel without cookies makes the attach fail */
+		/*
+		 * A cookie on a kernel without cookies makes the attach fail.  A
+		 * function name kallsyms has once is attached by its address
+		 * (perf_event_attr.kprobe_addr, no name): the same function.
+		 */
 		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = p->cookies ? (__u64)i : 0);
+		const char *func = probes[i].sym;
 		struct bpf_program *entry = NULL, *prog;
 		struct bpf_link *l1 = NULL, *l2 = NULL;
 		int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
@@ -428,14 +598,22 @@ static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *fa
 		}
 		if (!prog)
 			continue;
+		if (p->by_addr && probe_nsyms[i] == 1) {
+			func = NULL;
+			kopts.offset = probe_addr[i];
+		}
 		if (entry) {
-			l1 = bpf_program__attach_kprobe_opts(entry, probes[i].sym, &kopts);
+			l1 = bpf_program__attach_kprobe_opts(entry, func, &kopts);
 			kopts.retprobe = true;
-			l2 = l1 ? bpf_program__attach_kprobe_opts(prog, probes[i].sym, &kopts) : NULL;
+			l2 = l1 ? bpf_program__attach_kprobe_opts(prog, func, &kopts) : NULL;
 		} else {
-			l2 = bpf_program__attach_kprobe_opts(prog, probes[i].sym, &kopts);
+			l2 = bpf_program__attach_kprobe_opts(prog, func, &kopts);
 		}
 		json_array_append_new(l2 ? attached : failed, json_string(probes[i].sym));
+		if (t_debug0)
+			fprintf(stderr, "[%6.1f ms] pintrace: %s %s%s\n",
+				(double)(now_ns() - t_debug0) / 1e6, l2 ? "attached" : "failed",
+				probes[i].sym, func ? "" : " (by address)");
 	}
 }
 
@@ -463,10 +641,12 @@ static unsigned long long count_lost(struct pintrace_bpf *skel)
  * @out_path: --out FILE, or NULL for stdout.
  * @ready: --ready FILE, or NULL.
  * @done: --done FILE, or NULL.
- * @wait_s: --wait SEC: how long VICTIM may take to appear (0: it must exist).
+ * @attach_after: --attach-after FILE, or NULL.
+ * @wait_s: --wait SEC: how long VICTIM (and FILE) may take to appear (0:
+ *	they must exist).
  */
 struct args {
-	const char *file, *out_path, *ready, *done;
+	const char *file, *out_path, *ready, *done, *attach_after;
 	long wait_s;
 };
 
@@ -479,6 +659,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		{ "out", required_argument, NULL, 'o' },
 		{ "ready", required_argument, NULL, 'r' },
 		{ "done", required_argument, NULL, 'd' },
+		{ "attach-after", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -486,7 +667,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 	int opt;
 
 	*exit_now = true;
-	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:a:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': a->file = optarg; break;
 		case 'w':
@@ -499,6 +680,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		case 'o': a->out_path = optarg; break;
 		case 'r': a->ready = optarg; break;
 		case 'd': a->done = optarg; break;
+		case 'a': a->attach_after = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -514,53 +696,64 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 
 /* When each phase of the set-up ended (now_ns()), for the start event's setup_ms. */
 struct pt_times {
-	unsigned long long ksyms, open, load, attach, file;
+	unsigned long long start, open, load0, load, attach0, attach, file;
 };
 
-/*
- * Open, load and attach the BPF programs, with /proc/kallsyms read in a thread beside the open
- * and load; it is waited for before the first use of a symbol: before the load without cookies
- * (which per-probe programs to load), after it with them.  *@skel is set as soon as it is open
- * (the caller destroys it).  Returns 0, or 1 after saying why.
- */
-static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, json_t *attached,
-		       json_t *missing, json_t *failed, struct pt_times *tm)
+/* Load the programs choose_programs() chose; 0, or 1 after saying why. */
+static int load_progs(struct pintrace_bpf *skel, struct pt_progs *p, struct pt_times *tm)
 {
-	pthread_t ksyms_tid;
 	int err;
 
-	if (pthread_create(&ksyms_tid, NULL, ksyms_thread, NULL)) {
+	choose_programs(skel, p);
+	tm->load0 = now_ns();
+	err = pintrace_bpf__load(skel);
+	tm->load = now_ns();
+	if (err)
+		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
+	return !!err;
+}
+
+/*
+ * Open, load and attach the BPF programs.  /proc/kallsyms is read in a
+ * thread beside the load, at once or, with @a->attach_after, once that
+ * file exists (the caller's modules are loaded by then: their symbols are
+ * in kallsyms, and attaching, which patches kernel text, does not wait on
+ * their loading).  With cookies the programs are loaded meanwhile; without,
+ * which per-probe programs to load needs kallsyms first.  *@skel
+ * is set as soon as it is open (the caller destroys it).  Returns 0, or
+ * 1 (2 for a missing @a->attach_after) after saying why.
+ */
+static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const struct args *a,
+		       json_t *attached, json_t *missing, json_t *failed, struct pt_times *tm)
+{
+	pthread_t ksyms_tid;
+	int rc;
+
+	tm->start = now_ns();
+	ksyms_job.after = a->attach_after;
+	ksyms_job.wait_s = a->wait_s;
+	if (pthread_create(&ksyms_tid, NULL, ksyms_thread, &ksyms_job)) {
 		fprintf(stderr, "pintrace: cannot start a thread\n");
 		return 1;
 	}
-	tm->ksyms = now_ns();
-
 	*skel = pintrace_bpf__open();
 	if (!*skel) {
 		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
 		return 1;
 	}
-	tm->open = now_ns();
-
+	tm->open = tm->load0 = tm->load = now_ns();
+	p->by_addr = !access("/sys/bus/event_source/devices/kprobe/type", R_OK);
 	p->cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
 					     NULL) > 0;
-	if (!p->cookies) {
-		if (ksyms_join(ksyms_tid))
-			return 1;
-		find_present(p, missing);
-	}
-	choose_programs(*skel, p);
-	err = pintrace_bpf__load(*skel);
-	tm->load = now_ns();
-	if (err) {
-		fprintf(stderr, "pintrace: cannot load the BPF programs: %s\n", strerror(-err));
+	if (p->cookies && load_progs(*skel, p, tm))
 		return 1;
-	}
-	if (p->cookies) {
-		if (ksyms_join(ksyms_tid))
-			return 1;
-		find_present(p, missing);
-	}
+	rc = ksyms_join(ksyms_tid);
+	if (rc)
+		return rc;
+	find_present(p, missing);
+	if (!p->cookies && load_progs(*skel, p, tm))
+		return 1;
+	tm->attach0 = now_ns();
 	attach_probes(p, attached, failed);
 	tm->attach = now_ns();
 	return 0;
@@ -603,15 +796,17 @@ static json_t *start_event(const struct args *a, const struct stat *st, const ch
 	struct utsname uts;
 
 	uname(&uts);
-	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
 			 "cookies", p->cookies, "attached", attached, "missing", missing,
 			 "failed", failed,
-			 "setup_ms", "kallsyms", (json_int_t)(t_ksyms_ns / 1000000),
-			 "open", (json_int_t)((tm->open - tm->ksyms) / 1000000),
-			 "load", (json_int_t)((tm->load - tm->open) / 1000000),
-			 "attach", (json_int_t)((tm->attach - tm->load) / 1000000),
+			 "setup_ms", "kallsyms", (json_int_t)(ksyms_job.ns / 1000000),
+			 "kallsyms_cpu", (json_int_t)(ksyms_job.cpu_ns / 1000000),
+			 "open", (json_int_t)((tm->open - tm->start) / 1000000),
+			 "load", (json_int_t)((tm->load - tm->load0) / 1000000),
+			 "wait", (json_int_t)((ksyms_job.go - ksyms_job.wait0) / 1000000),
+			 "attach", (json_int_t)((tm->attach - tm->attach0) / 1000000),
 			 "file_wait", (json_int_t)((tm->file - tm->attach) / 1000000));
 }
 
@@ -665,7 +860,8 @@ int main(int argc, char **argv)
 	attached = json_array();
 	missing = json_array();
 	failed = json_array();
-	if (load_probes(&skel, &p, attached, missing, failed, &tm))
+	rc = load_probes(&skel, &p, &a, attached, missing, failed, &tm);
+	if (rc)
 		goto cleanup;
 	rc = arm_on_file(skel, &a, &st, dev, sizeof(dev), &tm);
 	if (rc)

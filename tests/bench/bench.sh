@@ -89,7 +89,8 @@ for i in $(seq "$runs"); do
 	[ "$BOOT_STATUS" = ok ] && grep -q 'reboot: Power down' "$mini/console.log" ||
 		{ echo "minimal bare boot $i failed: $BOOT_STATUS" >&2; exit 1; }
 	# the guest's clock at power-off: the rest of the wall time is QEMU,
-	# firmware and the kernel's decompression (phases.txt: qemu+firmware)
+	# firmware and, booting a vmlinuz, the kernel's decompression
+	# (phases.txt: qemu+firmware)
 	tr -d '\r' <"$mini/console.log" | sed -n 's/^\[ *\([0-9.]*\)\] reboot: Power down.*/\1/p' |
 		tail -n 1 >>"$res/minimal-clock.txt"
 done
@@ -99,7 +100,8 @@ say "warm ./run.sh (traced):     median $mw s over $runs runs ($(tr '\n' ' ' <"$
 say "warm ./run.sh --no-trace:   median $mu s over $runs runs ($(tr '\n' ' ' <"$res/untraced.txt"))"
 say "bare boot (own initramfs):  median $mb s over $runs runs ($(tr '\n' ' ' <"$res/bare.txt")) accel=$BOOT_ACCEL"
 say "minimal bare boot (floor):  median $mm s over $runs runs ($(tr '\n' ' ' <"$res/minimal.txt")) busybox initramfs, console=ttyS0 quiet"
-say "minimal bare boot, guest:   median $(median <"$res/minimal-clock.txt") s from the kernel's start to power-off (the rest is QEMU, firmware, decompression)"
+say "minimal bare boot, guest:   median $(median <"$res/minimal-clock.txt") s from the kernel's start to power-off (the rest is QEMU, firmware$([ "${KBOOT:-$VMLINUZ}" = "$VMLINUZ" ] && echo ", decompression"))"
+say "boot image (all of them):   ${KBOOT:-$VMLINUZ} $([ "${KBOOT:-$VMLINUZ}" = "$VMLINUZ" ] && echo "(compressed)" || echo "(uncompressed, PVH entry)")"
 say "ratio run.sh/minimal boot:  $(ratio "$mw" "$mm") traced (target <= 1.5), $(ratio "$mu" "$mm") untraced (target <= 1.25)"
 say "ratio run.sh/own bare boot: $(ratio "$mw" "$mb") traced, $(ratio "$mu" "$mb") untraced"
 say "ratio traced/untraced:      $(ratio "$mw" "$mu") (target <= 1.5)"

@@ -31,6 +31,7 @@ sub steps {
 	for my $l (split /\n/, slurp("$dir/steps.jsonl")) {
 		next unless $l =~ /^\{/;
 		my $j = eval { decode_json($l) } or next;
+		next unless defined $j->{step};	# the module record
 		push @{ $by{$j->{step}} }, $j;
 	}
 	return \%by;
@@ -97,6 +98,18 @@ SKIP: {
 	pins_balanced($dir, 'unlocked-dirty');
 
 	# the BPF trace
+	my ($start) = grep { ($_->{event} // '') eq 'start' } map { eval { decode_json($_) } || () } split /\n/, slurp("$dir/events.jsonl");
+	is(join(',', sort @{ $start->{attached} || [] }),
+	   join(',', sort qw(folio_mkclean folio_clear_dirty_for_io clear_page_dirty_for_io set_page_dirty
+			     set_page_dirty_lock folio_mark_dirty ext4_dirty_folio block_dirty_folio filemap_dirty_folio
+			     __set_page_dirty_nobuffers do_page_mkwrite ext4_page_mkwrite filemap_page_mkwrite
+			     iomap_page_mkwrite __folio_start_writeback folio_end_writeback end_page_writeback
+			     pin_user_pages pin_user_pages_fast pin_user_pages_remote get_user_pages get_user_pages_fast
+			     unpin_user_page unpin_user_pages unpin_user_pages_dirty_lock filemap_release_folio
+			     try_to_release_page try_to_free_buffers __warn __ext4_warning_inode)),
+	   'trace: pintrace attached every probe 6.1 has') or diag(explain($start));
+	is(scalar @{ $start->{failed} || ['?'] }, 0, 'trace: no probe failed to attach (by address)');
+	ok($start && defined $start->{setup_ms}{wait}, 'trace: pintrace loaded its programs, then attached once the init\'s modules were loaded (setup_ms.wait)');
 	my @ev = events($dir);
 	ok(@ev > 5, 'unlocked-dirty: pintrace recorded the victim\'s events (' . scalar(@ev) . ')');
 	my $mkw = first_idx(\@ev, 0, sub { $_[0]{event} eq 'ext4_page_mkwrite' && $_[0]{comm} eq 'gup-repro' });
