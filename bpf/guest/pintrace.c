@@ -436,17 +436,15 @@ static void usage(FILE *f)
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
 
-/* Until @path exists, for at most @wait_s seconds; 0, or 2 after saying why. */
+/* Until @path exists, for at most @wait_s seconds; 0 or -errno. */
 static int wait_for_file(const char *path, long wait_s)
 {
 	struct stat st;
 	long i;
 
 	for (i = 0; stat(path, &st); i++) {
-		if (errno != ENOENT || i >= wait_s * 100) {
-			fprintf(stderr, "pintrace: %s: %s\n", path, strerror(errno));
-			return 2;
-		}
+		if (errno != ENOENT || i >= wait_s * 100)
+			return -errno;
 		usleep(10000);
 	}
 	return 0;
@@ -460,7 +458,7 @@ static int wait_for_file(const char *path, long wait_s)
 static struct ksyms_job {
 	const char *after;
 	long wait_s;
-	bool missing;
+	int missing;	/* -errno of the wait */
 	unsigned long long wait0, go, ns, cpu_ns;
 } ksyms_job;
 static int ksyms_err;
@@ -471,10 +469,12 @@ static void *ksyms_thread(void *arg)
 	unsigned long long t, c;
 
 	j->wait0 = j->go = now_ns();
-	if (j->after && wait_for_file(j->after, j->wait_s)) {
-		j->missing = true;
-		ksyms_err = -ENOENT;
-		return NULL;
+	if (j->after) {
+		j->missing = wait_for_file(j->after, j->wait_s);
+		if (j->missing) {
+			ksyms_err = j->missing;
+			return NULL;
+		}
 	}
 	t = j->go = now_ns();
 	c = thread_cpu_ns();
@@ -494,8 +494,10 @@ static int ksyms_join(pthread_t tid)
 
 	if (!joined && pthread_join(tid, NULL) == 0)
 		joined = 1;
-	if (joined && ksyms_job.missing)
-		return 2;	/* wait_for_file() said why */
+	if (joined && ksyms_job.missing) {
+		fprintf(stderr, "pintrace: %s: %s\n", ksyms_job.after, strerror(-ksyms_job.missing));
+		return 2;
+	}
 	if (!joined || ksyms_err) {
 		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(joined ? -ksyms_err : EAGAIN));
 		return 1;
@@ -520,16 +522,13 @@ struct pt_progs {
 	struct bpf_program *shapes[PT_S_NR], *gup_ret;
 };
 
-/* Which probes' functions this kernel has (kallsyms read); the others go to @missing. */
-static void find_present(struct pt_progs *p, json_t *missing)
+/* Which probes' functions this kernel has (kallsyms read). */
+static void find_present(struct pt_progs *p)
 {
 	int i;
 
-	for (i = 0; i < PT_NR_PROBES; i++) {
+	for (i = 0; i < PT_NR_PROBES; i++)
 		p->present[i] = probe_nsyms[i] > 0;
-		if (!p->present[i])
-			json_array_append_new(missing, json_string(probes[i].sym));
-	}
 }
 
 /*
@@ -567,53 +566,65 @@ static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p)
 }
 
 /*
- * Attach every present probe (entry and return halves for GUP); the
- * functions go to @attached or @failed.  The links live as long as the
- * process (the skeleton's destroy, or exit, detaches them).
+ * Attach probe @i: its program (and for GUP its entry half first), by
+ * address when kallsyms has its name once and the kernel takes addresses
+ * (perf_event_attr.kprobe_addr, no name: the same function).  A cookie on
+ * a kernel without cookies makes the attach fail.  The links live as long
+ * as the process (exit detaches them).  Returns true when attached.
  */
-static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *failed)
+static bool attach_one(const struct pt_progs *p, int i)
+{
+	LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = p->cookies ? (__u64)i : 0);
+	const char *func = probes[i].sym;
+	struct bpf_program *entry = NULL, *prog;
+	struct bpf_link *l1 = NULL, *l2 = NULL;
+	int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
+
+	if (p->cookies) {
+		prog = gup ? p->gup_ret : p->shapes[probes[i].shape];
+		entry = gup ? p->shapes[probes[i].shape] : NULL;
+	} else {
+		prog = p->progs[i];
+		entry = p->entries[i];
+	}
+	if (!prog)
+		return false;
+	if (p->by_addr && probe_nsyms[i] == 1) {
+		func = NULL;
+		kopts.offset = probe_addr[i];
+	}
+	if (entry) {
+		l1 = bpf_program__attach_kprobe_opts(entry, func, &kopts);
+		kopts.retprobe = true;
+		l2 = l1 ? bpf_program__attach_kprobe_opts(prog, func, &kopts) : NULL;
+		if (!l2)
+			bpf_link__destroy(l1);
+	} else {
+		l2 = bpf_program__attach_kprobe_opts(prog, func, &kopts);
+	}
+	if (t_debug0)
+		fprintf(stderr, "[%6.1f ms] pintrace: %s %s%s\n", (double)(now_ns() - t_debug0) / 1e6,
+			l2 ? "attached" : "failed", probes[i].sym, func ? " (by name)" : " (by address)");
+	return l2;
+}
+
+/*
+ * With kallsyms read: every probe whose function is present is attached
+ * (by address); the functions go to @attached, @missing or @failed.
+ */
+static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *missing,
+			  json_t *failed)
 {
 	int i;
 
 	for (i = 0; i < PT_NR_PROBES; i++) {
-		/*
-		 * A cookie on a kernel without cookies makes the attach fail.  A
-		 * function name kallsyms has once is attached by its address
-		 * (perf_event_attr.kprobe_addr, no name): the same function.
-		 */
-		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = p->cookies ? (__u64)i : 0);
-		const char *func = probes[i].sym;
-		struct bpf_program *entry = NULL, *prog;
-		struct bpf_link *l1 = NULL, *l2 = NULL;
-		int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
+		json_t *to = attached;
 
 		if (!p->present[i])
-			continue;
-		if (p->cookies) {
-			prog = gup ? p->gup_ret : p->shapes[probes[i].shape];
-			entry = gup ? p->shapes[probes[i].shape] : NULL;
-		} else {
-			prog = p->progs[i];
-			entry = p->entries[i];
-		}
-		if (!prog)
-			continue;
-		if (p->by_addr && probe_nsyms[i] == 1) {
-			func = NULL;
-			kopts.offset = probe_addr[i];
-		}
-		if (entry) {
-			l1 = bpf_program__attach_kprobe_opts(entry, func, &kopts);
-			kopts.retprobe = true;
-			l2 = l1 ? bpf_program__attach_kprobe_opts(prog, func, &kopts) : NULL;
-		} else {
-			l2 = bpf_program__attach_kprobe_opts(prog, func, &kopts);
-		}
-		json_array_append_new(l2 ? attached : failed, json_string(probes[i].sym));
-		if (t_debug0)
-			fprintf(stderr, "[%6.1f ms] pintrace: %s %s%s\n",
-				(double)(now_ns() - t_debug0) / 1e6, l2 ? "attached" : "failed",
-				probes[i].sym, func ? "" : " (by address)");
+			to = missing;
+		else if (!attach_one(p, i))
+			to = failed;
+		json_array_append_new(to, json_string(probes[i].sym));
 	}
 }
 
@@ -750,11 +761,11 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 	rc = ksyms_join(ksyms_tid);
 	if (rc)
 		return rc;
-	find_present(p, missing);
+	find_present(p);
 	if (!p->cookies && load_progs(*skel, p, tm))
 		return 1;
 	tm->attach0 = now_ns();
-	attach_probes(p, attached, failed);
+	attach_probes(p, attached, missing, failed);
 	tm->attach = now_ns();
 	return 0;
 }
