@@ -25,8 +25,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libelf.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <gelf.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -198,9 +200,54 @@ static int parse_ksym_line(char *line, size_t len, unsigned long *addr, char *ty
  * its own symbols in address order, then the modules'; only the modules'
  * part is sorted.  Returns 0 or -errno.
  */
-static int load_ksyms(void)
+/* Append a text symbol (kallsyms order: see ksyms_sorted); 0 or -ENOMEM. */
+static size_t ksyms_cap, ksyms_sorted;
+
+static int add_ksym(unsigned long addr, char *name, size_t len, char *mod)
 {
-	size_t cap = 0, nsorted = 0;
+	note_probe_sym(name, len, addr);
+	if (nr_ksyms == ksyms_cap) {
+		struct ksym *k;
+		size_t cap = ksyms_cap ? ksyms_cap * 2 : 65536;
+
+		k = realloc(ksyms, cap * sizeof(*ksyms));
+		if (!k)
+			return -ENOMEM;
+		ksyms = k;
+		ksyms_cap = cap;
+	}
+	if (ksyms_sorted == nr_ksyms && (!nr_ksyms || ksyms[nr_ksyms - 1].addr <= addr))
+		ksyms_sorted++;
+	ksyms[nr_ksyms].addr = addr;
+	ksyms[nr_ksyms].name = name;
+	ksyms[nr_ksyms].mod = mod;
+	nr_ksyms++;
+	return 0;
+}
+
+/* Sort what add_ksym() appended out of order (the modules' symbols, at the end). */
+static void sort_ksyms(void)
+{
+	size_t n = ksyms_sorted;
+
+	qsort(ksyms + n, nr_ksyms - n, sizeof(*ksyms), cmp_ksym);
+	if (n && n < nr_ksyms && ksyms[n].addr < ksyms[n - 1].addr)
+		qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_ksym);
+	ksyms_sorted = nr_ksyms;
+}
+
+/*
+ * /proc/kallsyms: text symbols with their module; also the address of the
+ * vmemmap_base variable (x86-64 CONFIG_RANDOMIZE_MEMORY) and the probes'
+ * addresses (note_probe_sym()).  @core_only: the kernel's own symbols only
+ * (the modules' come from load_module_syms()).  Read whole and parsed in
+ * place by hand: under TCG, sscanf() of ~90k lines costs a second, a
+ * strdup() per name a fifth of one (7.2 has 187k lines).  The kernel lists
+ * its own symbols in address order, then the modules'.  Returns 0 or
+ * -errno; sort_ksyms() orders them.
+ */
+static int load_ksyms(bool core_only)
+{
 	char *line, *next, *end;
 	int err = slurp_ksyms("/proc/kallsyms");
 
@@ -218,6 +265,8 @@ static int load_ksyms(void)
 		*next = '\0';
 		if (parse_ksym_line(line, next - line, &addr, &type, &name, &len, &mod))
 			continue;
+		if (mod && core_only)
+			continue;
 		if ((type == 'd' || type == 'D' || type == 'b' || type == 'B') &&
 		    !strcmp(name, "vmemmap_base")) {
 			vmemmap_base_addr = addr;
@@ -225,27 +274,171 @@ static int load_ksyms(void)
 		}
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
-		note_probe_sym(name, len, addr);
-		if (nr_ksyms == cap) {
-			struct ksym *k;
-
-			cap = cap ? cap * 2 : 65536;
-			k = realloc(ksyms, cap * sizeof(*ksyms));
-			if (!k)
-				return -ENOMEM;
-			ksyms = k;
-		}
-		if (nsorted == nr_ksyms && (!nr_ksyms || ksyms[nr_ksyms - 1].addr <= addr))
-			nsorted++;
-		ksyms[nr_ksyms].addr = addr;
-		ksyms[nr_ksyms].name = name;
-		ksyms[nr_ksyms].mod = mod;
-		nr_ksyms++;
+		err = add_ksym(addr, name, len, mod);
+		if (err)
+			return err;
 	}
-	qsort(ksyms + nsorted, nr_ksyms - nsorted, sizeof(*ksyms), cmp_ksym);
-	if (nsorted && nsorted < nr_ksyms && ksyms[nsorted].addr < ksyms[nsorted - 1].addr)
-		qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_ksym);
 	return 0;
+}
+
+/*
+ * The text symbols of loaded module @name, from its .ko (@path) and the
+ * addresses its sections were loaded at (/sys/module/NAME/sections/, root
+ * only): what /proc/kallsyms lists for it (the module's .symtab,
+ * kernel/module/kallsyms.c), without reading the kernel's ~100k own lines
+ * again.  Returns 0, or -errno when the module's symbols cannot be had
+ * this way.
+ */
+static int load_module_ko(const char *name, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT;
+	unsigned long *base = NULL;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx, nsec;
+	char *mod = NULL;
+	Elf *e = NULL;
+
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_getshdrstrndx(e, &shstrndx) || elf_getshdrnum(e, &nsec))
+		goto out;
+	base = calloc(nsec, sizeof(*base));	/* 0: not loaded, not text */
+	if (!base || asprintf(&mod, "[%s]", name) < 0)
+		goto out;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		char p[4096], buf[64];
+		const char *sec;
+		FILE *f;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		sec = elf_strptr(e, shstrndx, sh.sh_name);
+		if (!sec || !strncmp(sec, ".init", 5))
+			continue;	/* freed once the module is live */
+		snprintf(p, sizeof(p), "/sys/module/%s/sections/%s", name, sec);
+		f = fopen(p, "r");
+		if (f && fgets(buf, sizeof(buf), f))
+			base[elf_ndxscn(scn)] = strtoul(buf, NULL, 16);
+		if (f)
+			fclose(f);
+	}
+	scn = NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		GElf_Shdr sh;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		d = elf_getdata(scn, NULL);
+		n = d && sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (i = 0; i < n; i++) {
+			GElf_Sym sym;
+			char *sn;
+
+			if (!gelf_getsym(d, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= nsec || !base[sym.st_shndx])
+				continue;
+			sn = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (!sn || !*sn)
+				continue;
+			sn = strdup(sn);
+			if (!sn || add_ksym(base[sym.st_shndx] + sym.st_value, sn, strlen(sn), mod)) {
+				err = -ENOMEM;
+				goto out;
+			}
+		}
+		err = 0;
+	}
+out:
+	if (err)
+		free(mod);	/* else the symbols keep it */
+	free(base);
+	if (e)
+		elf_end(e);
+	close(fd);
+	return err;
+}
+
+/*
+ * Every loaded module's text symbols (/proc/modules; each .ko found in
+ * modules.dep of the running kernel), after load_ksyms(true).  Returns 0,
+ * or -errno when a module's cannot be had that way (the caller then reads
+ * them from /proc/kallsyms).
+ */
+static int load_module_syms(void)
+{
+	char dep[512], line[4096], (*names)[64] = NULL;
+	size_t nmods = 0, nfound = 0, i, k;
+	struct utsname u;
+	bool *found = NULL;
+	int err = 0;
+	FILE *f;
+
+	if (uname(&u) || elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	f = fopen("/proc/modules", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		void *t = realloc(names, (nmods + 1) * sizeof(*names));
+
+		if (!t) {
+			err = -ENOMEM;
+			break;
+		}
+		names = t;
+		line[strcspn(line, " \n")] = '\0';
+		snprintf(names[nmods++], sizeof(*names), "%.63s", line);	/* MODULE_NAME_LEN 56 */
+	}
+	fclose(f);
+	found = calloc(nmods + 1, sizeof(*found));
+	snprintf(dep, sizeof(dep), "/lib/modules/%s/modules.dep", u.release);
+	f = err || !found ? NULL : fopen(dep, "r");
+	if (!f)
+		err = err ? err : -ENOENT;
+	/* "kernel/fs/btrfs/btrfs.ko: deps": '-' and '_' are one in module names */
+	while (f && !err && nfound < nmods && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *base, path[4600];
+		size_t n;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		n = strlen(base);
+		if (n < 4 || strcmp(base + n - 3, ".ko"))
+			continue;
+		for (i = 0; i < nmods; i++) {
+			if (found[i] || strlen(names[i]) != n - 3)
+				continue;
+			for (k = 0; k < n - 3; k++)
+				if (base[k] != names[i][k] &&
+				    !((base[k] == '-' || base[k] == '_') &&
+				      (names[i][k] == '-' || names[i][k] == '_')))
+					break;
+			if (k < n - 3)
+				continue;
+			found[i] = true;
+			nfound++;
+			if (line[0] == '/')
+				snprintf(path, sizeof(path), "%s", line);
+			else
+				snprintf(path, sizeof(path), "/lib/modules/%s/%s", u.release, line);
+			err = load_module_ko(names[i], path);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!err && nfound < nmods)
+		err = -ENOENT;
+	free(found);
+	free(names);
+	return err;
 }
 
 static void symbolize(unsigned long addr, char *buf, size_t len)
@@ -436,51 +629,74 @@ static void usage(FILE *f)
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
 
-/* Until @path exists, for at most @wait_s seconds; 0, or 2 after saying why. */
+/* Until @path exists, for at most @wait_s seconds; 0 or -errno. */
 static int wait_for_file(const char *path, long wait_s)
 {
 	struct stat st;
 	long i;
 
 	for (i = 0; stat(path, &st); i++) {
-		if (errno != ENOENT || i >= wait_s * 100) {
-			fprintf(stderr, "pintrace: %s: %s\n", path, strerror(errno));
-			return 2;
-		}
+		if (errno != ENOENT || i >= wait_s * 100)
+			return -errno;
 		usleep(10000);
 	}
 	return 0;
 }
 
 /*
- * load_ksyms() in a thread of its own, beside the BPF object's load; with
- * an @after file (--attach-after), once that file exists (for at most
- * @wait_s seconds: else @missing).
+ * The symbols, in a thread of its own beside the BPF object's load:
+ * /proc/kallsyms at once; with an @after file (--attach-after: the caller
+ * is loading modules meanwhile) the kernel's own symbols, then once that
+ * file exists (for at most @wait_s seconds: else @missing) the modules'
+ * from their .ko files (load_module_syms()), or if that fails from
+ * /proc/kallsyms read again (@modules_from says which; the environment's
+ * PINTRACE_MODULE_SYMBOLS_FROM_KALLSYMS forces the latter, for tests).
  */
 static struct ksyms_job {
 	const char *after;
 	long wait_s;
-	bool missing;
-	unsigned long long wait0, go, ns, cpu_ns;
+	int missing;	/* -errno of the wait */
+	const char *modules_from;
+	unsigned long long wait0, go, ns, cpu_ns, mod_ns;
 } ksyms_job;
 static int ksyms_err;
+
+/* Forget the symbols read so far (before reading them all again). */
+static void reset_ksyms(void)
+{
+	nr_ksyms = ksyms_sorted = 0;
+	memset(probe_nsyms, 0, sizeof(probe_nsyms));
+	memset(probe_addr, 0, sizeof(probe_addr));
+	free(ksyms_text);
+	ksyms_text = NULL;
+}
 
 static void *ksyms_thread(void *arg)
 {
 	struct ksyms_job *j = arg;
-	unsigned long long t, c;
+	unsigned long long t = now_ns(), c = thread_cpu_ns();
 
-	j->wait0 = j->go = now_ns();
-	if (j->after && wait_for_file(j->after, j->wait_s)) {
-		j->missing = true;
-		ksyms_err = -ENOENT;
-		return NULL;
-	}
-	t = j->go = now_ns();
-	c = thread_cpu_ns();
-	ksyms_err = load_ksyms();
+	ksyms_err = load_ksyms(j->after != NULL);
 	j->ns = now_ns() - t;
 	j->cpu_ns = thread_cpu_ns() - c;
+	j->modules_from = "kallsyms";
+	j->wait0 = j->go = now_ns();
+	if (j->after && !ksyms_err) {
+		j->missing = wait_for_file(j->after, j->wait_s);
+		if (j->missing) {
+			ksyms_err = j->missing;
+			return NULL;
+		}
+		j->go = now_ns();
+		if (!getenv("PINTRACE_MODULE_SYMBOLS_FROM_KALLSYMS") && !load_module_syms()) {
+			j->modules_from = "ko";
+		} else {
+			reset_ksyms();
+			ksyms_err = load_ksyms(false);
+		}
+		j->mod_ns = now_ns() - j->go;
+	}
+	sort_ksyms();
 	return NULL;
 }
 
@@ -494,8 +710,10 @@ static int ksyms_join(pthread_t tid)
 
 	if (!joined && pthread_join(tid, NULL) == 0)
 		joined = 1;
-	if (joined && ksyms_job.missing)
-		return 2;	/* wait_for_file() said why */
+	if (joined && ksyms_job.missing) {
+		fprintf(stderr, "pintrace: %s: %s\n", ksyms_job.after, strerror(-ksyms_job.missing));
+		return 2;
+	}
 	if (!joined || ksyms_err) {
 		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(joined ? -ksyms_err : EAGAIN));
 		return 1;
@@ -520,16 +738,13 @@ struct pt_progs {
 	struct bpf_program *shapes[PT_S_NR], *gup_ret;
 };
 
-/* Which probes' functions this kernel has (kallsyms read); the others go to @missing. */
-static void find_present(struct pt_progs *p, json_t *missing)
+/* Which probes' functions this kernel has (kallsyms read). */
+static void find_present(struct pt_progs *p)
 {
 	int i;
 
-	for (i = 0; i < PT_NR_PROBES; i++) {
+	for (i = 0; i < PT_NR_PROBES; i++)
 		p->present[i] = probe_nsyms[i] > 0;
-		if (!p->present[i])
-			json_array_append_new(missing, json_string(probes[i].sym));
-	}
 }
 
 /*
@@ -567,53 +782,65 @@ static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p)
 }
 
 /*
- * Attach every present probe (entry and return halves for GUP); the
- * functions go to @attached or @failed.  The links live as long as the
- * process (the skeleton's destroy, or exit, detaches them).
+ * Attach probe @i: its program (and for GUP its entry half first), by
+ * address when kallsyms has its name once and the kernel takes addresses
+ * (perf_event_attr.kprobe_addr, no name: the same function).  A cookie on
+ * a kernel without cookies makes the attach fail.  The links live as long
+ * as the process (exit detaches them).  Returns true when attached.
  */
-static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *failed)
+static bool attach_one(const struct pt_progs *p, int i)
+{
+	LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = p->cookies ? (__u64)i : 0);
+	const char *func = probes[i].sym;
+	struct bpf_program *entry = NULL, *prog;
+	struct bpf_link *l1 = NULL, *l2 = NULL;
+	int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
+
+	if (p->cookies) {
+		prog = gup ? p->gup_ret : p->shapes[probes[i].shape];
+		entry = gup ? p->shapes[probes[i].shape] : NULL;
+	} else {
+		prog = p->progs[i];
+		entry = p->entries[i];
+	}
+	if (!prog)
+		return false;
+	if (p->by_addr && probe_nsyms[i] == 1) {
+		func = NULL;
+		kopts.offset = probe_addr[i];
+	}
+	if (entry) {
+		l1 = bpf_program__attach_kprobe_opts(entry, func, &kopts);
+		kopts.retprobe = true;
+		l2 = l1 ? bpf_program__attach_kprobe_opts(prog, func, &kopts) : NULL;
+		if (!l2)
+			bpf_link__destroy(l1);
+	} else {
+		l2 = bpf_program__attach_kprobe_opts(prog, func, &kopts);
+	}
+	if (t_debug0)
+		fprintf(stderr, "[%6.1f ms] pintrace: %s %s%s\n", (double)(now_ns() - t_debug0) / 1e6,
+			l2 ? "attached" : "failed", probes[i].sym, func ? " (by name)" : " (by address)");
+	return l2;
+}
+
+/*
+ * With kallsyms read: every probe whose function is present is attached
+ * (by address); the functions go to @attached, @missing or @failed.
+ */
+static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *missing,
+			  json_t *failed)
 {
 	int i;
 
 	for (i = 0; i < PT_NR_PROBES; i++) {
-		/*
-		 * A cookie on a kernel without cookies makes the attach fail.  A
-		 * function name kallsyms has once is attached by its address
-		 * (perf_event_attr.kprobe_addr, no name): the same function.
-		 */
-		LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = p->cookies ? (__u64)i : 0);
-		const char *func = probes[i].sym;
-		struct bpf_program *entry = NULL, *prog;
-		struct bpf_link *l1 = NULL, *l2 = NULL;
-		int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
+		json_t *to = attached;
 
 		if (!p->present[i])
-			continue;
-		if (p->cookies) {
-			prog = gup ? p->gup_ret : p->shapes[probes[i].shape];
-			entry = gup ? p->shapes[probes[i].shape] : NULL;
-		} else {
-			prog = p->progs[i];
-			entry = p->entries[i];
-		}
-		if (!prog)
-			continue;
-		if (p->by_addr && probe_nsyms[i] == 1) {
-			func = NULL;
-			kopts.offset = probe_addr[i];
-		}
-		if (entry) {
-			l1 = bpf_program__attach_kprobe_opts(entry, func, &kopts);
-			kopts.retprobe = true;
-			l2 = l1 ? bpf_program__attach_kprobe_opts(prog, func, &kopts) : NULL;
-		} else {
-			l2 = bpf_program__attach_kprobe_opts(prog, func, &kopts);
-		}
-		json_array_append_new(l2 ? attached : failed, json_string(probes[i].sym));
-		if (t_debug0)
-			fprintf(stderr, "[%6.1f ms] pintrace: %s %s%s\n",
-				(double)(now_ns() - t_debug0) / 1e6, l2 ? "attached" : "failed",
-				probes[i].sym, func ? "" : " (by address)");
+			to = missing;
+		else if (!attach_one(p, i))
+			to = failed;
+		json_array_append_new(to, json_string(probes[i].sym));
 	}
 }
 
@@ -750,11 +977,11 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 	rc = ksyms_join(ksyms_tid);
 	if (rc)
 		return rc;
-	find_present(p, missing);
+	find_present(p);
 	if (!p->cookies && load_progs(*skel, p, tm))
 		return 1;
 	tm->attach0 = now_ns();
-	attach_probes(p, attached, failed);
+	attach_probes(p, attached, missing, failed);
 	tm->attach = now_ns();
 	return 0;
 }
@@ -796,16 +1023,17 @@ static json_t *start_event(const struct args *a, const struct stat *st, const ch
 	struct utsname uts;
 
 	uname(&uts);
-	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:s,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
 			 "cookies", p->cookies, "attached", attached, "missing", missing,
-			 "failed", failed,
+			 "failed", failed, "module_symbols", ksyms_job.modules_from,
 			 "setup_ms", "kallsyms", (json_int_t)(ksyms_job.ns / 1000000),
 			 "kallsyms_cpu", (json_int_t)(ksyms_job.cpu_ns / 1000000),
 			 "open", (json_int_t)((tm->open - tm->start) / 1000000),
 			 "load", (json_int_t)((tm->load - tm->load0) / 1000000),
 			 "wait", (json_int_t)((ksyms_job.go - ksyms_job.wait0) / 1000000),
+			 "modules", (json_int_t)(ksyms_job.mod_ns / 1000000),
 			 "attach", (json_int_t)((tm->attach - tm->attach0) / 1000000),
 			 "file_wait", (json_int_t)((tm->file - tm->attach) / 1000000));
 }
