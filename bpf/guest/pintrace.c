@@ -25,10 +25,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libelf.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <gelf.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -200,54 +198,9 @@ static int parse_ksym_line(char *line, size_t len, unsigned long *addr, char *ty
  * its own symbols in address order, then the modules'; only the modules'
  * part is sorted.  Returns 0 or -errno.
  */
-/* Append a text symbol (kallsyms order: see ksyms_sorted); 0 or -ENOMEM. */
-static size_t ksyms_cap, ksyms_sorted;
-
-static int add_ksym(unsigned long addr, char *name, size_t len, char *mod)
+static int load_ksyms(void)
 {
-	note_probe_sym(name, len, addr);
-	if (nr_ksyms == ksyms_cap) {
-		struct ksym *k;
-		size_t cap = ksyms_cap ? ksyms_cap * 2 : 65536;
-
-		k = realloc(ksyms, cap * sizeof(*ksyms));
-		if (!k)
-			return -ENOMEM;
-		ksyms = k;
-		ksyms_cap = cap;
-	}
-	if (ksyms_sorted == nr_ksyms && (!nr_ksyms || ksyms[nr_ksyms - 1].addr <= addr))
-		ksyms_sorted++;
-	ksyms[nr_ksyms].addr = addr;
-	ksyms[nr_ksyms].name = name;
-	ksyms[nr_ksyms].mod = mod;
-	nr_ksyms++;
-	return 0;
-}
-
-/* Sort what add_ksym() appended out of order (the modules' symbols, at the end). */
-static void sort_ksyms(void)
-{
-	size_t n = ksyms_sorted;
-
-	qsort(ksyms + n, nr_ksyms - n, sizeof(*ksyms), cmp_ksym);
-	if (n && n < nr_ksyms && ksyms[n].addr < ksyms[n - 1].addr)
-		qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_ksym);
-	ksyms_sorted = nr_ksyms;
-}
-
-/*
- * /proc/kallsyms: text symbols with their module; also the address of the
- * vmemmap_base variable (x86-64 CONFIG_RANDOMIZE_MEMORY) and the probes'
- * addresses (note_probe_sym()).  @core_only: the kernel's own symbols only
- * (the modules' come from load_module_syms()).  Read whole and parsed in
- * place by hand: under TCG, sscanf() of ~90k lines costs a second, a
- * strdup() per name a fifth of one (7.2 has 187k lines).  The kernel lists
- * its own symbols in address order, then the modules'.  Returns 0 or
- * -errno; sort_ksyms() orders them.
- */
-static int load_ksyms(bool core_only)
-{
+	size_t cap = 0, nsorted = 0;
 	char *line, *next, *end;
 	int err = slurp_ksyms("/proc/kallsyms");
 
@@ -265,8 +218,6 @@ static int load_ksyms(bool core_only)
 		*next = '\0';
 		if (parse_ksym_line(line, next - line, &addr, &type, &name, &len, &mod))
 			continue;
-		if (mod && core_only)
-			continue;
 		if ((type == 'd' || type == 'D' || type == 'b' || type == 'B') &&
 		    !strcmp(name, "vmemmap_base")) {
 			vmemmap_base_addr = addr;
@@ -274,171 +225,27 @@ static int load_ksyms(bool core_only)
 		}
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
-		err = add_ksym(addr, name, len, mod);
-		if (err)
-			return err;
+		note_probe_sym(name, len, addr);
+		if (nr_ksyms == cap) {
+			struct ksym *k;
+
+			cap = cap ? cap * 2 : 65536;
+			k = realloc(ksyms, cap * sizeof(*ksyms));
+			if (!k)
+				return -ENOMEM;
+			ksyms = k;
+		}
+		if (nsorted == nr_ksyms && (!nr_ksyms || ksyms[nr_ksyms - 1].addr <= addr))
+			nsorted++;
+		ksyms[nr_ksyms].addr = addr;
+		ksyms[nr_ksyms].name = name;
+		ksyms[nr_ksyms].mod = mod;
+		nr_ksyms++;
 	}
+	qsort(ksyms + nsorted, nr_ksyms - nsorted, sizeof(*ksyms), cmp_ksym);
+	if (nsorted && nsorted < nr_ksyms && ksyms[nsorted].addr < ksyms[nsorted - 1].addr)
+		qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_ksym);
 	return 0;
-}
-
-/*
- * The text symbols of loaded module @name, from its .ko (@path) and the
- * addresses its sections were loaded at (/sys/module/NAME/sections/, root
- * only): what /proc/kallsyms lists for it (the module's .symtab,
- * kernel/module/kallsyms.c), without reading the kernel's ~100k own lines
- * again.  Returns 0, or -errno when the module's symbols cannot be had
- * this way.
- */
-static int load_module_ko(const char *name, const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT;
-	unsigned long *base = NULL;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx, nsec;
-	char *mod = NULL;
-	Elf *e = NULL;
-
-	if (fd < 0)
-		return -errno;
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_getshdrstrndx(e, &shstrndx) || elf_getshdrnum(e, &nsec))
-		goto out;
-	base = calloc(nsec, sizeof(*base));	/* 0: not loaded, not text */
-	if (!base || asprintf(&mod, "[%s]", name) < 0)
-		goto out;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		char p[4096], buf[64];
-		const char *sec;
-		FILE *f;
-
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR))
-			continue;
-		sec = elf_strptr(e, shstrndx, sh.sh_name);
-		if (!sec || !strncmp(sec, ".init", 5))
-			continue;	/* freed once the module is live */
-		snprintf(p, sizeof(p), "/sys/module/%s/sections/%s", name, sec);
-		f = fopen(p, "r");
-		if (f && fgets(buf, sizeof(buf), f))
-			base[elf_ndxscn(scn)] = strtoul(buf, NULL, 16);
-		if (f)
-			fclose(f);
-	}
-	scn = NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		Elf_Data *d;
-		GElf_Shdr sh;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
-			continue;
-		d = elf_getdata(scn, NULL);
-		n = d && sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-		for (i = 0; i < n; i++) {
-			GElf_Sym sym;
-			char *sn;
-
-			if (!gelf_getsym(d, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= nsec || !base[sym.st_shndx])
-				continue;
-			sn = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (!sn || !*sn)
-				continue;
-			sn = strdup(sn);
-			if (!sn || add_ksym(base[sym.st_shndx] + sym.st_value, sn, strlen(sn), mod)) {
-				err = -ENOMEM;
-				goto out;
-			}
-		}
-		err = 0;
-	}
-out:
-	if (err)
-		free(mod);	/* else the symbols keep it */
-	free(base);
-	if (e)
-		elf_end(e);
-	close(fd);
-	return err;
-}
-
-/*
- * Every loaded module's text symbols (/proc/modules; each .ko found in
- * modules.dep of the running kernel), after load_ksyms(true).  Returns 0,
- * or -errno when a module's cannot be had that way (the caller then reads
- * them from /proc/kallsyms).
- */
-static int load_module_syms(void)
-{
-	char dep[512], line[4096], (*names)[64] = NULL;
-	size_t nmods = 0, nfound = 0, i, k;
-	struct utsname u;
-	bool *found = NULL;
-	int err = 0;
-	FILE *f;
-
-	if (uname(&u) || elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	f = fopen("/proc/modules", "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		void *t = realloc(names, (nmods + 1) * sizeof(*names));
-
-		if (!t) {
-			err = -ENOMEM;
-			break;
-		}
-		names = t;
-		line[strcspn(line, " \n")] = '\0';
-		snprintf(names[nmods++], sizeof(*names), "%.63s", line);	/* MODULE_NAME_LEN 56 */
-	}
-	fclose(f);
-	found = calloc(nmods + 1, sizeof(*found));
-	snprintf(dep, sizeof(dep), "/lib/modules/%s/modules.dep", u.release);
-	f = err || !found ? NULL : fopen(dep, "r");
-	if (!f)
-		err = err ? err : -ENOENT;
-	/* "kernel/fs/btrfs/btrfs.ko: deps": '-' and '_' are one in module names */
-	while (f && !err && nfound < nmods && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':'), *base, path[4600];
-		size_t n;
-
-		if (!colon)
-			continue;
-		*colon = '\0';
-		base = strrchr(line, '/');
-		base = base ? base + 1 : line;
-		n = strlen(base);
-		if (n < 4 || strcmp(base + n - 3, ".ko"))
-			continue;
-		for (i = 0; i < nmods; i++) {
-			if (found[i] || strlen(names[i]) != n - 3)
-				continue;
-			for (k = 0; k < n - 3; k++)
-				if (base[k] != names[i][k] &&
-				    !((base[k] == '-' || base[k] == '_') &&
-				      (names[i][k] == '-' || names[i][k] == '_')))
-					break;
-			if (k < n - 3)
-				continue;
-			found[i] = true;
-			nfound++;
-			if (line[0] == '/')
-				snprintf(path, sizeof(path), "%s", line);
-			else
-				snprintf(path, sizeof(path), "/lib/modules/%s/%s", u.release, line);
-			err = load_module_ko(names[i], path);
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	if (!err && nfound < nmods)
-		err = -ENOENT;
-	free(found);
-	free(names);
-	return err;
 }
 
 static void symbolize(unsigned long addr, char *buf, size_t len)
@@ -644,59 +451,36 @@ static int wait_for_file(const char *path, long wait_s)
 }
 
 /*
- * The symbols, in a thread of its own beside the BPF object's load:
- * /proc/kallsyms at once; with an @after file (--attach-after: the caller
- * is loading modules meanwhile) the kernel's own symbols, then once that
- * file exists (for at most @wait_s seconds: else @missing) the modules'
- * from their .ko files (load_module_syms()), or if that fails from
- * /proc/kallsyms read again (@modules_from says which; the environment's
- * PINTRACE_MODULE_SYMBOLS_FROM_KALLSYMS forces the latter, for tests).
+ * load_ksyms() in a thread of its own, beside the BPF object's load; with
+ * an @after file (--attach-after), once that file exists (for at most
+ * @wait_s seconds: else @missing).
  */
 static struct ksyms_job {
 	const char *after;
 	long wait_s;
 	int missing;	/* -errno of the wait */
-	const char *modules_from;
-	unsigned long long wait0, go, ns, cpu_ns, mod_ns;
+	unsigned long long wait0, go, ns, cpu_ns;
 } ksyms_job;
 static int ksyms_err;
-
-/* Forget the symbols read so far (before reading them all again). */
-static void reset_ksyms(void)
-{
-	nr_ksyms = ksyms_sorted = 0;
-	memset(probe_nsyms, 0, sizeof(probe_nsyms));
-	memset(probe_addr, 0, sizeof(probe_addr));
-	free(ksyms_text);
-	ksyms_text = NULL;
-}
 
 static void *ksyms_thread(void *arg)
 {
 	struct ksyms_job *j = arg;
-	unsigned long long t = now_ns(), c = thread_cpu_ns();
+	unsigned long long t, c;
 
-	ksyms_err = load_ksyms(j->after != NULL);
-	j->ns = now_ns() - t;
-	j->cpu_ns = thread_cpu_ns() - c;
-	j->modules_from = "kallsyms";
 	j->wait0 = j->go = now_ns();
-	if (j->after && !ksyms_err) {
+	if (j->after) {
 		j->missing = wait_for_file(j->after, j->wait_s);
 		if (j->missing) {
 			ksyms_err = j->missing;
 			return NULL;
 		}
-		j->go = now_ns();
-		if (!getenv("PINTRACE_MODULE_SYMBOLS_FROM_KALLSYMS") && !load_module_syms()) {
-			j->modules_from = "ko";
-		} else {
-			reset_ksyms();
-			ksyms_err = load_ksyms(false);
-		}
-		j->mod_ns = now_ns() - j->go;
 	}
-	sort_ksyms();
+	t = j->go = now_ns();
+	c = thread_cpu_ns();
+	ksyms_err = load_ksyms();
+	j->ns = now_ns() - t;
+	j->cpu_ns = thread_cpu_ns() - c;
 	return NULL;
 }
 
@@ -1023,17 +807,16 @@ static json_t *start_event(const struct args *a, const struct stat *st, const ch
 	struct utsname uts;
 
 	uname(&uts);
-	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:s,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
 			 "cookies", p->cookies, "attached", attached, "missing", missing,
-			 "failed", failed, "module_symbols", ksyms_job.modules_from,
+			 "failed", failed,
 			 "setup_ms", "kallsyms", (json_int_t)(ksyms_job.ns / 1000000),
 			 "kallsyms_cpu", (json_int_t)(ksyms_job.cpu_ns / 1000000),
 			 "open", (json_int_t)((tm->open - tm->start) / 1000000),
 			 "load", (json_int_t)((tm->load - tm->load0) / 1000000),
 			 "wait", (json_int_t)((ksyms_job.go - ksyms_job.wait0) / 1000000),
-			 "modules", (json_int_t)(ksyms_job.mod_ns / 1000000),
 			 "attach", (json_int_t)((tm->attach - tm->attach0) / 1000000),
 			 "file_wait", (json_int_t)((tm->file - tm->attach) / 1000000));
 }

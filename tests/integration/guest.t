@@ -132,30 +132,6 @@ SKIP: {
 	report_ok($dir, 'unlocked-dirty');
 }
 
-# 1b. the modules' symbols: from their .ko files and section addresses
-# (pintrace's default) they name the same frames, at the same offsets, as
-# from /proc/kallsyms.
-{
-	my $ko_dir = $dir;
-	my $base = `cd $top && bash -c '. vm-images/lib.sh >/dev/null 2>&1; echo "\$GUPR_BOOT_CMDLINE"'`;
-	chomp $base;
-	local $ENV{GUPR_BOOT_CMDLINE} = "$base gupr.trace_modsyms=kallsyms";
-	my ($kout, $krc, $kdir) = run_sh();
-	is($krc, 1, 'unlocked-dirty with the modules\' symbols from kallsyms: exit 1') or diag($kout);
-	my $frames = sub {
-		my ($d) = @_;
-		my ($st) = grep { ($_->{event} // '') eq 'start' } map { eval { decode_json($_) } || () } split /\n/, slurp("$d/events.jsonl");
-		my @f = map { grep { / \[\w+\]$/ } @{ $_->{stack} } } grep { $_->{event} eq 'set_page_dirty' } events($d);
-		return ($st ? $st->{module_symbols} // '' : '', join(' | ', @f));
-	};
-	my ($ko_from, $ko_frames) = $frames->($ko_dir);
-	my ($ks_from, $ks_frames) = $kdir ? $frames->($kdir) : ('', '');
-	is($ko_from, 'ko', 'pintrace read the modules\' symbols from their .ko files');
-	is($ks_from, 'kallsyms', 'and with gupr.trace_modsyms=kallsyms from /proc/kallsyms');
-	like($ko_frames, qr/^gupr_ioctl\+0x[0-9a-f]+ \[gup_repro\]/, 'the module\'s frames are symbolized ([gup_repro])');
-	is($ko_frames, $ks_frames, 'the same module frames, at the same offsets, either way');
-}
-
 # 2. control does not.
 ($out, $rc, $dir) = run_sh('--scenario', 'control');
 is($rc, 0, 'run.sh --scenario control: exit 0') or diag($out);
