@@ -142,7 +142,7 @@ if [ "${BENCH_MATRIX:-1}" = 1 ]; then
 	fi
 	mwall=$(sed -n 's/^matrix wall time: //p' "$res/matrix/matrix.txt")
 	mcell=$(perl -MJSON::PP -e 'local $/; my $j = decode_json(<>); my @s = sort { $a <=> $b } map { $_->{seconds} } @{ $j->{cells} }; my $n = @s; printf "%.1f", $n % 2 ? $s[($n - 1) / 2] : ($s[$n / 2 - 1] + $s[$n / 2]) / 2' "$res/matrix/matrix.json")
-	say "default matrix (64 cells, -j $(nproc)), warm: $mwall wall (target <= 600 s), per-cell median $mcell s"
+	say "default matrix (64 cells, -j $(nproc)), warm: $mwall wall (target <= 150 s; issue 4 asked <= 600 s), per-cell median $mcell s"
 	say "$(sed -n 2p "$res/matrix/matrix.txt")"
 fi
 # 5. kernel trees
