@@ -3,7 +3,7 @@
  * pintrace - in-guest loader of pintrace.bpf.c (libbpf skeleton).
  *
  *   pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]
- *            [--attach-after FILE]
+ *            [--attach-after FILE] [--linger]
  *
  * Attaches each probe of pintrace.h whose kernel function /proc/kallsyms
  * has (autoload off for the others), then filters them to VICTIM's
@@ -431,7 +431,7 @@ static void touch(const char *path)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]\n"
-		"                [--attach-after FILE]\n"
+		"                [--attach-after FILE] [--linger]\n"
 		"Record folio_mkclean / page_mkwrite / writeback / GUP / set_page_dirty\n"
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
@@ -653,11 +653,13 @@ static unsigned long long count_lost(struct pintrace_bpf *skel)
  * @ready: --ready FILE, or NULL.
  * @done: --done FILE, or NULL.
  * @attach_after: --attach-after FILE, or NULL.
+ * @linger: --linger: after the end line, wait to be killed instead of exiting.
  * @wait_s: --wait SEC: how long VICTIM (and FILE) may take to appear (0:
  *	they must exist).
  */
 struct args {
 	const char *file, *out_path, *ready, *done, *attach_after;
+	bool linger;
 	long wait_s;
 };
 
@@ -671,6 +673,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		{ "ready", required_argument, NULL, 'r' },
 		{ "done", required_argument, NULL, 'd' },
 		{ "attach-after", required_argument, NULL, 'a' },
+		{ "linger", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -678,7 +681,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 	int opt;
 
 	*exit_now = true;
-	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:a:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:a:lh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': a->file = optarg; break;
 		case 'w':
@@ -692,6 +695,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		case 'r': a->ready = optarg; break;
 		case 'd': a->done = optarg; break;
 		case 'a': a->attach_after = optarg; break;
+		case 'l': a->linger = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -893,6 +897,14 @@ int main(int argc, char **argv)
 			   "events", (json_int_t)nr_events, "lost", (json_int_t)count_lost(skel)));
 	touch(a.done);
 	rc = 0;
+	/*
+	 * --linger: the caller powers the machine off next.  Exiting would
+	 * detach every kprobe (unregister_kprobe(): an RCU grace period
+	 * each, ~0.1-0.3 s of CPU under TCG) beside its unmount and power-off
+	 * for nothing; stay until killed instead.
+	 */
+	while (a.linger)
+		pause();
 cleanup:
 	json_decref(attached);
 	json_decref(missing);
