@@ -3,7 +3,7 @@
  * pintrace - in-guest loader of pintrace.bpf.c (libbpf skeleton).
  *
  *   pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]
- *            [--attach-after FILE] [--linger]
+ *            [--attach-after FILE] [--linger] [--btf FILE]
  *
  * Attaches each probe of pintrace.h whose kernel function /proc/kallsyms
  * has (autoload off for the others), then filters them to VICTIM's
@@ -431,7 +431,7 @@ static void touch(const char *path)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]\n"
-		"                [--attach-after FILE] [--linger]\n"
+		"                [--attach-after FILE] [--linger] [--btf FILE]\n"
 		"Record folio_mkclean / page_mkwrite / writeback / GUP / set_page_dirty\n"
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
@@ -653,12 +653,14 @@ static unsigned long long count_lost(struct pintrace_bpf *skel)
  * @ready: --ready FILE, or NULL.
  * @done: --done FILE, or NULL.
  * @attach_after: --attach-after FILE, or NULL.
+ * @btf: --btf FILE: the kernel's BTF for CO-RE (bpftool gen min_core_btf), or NULL
+ *	(/sys/kernel/btf/vmlinux).
  * @linger: --linger: after the end line, wait to be killed instead of exiting.
  * @wait_s: --wait SEC: how long VICTIM (and FILE) may take to appear (0:
  *	they must exist).
  */
 struct args {
-	const char *file, *out_path, *ready, *done, *attach_after;
+	const char *file, *out_path, *ready, *done, *attach_after, *btf;
 	bool linger;
 	long wait_s;
 };
@@ -674,6 +676,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		{ "done", required_argument, NULL, 'd' },
 		{ "attach-after", required_argument, NULL, 'a' },
 		{ "linger", no_argument, NULL, 'l' },
+		{ "btf", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -681,7 +684,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 	int opt;
 
 	*exit_now = true;
-	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:a:lh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:a:lb:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': a->file = optarg; break;
 		case 'w':
@@ -696,6 +699,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		case 'd': a->done = optarg; break;
 		case 'a': a->attach_after = optarg; break;
 		case 'l': a->linger = true; break;
+		case 'b': a->btf = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -751,7 +755,12 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 		fprintf(stderr, "pintrace: cannot start a thread\n");
 		return 1;
 	}
-	*skel = pintrace_bpf__open();
+	{
+		/* the kernel's BTF cut to what the programs use (the initramfs's) */
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = a->btf);
+
+		*skel = pintrace_bpf__open_opts(&oo);
+	}
 	if (!*skel) {
 		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
 		return 1;

@@ -45,6 +45,13 @@ gupr_build_initramfs() {
 		strip -o "$stage/bin/${f##*/}" "$f" || gupr_die "cannot strip $f"
 	done
 	strip --strip-debug -o "$stage/lib/modules/$KREL/extra/gup_repro.ko" "$KO" || gupr_die "cannot strip $KO"
+	# pintrace's CO-RE relocations against the types it uses only
+	# (bpftool gen min_core_btf, "BTFGen"): libbpf in the guest then
+	# parses a few KB instead of the kernel's whole BTF (5-7 MB)
+	if [ -n "${KBTF:-}" ] && gupr_elf_whole "$KBTF" && [ -s "$GUPR_BUILD/bpf/pintrace.bpf.o" ]; then
+		bpftool gen min_core_btf "$KBTF" "$stage/lib/pintrace.btf" "$GUPR_BUILD/bpf/pintrace.bpf.o" \
+			>"$dir/min_core_btf.log" 2>&1 || rm -f "$stage/lib/pintrace.btf"
+	fi
 	# --- triggers: the module-free reproducers (build/host/triggers/NAME) ---
 	for f in "$GUPR_HOST"/triggers/*; do
 		[ -x "$f" ] && strip -o "$stage/bin/gupr-trigger-${f##*/}" "$f"
