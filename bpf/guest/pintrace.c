@@ -820,10 +820,11 @@ static json_t *start_event(const struct args *a, const struct stat *st, const ch
 	struct utsname uts;
 
 	uname(&uts);
-	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:s,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
-			 "cookies", p->cookies, "attached", attached, "missing", missing,
+			 "cookies", p->cookies, "btf", a->btf ? a->btf : "/sys/kernel/btf/vmlinux",
+			 "attached", attached, "missing", missing,
 			 "failed", failed,
 			 "setup_ms", "kallsyms", (json_int_t)(ksyms_job.ns / 1000000),
 			 "kallsyms_cpu", (json_int_t)(ksyms_job.cpu_ns / 1000000),

@@ -109,6 +109,7 @@ SKIP: {
 			     try_to_release_page try_to_free_buffers __warn __ext4_warning_inode)),
 	   'trace: pintrace attached every probe 6.1 has') or diag(explain($start));
 	is(scalar @{ $start->{failed} || ['?'] }, 0, 'trace: no probe failed to attach (by address)');
+	is($start && $start->{btf}, '/lib/pintrace.btf', 'trace: CO-RE against the minimal BTF of the initramfs (bpftool gen min_core_btf)');
 	ok($start && defined $start->{setup_ms}{wait}, 'trace: pintrace loaded its programs, then attached once the init\'s modules were loaded (setup_ms.wait)');
 	my @ev = events($dir);
 	ok(@ev > 5, 'unlocked-dirty: pintrace recorded the victim\'s events (' . scalar(@ev) . ')');
