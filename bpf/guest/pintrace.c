@@ -355,21 +355,17 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static unsigned long long now_ns(void)
+static unsigned long long clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* This thread's CPU time: the kallsyms read's own cost, whatever ran beside it. */
-static unsigned long long thread_cpu_ns(void)
+static unsigned long long now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static unsigned long long t_debug0;
@@ -436,13 +432,12 @@ static void usage(FILE *f)
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
 
-/* Until @path exists, for at most @wait_s seconds; 0 or -errno. */
-static int wait_for_file(const char *path, long wait_s)
+/* Until @path exists (its stat in *@st), for at most @wait_s seconds; 0 or -errno. */
+static int wait_for_file(const char *path, long wait_s, struct stat *st)
 {
-	struct stat st;
 	long i;
 
-	for (i = 0; stat(path, &st); i++) {
+	for (i = 0; stat(path, st); i++) {
 		if (errno != ENOENT || i >= wait_s * 100)
 			return -errno;
 		usleep(10000);
@@ -470,17 +465,19 @@ static void *ksyms_thread(void *arg)
 
 	j->wait0 = j->go = now_ns();
 	if (j->after) {
-		j->missing = wait_for_file(j->after, j->wait_s);
+		struct stat st;
+
+		j->missing = wait_for_file(j->after, j->wait_s, &st);
 		if (j->missing) {
 			ksyms_err = j->missing;
 			return NULL;
 		}
 	}
 	t = j->go = now_ns();
-	c = thread_cpu_ns();
+	c = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	ksyms_err = load_ksyms();
 	j->ns = now_ns() - t;
-	j->cpu_ns = thread_cpu_ns() - c;
+	j->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c;
 	return NULL;
 }
 
@@ -511,24 +508,19 @@ static int ksyms_join(pthread_t tid)
  *	otherwise each probe has its own program.
  * @by_addr: the kernel has the kprobe PMU (v4.17+), which takes an address;
  *	libbpf's legacy kprobe_events path takes only names.
- * @present: the probe's kernel function is in /proc/kallsyms.
  * @progs: per-probe programs (pt_ID), @entries their entry halves.
  * @shapes: per-shape programs (pt_s_SHAPE), @gup_ret the GUP return half.
  */
 struct pt_progs {
 	bool cookies, by_addr;
-	bool present[PT_NR_PROBES];
 	struct bpf_program *progs[PT_NR_PROBES], *entries[PT_NR_PROBES];
 	struct bpf_program *shapes[PT_S_NR], *gup_ret;
 };
 
-/* Which probes' functions this kernel has (kallsyms read). */
-static void find_present(struct pt_progs *p)
+/* The probe's kernel function is in /proc/kallsyms (once it is read). */
+static bool probe_present(int i)
 {
-	int i;
-
-	for (i = 0; i < PT_NR_PROBES; i++)
-		p->present[i] = probe_nsyms[i] > 0;
+	return probe_nsyms[i] > 0;
 }
 
 /*
@@ -548,9 +540,9 @@ static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p)
 		snprintf(name, sizeof(name), "pt_%s_entry", probes[i].id);
 		p->entries[i] = bpf_object__find_program_by_name(skel->obj, name);
 		if (p->progs[i])
-			bpf_program__set_autoload(p->progs[i], !p->cookies && p->present[i]);
+			bpf_program__set_autoload(p->progs[i], !p->cookies && probe_present(i));
 		if (p->entries[i])
-			bpf_program__set_autoload(p->entries[i], !p->cookies && p->present[i]);
+			bpf_program__set_autoload(p->entries[i], !p->cookies && probe_present(i));
 	}
 	for (i = 0; i < PT_S_NR; i++) {
 		char name[64];
@@ -620,7 +612,7 @@ static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *mi
 	for (i = 0; i < PT_NR_PROBES; i++) {
 		json_t *to = attached;
 
-		if (!p->present[i])
+		if (!probe_present(i))
 			to = missing;
 		else if (!attach_one(p, i))
 			to = failed;
@@ -774,7 +766,6 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 	rc = ksyms_join(ksyms_tid);
 	if (rc)
 		return rc;
-	find_present(p);
 	if (!p->cookies && load_progs(*skel, p, tm))
 		return 1;
 	tm->attach0 = now_ns();
@@ -792,14 +783,11 @@ static int arm_on_file(struct pintrace_bpf *skel, const struct args *a, struct s
 		       char *dev, size_t n, struct pt_times *tm)
 {
 	dev_t sbdev;
-	int i;
+	int err = wait_for_file(a->file, a->wait_s, st);
 
-	for (i = 0; stat(a->file, st); i++) {
-		if (errno != ENOENT || i >= a->wait_s * 100) {
-			fprintf(stderr, "pintrace: %s: %s\n", a->file, strerror(errno));
-			return 2;
-		}
-		usleep(10000);
+	if (err) {
+		fprintf(stderr, "pintrace: %s: %s\n", a->file, strerror(-err));
+		return 2;
 	}
 	/* kernel dev_t is MAJOR << 20 | MINOR (include/linux/kdev_t.h) */
 	sbdev = sb_dev_of(a->file, st->st_dev);
