@@ -34,16 +34,23 @@ t0=$(date +%s)
 opts=()
 eval "opts=(${GUPR_BR_OPTS:-})"	# %q-quoted words (bisect.sh)
 
-# run TOP KERNEL-DIR DIR: the run, its output joining DIR after (run.sh
-# wants an empty --out), its exit status in DIR/exit.txt.  The host's
-# packages and tools are ready (bisect.sh here, gupr_remote_project there):
-# run.sh skips them, as in a matrix cell.
-run() {
-	local rc
-	GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "prepared:$2" --out "$3" "${opts[@]}" >"$3.run.out" 2>&1
+# record DIR COMMAND...: COMMAND's output into DIR/run.out after it ends
+# (DIR may not exist before: run.sh wants an empty --out), its exit status
+# into DIR/exit.txt.
+record() {
+	local dir=$1 rc
+	shift
+	"$@" >"$dir.run.out" 2>&1
 	rc=$?
-	mkdir -p "$3" && mv "$3.run.out" "$3/run.out"
-	echo "$rc" >"$3/exit.txt"
+	mkdir -p "$dir" && mv "$dir.run.out" "$dir/run.out"
+	echo "$rc" >"$dir/exit.txt"
+}
+
+# run TOP KERNEL-DIR DIR: the run, recorded in DIR.  The host's packages
+# and tools are ready (bisect.sh here, gupr_remote_project there): run.sh
+# skips them, as in a matrix cell.
+run() {
+	record "$3" env GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "prepared:$2" --out "$3" "${opts[@]}"
 }
 
 # say VERDICT-DIR [HOST]: the progress line
@@ -58,9 +65,7 @@ if [ "$mode" = local ]; then
 	dir=$GUPR_BR_STEP/run-$i
 	if [ -n "${GUP_REPRO_TEST_BISECT_RUN:-}" ]; then
 		mkdir -p "$dir"
-		GUPR_COMMIT=$GUPR_BR_COMMIT GUPR_RUN_DIR=$dir sh -c "$GUP_REPRO_TEST_BISECT_RUN" >"$dir.run.out" 2>&1
-		echo $? >"$dir/exit.txt"
-		mv "$dir.run.out" "$dir/run.out"
+		record "$dir" env GUPR_COMMIT="$GUPR_BR_COMMIT" GUPR_RUN_DIR="$dir" sh -c "$GUP_REPRO_TEST_BISECT_RUN"
 	else
 		run "$(cd "$(dirname "$0")/.." && pwd)" "$GUPR_BR_KERNEL" "$dir"
 	fi
