@@ -17,6 +17,8 @@
 #define PT_STR_LEN	48
 #define PT_MAX_STACK	24	/* frames kept per dirtying event */
 #define PT_MAX_PAGES	8	/* pages reported per pin/unpin call */
+#define PT_SYM_NAME_LEN	64	/* pt_lookup's name, NUL-padded (bytes) */
+#define PT_SYM_BUF_LEN	256	/* pt_symbolize's "%pB" frame (bytes) */
 
 /*
  * X(id, symbol, kind, shape): every probe.  kind is a PT_K_* class for the

@@ -3,18 +3,21 @@
  * pintrace - in-guest loader of pintrace.bpf.c (libbpf skeleton).
  *
  *   pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]
- *            [--attach-after FILE] [--linger] [--btf FILE]
+ *            [--attach-after FILE] [--linger] [--btf FILE] [--kallsyms]
  *
- * Attaches each probe of pintrace.h whose kernel function /proc/kallsyms
- * has (autoload off for the others), then filters them to VICTIM's
- * (device, inode) - with --wait, VICTIM may appear up to SEC seconds later
- * (the guest mounts the scratch filesystem while pintrace starts; nothing
- * is recorded before the filter is set) - and writes one JSON object per
- * event, stacks symbolized from /proc/kallsyms, until SIGINT/SIGTERM.
- * /proc/kallsyms is read in a thread beside the BPF object's load, or with
- * --attach-after FILE once FILE exists: the programs are loaded at once
- * (with cookies, v5.15+), kallsyms read and the probes attached only then
- * (the caller says so once its modules are loaded).
+ * Attaches each probe of pintrace.h whose kernel function the kernel's
+ * symbols have (autoload off for the others), then filters them to
+ * VICTIM's (device, inode) - with --wait, VICTIM may appear up to SEC
+ * seconds later (the guest mounts the scratch filesystem while pintrace
+ * starts; nothing is recorded before the filter is set) - and writes one
+ * JSON object per event, stacks symbolized, until SIGINT/SIGTERM.
+ * Symbols: on v5.16+ the kernel resolves each probe's name and each stack
+ * frame itself, through two syscall programs (pt_lookup, pt_symbolize:
+ * kallsyms_lookup_name() and "%pB"); older kernels, or --kallsyms, read
+ * all of /proc/kallsyms in a thread beside the BPF object's load.  With --attach-after FILE the programs are loaded at
+ * once (with cookies, v5.15+), the symbols resolved and the probes
+ * attached once FILE exists (the caller says so once its modules are
+ * loaded).
  * First line: "start" (what was attached); last line: "end" with the count
  * of events lost to a full ring buffer.  --ready FILE is created once the
  * probes are attached and filtered, --done FILE
@@ -79,6 +82,14 @@ static int cmp_ksym(const void *a, const void *b)
 }
 
 static unsigned long vmemmap_base_addr;
+
+/*
+ * Symbols through the kernel (v5.16+, pt_lookup and pt_symbolize of
+ * pintrace.bpf.c) instead of /proc/kallsyms: the skeleton whose .bss
+ * carries their argument and result, and pt_symbolize's fd (-1: not used).
+ */
+static struct pintrace_bpf *sym_skel;
+static int symbolize_fd = -1;
 
 /*
  * Each probe's function address from /proc/kallsyms (0: not there) and
@@ -248,9 +259,97 @@ static int load_ksyms(void)
 	return 0;
 }
 
+/* Run the syscall program @fd once (BPF_PROG_TEST_RUN, no context); 0 or -errno. */
+static int run_syscall_prog(int fd)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, ro);
+
+	return bpf_prog_test_run_opts(fd, &ro) ? -errno : 0;
+}
+
+/*
+ * pt_lookup for each probe's function and for vmemmap_base: the address a
+ * by-name kprobe would use (kallsyms_lookup_name(): the first symbol of
+ * that name; /proc/kallsyms's count of same-named symbols is not known
+ * here, so a probe found is taken as one symbol).  Returns 0, or -errno
+ * of a run that failed.
+ */
+static int lookup_syms(struct pintrace_bpf *skel, int fd)
+{
+	int i, err;
+
+	for (i = 0; i <= PT_NR_PROBES; i++) {
+		const char *name = i < PT_NR_PROBES ? probes[i].sym : "vmemmap_base";
+
+		memset(skel->bss->sym_name, 0, sizeof(skel->bss->sym_name));
+		strncpy(skel->bss->sym_name, name, sizeof(skel->bss->sym_name) - 1);
+		err = run_syscall_prog(fd);
+		if (err)
+			return err;
+		if (skel->bss->sym_err)
+			continue;
+		if (i == PT_NR_PROBES) {
+			vmemmap_base_addr = skel->bss->sym_addr;
+		} else {
+			probe_addr[i] = skel->bss->sym_addr;
+			probe_nsyms[i] = 1;
+		}
+	}
+	return 0;
+}
+
+/* pt_symbolize's frames, by address (open addressing; full: not cached) */
+#define SYM_CACHE_BITS	12
+static struct {
+	unsigned long addr;
+	char *frame;
+} sym_cache[1 << SYM_CACHE_BITS];
+
+/*
+ * @addr as "name+0xOFF[ MODULE]" through pt_symbolize ("%pB" less its
+ * "/0xSIZE", as symbolize() prints from /proc/kallsyms), into @buf (@len
+ * bytes).  Returns false when the kernel could not say.
+ */
+static bool symbolize_bpf(unsigned long addr, char *buf, size_t len)
+{
+	size_t mask = (1 << SYM_CACHE_BITS) - 1, h = (addr * 0x9E3779B97F4A7C15ULL) >> (64 - SYM_CACHE_BITS);
+	char *frame, *slash, *end;
+	size_t n;
+
+	for (n = 0; n <= mask && sym_cache[h].frame; n++, h = (h + 1) & mask) {
+		if (sym_cache[h].addr == addr) {
+			snprintf(buf, len, "%s", sym_cache[h].frame);
+			return true;
+		}
+	}
+	sym_skel->bss->sym_addr = addr;
+	if (run_syscall_prog(symbolize_fd) || sym_skel->bss->sym_err <= 0)
+		return false;
+	frame = sym_skel->bss->sym_buf;
+	frame[sizeof(sym_skel->bss->sym_buf) - 1] = '\0';
+	/* "name+0xOFF/0xSIZE [mod]" -> "name+0xOFF [mod]" */
+	slash = strchr(frame, '/');
+	if (slash) {
+		end = strchr(slash, ' ');
+		if (end)
+			memmove(slash, end, strlen(end) + 1);
+		else
+			*slash = '\0';
+	}
+	snprintf(buf, len, "%s", frame);
+	if (n <= mask && !sym_cache[h].frame) {
+		sym_cache[h].frame = strdup(frame);
+		sym_cache[h].addr = addr;
+	}
+	return true;
+}
+
 static void symbolize(unsigned long addr, char *buf, size_t len)
 {
 	size_t lo = 0, hi = nr_ksyms;
+
+	if (symbolize_fd >= 0 && symbolize_bpf(addr, buf, len))
+		return;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -427,7 +526,7 @@ static void touch(const char *path)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]\n"
-		"                [--attach-after FILE] [--linger] [--btf FILE]\n"
+		"                [--attach-after FILE] [--linger] [--btf FILE] [--kallsyms]\n"
 		"Record folio_mkclean / page_mkwrite / writeback / GUP / set_page_dirty\n"
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
@@ -508,16 +607,21 @@ static int ksyms_join(pthread_t tid)
  *	otherwise each probe has its own program.
  * @by_addr: the kernel has the kprobe PMU (v4.17+), which takes an address;
  *	libbpf's legacy kprobe_events path takes only names.
+ * @syms: symbols through the kernel: syscall programs with
+ *	bpf_kallsyms_lookup_name() (v5.16) and bpf_snprintf() (v5.13), and
+ *	@cookies; otherwise /proc/kallsyms.
  * @progs: per-probe programs (pt_ID), @entries their entry halves.
  * @shapes: per-shape programs (pt_s_SHAPE), @gup_ret the GUP return half.
+ * @lookup, @symbolize: pt_lookup and pt_symbolize (@syms).
  */
 struct pt_progs {
-	bool cookies, by_addr;
+	bool cookies, by_addr, syms;
 	struct bpf_program *progs[PT_NR_PROBES], *entries[PT_NR_PROBES];
 	struct bpf_program *shapes[PT_S_NR], *gup_ret;
+	struct bpf_program *lookup, *symbolize;
 };
 
-/* The probe's kernel function is in /proc/kallsyms (once it is read). */
+/* The probe's kernel function is in the kernel's symbols (once they are resolved). */
 static bool probe_present(int i)
 {
 	return probe_nsyms[i] > 0;
@@ -555,6 +659,14 @@ static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p)
 	p->gup_ret = bpf_object__find_program_by_name(skel->obj, "pt_s_GUPRET");
 	if (p->gup_ret)
 		bpf_program__set_autoload(p->gup_ret, p->cookies);
+	p->lookup = bpf_object__find_program_by_name(skel->obj, "pt_lookup");
+	p->symbolize = bpf_object__find_program_by_name(skel->obj, "pt_symbolize");
+	if (!p->lookup || !p->symbolize)
+		p->syms = false;
+	if (p->lookup)
+		bpf_program__set_autoload(p->lookup, p->syms);
+	if (p->symbolize)
+		bpf_program__set_autoload(p->symbolize, p->syms);
 }
 
 /*
@@ -648,12 +760,14 @@ static unsigned long long count_lost(struct pintrace_bpf *skel)
  * @btf: --btf FILE: the kernel's BTF for CO-RE (bpftool gen min_core_btf), or NULL
  *	(/sys/kernel/btf/vmlinux).
  * @linger: --linger: after the end line, wait to be killed instead of exiting.
+ * @kallsyms: --kallsyms: read /proc/kallsyms even where the kernel resolves
+ *	the symbols itself (v5.16+).
  * @wait_s: --wait SEC: how long VICTIM (and FILE) may take to appear (0:
  *	they must exist).
  */
 struct args {
 	const char *file, *out_path, *ready, *done, *attach_after, *btf;
-	bool linger;
+	bool linger, kallsyms;
 	long wait_s;
 };
 
@@ -669,6 +783,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		{ "attach-after", required_argument, NULL, 'a' },
 		{ "linger", no_argument, NULL, 'l' },
 		{ "btf", required_argument, NULL, 'b' },
+		{ "kallsyms", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -676,7 +791,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 	int opt;
 
 	*exit_now = true;
-	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:a:lb:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:a:lb:kh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': a->file = optarg; break;
 		case 'w':
@@ -692,6 +807,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		case 'a': a->attach_after = optarg; break;
 		case 'l': a->linger = true; break;
 		case 'b': a->btf = optarg; break;
+		case 'k': a->kallsyms = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -725,25 +841,68 @@ static int load_progs(struct pintrace_bpf *skel, struct pt_progs *p, struct pt_t
 }
 
 /*
- * Open, load and attach the BPF programs.  /proc/kallsyms is read in a
- * thread beside the load, at once or, with @a->attach_after, once that
- * file exists (the caller's modules are loaded by then: their symbols are
- * in kallsyms, and attaching, which patches kernel text, does not wait on
- * their loading).  With cookies the programs are loaded meanwhile; without,
- * which per-probe programs to load needs kallsyms first.  *@skel
- * is set as soon as it is open (the caller destroys it).  Returns 0, or
- * 1 (2 for a missing @a->attach_after) after saying why.
+ * With the programs loaded (@p->syms): once @a->attach_after exists (if
+ * given), each probe's address through pt_lookup, and the stack frames
+ * through pt_symbolize from then on; timed as the kallsyms read is
+ * (ksyms_job).  Returns 0, or 1 (2 for a missing @a->attach_after) after
+ * saying why.
+ */
+static int resolve_syms(struct pintrace_bpf *skel, const struct pt_progs *p, const struct args *a)
+{
+	unsigned long long t, c;
+	struct stat st;
+	int err;
+
+	ksyms_job.wait0 = ksyms_job.go = now_ns();
+	if (a->attach_after) {
+		err = wait_for_file(a->attach_after, a->wait_s, &st);
+		if (err) {
+			fprintf(stderr, "pintrace: %s: %s\n", a->attach_after, strerror(-err));
+			return 2;
+		}
+	}
+	t = ksyms_job.go = now_ns();
+	c = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	err = lookup_syms(skel, bpf_program__fd(p->lookup));
+	ksyms_job.ns = now_ns() - t;
+	ksyms_job.cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c;
+	if (err) {
+		fprintf(stderr, "pintrace: pt_lookup: %s\n", strerror(-err));
+		return 1;
+	}
+	sym_skel = skel;
+	symbolize_fd = bpf_program__fd(p->symbolize);
+	return 0;
+}
+
+/*
+ * Open, load and attach the BPF programs.  The symbols come from the
+ * kernel through syscall programs (@p->syms), or /proc/kallsyms is read in
+ * a thread beside the load; either once @a->attach_after exists, if given
+ * (the caller's modules are loaded by then: their symbols are known, and
+ * attaching, which patches kernel text, does not wait on their loading).
+ * With cookies the programs are loaded meanwhile; without, which
+ * per-probe programs to load needs kallsyms first.  *@skel is set as soon
+ * as it is open (the caller destroys it).  Returns 0, or 1 (2 for a
+ * missing @a->attach_after) after saying why.
  */
 static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const struct args *a,
 		       json_t *attached, json_t *missing, json_t *failed, struct pt_times *tm)
 {
-	pthread_t ksyms_tid;
+	pthread_t ksyms_tid = 0;
 	int rc;
 
 	tm->start = now_ns();
+	p->by_addr = !access("/sys/bus/event_source/devices/kprobe/type", R_OK);
+	p->cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
+					     NULL) > 0;
+	p->syms = p->cookies && p->by_addr && !a->kallsyms &&
+		  libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_kallsyms_lookup_name,
+					  NULL) > 0 &&
+		  libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_snprintf, NULL) > 0;
 	ksyms_job.after = a->attach_after;
 	ksyms_job.wait_s = a->wait_s;
-	if (pthread_create(&ksyms_tid, NULL, ksyms_thread, &ksyms_job)) {
+	if (!p->syms && pthread_create(&ksyms_tid, NULL, ksyms_thread, &ksyms_job)) {
 		fprintf(stderr, "pintrace: cannot start a thread\n");
 		return 1;
 	}
@@ -758,12 +917,9 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 		return 1;
 	}
 	tm->open = tm->load0 = tm->load = now_ns();
-	p->by_addr = !access("/sys/bus/event_source/devices/kprobe/type", R_OK);
-	p->cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
-					     NULL) > 0;
 	if (p->cookies && load_progs(*skel, p, tm))
 		return 1;
-	rc = ksyms_join(ksyms_tid);
+	rc = p->syms ? resolve_syms(*skel, p, a) : ksyms_join(ksyms_tid);
 	if (rc)
 		return rc;
 	if (!p->cookies && load_progs(*skel, p, tm))
@@ -808,10 +964,11 @@ static json_t *start_event(const struct args *a, const struct stat *st, const ch
 	struct utsname uts;
 
 	uname(&uts);
-	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:s,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
 			 "cookies", p->cookies, "btf", a->btf ? a->btf : "/sys/kernel/btf/vmlinux",
+			 "symbols", p->syms ? "kallsyms_lookup_name" : "/proc/kallsyms",
 			 "attached", attached, "missing", missing,
 			 "failed", failed,
 			 "setup_ms", "kallsyms", (json_int_t)(ksyms_job.ns / 1000000),
@@ -904,6 +1061,8 @@ int main(int argc, char **argv)
 	while (a.linger)
 		pause();
 cleanup:
+	for (size_t i = 0; i < sizeof(sym_cache) / sizeof(sym_cache[0]); i++)
+		free(sym_cache[i].frame);
 	json_decref(attached);
 	json_decref(missing);
 	json_decref(failed);

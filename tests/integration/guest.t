@@ -10,7 +10,10 @@
 #    with ->page_mkwrite, writeback (clear_dirty_for_io + folio_mkclean), the
 #    module's set_page_dirty with no ->page_mkwrite in between, then the WARN
 #    at ext4_dirty_folio, and the checker reports the violation; control
-#    shows ->page_mkwrite after folio_mkclean and no violation.
+#    shows ->page_mkwrite after folio_mkclean and no violation;
+#  - pintrace's symbols: through the kernel by default (pt_lookup,
+#    pt_symbolize), and the same probes and stack frames when it reads
+#    /proc/kallsyms instead (gupr.trace_syms=kallsyms).
 use strict;
 use warnings;
 use Test::More;
@@ -74,15 +77,23 @@ sub pins_balanced {
 		or diag($g =~ /^(gupr-meta: .*)$/mg);
 }
 
+# the module's set_page_dirty in a run's events: its stack (frames joined by spaces)
+sub module_dirty_stack {
+	my ($dir) = @_;
+	my ($e) = grep { $_->{event} eq 'set_page_dirty' && grep(/gupr_ioctl/, @{ $_->{stack} }) } events($dir);
+	return $e ? join(' ', @{ $e->{stack} }) : undef;
+}
+
 # 1. unlocked-dirty reproduces.
 my ($out, $rc, $dir) = run_sh();
+my ($attached1, $stack1);
 is($rc, 1, 'run.sh (unlocked-dirty): exit 1') or diag($out);
 like($out, qr/^verdict: REPRODUCED$/m, 'run.sh: REPRODUCED');
 like($out, qr/^warning: WARNING: CPU: \d+ PID: \d+ at fs\/ext4\/inode\.c:\d+ ext4_dirty_folio\+0x/m,
      'run.sh: quotes the kernel WARNING line');
 like($out, qr/^site: ext4_dirty_folio \(fs\/ext4\/inode\.c:\d+\)$/m, 'run.sh: names ext4_dirty_folio');
 SKIP: {
-	skip 'no run directory', 25 unless $dir;
+	skip 'no run directory', 27 unless $dir;
 	ok(-s "$dir/$_", "artifact $_ written") for qw(console.log steps.jsonl verdict.txt run.txt);
 	my $s = steps($dir);
 	like(slurp("$dir/steps.jsonl"), qr/^\{"event":"module","abi_version":\d+,"max_pages":512,"page_size":4096,"built_for":"6\.1\.\d+"\}$/m,
@@ -109,6 +120,12 @@ SKIP: {
 			     try_to_release_page try_to_free_buffers __warn __ext4_warning_inode)),
 	   'trace: pintrace attached every probe 6.1 has') or diag(explain($start));
 	is(scalar @{ $start->{failed} || ['?'] }, 0, 'trace: no probe failed to attach (by address)');
+	is($start && $start->{symbols}, 'kallsyms_lookup_name',
+	   'trace: the probes\' addresses from the kernel (pt_lookup: bpf_kallsyms_lookup_name, v5.16+), no /proc/kallsyms read');
+	$attached1 = join(',', sort @{ $start->{attached} || [] });
+	$stack1 = module_dirty_stack($dir);
+	like($stack1 // '', qr/^set_page_dirty\+0x[0-9a-f]+ gupr_ioctl\+0x[0-9a-f]+ \[gup_repro\] /,
+	     'trace: stack frames through pt_symbolize ("%pB"), a module\'s as name+0xOFF [module]') or diag($stack1);
 	is($start && $start->{btf}, '/lib/pintrace.btf', 'trace: CO-RE against the minimal BTF of the initramfs (bpftool gen min_core_btf)');
 	ok($start && defined $start->{setup_ms}{wait}, 'trace: pintrace loaded its programs, then attached once the init\'s modules were loaded (setup_ms.wait)');
 	my @ev = events($dir);
@@ -155,6 +172,22 @@ SKIP: {
 	like(slurp("$dir/ordering.txt"), qr/^ordering: OK$/m, 'control: the checker reports no violation');
 	unlike(slurp("$dir/ordering.txt"), qr/^violation:/m, 'control: no violation line');
 	report_ok($dir, 'control');
+}
+
+# 2b. the same run with pintrace reading /proc/kallsyms instead: the same
+# probes, the same frames (no KASLR on the PVH boot; +0xOFF either way).
+{
+	my $cmdline = `cd $top && bash -c '. vm-images/lib.sh; echo "\$GUPR_BOOT_CMDLINE"'`;
+	chomp $cmdline;
+	local $ENV{GUPR_BOOT_CMDLINE} = "$cmdline gupr.trace_syms=kallsyms";
+	my ($kout, $krc, $kdir) = run_sh();
+	is($krc, 1, 'gupr.trace_syms=kallsyms: exit 1 (REPRODUCED)') or diag($kout);
+	my ($kstart) = $kdir ? grep { ($_->{event} // '') eq 'start' } map { eval { decode_json($_) } || () }
+		split /\n/, slurp("$kdir/events.jsonl") : ();
+	is($kstart && $kstart->{symbols}, '/proc/kallsyms', 'gupr.trace_syms=kallsyms: pintrace read /proc/kallsyms');
+	is($kstart && join(',', sort @{ $kstart->{attached} || [] }), $attached1,
+	   'the same probes attached as with the kernel\'s lookups');
+	is($kdir && module_dirty_stack($kdir), $stack1, 'the module\'s set_page_dirty: the same stack frames');
 }
 
 # 3. the in-guest ABI test.
