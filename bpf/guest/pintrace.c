@@ -4,6 +4,7 @@
  *
  *   pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]
  *            [--attach-after FILE] [--linger] [--btf FILE] [--kallsyms]
+ *            [--no-multi]
  *
  * Attaches each probe of pintrace.h whose kernel function the kernel's
  * symbols have (autoload off for the others), then filters them to
@@ -14,7 +15,9 @@
  * Symbols: on v5.16+ the kernel resolves each probe's name and each stack
  * frame itself, through two syscall programs (pt_lookup, pt_symbolize:
  * kallsyms_lookup_name() and "%pB"); older kernels, or --kallsyms, read
- * all of /proc/kallsyms in a thread beside the BPF object's load.  With --attach-after FILE the programs are loaded at
+ * all of /proc/kallsyms in a thread beside the BPF object's load.
+ * Probes attach by address: a kprobe each, or where the kernel has
+ * kprobe.multi (CONFIG_FPROBE; not --no-multi) one link per program.  With --attach-after FILE the programs are loaded at
  * once (with cookies, v5.15+), the symbols resolved and the probes
  * attached once FILE exists (the caller says so once its modules are
  * loaded).
@@ -527,6 +530,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pintrace --file VICTIM [--wait SEC] [--out FILE] [--ready FILE] [--done FILE]\n"
 		"                [--attach-after FILE] [--linger] [--btf FILE] [--kallsyms]\n"
+		"                [--no-multi]\n"
 		"Record folio_mkclean / page_mkwrite / writeback / GUP / set_page_dirty\n"
 		"events for VICTIM as JSON lines until SIGINT or SIGTERM.\n");
 }
@@ -610,12 +614,16 @@ static int ksyms_join(pthread_t tid)
  * @syms: symbols through the kernel: syscall programs with
  *	bpf_kallsyms_lookup_name() (v5.16) and bpf_snprintf() (v5.13), and
  *	@cookies; otherwise /proc/kallsyms.
+ * @multi: with @syms, the kernel attaches many functions to a program in
+ *	one link (kprobe.multi, v5.18 with CONFIG_FPROBE): the per-shape
+ *	programs are loaded for it (BPF_TRACE_KPROBE_MULTI) and attached one
+ *	link a program.
  * @progs: per-probe programs (pt_ID), @entries their entry halves.
  * @shapes: per-shape programs (pt_s_SHAPE), @gup_ret the GUP return half.
  * @lookup, @symbolize: pt_lookup and pt_symbolize (@syms).
  */
 struct pt_progs {
-	bool cookies, by_addr, syms;
+	bool cookies, by_addr, syms, multi;
 	struct bpf_program *progs[PT_NR_PROBES], *entries[PT_NR_PROBES];
 	struct bpf_program *shapes[PT_S_NR], *gup_ret;
 	struct bpf_program *lookup, *symbolize;
@@ -655,10 +663,14 @@ static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p)
 		p->shapes[i] = bpf_object__find_program_by_name(skel->obj, name);
 		if (p->shapes[i])
 			bpf_program__set_autoload(p->shapes[i], p->cookies);
+		if (p->shapes[i] && p->multi)
+			bpf_program__set_expected_attach_type(p->shapes[i], BPF_TRACE_KPROBE_MULTI);
 	}
 	p->gup_ret = bpf_object__find_program_by_name(skel->obj, "pt_s_GUPRET");
 	if (p->gup_ret)
 		bpf_program__set_autoload(p->gup_ret, p->cookies);
+	if (p->gup_ret && p->multi)
+		bpf_program__set_expected_attach_type(p->gup_ret, BPF_TRACE_KPROBE_MULTI);
 	p->lookup = bpf_object__find_program_by_name(skel->obj, "pt_lookup");
 	p->symbolize = bpf_object__find_program_by_name(skel->obj, "pt_symbolize");
 	if (!p->lookup || !p->symbolize)
@@ -713,20 +725,115 @@ static bool attach_one(const struct pt_progs *p, int i)
 }
 
 /*
- * With kallsyms read: every probe whose function is present is attached
- * (by address); the functions go to @attached, @missing or @failed.
+ * Whether the kernel attaches kprobe.multi links (v5.18 with CONFIG_FPROBE:
+ * bpf_kprobe_multi_link_attach()): a link of no functions is refused with
+ * EINVAL where it is, EOPNOTSUPP where it is not.  Kernels before v5.18
+ * (no such attach type) say EINVAL too; @p->syms (v5.16+) leaves v5.16
+ * and v5.17 to take for capable, and their attach fails visibly.
+ */
+static bool kprobe_multi_works(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	int prog, link, err;
+
+	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &po);
+	if (prog < 0)
+		return false;
+	link = bpf_link_create(prog, 0, BPF_TRACE_KPROBE_MULTI, &lo);
+	err = link < 0 ? errno : 0;
+	if (link >= 0)
+		close(link);
+	close(prog);
+	return err == EINVAL;
+}
+
+/*
+ * One kprobe.multi link of @prog (@retprobe: at return) for the @n probes
+ * @ids, cookie = probe id; when the kernel refuses the lot (a function it
+ * cannot trace), one link a probe, so only that one fails.  Sets @ok[id]
+ * for each probe attached.
+ */
+static void attach_multi_group(struct bpf_program *prog, bool retprobe, const int *ids, size_t n,
+			       bool *ok)
+{
+	unsigned long addrs[PT_NR_PROBES];
+	__u64 cookies[PT_NR_PROBES];
+	LIBBPF_OPTS(bpf_kprobe_multi_opts, mo, .addrs = addrs, .cookies = cookies, .cnt = n,
+		    .retprobe = retprobe);
+	size_t k;
+
+	if (!n)
+		return;
+	for (k = 0; k < n; k++) {
+		addrs[k] = probe_addr[ids[k]];
+		cookies[k] = (__u64)ids[k];
+	}
+	if (bpf_program__attach_kprobe_multi_opts(prog, NULL, &mo)) {
+		for (k = 0; k < n; k++)
+			ok[ids[k]] = true;
+		return;
+	}
+	if (n == 1)
+		return;
+	for (k = 0; k < n; k++)
+		attach_multi_group(prog, retprobe, &ids[k], 1, ok);
+}
+
+/*
+ * kprobe.multi (@p->multi): each per-shape program gets one link for all
+ * its probes (one ftrace update for them, where a kprobe each is one per
+ * probe: 30 on 6.12), the GUP return half one more for the GUP probes
+ * whose entry half is attached.  Sets @ok[id] for each probe attached.
+ */
+static void attach_multi(const struct pt_progs *p, bool *ok)
+{
+	bool entry_ok[PT_NR_PROBES] = { false };
+	int ids[PT_NR_PROBES], sh, i;
+	size_t n;
+
+	for (sh = 0; sh < PT_S_NR; sh++) {
+		for (n = 0, i = 0; i < PT_NR_PROBES; i++)
+			if (probe_present(i) && probes[i].shape == (enum pt_shape)sh)
+				ids[n++] = i;
+		if (p->shapes[sh])
+			attach_multi_group(p->shapes[sh], false, ids, n, entry_ok);
+	}
+	for (n = 0, i = 0; i < PT_NR_PROBES; i++) {
+		bool gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
+
+		if (gup && entry_ok[i])
+			ids[n++] = i;
+		else
+			ok[i] = entry_ok[i] && !gup;
+	}
+	if (p->gup_ret)
+		attach_multi_group(p->gup_ret, true, ids, n, ok);
+}
+
+/*
+ * With the symbols resolved: every probe whose function is present is
+ * attached (by address; kprobe.multi links where the kernel has them);
+ * the functions go to @attached, @missing or @failed.
  */
 static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *missing,
 			  json_t *failed)
 {
+	bool ok[PT_NR_PROBES] = { false };
 	int i;
 
+	if (p->multi)
+		attach_multi(p, ok);
 	for (i = 0; i < PT_NR_PROBES; i++) {
 		json_t *to = attached;
 
 		if (!probe_present(i))
 			to = missing;
-		else if (!attach_one(p, i))
+		else if (!(p->multi ? ok[i] : attach_one(p, i)))
 			to = failed;
 		json_array_append_new(to, json_string(probes[i].sym));
 	}
@@ -762,12 +869,14 @@ static unsigned long long count_lost(struct pintrace_bpf *skel)
  * @linger: --linger: after the end line, wait to be killed instead of exiting.
  * @kallsyms: --kallsyms: read /proc/kallsyms even where the kernel resolves
  *	the symbols itself (v5.16+).
+ * @no_multi: --no-multi: a kprobe per probe even where the kernel has
+ *	kprobe.multi.
  * @wait_s: --wait SEC: how long VICTIM (and FILE) may take to appear (0:
  *	they must exist).
  */
 struct args {
 	const char *file, *out_path, *ready, *done, *attach_after, *btf;
-	bool linger, kallsyms;
+	bool linger, kallsyms, no_multi;
 	long wait_s;
 };
 
@@ -784,6 +893,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		{ "linger", no_argument, NULL, 'l' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "kallsyms", no_argument, NULL, 'k' },
+		{ "no-multi", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -791,7 +901,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 	int opt;
 
 	*exit_now = true;
-	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:a:lb:kh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:w:o:r:d:a:lb:kmh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': a->file = optarg; break;
 		case 'w':
@@ -808,6 +918,7 @@ static int parse_args(int argc, char **argv, struct args *a, bool *exit_now)
 		case 'l': a->linger = true; break;
 		case 'b': a->btf = optarg; break;
 		case 'k': a->kallsyms = true; break;
+		case 'm': a->no_multi = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -900,6 +1011,7 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 		  libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_kallsyms_lookup_name,
 					  NULL) > 0 &&
 		  libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_snprintf, NULL) > 0;
+	p->multi = p->syms && !a->no_multi && kprobe_multi_works();
 	ksyms_job.after = a->attach_after;
 	ksyms_job.wait_s = a->wait_s;
 	if (!p->syms && pthread_create(&ksyms_tid, NULL, ksyms_thread, &ksyms_job)) {
@@ -964,11 +1076,12 @@ static json_t *start_event(const struct args *a, const struct stat *st, const ch
 	struct utsname uts;
 
 	uname(&uts);
-	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:s,s:s,s:s,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
 			 "cookies", p->cookies, "btf", a->btf ? a->btf : "/sys/kernel/btf/vmlinux",
 			 "symbols", p->syms ? "kallsyms_lookup_name" : "/proc/kallsyms",
+			 "attach", p->multi ? "kprobe.multi" : "kprobe",
 			 "attached", attached, "missing", missing,
 			 "failed", failed,
 			 "setup_ms", "kallsyms", (json_int_t)(ksyms_job.ns / 1000000),

@@ -2,7 +2,9 @@
 # The 6.1 (bookworm) and 6.12 (trixie) ext4 cells of the matrix, each in its
 # own VM: unlocked-dirty reproduces with the kernel's own warning, control
 # is clean, the 6.5 FOLL_LONGTERM mitigation shows on 6.12 and not on 6.1,
-# io_uring refuses the file-backed fixed buffer on both.  (The full matrix
+# io_uring refuses the file-backed fixed buffer on both; pintrace attaches
+# kprobe.multi links on 6.12 (the same probes and frames as a kprobe
+# each) and a kprobe per probe on 6.1.  (The full matrix
 # is tests/slow/matrix.t, `make check-slow`.)
 use strict;
 use warnings;
@@ -10,6 +12,7 @@ use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use GuprMatrix qw(run_matrix check_expected);
+use JSON::PP;
 
 my $top = "$FindBin::Bin/../..";
 my ($rc, $out, $c, $dir) = run_matrix($top, '--kernels', 'debian:bookworm,debian:trixie', '--fs', 'ext4');
@@ -25,6 +28,43 @@ my @long = grep { length($_) > 80 } split /\n/, ($dir && -e "$dir/matrix.txt" ? 
 ok($dir && -s "$dir/matrix.txt" && !@long, 'matrix.txt written, 80 columns');
 ok($dir && -s "$dir/matrix.md" && -s "$dir/matrix.json", 'matrix.md and matrix.json written');
 like($out, qr/^\[ ?\d+\/8\] /m, 'a progress line per finished cell');
+
+# pintrace in the cells: the kernel resolves its symbols on both (v5.16+);
+# 6.12 has kprobe.multi (CONFIG_FPROBE), one link per BPF program, 6.1 a
+# kprobe per probe.  The same probes and frames as a kprobe each on 6.12
+# (gupr.trace_attach=kprobe), but for the first frame, the probed
+# function's own: ftrace's call site (+0x5 past kprobe's +0x1 with IBT).
+sub start_and_stack {
+	my ($d) = @_;
+	my ($start, $stack);
+	for my $l (split /\n/, ($d && -e "$d/events.jsonl" ? do { local (@ARGV, $/) = "$d/events.jsonl"; <> } : '')) {
+		my $e = eval { JSON::PP::decode_json($l) } or next;
+		$start //= $e if ($e->{event} // '') eq 'start';
+		$stack //= join(' ', @{ $e->{stack} }[1 .. $#{ $e->{stack} }])
+			if ($e->{event} // '') eq 'set_page_dirty' && grep(/gupr_ioctl/, @{ $e->{stack} || [] });
+	}
+	return ($start || {}, $stack);
+}
+my ($s61) = start_and_stack($dir && "$dir/bookworm/ext4/unlocked-dirty");
+my ($s612, $stack612) = start_and_stack($dir && "$dir/trixie/ext4/unlocked-dirty");
+is(($s61->{symbols} // '') . ' ' . ($s612->{symbols} // ''), 'kallsyms_lookup_name kallsyms_lookup_name',
+   'pintrace: symbols through the kernel on 6.1 and 6.12');
+is(($s61->{attach} // '') . ' ' . ($s612->{attach} // ''), 'kprobe kprobe.multi', 'pintrace: a kprobe each on 6.1, kprobe.multi on 6.12');
+is(scalar @{ $s612->{failed} || ['?'] }, 0, '6.12: no probe failed to attach');
+{
+	my $cmdline = `cd $top && bash -c '. vm-images/lib.sh; echo "\$GUPR_BOOT_CMDLINE"'`;
+	chomp $cmdline;
+	local $ENV{GUPR_BOOT_CMDLINE} = "$cmdline gupr.trace_attach=kprobe";
+	my $o = `cd $top && ./run.sh -k debian:trixie 2>&1`;
+	my ($kd) = $o =~ /^==> artifacts: (\S+)/m;
+	$kd = "$top/$kd" if $kd && $kd !~ m{^/};
+	my ($sk, $stackk) = start_and_stack($kd);
+	is($sk->{attach} // '', 'kprobe', 'gupr.trace_attach=kprobe on 6.12: a kprobe per probe') or diag($o);
+	is(join(',', sort @{ $sk->{attached} || [] }), join(',', sort @{ $s612->{attached} || ['?'] }),
+	   '6.12: kprobe.multi attached the same probes as a kprobe each');
+	ok(defined $stack612 && ($stackk // '') eq $stack612, '6.12: the module\'s set_page_dirty, the same frames past the first')
+		or diag("multi: $stack612\nkprobe: $stackk");
+}
 
 # --repeat 3: a job per run of a cell (three progress lines), -j 2 of them
 # at a time; the cell's verdict is the decider's over its three runs
