@@ -95,12 +95,14 @@ static struct pintrace_bpf *sym_skel;
 static int symbolize_fd = -1;
 
 /*
- * Each probe's function address from /proc/kallsyms (0: not there) and
- * how many text symbols carry its name.  A probe with exactly one is
+ * Each probe's function address (0: not there) and how many text symbols
+ * carry its name (pt_lookup: 1 when found).  A probe with exactly one is
  * attached by address: the kernel then skips its by-name lookups, which
- * before v6.2 (kallsyms_lookup_name(), kernel/kallsyms.c) scan every
- * symbol, two or three times per kprobe (_kprobe_addr(),
- * trace_kprobe_on_func_entry(), within_notrace_func()).
+ * where kallsyms_lookup_name() is a linear search (kernel/kallsyms.c
+ * before v6.2's kallsyms_seqs_of_names; 5.10 here, not Debian's 6.1.192,
+ * which has it backported) scan every symbol, two or three times per
+ * kprobe (_kprobe_addr(), trace_kprobe_on_func_entry(),
+ * within_notrace_func()).
  */
 static unsigned long probe_addr[PT_NR_PROBES];
 static unsigned int probe_nsyms[PT_NR_PROBES];
