@@ -1,7 +1,8 @@
 #!/usr/bin/perl
-# tests/bench/hosts-overhead.pl [PAIRS]: the cost of scale-out (issue 11:
-# <= 1.15).  The same 8-cell matrix (6.1, ext4 and tmpfs, the four default
-# scenarios) runs locally with -j 2 and over two loopback "hosts" - an sshd
+# tests/bench/hosts-overhead.pl [PAIRS [default]]: the cost of scale-out
+# (issue 11: <= 1.15).  The same 8-cell matrix (6.1, ext4 and tmpfs, the
+# four default scenarios; with "default", the default 64-cell matrix) runs
+# locally with -j 2 and over two loopback "hosts" - an sshd
 # of this script's own on 127.0.0.1 (tests/lib/GuprSshd.pm), one slot each:
 # the same two VMs at a time - interleaved, PAIRS pairs (default 2), after
 # one matrix over the hosts that is not counted (each host's first use
@@ -22,7 +23,8 @@ use GuprMatrix qw(run_matrix);
 use GuprSshd qw(start_sshd);
 
 my $pairs = shift // 2;
-$pairs =~ /^[1-9]\d?$/ or die "usage: $0 [PAIRS (1..99)]\n";
+my $which = shift // 'small';
+$pairs =~ /^[1-9]\d?$/ && $which =~ /^(small|default)$/ or die "usage: $0 [PAIRS (1..99) [default]]\n";
 my $top = "$FindBin::Bin/../..";
 my $d = tempdir(CLEANUP => 1);
 start_sshd($d);
@@ -31,8 +33,9 @@ open(my $fh, '>', "$d/hosts") or die "$d/hosts: $!";
 print $fh "1/ssh -F $d/ssh_config gupr-a $d/wd-a\n1/ssh -F $d/ssh_config gupr-b $d/wd-b\n";
 close $fh;
 
-my @m = ('--kernels', 'debian:bookworm', '--fs', 'ext4,tmpfs', '--scenarios',
-	 'unlocked-dirty,control,longterm,iouring-fixed-buffer');
+my @m = $which eq 'default' ? () : ('--kernels', 'debian:bookworm', '--fs', 'ext4,tmpfs', '--scenarios',
+					'unlocked-dirty,control,longterm,iouring-fixed-buffer');
+my $ncells = $which eq 'default' ? 64 : 8;
 my $status = 0;
 
 # one matrix; returns (wall seconds, { cell => result }, [ job seconds - cell seconds ])
@@ -40,7 +43,7 @@ sub one {
 	my ($what, @args) = @_;
 	my ($rc, $out, $cells, $dir) = run_matrix($top, @m, @args);
 	my ($wall) = $out =~ /^matrix wall time: ([\d.]+) s$/m;
-	if ($rc || !defined $wall || keys %$cells != 8) {
+	if ($rc || !defined $wall || keys %$cells != $ncells) {
 		print "$what: the matrix failed (exit $rc)\n$out";
 		$status = 1;
 		return (undef, {}, []);
@@ -51,7 +54,7 @@ sub one {
 		<$j>;
 		while (<$j>) {
 			my @f = split /\t/;
-			my ($k, $fs, $sc) = $f[-1] =~ /matrix-cell\.sh remote (\S+) \S+ (\S+) (\S+)/ or next;
+			my ($k, $fs, $sc) = $f[-1] =~ /matrix-cell\.sh remote '?([^' ]+)'? \S+ (\S+) (\S+)/ or next;
 			my $c = $cells->{"$k $fs $sc"} or next;
 			push @extra, $f[3] - $c->{seconds};
 		}
