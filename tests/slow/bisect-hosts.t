@@ -84,7 +84,7 @@ for my $s (@steps) {
 }
 is(join(',', sort keys %hosts), 'gupr-a,gupr-b', 'both hosts ran runs') or diag(explain \%hosts);
 for my $wd (qw(wd-a wd-b)) {
-	is(join(' ', glob("$d/$wd/runs/*")), '', "$wd: nothing left in runs/ (--cleanup, the bisection's directory removed)");
+	is(join(' ', glob("$d/$wd/runs/*")), '', "$wd: nothing left in runs/ (the bisection's directory removed at the end)");
 }
 is(`git -C $tree symbolic-ref -q HEAD`, "refs/heads/main\n", 'the tree is back on main');
 

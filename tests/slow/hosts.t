@@ -49,7 +49,7 @@ ok(-s "$rdir/$cell/verdict.txt" && -s "$rdir/$cell/console.log", 'the cell\'s ru
 like($rout, qr/^\[ ?\d\/4\] .* on gupr-[ab]$/m, 'progress lines name the host');
 for my $wd (qw(wd-a wd-b)) {
 	ok(-x "$d/$wd/gup-repro/run.sh" && -x "$d/$wd/gup-repro/build/host/gup-repro", "$wd: the host's copy of the project, built");
-	is(join(' ', glob("$d/$wd/runs/*")), '', "$wd: nothing left in runs/ (--cleanup)");
+	is(join(' ', glob("$d/$wd/runs/*")), '', "$wd: nothing left in runs/ (the matrix's directory removed at the end)");
 }
 
 # --repeat 2 over the two hosts: the runs of one cell are jobs of their

@@ -9,7 +9,8 @@
 # gupr_remote_begin DIR: the job's result directory DIR (relative to the
 # job's directory; made) is what goes back: at exit, host.txt (host:,
 # host-name:, host-workdir:) is written into it and it is packed as DIR.tar
-# (GNU parallel's --return takes files, --cleanup removes them).  Sets
+# (GNU parallel's --return takes files; the run's directory goes at the
+# end, gupr_hosts_stop).  Sets
 # REMOTE_HOST (the host as the hosts file names it), REMOTE_RUN (the job's
 # directory), REMOTE_WD (WORKDIR), REMOTE_TREE (the host's copy of the
 # project) and REMOTE_DIR.
