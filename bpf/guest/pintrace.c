@@ -789,7 +789,7 @@ static void attach_multi_group(struct bpf_program *prog, bool retprobe, const in
 /*
  * kprobe.multi (@p->multi): each per-shape program gets one link for all
  * its probes (one ftrace update for them, where a kprobe each is one per
- * probe: 30 on 6.12), the GUP return half one more for the GUP probes
+ * probe: 28 on 6.12), the GUP return half one more for the GUP probes
  * whose entry half is attached.  Sets @ok[id] for each probe attached.
  */
 static void attach_multi(const struct pt_progs *p, bool *ok)
