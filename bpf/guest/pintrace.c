@@ -17,10 +17,10 @@
  * kallsyms_lookup_name() and "%pB"); older kernels, or --kallsyms, read
  * all of /proc/kallsyms in a thread beside the BPF object's load.
  * Probes attach by address: a kprobe each, or where the kernel has
- * kprobe.multi (CONFIG_FPROBE; not --no-multi) one link per program.  With --attach-after FILE the programs are loaded at
- * once (with cookies, v5.15+), the symbols resolved and the probes
- * attached once FILE exists (the caller says so once its modules are
- * loaded).
+ * kprobe.multi (CONFIG_FPROBE; not --no-multi) one link per program.
+ * With --attach-after FILE the programs are loaded at once (with cookies,
+ * v5.15+), the symbols resolved and the probes attached once FILE exists
+ * (the caller says so once its modules are loaded).
  * First line: "start" (what was attached); last line: "end" with the count
  * of events lost to a full ring buffer.  --ready FILE is created once the
  * probes are attached and filtered, --done FILE
@@ -214,12 +214,13 @@ static int parse_ksym_line(char *line, size_t len, unsigned long *addr, char *ty
  * its own symbols in address order, then the modules'; only the modules'
  * part is sorted.  Returns 0 or -errno.
  */
-static int load_ksyms(void)
+static int load_ksyms(void *unused)
 {
 	size_t cap = 0, nsorted = 0;
 	char *line, *next, *end;
 	int err = slurp_ksyms("/proc/kallsyms");
 
+	(void)unused;	/* timed_resolve()'s argument */
 	if (err)
 		return err;
 	end = ksyms_text + ksyms_len;
@@ -273,15 +274,17 @@ static int run_syscall_prog(int fd)
 }
 
 /*
- * pt_lookup for each probe's function and for vmemmap_base: the address a
- * by-name kprobe would use (kallsyms_lookup_name(): the first symbol of
- * that name; /proc/kallsyms's count of same-named symbols is not known
- * here, so a probe found is taken as one symbol).  Returns 0, or -errno
- * of a run that failed.
+ * pt_lookup (@arg: its struct bpf_program, of sym_skel) for each probe's
+ * function and for vmemmap_base: the address a by-name kprobe would use
+ * (kallsyms_lookup_name(): the first symbol of that name;
+ * /proc/kallsyms's count of same-named symbols is not known here, so a
+ * probe found is taken as one symbol).  Returns 0, or -errno of a run
+ * that failed.
  */
-static int lookup_syms(struct pintrace_bpf *skel, int fd)
+static int lookup_syms(void *arg)
 {
-	int i, err;
+	struct pintrace_bpf *skel = sym_skel;
+	int i, err, fd = bpf_program__fd(arg);
 
 	for (i = 0; i <= PT_NR_PROBES; i++) {
 		const char *name = i < PT_NR_PROBES ? probes[i].sym : "vmemmap_base";
@@ -317,7 +320,8 @@ static struct {
  */
 static bool symbolize_bpf(unsigned long addr, char *buf, size_t len)
 {
-	size_t mask = (1 << SYM_CACHE_BITS) - 1, h = (addr * 0x9E3779B97F4A7C15ULL) >> (64 - SYM_CACHE_BITS);
+	size_t mask = (1 << SYM_CACHE_BITS) - 1;
+	size_t h = (addr * 0x9E3779B97F4A7C15ULL) >> (64 - SYM_CACHE_BITS);
 	char *frame, *slash, *end;
 	size_t n;
 
@@ -551,21 +555,23 @@ static int wait_for_file(const char *path, long wait_s, struct stat *st)
 }
 
 /*
- * load_ksyms() in a thread of its own, beside the BPF object's load; with
- * an @after file (--attach-after), once that file exists (for at most
- * @wait_s seconds: else @missing).
+ * The symbols' resolution, either way (load_ksyms() in a thread of its own
+ * beside the BPF object's load, or lookup_syms() once the programs are
+ * loaded): with an @after file (--attach-after), once that file exists
+ * (for at most @wait_s seconds: else @missing), timed for the start
+ * event's setup_ms.  @err: how it ended (0 or -errno).
  */
 static struct ksyms_job {
 	const char *after;
 	long wait_s;
 	int missing;	/* -errno of the wait */
+	int err;
 	unsigned long long wait0, go, ns, cpu_ns;
 } ksyms_job;
-static int ksyms_err;
 
-static void *ksyms_thread(void *arg)
+/* @j's wait, then @resolve(@arg), timed (wall and this thread's CPU) into @j. */
+static void timed_resolve(struct ksyms_job *j, int (*resolve)(void *), void *arg)
 {
-	struct ksyms_job *j = arg;
 	unsigned long long t, c;
 
 	j->wait0 = j->go = now_ns();
@@ -574,37 +580,48 @@ static void *ksyms_thread(void *arg)
 
 		j->missing = wait_for_file(j->after, j->wait_s, &st);
 		if (j->missing) {
-			ksyms_err = j->missing;
-			return NULL;
+			j->err = j->missing;
+			return;
 		}
 	}
 	t = j->go = now_ns();
 	c = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	ksyms_err = load_ksyms();
+	j->err = resolve(arg);
 	j->ns = now_ns() - t;
 	j->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c;
+}
+
+static void *ksyms_thread(void *arg)
+{
+	timed_resolve(arg, load_ksyms, NULL);
 	return NULL;
 }
 
 /*
- * Wait for the kallsyms thread (once); 0, or 1 after saying why (2: the
- * --attach-after file did not appear).
+ * How the resolution through @what ended (ksyms_job): 0, or 1 after
+ * saying why (2: the --attach-after file did not appear).
  */
-static int ksyms_join(pthread_t tid)
+static int ksyms_result(const char *what)
 {
-	static int joined;
-
-	if (!joined && pthread_join(tid, NULL) == 0)
-		joined = 1;
-	if (joined && ksyms_job.missing) {
+	if (ksyms_job.missing) {
 		fprintf(stderr, "pintrace: %s: %s\n", ksyms_job.after, strerror(-ksyms_job.missing));
 		return 2;
 	}
-	if (!joined || ksyms_err) {
-		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(joined ? -ksyms_err : EAGAIN));
+	if (ksyms_job.err) {
+		fprintf(stderr, "pintrace: %s: %s\n", what, strerror(-ksyms_job.err));
 		return 1;
 	}
 	return 0;
+}
+
+/* Wait for the kallsyms thread; 0, or 1 (2) after saying why (ksyms_result()). */
+static int ksyms_join(pthread_t tid)
+{
+	if (pthread_join(tid, NULL)) {
+		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(EAGAIN));
+		return 1;
+	}
+	return ksyms_result("/proc/kallsyms");
 }
 
 /**
@@ -635,6 +652,12 @@ struct pt_progs {
 static bool probe_present(int i)
 {
 	return probe_nsyms[i] > 0;
+}
+
+/* A GUP probe: an entry half (the pages array) and a return half (the pages pinned). */
+static bool probe_is_gup(int i)
+{
+	return probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
 }
 
 /*
@@ -685,7 +708,7 @@ static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p)
 
 /*
  * Attach probe @i: its program (and for GUP its entry half first), by
- * address when kallsyms has its name once and the kernel takes addresses
+ * address when the symbols have its name once and the kernel takes addresses
  * (perf_event_attr.kprobe_addr, no name: the same function).  A cookie on
  * a kernel without cookies makes the attach fail.  The links live as long
  * as the process (exit detaches them).  Returns true when attached.
@@ -696,7 +719,7 @@ static bool attach_one(const struct pt_progs *p, int i)
 	const char *func = probes[i].sym;
 	struct bpf_program *entry = NULL, *prog;
 	struct bpf_link *l1 = NULL, *l2 = NULL;
-	int gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
+	bool gup = probe_is_gup(i);
 
 	if (p->cookies) {
 		prog = gup ? p->gup_ret : p->shapes[probes[i].shape];
@@ -806,12 +829,10 @@ static void attach_multi(const struct pt_progs *p, bool *ok)
 			attach_multi_group(p->shapes[sh], false, ids, n, entry_ok);
 	}
 	for (n = 0, i = 0; i < PT_NR_PROBES; i++) {
-		bool gup = probes[i].shape == PT_S_GUP4 || probes[i].shape == PT_S_GUP5;
-
-		if (gup && entry_ok[i])
+		if (probe_is_gup(i) && entry_ok[i])
 			ids[n++] = i;
 		else
-			ok[i] = entry_ok[i] && !gup;
+			ok[i] = entry_ok[i] && !probe_is_gup(i);
 	}
 	if (p->gup_ret)
 		attach_multi_group(p->gup_ret, true, ids, n, ok);
@@ -954,38 +975,21 @@ static int load_progs(struct pintrace_bpf *skel, struct pt_progs *p, struct pt_t
 }
 
 /*
- * With the programs loaded (@p->syms): once @a->attach_after exists (if
- * given), each probe's address through pt_lookup, and the stack frames
- * through pt_symbolize from then on; timed as the kallsyms read is
- * (ksyms_job).  Returns 0, or 1 (2 for a missing @a->attach_after) after
- * saying why.
+ * With the programs loaded (@p->syms): once the --attach-after file exists
+ * (ksyms_job), each probe's address through pt_lookup, and the stack
+ * frames through pt_symbolize from then on.  Returns 0, or 1 (2 for a
+ * missing --attach-after file) after saying why.
  */
-static int resolve_syms(struct pintrace_bpf *skel, const struct pt_progs *p, const struct args *a)
+static int resolve_syms(struct pintrace_bpf *skel, const struct pt_progs *p)
 {
-	unsigned long long t, c;
-	struct stat st;
-	int err;
+	int rc;
 
-	ksyms_job.wait0 = ksyms_job.go = now_ns();
-	if (a->attach_after) {
-		err = wait_for_file(a->attach_after, a->wait_s, &st);
-		if (err) {
-			fprintf(stderr, "pintrace: %s: %s\n", a->attach_after, strerror(-err));
-			return 2;
-		}
-	}
-	t = ksyms_job.go = now_ns();
-	c = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	err = lookup_syms(skel, bpf_program__fd(p->lookup));
-	ksyms_job.ns = now_ns() - t;
-	ksyms_job.cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c;
-	if (err) {
-		fprintf(stderr, "pintrace: pt_lookup: %s\n", strerror(-err));
-		return 1;
-	}
 	sym_skel = skel;
-	symbolize_fd = bpf_program__fd(p->symbolize);
-	return 0;
+	timed_resolve(&ksyms_job, lookup_syms, p->lookup);
+	rc = ksyms_result("pt_lookup");
+	if (!rc)
+		symbolize_fd = bpf_program__fd(p->symbolize);
+	return rc;
 }
 
 /*
@@ -1033,7 +1037,7 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 	tm->open = tm->load0 = tm->load = now_ns();
 	if (p->cookies && load_progs(*skel, p, tm))
 		return 1;
-	rc = p->syms ? resolve_syms(*skel, p, a) : ksyms_join(ksyms_tid);
+	rc = p->syms ? resolve_syms(*skel, p) : ksyms_join(ksyms_tid);
 	if (rc)
 		return rc;
 	if (!p->cookies && load_progs(*skel, p, tm))
