@@ -9,8 +9,8 @@
 # local: on this machine: run I of the step directory $GUPR_BR_STEP, on the
 # step's prepared kernel $GUPR_BR_KERNEL (a directory, gupr_kernel_pack).
 # remote: on a host of --hosts, in the bisection's directory on that host
-# (GNU parallel's --workdir, which holds the basefiles gup-repro.tar,
-# remote.sh, this script and STEP.kernel.tar, the step's prepared kernel).
+# (GNU parallel's --workdir, which holds the basefiles base/ (gup-repro.tar,
+# remote.sh, this script) and STEP.kernel.tar, the step's prepared kernel).
 # The host's copy of the project is made ready once per HASH
 # (vm-images/lib/remote.sh); STEP.kernel.tar is unpacked once per step
 # into kernel-STEP/ (the kernels of earlier steps are removed); the run's
@@ -76,7 +76,7 @@ fi
 # --- remote ---
 step=$3 hash=$4
 # shellcheck disable=SC1091
-. ./remote.sh		# a basefile beside this script (vm-images/lib/remote.sh)
+. ./base/remote.sh	# beside this script in the basefile base/ (vm-images/lib/remote.sh)
 gupr_remote_begin "$step/run-$i"
 gupr_remote_project "$hash"
 # the step's prepared kernel, once per step on this host

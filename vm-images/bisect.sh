@@ -170,7 +170,7 @@ run_step() {
 		echo "==> bisect: the prepared kernel, $(du -k "$B_STAGE/$step.kernel.tar" | cut -f1) KiB, goes to the hosts" >&2
 		par+=("${B_HOSTS_PAR[@]}" --basefile "$B_STAGE/./$step.kernel.tar" --return "${sdir%/*}/./$step/run-{}.tar"
 		      --retries $((B_RETRIES + 1)) --timeout $((B_TIMEOUT + 120 + 3600))
-		      --env GUPR_BR_OPTS --env GUP_REPRO_SMP bash bisect-run.sh remote {} "$step" "$B_HASH")
+		      --env GUPR_BR_OPTS --env GUP_REPRO_SMP bash base/bisect-run.sh remote {} "$step" "$B_HASH")
 	fi
 	"${par[@]}" ::: $(seq "$B_REPEAT") </dev/null
 	rm -f "$B_STAGE/$step.kernel.tar"

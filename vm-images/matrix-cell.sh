@@ -14,7 +14,7 @@
 # local: on this machine, in the matrix directory $GUPR_CELL_MDIR, with the
 # kernel prepared by matrix.sh (prepare, above).
 # remote: on a host of --hosts, in the matrix's directory on that host
-# (GNU parallel's --workdir, which holds the basefiles gup-repro.tar,
+# (GNU parallel's --workdir, whose base/ is the basefile: gup-repro.tar,
 # remote.sh and this script).  The host's copy of the project,
 # WORKDIR/gup-repro, is unpacked from gup-repro.tar and built (host-deps.sh,
 # make host) once per HASH of the tar (vm-images/lib/remote.sh); the first
@@ -85,7 +85,7 @@ fi
 # --- remote ---
 hash=$6
 # shellcheck disable=SC1091
-. ./remote.sh		# a basefile beside this script (vm-images/lib/remote.sh)
+. ./base/remote.sh	# beside this script in the basefile base/ (vm-images/lib/remote.sh)
 gupr_remote_begin "$cell"
 gupr_remote_project "$hash"
 run=$REMOTE_RUN

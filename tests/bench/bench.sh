@@ -32,9 +32,11 @@
 #   7. scale-out (BENCH_HOSTS=1): tests/bench/hosts-overhead.pl - the 8-cell
 #      matrix of 6.1 ext4/tmpfs locally with -j 2 and over two loopback
 #      "hosts" (an sshd of its own on 127.0.0.1, one slot each),
-#      interleaved, BENCH_HOST_PAIRS pairs (default 2): the ratio (target <=
-#      1.15) and the per-cell cost of ssh and rsync; BENCH_HOST_MATRIX=default
-#      does the same with the default 64-cell matrix.
+#      interleaved, BENCH_HOST_PAIRS pairs (default 2): the cost of one ssh
+#      login, the ratio of the commands' wall times (target <= 1.15) and the
+#      per-cell cost of ssh and rsync; BENCH_HOST_MATRIX=default does the
+#      same with the default 64-cell matrix; BENCH_HOST_LOGIN=plain gives
+#      the hosts logins that do not run root's ~/.bashrc.
 # BENCH_CORE=0 skips 2. and 3. (e.g. BENCH_COLD=0 BENCH_CORE=0 BENCH_MATRIX=0
 # BENCH_TRIGGERS=1 measures the triggers only); BENCH_REPRO=0 skips 3.
 # A quick look at the per-run cost: BENCH_COLD=0 BENCH_MATRIX=0 BENCH_REPRO=0.
@@ -213,7 +215,7 @@ fi
 if [ "${BENCH_HOSTS:-0}" = 1 ]; then
 	perl tests/bench/hosts-overhead.pl "${BENCH_HOST_PAIRS:-2}" "${BENCH_HOST_MATRIX:-small}" >"$res/hosts.out" 2>&1
 	rc=$?
-	grep -E '^(pair|scale-out|per remote)' "$res/hosts.out" | while IFS= read -r l; do say "$l"; done
+	grep -E '^(ssh login|pair|scale-out|per remote)' "$res/hosts.out" | while IFS= read -r l; do say "$l"; done
 	[ "$rc" = 0 ] || say "scale-out: failed (exit $rc; ${res#"$top"/}/hosts.out)"
 fi
 say "results: ${res#"$top"/}/bench.txt"

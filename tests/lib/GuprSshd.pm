@@ -21,11 +21,15 @@ END { if ($sshd_pid) { kill('TERM', $sshd_pid); waitpid($sshd_pid, 0); } }
 sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
-# start_sshd(DIR) -> the ssh_config file (DIR/ssh_config) once the sshd
-# answers; skips the test when there is no sshd and it cannot be installed,
-# bails out when it does not answer.
+# start_sshd(DIR [, plain_login => 1]) -> the ssh_config file
+# (DIR/ssh_config) once the sshd answers; skips the test when there is no
+# sshd and it cannot be installed, bails out when it does not answer.
+# plain_login: the sessions' bash does not read root's ~/.bashrc (the sshd
+# sets SHLVL=1: bash reads it for a command run by sshd only as a top-level
+# shell), as on a host whose root has Debian's default ~/.bashrc, which does
+# nothing for a command; this machine's runs `pyenv init` (0.13 s a login).
 sub start_sshd {
-	my ($d) = @_;
+	my ($d, %opt) = @_;
 	my $sshd = '/usr/sbin/sshd';
 	if (!-x $sshd) {
 		# no init system starts it here; installing it is the test's own step
@@ -55,6 +59,7 @@ MaxStartups 100
 MaxSessions 100
 PidFile $d/sshd.pid
 CONF
+	spew("$d/sshd_config", slurp("$d/sshd_config") . "SetEnv SHLVL=1\n") if $opt{plain_login};
 	spew("$d/known_hosts", "[127.0.0.1]:$port " . slurp("$d/host_key.pub"));
 	spew("$d/ssh_config", <<"CONF");
 Host gupr-down

@@ -213,29 +213,34 @@ gupr_hosts_stop() {
 	HOSTS_STAGE=""
 }
 
-# gupr_hosts_pack SCRIPT: what every job on a host needs, in HOSTS_STAGE:
-# gup-repro.tar (the project as git tracks it, or the tree without out/ and
-# build/, with fixed times and owners: its hash changes with its content
-# only), remote.sh (vm-images/lib/remote.sh) and SCRIPT (the job script,
-# under its own name).  Sets HOSTS_HASH (of the tar) and HOSTS_PAR, GNU
-# parallel's options for the hosts: --sshloginfile, --workdir, the three
-# --basefile.  No --cleanup: it costs an ssh per job (0.7 -> 0.4 s of
-# ssh and rsync per cell beside the cell's own seconds, 8-cell matrix over
-# two loopback hosts); gupr_hosts_stop removes the run's whole directory on
-# each host at the end instead.  Returns 1 when the project cannot be packed.
+# gupr_hosts_pack SCRIPT: what every job on a host needs, in
+# HOSTS_STAGE/base/: gup-repro.tar (the project as git tracks it, or the
+# tree without out/ and build/, with fixed times and owners: its hash
+# changes with its content only), remote.sh (vm-images/lib/remote.sh) and
+# SCRIPT (the job script, under its own name).  Sets HOSTS_HASH (of the
+# tar) and HOSTS_PAR, GNU parallel's options for the hosts:
+# --sshloginfile, --workdir and one --basefile, the directory base/ (on the
+# host: the run's directory/base/; a job runs "bash base/SCRIPT").  One
+# directory and not three files: GNU parallel makes each basefile's
+# directory and copies it with an ssh each, so three files cost six ssh
+# logins a host before the first job, one directory two.  No --cleanup: it
+# costs an ssh per job (0.7 -> 0.4 s of ssh and rsync per cell beside the
+# cell's own seconds, 8-cell matrix over two loopback hosts);
+# gupr_hosts_stop removes the run's whole directory on each host at the end
+# instead.  Returns 1 when the project cannot be packed.
 gupr_hosts_pack() {
+	mkdir -p "$HOSTS_STAGE/base" || return 1
 	(cd "$GUPR_TOP" && if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		git ls-files -z --cached --others --exclude-standard
 	 else
 		find . -path ./out -prune -o -path ./build -prune -o -path ./.git -prune -o \( -type f -o -type l \) -print0
 	 fi | tar --null -T - --ignore-failed-read --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-		-cf "$HOSTS_STAGE/gup-repro.tar" 2>/dev/null) || return 1
-	cp "$GUPR_TOP/vm-images/lib/remote.sh" "$HOSTS_STAGE/remote.sh" &&
-		cp "$1" "$HOSTS_STAGE/${1##*/}" || return 1
-	HOSTS_HASH=$(sha256sum <"$HOSTS_STAGE/gup-repro.tar" | cut -c1-16)
+		-cf "$HOSTS_STAGE/base/gup-repro.tar" 2>/dev/null) || return 1
+	cp "$GUPR_TOP/vm-images/lib/remote.sh" "$HOSTS_STAGE/base/remote.sh" &&
+		cp "$1" "$HOSTS_STAGE/base/${1##*/}" || return 1
+	HOSTS_HASH=$(sha256sum <"$HOSTS_STAGE/base/gup-repro.tar" | cut -c1-16)
 	HOSTS_PAR=(--sshloginfile "$HOSTS_STAGE/sshlogins" --workdir "$HOSTS_MID"
-		   --basefile "$HOSTS_STAGE/./gup-repro.tar" --basefile "$HOSTS_STAGE/./remote.sh"
-		   --basefile "$HOSTS_STAGE/./${1##*/}")
+		   --basefile "$HOSTS_STAGE/./base")
 }
 
 # gupr_hosts_joblog JOBLOG: GNU parallel's job log into JOB_HOST[seq] (the

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # vm-images/lib/remote.sh - the host's side of --hosts (./run.sh matrix and
 # ./run.sh bisect): sourced by a job script that GNU parallel started on a
-# host, in the job's directory there (--workdir: WORKDIR/runs/<id>, which
-# holds the basefiles: gup-repro.tar, this file as remote.sh and the job
+# host, in the job's directory there (--workdir: WORKDIR/runs/<id>, whose
+# base/ is the basefile: gup-repro.tar, this file as remote.sh and the job
 # script).  Plain bash and coreutils only: the project is not unpacked yet
 # when it runs.
 
@@ -35,7 +35,7 @@ gupr_remote_fail() {
 }
 
 # gupr_remote_project HASH: the host's copy of the project, REMOTE_TREE,
-# unpacked from gup-repro.tar (with fresh times: make rebuilds everything it
+# unpacked from base/gup-repro.tar (with fresh times: make rebuilds everything it
 # built from an older copy) and built (vm-images/host-deps.sh, make host)
 # once per HASH of the tar, under a lock; its log is WORKDIR/prepare.log.
 # A failed preparation fails every later job of the same run directory at
@@ -52,7 +52,7 @@ gupr_remote_project() {
 		gupr_remote_fail "$(cat "$REMOTE_RUN/.prepare-failed")"
 	elif [ "$(cat "$REMOTE_TREE/.tar-hash" 2>/dev/null)" != "$hash" ]; then
 		rm -rf --one-file-system "$REMOTE_TREE" && mkdir -p "$REMOTE_TREE" &&
-			tar -xf gup-repro.tar -m -C "$REMOTE_TREE" 2>"$REMOTE_WD/prepare.log" ||
+			tar -xf "$REMOTE_RUN/base/gup-repro.tar" -m -C "$REMOTE_TREE" 2>"$REMOTE_WD/prepare.log" ||
 			why="unpacking the project into $REMOTE_TREE failed"
 		[ -n "$why" ] || "$REMOTE_TREE/vm-images/host-deps.sh" >>"$REMOTE_WD/prepare.log" 2>&1 ||
 			why="vm-images/host-deps.sh failed: $(grep -h 'gup-repro: ' "$REMOTE_WD/prepare.log" | tail -n 1)"
