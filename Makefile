@@ -104,9 +104,13 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 $(addprefix $(BPF_OUT)/,$(BPF_APPS)): $(BPF_OUT)/%: bpf/guest/%.c $(BPF_OUT)/%.skel.h $(BPF_HDRS) repro-user/include/folio_flags.h
 	$(CC) -static -O2 -Wall -Wextra -Werror -I$(BPF_OUT) -Ibpf -o $@.tmp $< -lbpf -lelf -lz -ljansson && mv $@.tmp $@
 
+# pintrace embeds a second object: the symbol programs (pintrace_syms.bpf.c)
+BPF_EXTRA   := pintrace_syms
+$(BPF_OUT)/pintrace: $(BPF_OUT)/pintrace_syms.skel.h
+
 # the objects between the source and the loader are kept (make would
 # delete them as intermediate files)
-.SECONDARY: $(BPF_OUT)/vmlinux.h $(foreach a,$(BPF_APPS),$(BPF_OUT)/$(a).bpf.o $(BPF_OUT)/$(a).skel.h)
+.SECONDARY: $(BPF_OUT)/vmlinux.h $(foreach a,$(BPF_APPS) $(BPF_EXTRA),$(BPF_OUT)/$(a).bpf.o $(BPF_OUT)/$(a).skel.h)
 
 # --- guest: gup_repro.ko for one kernel, in $(GUPR_BUILD)/KERNEL-ID/kmod ---
 # vm-images/lib/module.sh passes the kernel's kbuild directory (KMOD_KDIR),

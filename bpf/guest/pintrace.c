@@ -13,11 +13,13 @@
  * starts; nothing is recorded before the filter is set) - and writes one
  * JSON object per event, stacks symbolized, until SIGINT/SIGTERM.
  * Symbols: on v5.16+ the kernel resolves each probe's name and each stack
- * frame itself, through two syscall programs (pt_lookup, pt_symbolize:
- * kallsyms_lookup_name() and "%pB"); older kernels, or --kallsyms, read
- * all of /proc/kallsyms in a thread beside the BPF object's load.
- * Probes attach by address: a kprobe each, or where the kernel has
- * kprobe.multi (CONFIG_FPROBE; not --no-multi) one link per program.
+ * frame itself, through two syscall programs (pt_lookup, pt_symbolize of
+ * pintrace_syms.bpf.c: kallsyms_lookup_name() and "%pB"); older kernels,
+ * or --kallsyms, read all of /proc/kallsyms in a thread beside the BPF
+ * object's load.  Probes attach by address: where the kernel has
+ * kprobe.multi (CONFIG_FPROBE; not --no-multi) one link per program; else
+ * a kprobe each, on v5.16+ made (perf_event_open(), which arms it) in that
+ * thread while the probe programs are in the verifier, then bound to them.
  * With --attach-after FILE the programs are loaded at once (with cookies,
  * v5.15+), the symbols resolved and the probes attached once FILE exists
  * (the caller says so once its modules are loaded).
@@ -39,7 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -48,10 +52,12 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <jansson.h>
+#include <linux/perf_event.h>
 
 #include "pintrace.h"
 #include "../../repro-user/include/folio_flags.h"
 #include "pintrace.skel.h"
+#include "pintrace_syms.skel.h"
 
 #define X_NAME(id, sym, kind, shape)	[PT_##id] = { #id, sym, kind, PT_S_##shape },
 static const struct {
@@ -88,10 +94,11 @@ static unsigned long vmemmap_base_addr;
 
 /*
  * Symbols through the kernel (v5.16+, pt_lookup and pt_symbolize of
- * pintrace.bpf.c) instead of /proc/kallsyms: the skeleton whose .bss
- * carries their argument and result, and pt_symbolize's fd (-1: not used).
+ * pintrace_syms.bpf.c) instead of /proc/kallsyms: their skeleton, whose
+ * .bss carries their argument and result (NULL: not used), and
+ * pt_symbolize's fd (-1: not used).
  */
-static struct pintrace_bpf *sym_skel;
+static struct pintrace_syms_bpf *sym_skel;
 static int symbolize_fd = -1;
 
 /*
@@ -274,18 +281,18 @@ static int run_syscall_prog(int fd)
 }
 
 /*
- * pt_lookup (@arg: its struct bpf_program, of sym_skel) for each probe's
- * function and for vmemmap_base: the address a by-name kprobe would use
- * (kallsyms_lookup_name(): the first symbol of that name;
- * /proc/kallsyms's count of same-named symbols is not known here, so a
- * probe found is taken as one symbol).  Returns 0, or -errno of a run
- * that failed.
+ * pt_lookup (of sym_skel) for each probe's function and for vmemmap_base:
+ * the address a by-name kprobe would use (kallsyms_lookup_name(): the
+ * first symbol of that name; /proc/kallsyms's count of same-named symbols
+ * is not known here, so a probe found is taken as one symbol).  Returns 0,
+ * or -errno of a run that failed.
  */
-static int lookup_syms(void *arg)
+static int lookup_syms(void *unused)
 {
-	struct pintrace_bpf *skel = sym_skel;
-	int i, err, fd = bpf_program__fd(arg);
+	struct pintrace_syms_bpf *skel = sym_skel;
+	int i, err, fd = bpf_program__fd(skel->progs.pt_lookup);
 
+	(void)unused;	/* timed_resolve()'s argument */
 	for (i = 0; i <= PT_NR_PROBES; i++) {
 		const char *name = i < PT_NR_PROBES ? probes[i].sym : "vmemmap_base";
 
@@ -614,14 +621,17 @@ static int ksyms_result(const char *what)
 	return 0;
 }
 
-/* Wait for the kallsyms thread; 0, or 1 (2) after saying why (ksyms_result()). */
-static int ksyms_join(pthread_t tid)
+/*
+ * Wait for the symbols' thread (@what: how it resolves them); 0, or 1 (2)
+ * after saying why (ksyms_result()).
+ */
+static int ksyms_join(pthread_t tid, const char *what)
 {
 	if (pthread_join(tid, NULL)) {
-		fprintf(stderr, "pintrace: /proc/kallsyms: %s\n", strerror(EAGAIN));
+		fprintf(stderr, "pintrace: %s: %s\n", what, strerror(EAGAIN));
 		return 1;
 	}
-	return ksyms_result("/proc/kallsyms");
+	return ksyms_result(what);
 }
 
 /**
@@ -637,15 +647,16 @@ static int ksyms_join(pthread_t tid)
  *	one link (kprobe.multi, v5.18 with CONFIG_FPROBE): the per-shape
  *	programs are loaded for it (BPF_TRACE_KPROBE_MULTI) and attached one
  *	link a program.
+ * @early: with @syms and not @multi: the kprobes are made (perf events,
+ *	open_probe_events()) by the symbols' thread while the programs load,
+ *	then bound to them (bind_probes()).
  * @progs: per-probe programs (pt_ID), @entries their entry halves.
  * @shapes: per-shape programs (pt_s_SHAPE), @gup_ret the GUP return half.
- * @lookup, @symbolize: pt_lookup and pt_symbolize (@syms).
  */
 struct pt_progs {
-	bool cookies, by_addr, syms, multi;
+	bool cookies, by_addr, syms, multi, early;
 	struct bpf_program *progs[PT_NR_PROBES], *entries[PT_NR_PROBES];
 	struct bpf_program *shapes[PT_S_NR], *gup_ret;
-	struct bpf_program *lookup, *symbolize;
 };
 
 /* The probe's kernel function is in the kernel's symbols (once they are resolved). */
@@ -696,14 +707,24 @@ static void choose_programs(struct pintrace_bpf *skel, struct pt_progs *p)
 		bpf_program__set_autoload(p->gup_ret, p->cookies);
 	if (p->gup_ret && p->multi)
 		bpf_program__set_expected_attach_type(p->gup_ret, BPF_TRACE_KPROBE_MULTI);
-	p->lookup = bpf_object__find_program_by_name(skel->obj, "pt_lookup");
-	p->symbolize = bpf_object__find_program_by_name(skel->obj, "pt_symbolize");
-	if (!p->lookup || !p->symbolize)
-		p->syms = false;
-	if (p->lookup)
-		bpf_program__set_autoload(p->lookup, p->syms);
-	if (p->symbolize)
-		bpf_program__set_autoload(p->symbolize, p->syms);
+}
+
+/*
+ * Probe @i's program (NULL: none loaded) and in *@entry the program of its
+ * entry half (GUP probes: the pages array at entry, the count at return;
+ * NULL for the others): per shape with cookies, else per probe.
+ */
+static struct bpf_program *probe_progs(const struct pt_progs *p, int i,
+				       struct bpf_program **entry)
+{
+	bool gup = probe_is_gup(i);
+
+	if (!p->cookies) {
+		*entry = p->entries[i];
+		return p->progs[i];
+	}
+	*entry = gup ? p->shapes[probes[i].shape] : NULL;
+	return gup ? p->gup_ret : p->shapes[probes[i].shape];
 }
 
 /*
@@ -717,17 +738,9 @@ static bool attach_one(const struct pt_progs *p, int i)
 {
 	LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = p->cookies ? (__u64)i : 0);
 	const char *func = probes[i].sym;
-	struct bpf_program *entry = NULL, *prog;
+	struct bpf_program *entry, *prog = probe_progs(p, i, &entry);
 	struct bpf_link *l1 = NULL, *l2 = NULL;
-	bool gup = probe_is_gup(i);
 
-	if (p->cookies) {
-		prog = gup ? p->gup_ret : p->shapes[probes[i].shape];
-		entry = gup ? p->shapes[probes[i].shape] : NULL;
-	} else {
-		prog = p->progs[i];
-		entry = p->entries[i];
-	}
 	if (!prog)
 		return false;
 	if (p->by_addr && probe_nsyms[i] == 1) {
@@ -839,9 +852,140 @@ static void attach_multi(const struct pt_progs *p, bool *ok)
 }
 
 /*
+ * The kprobes made ahead (@p->early): each probe's perf event for its
+ * program (pe_fd) and, for GUP probes, for its entry half (pe_entry_fd);
+ * -errno where it could not be made, -ENOENT where the function is not
+ * there.  Bound to the programs by bind_probes().
+ */
+static int pe_fd[PT_NR_PROBES], pe_entry_fd[PT_NR_PROBES];
+static unsigned long long probes_ns;	/* open_probe_events()'s wall time */
+
+/* An int from the sysfs file @path read with @fmt (one %d); -1 if not there. */
+static int sysfs_int(const char *path, const char *fmt)
+{
+	FILE *f = fopen(path, "re");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, fmt, &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * A perf event of the kprobe PMU (v4.17) at the function address @addr,
+ * at return with @retprobe (a kretprobe), disabled until bound to its
+ * program, for every CPU's hits (pid -1, cpu 0: as libbpf's
+ * perf_event_open_probe() makes it for bpf_program__attach_kprobe_opts()).
+ * Opening it registers and arms the kprobe (perf_kprobe_init(): one ftrace
+ * update; a hit before a program is bound records nothing).  Returns the
+ * fd or -errno.
+ */
+static int open_kprobe_event(int type, int ret_bit, unsigned long addr, bool retprobe)
+{
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = (__u32)type,
+		.config = retprobe ? 1ULL << ret_bit : 0,
+		.config2 = addr,	/* kprobe_addr; config1 (kprobe_func) NULL */
+		.disabled = 1,
+	};
+	int fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * In the symbols' thread (@p->early): the perf event of every probe whose
+ * function the symbols have and that has none yet (pe_fd, pe_entry_fd), by
+ * address, while the main thread loads the programs: under TCG the probe
+ * programs' load and the kprobes' ftrace updates (~10 ms a kprobe on 6.1,
+ * which has no kprobe.multi) take about as long, one vCPU each.  Adds its
+ * wall time to probes_ns.
+ */
+static void open_probe_events(void)
+{
+	int type = sysfs_int("/sys/bus/event_source/devices/kprobe/type", "%d");
+	int ret_bit = sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:%d");
+	unsigned long long t = now_ns();
+	int i;
+
+	for (i = 0; i < PT_NR_PROBES; i++) {
+		if (pe_fd[i] >= 0 || !probe_present(i))
+			continue;
+		if (type < 0 || ret_bit < 0 || ret_bit > 63) {
+			pe_fd[i] = -EOPNOTSUPP;
+			continue;
+		}
+		if (probe_is_gup(i)) {
+			pe_entry_fd[i] = open_kprobe_event(type, ret_bit, probe_addr[i], false);
+			if (pe_entry_fd[i] < 0) {
+				pe_fd[i] = pe_entry_fd[i];
+				continue;
+			}
+		}
+		pe_fd[i] = open_kprobe_event(type, ret_bit, probe_addr[i], probe_is_gup(i));
+		if (t_debug0)
+			fprintf(stderr, "[%6.1f ms] pintrace: kprobe %s: %s\n",
+				(double)(now_ns() - t_debug0) / 1e6, probes[i].sym,
+				pe_fd[i] < 0 ? strerror(-pe_fd[i]) : "made");
+	}
+	probes_ns += now_ns() - t;
+}
+
+/*
+ * Bind @prog to the perf event @fd, cookie @i
+ * (bpf_program__attach_perf_event_opts(): BPF_LINK_CREATE, v5.15, then
+ * enabled).  The link owns @fd and lives as long as the process; when the
+ * binding fails @fd is closed.  Returns the link or NULL.
+ */
+static struct bpf_link *bind_event(struct bpf_program *prog, int fd, int i)
+{
+	LIBBPF_OPTS(bpf_perf_event_opts, po, .bpf_cookie = (__u64)i);
+	struct bpf_link *l = bpf_program__attach_perf_event_opts(prog, fd, &po);
+
+	if (!l)
+		close(fd);
+	return l;
+}
+
+/*
+ * Probe @i's perf events made ahead (@p->early) bound to its programs, the
+ * entry half first.  Returns true when attached; closes the events of a
+ * probe that is not.
+ */
+static bool bind_probe(const struct pt_progs *p, int i)
+{
+	struct bpf_program *entry, *prog = probe_progs(p, i, &entry);
+	struct bpf_link *l1 = NULL, *l2 = NULL;
+
+	if (pe_fd[i] < 0 || !prog || (entry && pe_entry_fd[i] < 0)) {
+		if (pe_fd[i] >= 0)
+			close(pe_fd[i]);
+		if (pe_entry_fd[i] >= 0)
+			close(pe_entry_fd[i]);
+		return false;
+	}
+	if (entry) {
+		l1 = bind_event(entry, pe_entry_fd[i], i);
+		if (!l1) {
+			close(pe_fd[i]);
+			return false;
+		}
+	}
+	l2 = bind_event(prog, pe_fd[i], i);
+	if (!l2)
+		bpf_link__destroy(l1);
+	return l2;
+}
+
+/*
  * With the symbols resolved: every probe whose function is present is
- * attached (by address; kprobe.multi links where the kernel has them);
- * the functions go to @attached, @missing or @failed.
+ * attached (by address; kprobe.multi links where the kernel has them, the
+ * kprobes made ahead where @p->early); the functions go to @attached,
+ * @missing or @failed.
  */
 static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *missing,
 			  json_t *failed)
@@ -856,7 +1000,7 @@ static void attach_probes(const struct pt_progs *p, json_t *attached, json_t *mi
 
 		if (!probe_present(i))
 			to = missing;
-		else if (!(p->multi ? ok[i] : attach_one(p, i)))
+		else if (!(p->multi ? ok[i] : p->early ? bind_probe(p, i) : attach_one(p, i)))
 			to = failed;
 		json_array_append_new(to, json_string(probes[i].sym));
 	}
@@ -975,39 +1119,48 @@ static int load_progs(struct pintrace_bpf *skel, struct pt_progs *p, struct pt_t
 }
 
 /*
- * With the programs loaded (@p->syms): once the --attach-after file exists
- * (ksyms_job), each probe's address through pt_lookup, and the stack
- * frames through pt_symbolize from then on.  Returns 0, or 1 (2 for a
- * missing --attach-after file) after saying why.
+ * The symbols through the kernel (lookup_syms(), after the --attach-after
+ * wait, into ksyms_job), then, with @arg's (struct pt_progs) @early, the
+ * kprobes made (open_probe_events()).  With @early and --attach-after the
+ * functions already there (vmlinux's: all but the filesystem modules')
+ * are looked up and get their kprobes before the wait too, beside the
+ * caller's module loads: the wait then only holds back the modules'
+ * functions.
  */
-static int resolve_syms(struct pintrace_bpf *skel, const struct pt_progs *p)
+static void *syms_thread(void *arg)
 {
-	int rc;
+	const struct pt_progs *p = arg;
+	int i;
 
-	sym_skel = skel;
-	timed_resolve(&ksyms_job, lookup_syms, p->lookup);
-	rc = ksyms_result("pt_lookup");
-	if (!rc)
-		symbolize_fd = bpf_program__fd(p->symbolize);
-	return rc;
+	for (i = 0; i < PT_NR_PROBES; i++)
+		pe_fd[i] = pe_entry_fd[i] = -ENOENT;
+	if (p->early && ksyms_job.after && !lookup_syms(NULL))
+		open_probe_events();
+	timed_resolve(&ksyms_job, lookup_syms, NULL);
+	if (!ksyms_job.err && p->early)
+		open_probe_events();
+	return NULL;
 }
 
 /*
- * Open, load and attach the BPF programs.  The symbols come from the
- * kernel through syscall programs (@p->syms), or /proc/kallsyms is read in
- * a thread beside the load; either once @a->attach_after exists, if given
- * (the caller's modules are loaded by then: their symbols are known, and
- * attaching, which patches kernel text, does not wait on their loading).
- * With cookies the programs are loaded meanwhile; without, which
- * per-probe programs to load needs kallsyms first.  *@skel is set as soon
- * as it is open (the caller destroys it).  Returns 0, or 1 (2 for a
- * missing @a->attach_after) after saying why.
+ * Open, load and attach the BPF programs.  The symbols are resolved in a
+ * thread beside the load: through the kernel (@p->syms: pintrace_syms.bpf.c,
+ * which loads first, in milliseconds), or from /proc/kallsyms; either once
+ * @a->attach_after exists, if given (the caller's modules are loaded by
+ * then: their symbols are known, and attaching, which patches kernel text,
+ * does not wait on their loading).  With @p->early that thread also makes
+ * the kprobes while the programs load.  With cookies the programs are
+ * loaded meanwhile; without, which per-probe programs to load needs the
+ * symbols first.  *@skel is set as soon as it is open (the caller destroys
+ * it, and sym_skel).  Returns 0, or 1 (2 for a missing @a->attach_after)
+ * after saying why.
  */
 static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const struct args *a,
 		       json_t *attached, json_t *missing, json_t *failed, struct pt_times *tm)
 {
-	pthread_t ksyms_tid = 0;
-	int rc;
+	const char *what = "/proc/kallsyms";
+	pthread_t tid;
+	int rc = 1, jrc;
 
 	tm->start = now_ns();
 	p->by_addr = !access("/sys/bus/event_source/devices/kprobe/type", R_OK);
@@ -1018,9 +1171,19 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 					  NULL) > 0 &&
 		  libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_snprintf, NULL) > 0;
 	p->multi = p->syms && !a->no_multi && kprobe_multi_works();
+	p->early = p->syms && !p->multi;
 	ksyms_job.after = a->attach_after;
 	ksyms_job.wait_s = a->wait_s;
-	if (!p->syms && pthread_create(&ksyms_tid, NULL, ksyms_thread, &ksyms_job)) {
+	if (p->syms) {
+		what = "pt_lookup";
+		sym_skel = pintrace_syms_bpf__open_and_load();
+		if (!sym_skel) {
+			fprintf(stderr, "pintrace: cannot load the symbol programs: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	if (pthread_create(&tid, NULL, p->syms ? syms_thread : ksyms_thread,
+			   p->syms ? (void *)p : (void *)&ksyms_job)) {
 		fprintf(stderr, "pintrace: cannot start a thread\n");
 		return 1;
 	}
@@ -1030,16 +1193,17 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 
 		*skel = pintrace_bpf__open_opts(&oo);
 	}
-	if (!*skel) {
-		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
-		return 1;
-	}
 	tm->open = tm->load0 = tm->load = now_ns();
-	if (p->cookies && load_progs(*skel, p, tm))
-		return 1;
-	rc = p->syms ? resolve_syms(*skel, p) : ksyms_join(ksyms_tid);
-	if (rc)
-		return rc;
+	if (!*skel)
+		fprintf(stderr, "pintrace: cannot open the BPF object: %s\n", strerror(errno));
+	else if (!p->cookies || !load_progs(*skel, p, tm))
+		rc = 0;
+	/* joined on every path: the thread uses sym_skel, which the caller frees */
+	jrc = ksyms_join(tid, what);
+	if (rc || jrc)
+		return rc ? rc : jrc;
+	if (p->syms)
+		symbolize_fd = bpf_program__fd(sym_skel->progs.pt_symbolize);
 	if (!p->cookies && load_progs(*skel, p, tm))
 		return 1;
 	tm->attach0 = now_ns();
@@ -1082,7 +1246,7 @@ static json_t *start_event(const struct args *a, const struct stat *st, const ch
 	struct utsname uts;
 
 	uname(&uts);
-	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:s,s:s,s:s,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:b,s:s,s:s,s:s,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "event", "start", "ts_ns", (json_int_t)now_ns(), "kernel", uts.release,
 			 "file", a->file, "ino", (json_int_t)st->st_ino, "dev", dev,
 			 "cookies", p->cookies, "btf", a->btf ? a->btf : "/sys/kernel/btf/vmlinux",
@@ -1095,6 +1259,7 @@ static json_t *start_event(const struct args *a, const struct stat *st, const ch
 			 "open", (json_int_t)((tm->open - tm->start) / 1000000),
 			 "load", (json_int_t)((tm->load - tm->load0) / 1000000),
 			 "wait", (json_int_t)((ksyms_job.go - ksyms_job.wait0) / 1000000),
+			 "probes", (json_int_t)(probes_ns / 1000000),
 			 "attach", (json_int_t)((tm->attach - tm->attach0) / 1000000),
 			 "file_wait", (json_int_t)((tm->file - tm->attach) / 1000000));
 }
@@ -1187,6 +1352,7 @@ cleanup:
 	json_decref(failed);
 	ring_buffer__free(rb);
 	pintrace_bpf__destroy(skel);
+	pintrace_syms_bpf__destroy(sym_skel);
 	if (out && out != stdout)
 		fclose(out);
 	return rc;

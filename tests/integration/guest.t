@@ -128,6 +128,9 @@ SKIP: {
 	     'trace: stack frames through pt_symbolize ("%pB"), a module\'s as name+0xOFF [module]') or diag($stack1);
 	is($start && $start->{btf}, '/lib/pintrace.btf', 'trace: CO-RE against the minimal BTF of the initramfs (bpftool gen min_core_btf)');
 	ok($start && defined $start->{setup_ms}{wait}, 'trace: pintrace loaded its programs, then attached once the init\'s modules were loaded (setup_ms.wait)');
+	ok($start && ($start->{attach} // '') eq 'kprobe' && ($start->{setup_ms}{probes} // 0) > 0,
+	   'trace: 6.1 (no kprobe.multi): the kprobes were made while the programs loaded (setup_ms.probes), then bound to them')
+		or diag(explain($start && $start->{setup_ms}));
 	my @ev = events($dir);
 	ok(@ev > 5, 'unlocked-dirty: pintrace recorded the victim\'s events (' . scalar(@ev) . ')');
 	my $mkw = first_idx(\@ev, 0, sub { $_[0]{event} eq 'ext4_page_mkwrite' && $_[0]{comm} eq 'gup-repro' });
