@@ -140,4 +140,23 @@ like($o, qr/^verdict: NOT REPRODUCED 2 of 2 runs; reproduced 0\/2 = 0\.0% \(95% 
 is(slurp("$dir/run-01/exec.stdout"), "................\n", 'each run has its own run directory and output');
 ok(-s "$dir/run-02/verdict.txt", 'second run has its verdict');
 
+# pintrace's --attach-after file that never appears: one line naming it and
+# exit 2, both ways of resolving the symbols (the kernel's pt_lookup, whose
+# thread has made vmlinux's kprobes before the wait, and /proc/kallsyms);
+# run in the guest by an --exec script, beside the init's own pintrace
+spew("$d/pt-after.sh", <<'EOF');
+#!/bin/sh
+for o in "" --kallsyms; do
+	pintrace --file "$GUPR_VICTIM" --wait 1 --attach-after /tmp/never $o --out /tmp/pt.out 2>/tmp/pt.err
+	echo "pintrace$o: exit $?: $(cat /tmp/pt.err)"
+done
+EOF
+chmod 0755, "$d/pt-after.sh";
+($o, $r, $dir) = run_sh('--exec', "$d/pt-after.sh");
+my $pt = slurp("$dir/exec.stdout");
+like($pt, qr{^pintrace: exit 2: pintrace: /tmp/never: No such file or directory$}m,
+     'pintrace --attach-after a file that never appears: exit 2, naming it (symbols through the kernel)') or diag($o, $pt);
+like($pt, qr{^pintrace--kallsyms: exit 2: pintrace: /tmp/never: No such file or directory$}m,
+     'the same with --kallsyms');
+
 done_testing();
