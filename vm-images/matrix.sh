@@ -139,40 +139,15 @@ if [ -z "$hosts" ]; then
 	done
 fi
 
-# The cells, longest first so that no long cell starts last and runs alone
-# at the end: by the seconds the same cell took in the newest earlier
-# matrix under out/ (matrix.json) that has it, else by filesystem (btrfs,
-# xfs, ext4, tmpfs: their mkfs and fsck cost).  The matrices are read
-# newest first until every cell has its seconds (JSON::PP takes ~7 ms a
-# file: reading all 86 of this machine's out/ took 0.45-0.6 s of every
-# matrix; the newest one usually has every cell).  One line per cell:
-# KERNEL LABEL FS SCENARIO, tab-separated.
+# The cells, longest first (vm-images/lib/cell-order.pl: by the seconds
+# each took in the newest earlier matrix under out/ that has it): no long
+# cell starts last and runs alone at the end.  One line per cell: KERNEL
+# LABEL FS SCENARIO, tab-separated.
 for k in "${K[@]}"; do
 	for f in "${F[@]}"; do
 		for s in "${S[@]}"; do printf '%s\t%s\t%s\t%s\n' "$k" "${klabel[$k]}" "$f" "$s"; done
 	done
-done | perl -MJSON::PP -e '
-	my %fsw = (btrfs => 4, xfs => 3, ext4 => 2, tmpfs => 1);
-	my @c = map { chomp; [ $_, split /\t/ ] } <STDIN>;
-	my %want = map { ("$_->[1]\t$_->[3]\t$_->[4]" => 1) } @c;
-	my $left = keys %want;
-	my (%prev, %seen);
-	for my $m (sort { -M $a <=> -M $b } grep { -f && !$seen{$_}++ } @ARGV) {
-		open(my $fh, "<", $m) or next;
-		my $j = eval { local $/; decode_json(<$fh>) } or next;
-		for (grep { ($_->{seconds} // "") =~ /^[0-9.]+$/ } @{ $j->{cells} || [] }) {
-			my $k = "$_->{kernel}\t$_->{fs}\t$_->{scenario}";
-			next if exists $prev{$k};
-			$prev{$k} = $_->{seconds};
-			$left-- if $want{$k};
-		}
-		last if $left <= 0;
-	}
-	my $est = sub { $prev{"$_[0][1]\t$_[0][3]\t$_[0][4]"} // 1000 + ($fsw{$_[0][3]} // 0) };
-	my $i = 0;
-	$_->[5] = $i++ for @c;
-	print "$_->[0]\n" for sort { $est->($b) <=> $est->($a) || $a->[5] <=> $b->[5] } @c;
-' "$GUPR_TOP"/out/*/matrix.json "$(dirname "$mdir")"/*/matrix.json >"$mdir/.cells"
+done | perl "$GUPR_TOP/vm-images/lib/cell-order.pl" "$GUPR_TOP"/out/*/matrix.json "$(dirname "$mdir")"/*/matrix.json >"$mdir/.cells"
 # The jobs: a cell each; with --repeat N a run each (cell x run: a 5th
 # column RUN, 01..N), so that the N runs of one cell spread over the -j
 # slots and the hosts instead of running one after the other in one job;
