@@ -41,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -640,6 +639,8 @@ static int ksyms_join(pthread_t tid, const char *what)
  *	otherwise each probe has its own program.
  * @by_addr: the kernel has the kprobe PMU (v4.17+), which takes an address;
  *	libbpf's legacy kprobe_events path takes only names.
+ * @kprobe_type, @kprobe_ret_bit: that PMU's perf event type and the config
+ *	bit of its retprobe (sysfs, read once; -1: not there).
  * @syms: symbols through the kernel: syscall programs with
  *	bpf_kallsyms_lookup_name() (v5.16) and bpf_snprintf() (v5.13), and
  *	@cookies; otherwise /proc/kallsyms.
@@ -649,12 +650,13 @@ static int ksyms_join(pthread_t tid, const char *what)
  *	link a program.
  * @early: with @syms and not @multi: the kprobes are made (perf events,
  *	open_probe_events()) by the symbols' thread while the programs load,
- *	then bound to them (bind_probes()).
+ *	then bound to them (bind_probe()).
  * @progs: per-probe programs (pt_ID), @entries their entry halves.
  * @shapes: per-shape programs (pt_s_SHAPE), @gup_ret the GUP return half.
  */
 struct pt_progs {
 	bool cookies, by_addr, syms, multi, early;
+	int kprobe_type, kprobe_ret_bit;
 	struct bpf_program *progs[PT_NR_PROBES], *entries[PT_NR_PROBES];
 	struct bpf_program *shapes[PT_S_NR], *gup_ret;
 };
@@ -855,7 +857,7 @@ static void attach_multi(const struct pt_progs *p, bool *ok)
  * The kprobes made ahead (@p->early): each probe's perf event for its
  * program (pe_fd) and, for GUP probes, for its entry half (pe_entry_fd);
  * -errno where it could not be made, -ENOENT where the function is not
- * there.  Bound to the programs by bind_probes().
+ * there.  Bound to the programs by bind_probe().
  */
 static int pe_fd[PT_NR_PROBES], pe_entry_fd[PT_NR_PROBES];
 static unsigned long long probes_ns;	/* open_probe_events()'s wall time */
@@ -900,15 +902,14 @@ static int open_kprobe_event(int type, int ret_bit, unsigned long addr, bool ret
 /*
  * In the symbols' thread (@p->early): the perf event of every probe whose
  * function the symbols have and that has none yet (pe_fd, pe_entry_fd), by
- * address, while the main thread loads the programs: under TCG the probe
- * programs' load and the kprobes' ftrace updates (~10 ms a kprobe on 6.1,
- * which has no kprobe.multi) take about as long, one vCPU each.  Adds its
- * wall time to probes_ns.
+ * address (@p->kprobe_type, @p->kprobe_ret_bit), while the main thread
+ * loads the programs: under TCG the probe programs' load and the kprobes'
+ * ftrace updates (~10 ms a kprobe on 6.1, which has no kprobe.multi) take
+ * about as long, one vCPU each.  Adds its wall time to probes_ns.
  */
-static void open_probe_events(void)
+static void open_probe_events(const struct pt_progs *p)
 {
-	int type = sysfs_int("/sys/bus/event_source/devices/kprobe/type", "%d");
-	int ret_bit = sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:%d");
+	int type = p->kprobe_type, ret_bit = p->kprobe_ret_bit;
 	unsigned long long t = now_ns();
 	int i;
 
@@ -1135,10 +1136,10 @@ static void *syms_thread(void *arg)
 	for (i = 0; i < PT_NR_PROBES; i++)
 		pe_fd[i] = pe_entry_fd[i] = -ENOENT;
 	if (p->early && ksyms_job.after && !lookup_syms(NULL))
-		open_probe_events();
+		open_probe_events(p);
 	timed_resolve(&ksyms_job, lookup_syms, NULL);
 	if (!ksyms_job.err && p->early)
-		open_probe_events();
+		open_probe_events(p);
 	return NULL;
 }
 
@@ -1163,7 +1164,10 @@ static int load_probes(struct pintrace_bpf **skel, struct pt_progs *p, const str
 	int rc = 1, jrc;
 
 	tm->start = now_ns();
-	p->by_addr = !access("/sys/bus/event_source/devices/kprobe/type", R_OK);
+	p->kprobe_type = sysfs_int("/sys/bus/event_source/devices/kprobe/type", "%d");
+	p->kprobe_ret_bit = sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe",
+				      "config:%d");
+	p->by_addr = p->kprobe_type >= 0;
 	p->cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
 					     NULL) > 0;
 	p->syms = p->cookies && p->by_addr && !a->kallsyms &&
