@@ -34,7 +34,7 @@ ok(-s "$kcache/md5sums", 'the packages\' md5sums are kept beside the extracted f
 truncate($vmlinuz, 1000) or die;
 ($out, $rc) = lib('gupr_kernel debian:bookworm && md5sum "$VMLINUZ"');
 is($rc, 0, 'truncated vmlinuz: the run goes on') or diag($out);
-like($out, qr/the cached \S+vmlinuz\S* of \S+ is damaged \(md5sum\); fetching the kernel again/, 'truncated vmlinuz: seen and said');
+like($out, qr/\S+vmlinuz\S* is damaged: md5sum [0-9a-f]{32}, expected [0-9a-f]{32} \(\S+\); fetching the kernel again/, 'truncated vmlinuz: seen and said');
 ok(-s $vmlinuz > 1000000, 'truncated vmlinuz: fetched again');
 
 # 2. a truncated module
@@ -43,7 +43,7 @@ ok($ko, 'the kernel has virtio_blk as a module') or diag("no module: $kcache");
 truncate($ko, 100) if $ko;
 ($out, $rc) = lib('make -s -C . host >/dev/null && gupr_prepare debian:bookworm');
 isnt($rc, 0, 'truncated module: packing the initramfs fails');
-like($out, qr/\S*virtio_blk\.ko\S* is damaged \(md5sum, or it does not decompress\): the cached modules of \S+ will be fetched again on the next run/,
+like($out, qr/\S*virtio_blk\.ko\S* is damaged: md5sum [0-9a-f]{32}, expected [0-9a-f]{32} \(\S+\): the cached modules of \S+ will be fetched again on the next run/,
      'truncated module: the message names the file and what happens next');
 ($out, $rc) = lib('gupr_prepare debian:bookworm && echo "I=$INITRD"');
 is($rc, 0, 'truncated module: the next run fetches the kernel again and packs the initramfs') or diag($out);

@@ -20,7 +20,7 @@ GUPR_GUEST_MODULES="virtio_pci virtio_blk $GUPR_FILESYSTEMS null_blk"
 # whole, and unpacks in a third of the time.  gupr_initrd_for FS [tools]
 # names the one for FS.
 gupr_build_initramfs() {
-	local dir="$GUPR_BUILD/$KID" stage m f rel kmods="$KMODROOT/lib/modules/$KREL" part
+	local dir="$GUPR_BUILD/$KID" stage f why kmods="$KMODROOT/lib/modules/$KREL" part
 	local -a comp=(lz4 -l -q -c)
 	grep -q '^CONFIG_RD_LZ4=y' "$KCONFIG" 2>/dev/null || comp=(gzip -1)
 	INITRD="$dir/initramfs.img"
@@ -57,33 +57,17 @@ gupr_build_initramfs() {
 		[ -x "$f" ] && strip -o "$stage/bin/gupr-trigger-${f##*/}" "$f"
 	done
 	# --- end triggers ---
-	for m in $GUPR_GUEST_MODULES; do
-		modprobe -d "$KMODROOT" -S "$KREL" --show-depends "$m" 2>/dev/null |
-			awk '$1 == "insmod" {print $2}'
-	done | sort -u | while read -r f; do
-		# a module of a Debian kernel must match its package's md5sum
-		rel=${f#"$KMODROOT/"}
-		if [ "$KSOURCE" = debian ] && [ -s "$KCACHE/md5sums" ] &&
-		   ! grep -F "  $rel" "$KCACHE/md5sums" | ( cd "$KMODROOT" && md5sum -c --quiet ) >/dev/null 2>&1; then
-			echo "$f"; exit 1
+	why=$(gupr_stage_modules "$stage") || {
+		[ $? = 3 ] && gupr_die "$why"
+		# a module of the cached kernel is damaged: make the next run
+		# fetch (or install) the modules again
+		if [ "$KSOURCE" = tree ]; then
+			rm -f "$KMODROOT/.installed"
+			gupr_die "$why: the tree's modules will be installed again on the next run"
 		fi
-		# busybox insmod wants plain .ko: decompress .ko.xz / .ko.zst / .ko.gz
-		rel=${rel#usr/}
-		rel=${rel#lib/modules/"$KREL"/}
-		mkdir -p "$stage/lib/modules/$KREL/$(dirname "$rel")"
-		case "$f" in
-		*.ko.xz) xz -dc "$f" >"$stage/lib/modules/$KREL/${rel%.xz}" ;;
-		*.ko.zst) zstd -dcq "$f" >"$stage/lib/modules/$KREL/${rel%.zst}" ;;
-		*.ko.gz) gzip -dc "$f" >"$stage/lib/modules/$KREL/${rel%.gz}" ;;
-		*) cp "$f" "$stage/lib/modules/$KREL/$rel" ;;
-		esac || { echo "$f"; exit 1; }
-	done >"$dir/.damaged" || {
-		# a module of the cached kernel does not decompress: the cache is
-		# damaged; make the next run fetch (or install) the modules again
-		if [ "$KSOURCE" = tree ]; then rm -f "$KMODROOT/.installed"; else rm -f "$KCACHE/.complete"; fi
-		gupr_die "$(cat "$dir/.damaged") is damaged (md5sum, or it does not decompress): the cached modules of $KREL will be fetched again on the next run"
+		rm -f "$KCACHE/.complete"
+		gupr_die "$why: the cached modules of $KREL will be fetched again on the next run"
 	}
-	rm -f "$dir/.damaged"
 	cp "$kmods"/modules.builtin* "$kmods/modules.order" "$stage/lib/modules/$KREL/" 2>/dev/null
 	gupr_vrun depmod -b "$stage" "$KREL" || gupr_die "depmod for the initramfs failed"
 	# the parts: xfs's and btrfs's modules that the core does not need
@@ -119,6 +103,42 @@ gupr_build_initramfs() {
 	# the whole one last: its date tells the parts are complete
 	cat "$dir/initramfs-core.img" "$dir"/initramfs-part-{xfs,btrfs,tools}.img >"$INITRD.tmp" &&
 		mv "$INITRD.tmp" "$INITRD" || gupr_die "cannot write $INITRD"
+}
+
+# gupr_stage_modules STAGE: the modules the guest needs ($GUPR_GUEST_MODULES
+# and what they depend on: modprobe --show-depends), from $KMODROOT into
+# STAGE/lib/modules/$KREL, decompressed (busybox insmod wants plain .ko).
+# Each is checked against the kernel's md5sums first (gupr_md5_check: a
+# Debian package's, lib/ or usr/lib/ layout alike, or those written when a
+# tree's modules were installed).  Prints why and returns 1 when a module
+# does not match its md5sum or does not decompress, 3 when its copy cannot
+# be written (the build directory's file system: not the kernel's cache).
+gupr_stage_modules() {
+	local stage=$1 sums mods f rel dst why tool
+	sums=$(gupr_kernel_sums)
+	mods=$(for f in $GUPR_GUEST_MODULES; do
+		modprobe -d "$KMODROOT" -S "$KREL" --show-depends "$f" 2>/dev/null
+	done | awk '$1 == "insmod" { print $2 }' | sort -u)
+	while read -r f; do
+		[ -n "$f" ] || continue
+		why=$(gupr_md5_check "$KMODROOT" "$sums" "$f") || { [ $? = 2 ] || { echo "$why"; return 1; }; }
+		rel=${f#"$KMODROOT/"}
+		rel=${rel#usr/}
+		rel=${rel#lib/modules/"$KREL"/}
+		dst="$stage/lib/modules/$KREL/$rel"
+		mkdir -p "${dst%/*}" || { echo "cannot create ${dst%/*}"; return 1; }
+		case "$f" in
+		*.ko.xz) tool=xz ;;
+		*.ko.zst) tool=zstd ;;
+		*.ko.gz) tool=gzip ;;
+		*) cp "$f" "$dst" || { echo "cannot copy $f into the initramfs"; return 3; }; continue ;;
+		esac
+		why=$("$tool" -dc "$f" 2>&1 >"${dst%.*}") && continue
+		# the module's data, or the write of the copy?
+		"$tool" -t "$f" >/dev/null 2>&1 || { echo "$f is damaged: it does not decompress (${why:0:200})"; return 1; }
+		echo "cannot write ${dst%.*}: ${why:0:200}"
+		return 3
+	done <<<"$mods"
 }
 
 # gupr_initrd_for FS [tools]: the initramfs with what a run on FS needs (the

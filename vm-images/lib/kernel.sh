@@ -248,23 +248,7 @@ gupr_kernel_debian() {
 		rm -rf --one-file-system "$KCACHE"; mkdir -p "$KCACHE/debs" "$KCACHE/root"
 		( cd "$KCACHE/debs" && gupr_vrun gupr_apt "$KSUITE" apt-get -q download $debs ) ||
 			gupr_die "apt-get download of $(echo $debs) failed"
-		: >"$KCACHE/md5sums"
-		for p in "$KCACHE"/debs/*.deb; do
-			dpkg-deb -x "$p" "$KCACHE/root" || gupr_die "cannot extract $p"
-			dpkg-deb --ctrl-tarfile "$p" | tar -xO ./md5sums >>"$KCACHE/md5sums" 2>/dev/null
-		done
-		# what was extracted, checked against the packages' own md5sums
-		( cd "$KCACHE/root" && md5sum -c --quiet "$KCACHE/md5sums" ) >"$KCACHE/md5sums.log" 2>&1 ||
-			gupr_die "the packages of linux-image-$KREL do not match their md5sums ($KCACHE/md5sums.log); they will be fetched again on the next run"
-		# The headers' Makefile includes /usr/src/...-common by absolute
-		# path; point it at our extracted copy instead of installing.
-		# (the cache path escaped for sed: it may hold '#', '&' or '\\')
-		sed -i "s#\([ =]\)/usr/src/#\1$(printf '%s' "$KCACHE/root/usr/src/" | sed 's/[#&\\]/\\&/g')#g" \
-			"$KCACHE/root/usr/src/linux-headers-$KREL/Makefile"
-		# merged-/usr packages (sid) have their modules in /usr/lib/modules:
-		# depmod -b and modprobe -d look in ROOT/lib/modules
-		[ -e "$KCACHE/root/lib" ] || ln -s usr/lib "$KCACHE/root/lib"
-		gupr_vrun depmod -b "$KCACHE/root" "$KREL" || gupr_die "depmod failed for $KREL"
+		gupr_debs_extract "$KCACHE" "$KCACHE"/debs/*.deb
 		touch "$KCACHE/.complete"
 	fi
 	VMLINUZ="$KCACHE/root/boot/vmlinuz-$KREL"
@@ -291,13 +275,80 @@ gupr_kernel_debian() {
 # package's md5sum (a truncated or damaged file is seen every run, cheaply:
 # one file).  Says what is wrong and returns 1 when not.
 gupr_kernel_intact() {
-	local rel=${VMLINUZ#"$KCACHE/root/"}
-	[ -s "$KCACHE/md5sums" ] || return 0	# a cache from before md5sums were kept
-	if grep -F "  $rel" "$KCACHE/md5sums" | ( cd "$KCACHE/root" && md5sum -c --quiet ) >/dev/null 2>&1; then
-		return 0
-	fi
-	gupr_say "==> kernel: the cached $rel of $KREL is damaged (md5sum); fetching the kernel again"
+	local why
+	why=$(gupr_md5_check "$KMODROOT" "$(gupr_kernel_sums)" "$VMLINUZ") && return 0
+	[ $? = 2 ] && return 0	# nothing to check against (a cache from before md5sums were kept)
+	gupr_say "==> kernel: $why; fetching the kernel again"
 	return 1
+}
+
+# --- cached files against their packages' md5sums ------------------------------
+
+# gupr_kernel_sums: the md5sums of the files under $KMODROOT (dpkg's
+# format, paths relative to KMODROOT): $KCACHE/md5sums, the packages' own
+# for a Debian kernel (gupr_debs_extract), written after modules_install
+# for a tree (gupr_kernel_tree).  A prepared kernel has none.
+gupr_kernel_sums() {
+	[ -n "${KPREPARED:-}" ] && return 0
+	echo "${KCACHE:+$KCACHE/md5sums}"
+}
+
+# gupr_md5_check ROOT SUMS FILE: FILE, a path under ROOT, against its line
+# in SUMS, an md5sums file as dpkg keeps them ("MD5  PATH", PATH relative to
+# ROOT).  The line is looked up by FILE's path relative to ROOT as given and
+# with its directories resolved, so that a module reached through the link
+# lib -> usr/lib that a merged-/usr package set gets (gupr_debs_extract:
+# depmod -b and modprobe -d look in ROOT/lib/modules) finds the package's
+# usr/lib/modules/... line, and a classic package's lib/modules/... line is
+# found as it is.  Returns 0 when FILE's content matches; 1 when it does
+# not, or FILE cannot be read, after printing "FILE is damaged: md5sum
+# FOUND, expected WANT (SUMS)"; 2, silently, when there is nothing to check
+# against (no SUMS, or no line for FILE in it).
+gupr_md5_check() {
+	local root=$1 sums=$2 file=$3 rel real want have
+	[ -n "$sums" ] && [ -s "$sums" ] || return 2
+	rel=${file#"$root/"}
+	real=$(cd "$(dirname "$file")" 2>/dev/null && pwd -P)/${file##*/}
+	real=${real#"$(cd "$root" 2>/dev/null && pwd -P)/"}
+	want=$(awk -v a="$rel" -v b="$real" 'substr($0, 35) == a || substr($0, 35) == b { print $1; exit }' "$sums")
+	[ -n "$want" ] || return 2
+	have=$(md5sum <"$file" 2>/dev/null) || have="(unreadable)"
+	have=${have%% *}
+	[ "$have" = "$want" ] && return 0
+	printf '%s is damaged: md5sum %s, expected %s (%s)\n' "$file" "$have" "$want" "$sums"
+	return 1
+}
+
+# gupr_debs_extract DIR DEB...: the kernel packages DEB, extracted as dpkg
+# would lay them out into DIR/root, and their md5sums into DIR/md5sums;
+# every extracted file is checked against them (a mismatch dies naming the
+# first file, its md5sum and the expected one).  Then, for $KREL: the
+# headers' Makefile pointed at the extracted -common headers, the link lib
+# -> usr/lib for a merged-/usr package set, and depmod.
+gupr_debs_extract() {
+	local dir=$1 p bad why; shift
+	: >"$dir/md5sums" || gupr_die "cannot write $dir/md5sums"
+	for p in "$@"; do
+		dpkg-deb -x "$p" "$dir/root" || gupr_die "cannot extract $p"
+		dpkg-deb --ctrl-tarfile "$p" | tar -xO ./md5sums >>"$dir/md5sums" 2>/dev/null
+	done
+	# what was extracted, checked against the packages' own md5sums
+	if ! ( cd "$dir/root" && md5sum -c --quiet "$dir/md5sums" ) >"$dir/md5sums.log" 2>&1; then
+		bad=$(sed -n 's/: FAILED.*$//p' "$dir/md5sums.log" | head -n 1)
+		why=$(gupr_md5_check "$dir/root" "$dir/md5sums" "$dir/root/$bad")
+		gupr_die "the packages of linux-image-$KREL do not match their md5sums: ${why:-see $dir/md5sums.log}; they will be fetched again on the next run"
+	fi
+	# The headers' Makefile includes /usr/src/...-common by absolute
+	# path; point it at our extracted copy instead of installing.
+	# (the cache path escaped for sed: it may hold '#', '&' or '\\')
+	if [ -e "$dir/root/usr/src/linux-headers-$KREL/Makefile" ]; then
+		sed -i "s#\([ =]\)/usr/src/#\1$(printf '%s' "$dir/root/usr/src/" | sed 's/[#&\\]/\\&/g')#g" \
+			"$dir/root/usr/src/linux-headers-$KREL/Makefile"
+	fi
+	# merged-/usr packages (trixie, sid) have their modules in
+	# /usr/lib/modules: depmod -b and modprobe -d look in ROOT/lib/modules
+	[ -e "$dir/root/lib" ] || ln -s usr/lib "$dir/root/lib"
+	gupr_vrun depmod -b "$dir/root" "$KREL" || gupr_die "depmod failed for $KREL"
 }
 
 # gupr_elf_whole FILE: FILE is a 64-bit ELF whose section headers lie

@@ -257,10 +257,17 @@ gupr_kernel_tree() {
 	if [ "$(gupr_config_value "$KCONFIG" CONFIG_MODULES)" = y ] &&
 	   gupr_stale "$KMODROOT/.installed" "$bz" "$KCONFIG"; then
 		gupr_say "==> kernel: installing the tree's modules into gup-repro's staging directory"
-		rm -rf --one-file-system "$KMODROOT"
+		rm -rf --one-file-system "$KMODROOT" "$KCACHE/md5sums"
 		mkdir -p "$KMODROOT"
 		gupr_vrun gupr_make_tree INSTALL_MOD_PATH="$KMODROOT" INSTALL_MOD_STRIP=1 modules_install ||
 			gupr_die "make modules_install into $KMODROOT failed for $TREE_BUILD"
+		# the installed modules' md5sums, in dpkg's format: a module
+		# damaged since is seen when the initramfs is packed, as a Debian
+		# kernel's is (gupr_stage_modules)
+		( cd "$KMODROOT" && find lib usr -type f -name '*.ko*' -print0 2>/dev/null |
+			LC_ALL=C sort -z | xargs -0r md5sum ) >"$KCACHE/md5sums.tmp" &&
+			mv "$KCACHE/md5sums.tmp" "$KCACHE/md5sums" ||
+			gupr_die "cannot write $KCACHE/md5sums"
 		touch "$KMODROOT/.installed"
 	fi
 	mkdir -p "$KMODROOT/lib/modules/$KREL"
