@@ -78,7 +78,9 @@ GUP_REPRO_STALL (default 60) is how many seconds of console silence make a
 hung guest; GUP_REPRO_SERIAL_MAX_MB (default 64) bounds each serial file.
 
 Exit: 1 reproduced (or ordering violated), 0 not reproduced (or the pin
-was refused: mitigated), 125 could not test, 128 bad usage.
+was refused: mitigated), 125 could not test, 128 bad usage or an error
+of the machine (a read-only or full cache, build or output directory, a
+chroot: one line says which and what to do).
 Artifacts: out/<timestamp>-<scenario>/ (console.log, steps.jsonl,
 guest.log, verdict.txt, run.txt; traced: events.jsonl, report.txt,
 trace.json, timeline.svg, ordering.txt).
@@ -225,6 +227,8 @@ if [ -n "$repeat" ]; then
 fi
 # --- end triggers ---
 
+# the machine itself: cache, build and output directories writable, not full
+gupr_host_preflight "${outdir:-$GUPR_TOP/out}"
 t0=$(date +%s.%N)
 gupr_mark startup
 exec 3>&2
@@ -295,7 +299,8 @@ finish() {	# finish RC: print the verdict file and exit with RC
 	trap - EXIT
 	cat "$out/verdict.txt"
 	printf '==> artifacts: %s (%s s)\n' "${out#"$GUPR_TOP"/}" "$(elapsed "$t0")" >&2
-	echo "seconds: $(elapsed "$t0")" >>"$out/run.txt"
+	# (a run stopped before the guest has no run.txt: none is begun here)
+	[ -s "$out/run.txt" ] && echo "seconds: $(elapsed "$t0")" >>"$out/run.txt"
 	gupr_mark finish
 	gupr_phases "$out" "$t_start"
 	[ "$GUPR_VERBOSE" = 1 ] && sed 's/^/==> phase: /' "$out/phases.txt" >&2
@@ -314,11 +319,26 @@ on_early_exit() {
 		echo "run.sh: $why" >&2
 		exit 128
 	fi
+	host_fault "$why"
 	tail -n 30 "$out/build.log" >&2
 	decide --error "$why" >/dev/null
 	finish 125
 }
 trap on_early_exit EXIT
+
+# host_fault WHY: when what stopped the run (WHY, build.log) is the
+# machine's, not the kernel's (gupr_host_fault: a read-only or full file
+# system, a chroot), say so in one line, leave no half-written file in
+# the run directory, and exit GUPR_HOST_RC: a bisection stops instead of
+# skipping the commit.  Returns when the failure is not the machine's.
+host_fault() {
+	local what
+	what=$(printf '%s\n' "$1" | cat - "$out/build.log" 2>/dev/null | gupr_host_fault /dev/stdin "$out") || return 0
+	rm -f "$out/scratch.img" "$out/.verdict.txt.tmp" "$out/initrd.exec.img"
+	[ -s "$out/run.txt" ] || rm -f "$out/run.txt"
+	echo "run.sh: host error: $what" >&2
+	exit "$GUPR_HOST_RC"
+}
 
 # SIGINT, SIGTERM, SIGHUP at any phase: stop everything this run started
 # (QEMU is in timeout(1)'s own process group: gupr_kill_tree finds it by
@@ -474,7 +494,8 @@ decide --boot-status "$BOOT_STATUS" >/dev/null
 rc=$?
 case $rc in
 0|1|125) ;;
-*) decide --error "the verdict could not be decided (gup-repro-verdict exit $rc)" >/dev/null; rc=125 ;;
+*) host_fault "the verdict could not be written"
+   decide --error "the verdict could not be decided (gup-repro-verdict exit $rc)" >/dev/null; rc=125 ;;
 esac
 gupr_mark verdict
 if [ ${#report_args[@]} -gt 0 ]; then

@@ -55,8 +55,9 @@ verdicts, the host of each remote run), the first bad (or first fixed)
 commit and git bisect log; each step's build log, prepared kernel record
 and runs are in DIR/steps/.
 Exit: 0 found the commit, 125 could not decide (only skipped commits
-left, or a build or run failed at every step), 128 bad usage, 130/143/129
-interrupted (the tree is reset).
+left, or a build or run failed at every step), 128 bad usage or an
+error of the machine (a read-only or full file system, a chroot: the
+bisection stops), 130/143/129 interrupted (the tree is reset).
 Plain git works too: cd TREE && git bisect start BAD GOOD &&
 git bisect run $GUPR_TOP/run.sh --kernel BUILD-DIR --build [run options]
 Test-only hooks: GUP_REPRO_TEST_BISECT_BUILD and GUP_REPRO_TEST_BISECT_RUN
@@ -92,6 +93,7 @@ step() {
 	bsecs=$(( $(date +%s) - t0 ))
 	if [ $rc -ne 0 ]; then
 		case $rc in 129|130|143) exit $rc ;; esac
+		host_abort "$n" "$commit" "$sdir/build.log"
 		printf '%2d  %s  build %4d s  build failed (exit %d)  -> skip  %s\n' "$n" "${commit:0:12}" "$bsecs" "$rc" "$subject" >>"$B_DIR/steps.txt"
 		echo "==> bisect step $n: the build failed (see ${sdir#"$GUPR_TOP"/}/build.log): skip" >&2
 		exit 125
@@ -101,6 +103,7 @@ step() {
 		if ! ( prepare_kernel "$sdir" ) >"$sdir/prepare.log" 2>&1; then
 			why=$(grep -h '^gup-repro: error: ' "$sdir/prepare.log" | tail -n 1 | sed 's/^gup-repro: error: //')
 			why=${why:-"see ${sdir#"$B_DIR"/}/prepare.log"}
+			host_abort "$n" "$commit" "$sdir/prepare.log"
 			printf '%2d  %s  build %4d s  preparing the runs failed: %s  -> skip  %s\n' "$n" "${commit:0:12}" "$bsecs" "$why" "$subject" >>"$B_DIR/steps.txt"
 			echo "==> bisect step $n: preparing the runs failed: $why: skip" >&2
 			exit 125
@@ -140,6 +143,19 @@ step() {
 	printf '%2d  %s  build %4d s  %s  -> %s  %s\n' "$n" "${commit:0:12}" "$bsecs" "$verdicts" "$term" "$subject" >>"$B_DIR/steps.txt"
 	echo "==> bisect step $n: $verdicts -> $term" >&2
 	exit $code
+}
+
+# host_abort N COMMIT LOG: when step N's build or preparation failed on an
+# error of the machine (gupr_host_fault: a full or read-only file system,
+# a chroot), not of the commit: log it and abort the bisection (every
+# commit would be skipped for it).
+host_abort() {
+	local why
+	why=$(gupr_host_fault "$3") || return 0
+	printf '%2d  %s  host error: %s  -> abort\n' "$1" "${2:0:12}" "$why" >>"$B_DIR/steps.txt"
+	echo "$why" >"$B_DIR/.host-error"
+	echo "run.sh bisect: host error: $why" >&2
+	exit "$GUPR_HOST_RC"
 }
 
 # prepare_kernel STEP-DIR: the built tree prepared for the runs (its record,
@@ -259,6 +275,7 @@ badc=$(git -C "$tree" rev-parse --verify --quiet "$bad^{commit}") || bad_usage "
 [ "$goodc" != "$badc" ] || bad_usage "--good and --bad are the same commit"
 git -C "$tree" merge-base --is-ancestor "$goodc" "$badc" ||
 	bad_usage "--good $good is not an ancestor of --bad $bad"
+gupr_host_preflight "${bdir:-$GUPR_TOP/out}"
 # the run options, checked once by the driver's dry run
 "$GUPR_TOP/vm-images/host-deps.sh" --kernel-build || exit 128
 why=$(gupr_parallel_ok) || bad_usage "$why"
@@ -398,4 +415,6 @@ cat "$bdir/bisect.txt"
 echo "==> bisect: ${bdir#"$GUPR_TOP"/}/bisect.txt" >&2
 if [ -n "$first" ]; then exit 0; fi
 case $rc in 129|130|143) exit $rc ;; esac
+# a step met an error of the machine (host_abort): not "could not decide"
+[ -e "$bdir/.host-error" ] && { rm -f "$bdir/.host-error"; exit "$GUPR_HOST_RC"; }
 exit 125

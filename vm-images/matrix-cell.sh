@@ -44,6 +44,8 @@ if [ "$1" = prepare ]; then
 	rm -f "$d/.kres-$lbl"
 	why=$(grep -h '^gup-repro: error: ' "$d/prepare-$lbl.log" | tail -n 1 | sed 's/^gup-repro: error: //')
 	echo "${why:-module build failed (see prepare-$lbl.log)}" >"$d/.kerr-$lbl"
+	# the machine's fault, not the kernel's: the matrix stops (matrix.sh)
+	gupr_host_fault "$d/prepare-$lbl.log" >"$d/.host-error" || rm -f "$d/.host-error"
 	exit 1
 fi
 mode=$1 k=$2 lbl=$3 f=$4 s=$5 run=${6:-}
@@ -64,7 +66,12 @@ done_line() { printf 'cell\t%s\t%s\t%s\n' "$cell" "${1:--}" "$(awk -v a="$t0" -v
 run_sh() {
 	GUP_REPRO_SMP=${GUP_REPRO_SMP:-1} GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
 		--out "$2" "${opts[@]}" >"$2.run.out" 2>&1
+	rc=$?
 	mv "$2.run.out" "$2/run.out"
+	# run.sh stopped on an error of the machine (gupr_host_fault): the
+	# matrix stops after its running cells (GUPR_CELL_MDIR/.host-error)
+	[ $rc = 128 ] && [ -n "${GUPR_CELL_MDIR:-}" ] &&
+		sed -n 's/^run\.sh: host error: //p' "$2/run.out" | head -n 1 >>"$GUPR_CELL_MDIR/.host-error"
 	[ -s "$2/verdict.txt" ] ||
 		"$1/build/host/gup-repro-verdict" --dir "$2" --error "no verdict: run.sh left none" >/dev/null
 }

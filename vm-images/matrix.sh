@@ -36,7 +36,8 @@ Cells: CORRUPT:<fsck tool> (FS CORRUPTION), LOSS (DATA LOSS),
 REPRODUCED:<warning site>, VIOLATION (ordering violated, no warning),
 MITIGATED:<errno>, CLEAN, ERROR:<why>.  A kernel that fails to build or boot
 gives ERROR cells; the matrix always finishes.  Exit 0 when it finished,
-128 on bad usage.
+128 on bad usage or an error of the machine (a read-only or full file
+system, a chroot: the matrix stops, one line says which).
 EOF
 }
 
@@ -88,6 +89,8 @@ if [ -n "$hosts" ]; then
 	done
 fi
 
+[ -n "$mdir" ] || mdir="$GUPR_TOP/out/matrix-$(date +%Y%m%d-%H%M%S)"
+gupr_host_preflight "$mdir"
 "$GUPR_TOP/vm-images/host-deps.sh" || exit 128
 why=$(gupr_parallel_ok) || bad_usage "$why"
 make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
@@ -107,7 +110,6 @@ if [ -n "$hosts" ]; then
 	usable=("${HOSTS_USABLE[@]}") unusable=("${HOSTS_UNUSABLE[@]}") unusable_short=("${HOSTS_UNUSABLE_SHORT[@]}")
 fi
 
-[ -n "$mdir" ] || mdir="$GUPR_TOP/out/matrix-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$mdir" && mdir=$(cd "$mdir" && pwd)
 : >"$mdir/.done"
 t0=$(date +%s.%N)
@@ -126,6 +128,19 @@ declare -A klabel
 mapfile -t L < <("$GUPR_HOST/gup-repro-matrix" --print-labels --kernels "$kernels")
 for i in "${!K[@]}"; do klabel[${K[$i]}]=${L[$i]}; done
 
+# host_error: a kernel's preparation or a cell stopped on an error of the
+# machine (a read-only or full file system, a chroot: gupr_host_fault):
+# say it in one line and stop with GUPR_HOST_RC; every other cell would
+# meet it too.
+host_error() {
+	local why
+	why=$(head -n 1 "$mdir/.host-error" 2>/dev/null)
+	rm -f "$mdir/.host-error"
+	[ -n "$why" ] || return 0
+	echo "run.sh matrix: host error: $why" >&2
+	exit "$GUPR_HOST_RC"
+}
+
 # Local cells: every kernel is prepared first (fetch, build root, module,
 # initramfs), one at a time: the cells then only boot and share all of it
 # (the record .kres-LABEL).  A kernel that cannot be prepared gives ERROR
@@ -136,6 +151,7 @@ if [ -z "$hosts" ]; then
 		echo "==> prepare $k" >&2
 		"$GUPR_TOP/vm-images/matrix-cell.sh" prepare "$k" "${klabel[$k]}" "$mdir" ||
 			echo "==> prepare $k: ERROR: $(cat "$mdir/.kerr-${klabel[$k]}")" >&2
+		host_error
 	done
 fi
 
@@ -295,4 +311,5 @@ echo "matrix wall time: $(elapsed "$t0") s" | tee -a "$mdir/matrix.txt"
 echo "==> matrix: ${mdir#"$GUPR_TOP"/}/matrix.txt (matrix.md, matrix.json)" >&2
 rm -f "$mdir/.done" "$mdir/.cells" "$mdir/.jobs" "$mdir"/.kres-* "$mdir"/.kerr-*
 [ -n "$hosts" ] || rm -f "$joblog" "$mdir/parallel.log"
+host_error
 exit 0

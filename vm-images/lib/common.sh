@@ -108,3 +108,89 @@ gupr_kill_tree() {
 	# shellcheck disable=SC2086
 	kill -KILL $alive $(gupr_descendants "$1") 2>/dev/null
 }
+
+# --- errors of the machine itself ---------------------------------------------
+# A read-only or full file system, or a chroot whose / is not a mount point,
+# is not the kernel's fault: such a failure is said in one line (what is
+# wrong, what to do) with exit status GUPR_HOST_RC, which stops a `git
+# bisect run` (128 and above abort it) instead of skipping every commit
+# (125), and a matrix or bisection that meets it stops.
+GUPR_HOST_RC=128
+# a file system with less free space than this is full (KiB)
+GUPR_FULL_KB=${GUPR_FULL_KB:-4096}
+
+# gupr_dir_problem WHAT DIR VAR: prints what keeps gup-repro from writing in
+# DIR (WHAT: "cache directory"; VAR: the variable that sets it), in one line
+# that says what to do, and returns 0; returns 1 when DIR (or, when it does
+# not exist yet, the directory it will be made in) takes a file and its
+# file system has GUPR_FULL_KB free.
+gupr_dir_problem() {
+	local what=$1 dir=$2 var=$3 d=$2 probe avail fs
+	while [ ! -d "$d" ]; do d=$(dirname "$d"); done
+	if ! probe=$(mktemp -p "$d" .gupr-probe.XXXXXX 2>&1); then
+		case "$probe" in
+		*"Read-only file system"*)
+			echo "the $what $dir is on a read-only file system: remount it read-write, or set $var to a writable directory" ;;
+		*"No space left on device"*|*"Disk quota exceeded"*)
+			echo "the $what $dir is on a full file system (${probe##*: }): free space there, or set $var to a directory on another file system" ;;
+		*)
+			echo "cannot write in the $what $dir (${probe##*: }): set $var to a directory you can write in" ;;
+		esac
+		return 0
+	fi
+	rm -f "$probe"
+	avail=$(df -Pk "$d" 2>/dev/null | awk 'NR == 2 { print $4 }')
+	fs=$(df -P "$d" 2>/dev/null | awk 'NR == 2 { print $6 }')
+	if [ -n "$avail" ] && [ "$avail" -lt "$GUPR_FULL_KB" ]; then
+		echo "the $what $dir is on a full file system ($avail KiB free on $fs): free space there, or set $var to a directory on another file system"
+		return 0
+	fi
+	return 1
+}
+
+# gupr_host_dirs [OUT]: the directories a run writes in, as lines
+# "WHAT<TAB>DIR<TAB>VAR" for gupr_dir_problem.
+gupr_host_dirs() {
+	printf '%s\t%s\t%s\n' "cache directory" "$GUPR_CACHE" "GUP_REPRO_CACHE (or XDG_CACHE_HOME)" \
+		"build directory" "$GUPR_BUILD" "GUP_REPRO_BUILD"
+	[ -z "${1:-}" ] || printf '%s\t%s\t%s\n' "output directory" "$1" "--out"
+}
+
+# gupr_host_preflight [OUT]: before anything starts, the cache, build and
+# output directories are writable and not full; else dies with one line and
+# GUPR_HOST_RC.
+gupr_host_preflight() {
+	local what dir var why
+	while IFS=$'\t' read -r what dir var; do
+		why=$(gupr_dir_problem "$what" "$dir" "$var") &&
+			GUPR_DIE_RC=$GUPR_HOST_RC gupr_die "host: $why"
+	done < <(gupr_host_dirs "${1:-}")
+	return 0
+}
+
+# gupr_host_fault LOG [OUT]: after a failure, whether it was the machine's:
+# prints one line saying what is wrong and what to do, and returns 0, when
+# a directory gup-repro writes in is read-only or full (gupr_dir_problem),
+# or LOG (the failed step's output) shows a write that failed for lack of
+# space or on a read-only file system, or unshare(1) refused a mount
+# namespace because / is not a mount point (a chroot); returns 1 when none
+# of these is seen.
+gupr_host_fault() {
+	local log=$1 what dir var why line
+	while IFS=$'\t' read -r what dir var; do
+		why=$(gupr_dir_problem "$what" "$dir" "$var") && { echo "$why"; return 0; }
+	done < <(gupr_host_dirs "${2:-}")
+	[ -r "$log" ] || return 1
+	line=$(grep -a -m 1 -E 'cannot change root filesystem propagation|No space left on device|Read-only file system|Disk quota exceeded' "$log" |
+		tr -cd '[:print:]' | cut -c1-200)
+	case "$line" in
+	"") return 1 ;;
+	*"cannot change root filesystem propagation"*)
+		echo "/ is not a mount point (is this a chroot?): unshare -m cannot give a build root its own mounts ($line); run gup-repro outside the chroot, or make its root a mount point (mount --bind DIR DIR before chroot DIR)" ;;
+	*"Read-only file system"*)
+		echo "a write failed on a read-only file system ($line): remount it read-write, or point GUP_REPRO_CACHE / GUP_REPRO_BUILD / --out elsewhere" ;;
+	*)
+		echo "a write failed for lack of space ($line): free space on that file system, or point GUP_REPRO_CACHE / GUP_REPRO_BUILD / --out elsewhere" ;;
+	esac
+	return 0
+}

@@ -19,7 +19,7 @@ gupr_phases() {
 		echo "# side phase seconds (host: wall clock of run.sh; guest: printk times; pintrace: its setup_ms)"
 		printf '%s\n' "${GUPR_MARKS[@]}" | awk -v t0="$t0" '
 			{ printf "host %-16s %7.3f\n", $1, $2 - t0; t0 = $2 }'
-		tr -d '\r' <"$out/console.log" 2>/dev/null | sed -n 's/^\[ *\([0-9.]*\)\] reboot: Power down.*/power-off \1/p' |
+		{ tr -d '\r' <"$out/console.log"; } 2>/dev/null | sed -n 's/^\[ *\([0-9.]*\)\] reboot: Power down.*/power-off \1/p' |
 			tail -n 1 | cat - <(sed -n '/^gupr-meta: dmesg follows/,$p' "$out/guest.log" 2>/dev/null | tr -d '\r') |
 			awk -v boot="$(sed -n 's/^boot-seconds: //p' "$out/run.txt" 2>/dev/null)" '
 			$1 == "power-off" { off = $2; next }
