@@ -63,6 +63,7 @@
 #include <string.h>
 
 #include "kvfile.h"
+#include "stats.h"
 
 #define MAX_TRACE	12
 #define MAX_NOTES	8
@@ -1078,23 +1079,6 @@ static int verdict_error(FILE *o, const char *reason, const char *sig, const cha
 		emit(o, "cell: ERROR:%.60s", reason);
 	emit(o, "exit: %d", rc);
 	return rc;
-}
-
-/* The 95% Wilson score interval of @k in @n, "LOW%-HIGH%". */
-static void wilson(long k, long n, char *out, size_t len)
-{
-	double z = 1.959964, p, z2 = z * z, c, h, lo, hi;
-
-	if (!n) {
-		snprintf(out, len, "n/a");
-		return;
-	}
-	p = (double)k / (double)n;
-	c = (p + z2 / (2.0 * n)) / (1 + z2 / n);
-	h = z * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
-	lo = k ? (c - h < 0 ? 0 : c - h) : 0;
-	hi = k == n ? 1 : (c + h > 1 ? 1 : c + h);
-	snprintf(out, len, "%.1f%%-%.1f%%", 100 * lo, 100 * hi);
 }
 
 static int reproducing(const char *v)
