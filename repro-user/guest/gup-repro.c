@@ -60,6 +60,7 @@ static void usage(FILE *f)
 		"  -s, --scenario NAME  run the named scenario (default: %s)\n"
 		"  -S, --steps LIST     run a custom comma-separated list of steps\n"
 		"  -l, --list           list scenarios and steps, then exit\n"
+		"      --list-scenarios the scenario names, one a line, then exit\n"
 		"  -f, --file PATH      victim file on the filesystem under test (default: %s)\n"
 		"  -p, --pages N        pages to map and pin, 1..%d (default: 1)\n"
 		"  -d, --device PATH    module device (default: %s)\n"
@@ -263,6 +264,7 @@ static void parse_args(int argc, char **argv, struct args *a, struct gupr_ctx *c
 		{ "scenario", required_argument, NULL, 's' },
 		{ "steps", required_argument, NULL, 'S' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "list-scenarios", no_argument, NULL, 'L' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "pages", required_argument, NULL, 'p' },
 		{ "device", required_argument, NULL, 'd' },
@@ -285,6 +287,10 @@ static void parse_args(int argc, char **argv, struct args *a, struct gupr_ctx *c
 			break;
 		case 'l':
 			list_all();
+			exit(0);
+		case 'L':
+			for (size_t i = 0; i < gupr_nr_scenarios; i++)
+				printf("%s\n", gupr_scenarios[i].name);
 			exit(0);
 		case 'f':
 			c->path = optarg;

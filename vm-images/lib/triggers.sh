@@ -29,16 +29,24 @@ gupr_trigger_meta() {
 
 # gupr_fault_check NAME: why NAME is not a fault a trigger can inject in its
 # window (empty output and status 0 when it is).  The authority is the
-# triggers' own table (repro-user/guest/triggers/window-fault.h): a built trigger
-# is asked with GUPR_FAULT=NAME --help, which refuses an unknown name.
+# triggers' own table (repro-user/guest/triggers/window-fault.h), which
+# gupr_fault_names reads.
 gupr_fault_check() {
-	local t
+	local names
 	case "$1" in ''|*[!a-z-]*) echo "'$1' is not a fault name"; return 1 ;; esac
-	t=$(gupr_trigger_names | head -n 1)
-	[ -x "$GUPR_HOST/triggers/$t" ] || { echo "the triggers are not built (make host)"; return 1; }
-	GUPR_FAULT=$1 "$GUPR_HOST/triggers/$t" --help >/dev/null 2>&1 && return 0
-	echo "'$1' is not reclaim, cold, drop-caches, truncate or punch-hole"
+	names=$(gupr_fault_names) || { echo "the triggers are not built (make host)"; return 1; }
+	names=${names//$'\n'/ }
+	gupr_in_list "$1" "$names" && return 0
+	echo "'$1' is not $(gupr_or_list "$names")"
 	return 1
+}
+
+# gupr_fault_names: the faults a trigger injects in its window, a line each
+# (window-fault.h's table, through a built trigger's --list-faults).
+gupr_fault_names() {
+	local t
+	t=$(gupr_trigger_names | head -n 1)
+	[ -x "$GUPR_HOST/triggers/$t" ] && "$GUPR_HOST/triggers/$t" --list-faults
 }
 
 # gupr_trigger_list: "  NAME  summary" lines for --list.

@@ -221,7 +221,8 @@ static inline const char *trigger_env(const char *name)
 /*
  * Parse the command line into @a; @delayed: the trigger also takes --dev
  * (required) and --wait-ms.  Returns -1 to go on, else the exit status
- * (0 after --help; 2 on bad usage, after @usage(stderr)).
+ * (0 after --help or --list-faults, which prints window-fault.h's fault
+ * names a line each; 2 on bad usage, after @usage(stderr)).
  */
 static inline int trigger_parse(int argc, char **argv, const char *prog, int delayed,
 				void (*usage)(FILE *), struct trigger_args *a)
@@ -231,6 +232,7 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 		{ "log", required_argument, NULL, 'o' },
 		{ "fault", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "list-faults", no_argument, NULL, 'L' },
 		{ "dev", required_argument, NULL, 'd' },
 		{ "wait-ms", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
@@ -240,6 +242,7 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 		{ "log", required_argument, NULL, 'o' },
 		{ "fault", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "list-faults", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -279,6 +282,10 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 			a->fault = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
+		case 'L':	/* the fault names, one a line (run.sh compare's cells) */
+			for (c = 0; gupr_window_faults[c]; c++)
+				printf("%s\n", gupr_window_faults[c]);
+			return 0;
 		default: usage(stderr); return 2;
 		}
 	}
