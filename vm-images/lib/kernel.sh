@@ -98,19 +98,26 @@ gupr_kernel() {
 
 # --- prepared kernels -----------------------------------------------------------
 
-# gupr_kernel_pack DIR FS: the kernel of the record, prepared (gupr_prepare:
+# gupr_kernel_pack DIR FS...: the kernel of the record, prepared (gupr_prepare:
 # module, pintrace and initramfs built), as a prepared kernel in DIR (made
-# anew): kernel.env, vmlinuz, config and initramfs-FS.img (the initramfs a
-# run on FS boots: gupr_initrd_for).  The record keeps every name of the
-# kernel (KLABEL, the tree, its commit: run.txt and the verdict say the
-# same as a run on the tree itself); its paths are relative to DIR.
+# anew): kernel.env, vmlinuz, config and, for each FS, the initramfs a run
+# on FS boots (initramfs-FS.img: gupr_initrd_for) and the one with the
+# tools part that the module-free triggers need (initramfs-FS-tools.img).
+# The record keeps every name of the kernel (KLABEL, the tree, its commit:
+# run.txt and the verdict say the same as a run on the tree itself); its
+# paths are relative to DIR.
 gupr_kernel_pack() {
-	local dir=$1 fs=$2 initrd
-	initrd=$(gupr_initrd_for "$fs")
+	local dir=$1 fs f; shift
 	rm -rf --one-file-system "$dir" && mkdir -p "$dir" &&
-		cp "$VMLINUZ" "$dir/vmlinuz" && cp "$KCONFIG" "$dir/config" &&
-		cp "$initrd" "$dir/initramfs-${fs/tmpfs/ext4}.img" ||
+		cp "$VMLINUZ" "$dir/vmlinuz" && cp "$KCONFIG" "$dir/config" ||
 		gupr_die "cannot write the prepared kernel $dir"
+	for fs in "$@"; do
+		fs=${fs/tmpfs/ext4}
+		for f in "$(gupr_initrd_for "$fs")" "$(gupr_initrd_for "$fs" tools)"; do
+			[ "$f" = "$INITRD" ] && f=""	# no such part: the whole one is not it
+			[ -z "$f" ] || cp "$f" "$dir/${f##*/}" || gupr_die "cannot write the prepared kernel $dir"
+		done
+	done
 	( VMLINUZ=vmlinuz KCONFIG=config KCACHE="" KMODROOT="" KBTF="" KPREPARED=.
 	  gupr_record_write "$dir/kernel.env" ) || gupr_die "cannot write $dir/kernel.env"
 }
