@@ -33,7 +33,10 @@
 # such a cell on another host.
 # Environment: GUPR_CELL_TIMEOUT (run.sh --timeout), GUPR_CELL_OPTS (more
 # run.sh options: --no-trace), GUPR_CELL_MDIR (local),
-# PARALLEL_SSHHOST (remote: set by GNU parallel).
+# PARALLEL_SSHHOST (remote: set by GNU parallel).  GUP_REPRO_TEST_CELL_RUN
+# (tests only) is a command run instead of run.sh, with GUPR_CELL_DIR (the
+# run directory to write), GUPR_CELL_KERNEL, GUPR_CELL_FS and
+# GUPR_CELL_SCENARIO.
 set -u
 if [ "$1" = prepare ]; then
 	GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +54,9 @@ fi
 mode=$1 k=$2 lbl=$3 f=$4 s=$5 run=${6:-}
 [ "$mode" = remote ] && run=${7:-}
 cell=$lbl/$f/$s${run:+/run-$run}
+# the cell's scenario; TRIGGER+FAULT: a trigger with --fault FAULT
+scen=(--scenario "$s")
+[ "${s#*+}" = "$s" ] || scen=(--scenario "${s%%+*}" --fault "${s#*+}")
 t0=$(date +%s.%N)
 # shellcheck disable=SC2206
 opts=(--timeout "$GUPR_CELL_TIMEOUT" ${GUPR_CELL_OPTS:-})
@@ -64,8 +70,14 @@ done_line() { printf 'cell\t%s\t%s\t%s\n' "$cell" "${1:--}" "$(awk -v a="$t0" -v
 # 64-cell matrix: 220.0 s with 2 vCPUs, 180.7 s with 1, the same 64 results;
 # README "Measured figures").
 run_sh() {
-	GUP_REPRO_SMP=${GUP_REPRO_SMP:-1} GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "$k" --fs "$f" --scenario "$s" \
-		--out "$2" "${opts[@]}" >"$2.run.out" 2>&1
+	if [ -n "${GUP_REPRO_TEST_CELL_RUN:-}" ]; then
+		# tests: a command stands in for run.sh and writes the run directory
+		mkdir -p "$2" && GUPR_CELL_DIR=$2 GUPR_CELL_KERNEL=$k GUPR_CELL_FS=$f GUPR_CELL_SCENARIO=$s \
+			sh -c "$GUP_REPRO_TEST_CELL_RUN" >"$2.run.out" 2>&1
+	else
+		GUP_REPRO_SMP=${GUP_REPRO_SMP:-1} GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "$k" --fs "$f" "${scen[@]}" \
+			--out "$2" "${opts[@]}" >"$2.run.out" 2>&1
+	fi
 	rc=$?
 	mv "$2.run.out" "$2/run.out"
 	# run.sh stopped on an error of the machine (gupr_host_fault): the

@@ -16,13 +16,18 @@ usage: ./run.sh matrix [options]
                     $(printf 'debian:%s,' $GUPR_SUITES | sed 's/,$//'))
   --fs LIST         filesystems (default: ${GUPR_FILESYSTEMS// /,})
   --scenarios LIST  scenarios (default:
-                    ${GUPR_MATRIX_SCENARIOS// /,})
+                    ${GUPR_MATRIX_SCENARIOS// /,});
+                    TRIGGER+FAULT is a module-free trigger with --fault
+                    FAULT in its window (e.g. odirect-delayed+reclaim)
   -j, --jobs N      VMs at a time (default: number of CPUs)
   -t, --timeout SEC per cell (default: 300)
       --no-trace    no BPF probes in the cells
   --repeat N    N runs per cell, each in a fresh VM and a job of its own
                 (they spread over -j and the hosts); the cell shows the
                 commonest reproducing result, the rate is in its verdict.txt
+  --order ORDER     longest-first (default: by the seconds of the newest
+                    earlier matrix) or interleave (the kernels of a cell
+                    one after the other: ./run.sh compare)
   -o, --out DIR     matrix directory (default: out/matrix-<timestamp>)
       --hosts FILE  run the cells on the hosts of FILE over ssh with GNU
                     parallel (each needs ssh and root only; -j is per
@@ -46,7 +51,7 @@ bad_usage() { echo "run.sh matrix: $*" >&2; echo "Try './run.sh matrix --help'."
 kernels=$(printf 'debian:%s,' $GUPR_SUITES); kernels=${kernels%,}
 fslist=${GUPR_FILESYSTEMS// /,}
 scenarios=${GUPR_MATRIX_SCENARIOS// /,}
-jobs=$(nproc) jobs_given=0 timeout=300 trace_opt="" mdir="" repeat_opt=() hosts="" retries=0
+jobs=$(nproc) jobs_given=0 timeout=300 trace_opt="" mdir="" repeat_opt=() hosts="" retries=0 order=longest-first
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) [ $# -ge 2 ] || bad_usage "$1 needs a list"; kernels=$2; shift 2 ;;
@@ -63,6 +68,7 @@ while [ $# -gt 0 ]; do
 	-o|--out) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; mdir=$2; shift 2 ;;
 	--hosts) [ $# -ge 2 ] || bad_usage "$1 needs a file"; hosts=$2; shift 2 ;;
 	--retries) [ $# -ge 2 ] || bad_usage "$1 needs a number"; retries=$2; shift 2 ;;
+	--order) [ $# -ge 2 ] || bad_usage "$1 needs longest-first or interleave"; order=$2; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) bad_usage "unknown option '$1'" ;;
 	esac
@@ -72,6 +78,7 @@ why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 why=$(gupr_number --retries "$retries" 0 100) || bad_usage "$why"
 [ "$retries" = 0 ] || [ -n "$hosts" ] || bad_usage "--retries goes with --hosts"
+case "$order" in longest-first|interleave) ;; *) bad_usage "--order takes longest-first or interleave, not '$order'" ;; esac
 IFS=, read -r -a K <<<"$kernels"
 IFS=, read -r -a F <<<"$fslist"
 IFS=, read -r -a S <<<"$scenarios"
@@ -95,6 +102,12 @@ gupr_host_preflight "$mdir"
 why=$(gupr_parallel_ok) || bad_usage "$why"
 make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
 for s in "${S[@]}"; do
+	# TRIGGER+FAULT: the trigger with --fault FAULT in its window
+	if [ "${s#*+}" != "$s" ]; then
+		gupr_is_trigger "${s%%+*}" || bad_usage "--scenarios: '$s': ${s%%+*} is not a module-free trigger (only a trigger takes +FAULT)"
+		why=$(gupr_fault_check "${s#*+}") || bad_usage "--scenarios: '$s': $why"
+		continue
+	fi
 	gupr_is_trigger "$s" && [ -x "$GUPR_HOST/triggers/$s" ] && continue	# module-free trigger
 	"$GUPR_HOST/gup-repro" --dry-run --scenario "$s" >/dev/null || exit 128
 done
@@ -159,11 +172,22 @@ fi
 # each took in the newest earlier matrix under out/ that has it): no long
 # cell starts last and runs alone at the end.  One line per cell: KERNEL
 # LABEL FS SCENARIO, tab-separated.
-for k in "${K[@]}"; do
+# --order interleave (./run.sh compare): the kernels of one cell one
+# after the other, in the order given, so that the machine's noise falls on
+# every kernel alike.
+if [ "$order" = interleave ]; then
 	for f in "${F[@]}"; do
-		for s in "${S[@]}"; do printf '%s\t%s\t%s\t%s\n' "$k" "${klabel[$k]}" "$f" "$s"; done
-	done
-done | perl "$GUPR_TOP/vm-images/lib/cell-order.pl" "$GUPR_TOP"/out/*/matrix.json "$(dirname "$mdir")"/*/matrix.json >"$mdir/.cells"
+		for s in "${S[@]}"; do
+			for k in "${K[@]}"; do printf '%s\t%s\t%s\t%s\n' "$k" "${klabel[$k]}" "$f" "$s"; done
+		done
+	done >"$mdir/.cells"
+else
+	for k in "${K[@]}"; do
+		for f in "${F[@]}"; do
+			for s in "${S[@]}"; do printf '%s\t%s\t%s\t%s\n' "$k" "${klabel[$k]}" "$f" "$s"; done
+		done
+	done | perl "$GUPR_TOP/vm-images/lib/cell-order.pl" "$GUPR_TOP"/out/*/matrix.json "$(dirname "$mdir")"/*/matrix.json >"$mdir/.cells"
+fi
 # The jobs: a cell each; with --repeat N a run each (cell x run: a 5th
 # column RUN, 01..N), so that the N runs of one cell spread over the -j
 # slots and the hosts instead of running one after the other in one job;

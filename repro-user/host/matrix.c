@@ -61,26 +61,32 @@ static struct cell *cell_at(int k, int f, int s)
 /*
  * The directory name of a kernel spec, the one rule (matrix.sh asks for it
  * with --print-labels): debian:sid -> sid; a kernel tree's path ->
- * tree-<last component>, characters other than [A-Za-z0-9._+-] as '_';
- * else the spec.  Returns an allocated string, or NULL.
+ * tree-<last component>; prepared:DIR (a kernel ./run.sh bisect or
+ * compare prepared) -> <last component of DIR>; characters other than
+ * [A-Za-z0-9._+-] as '_'; else the spec.  Returns an allocated string, or
+ * NULL.
  */
 static char *make_label(const char *spec)
 {
-	const char *p = spec, *end;
+	const char *p = spec, *end, *prefix = "tree-";
 	char *l, *q;
 
 	if (!strncmp(spec, "debian:", 7))
 		return strdup(spec + 7);
-	if (!strchr(spec, '/'))
+	if (!strncmp(spec, "prepared:", 9)) {
+		spec += 9;
+		prefix = "";
+	} else if (!strchr(spec, '/')) {
 		return strdup(spec);
+	}
 	end = spec + strlen(spec);
 	while (end > spec && end[-1] == '/')
 		end--;
 	for (p = end; p > spec && p[-1] != '/'; p--)
 		;
-	if (asprintf(&l, "tree-%.*s", (int)(end - p), p) < 0)
+	if (asprintf(&l, "%s%.*s", prefix, (int)(end - p), p) < 0)
 		return NULL;
-	for (q = l + 5; *q; q++)
+	for (q = l + strlen(prefix); *q; q++)
 		if (!isalnum((unsigned char)*q) && !strchr("._+-", *q))
 			*q = '_';
 	return l;
