@@ -24,7 +24,7 @@ B        := build/host
 UAPI     := repro-kmod/uapi/gup_repro.h
 
 HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-ioctl-fuzz $(B)/gup-repro-verdict $(B)/abi-layout \
-	     $(B)/pintrace-report $(B)/gup-repro-matrix
+	     $(B)/pintrace-report $(B)/gup-repro-matrix $(B)/gup-repro-compare
 
 # Module-free reproducers (repro-user/guest/triggers/NAME.c), built with the
 # libraries their header's "Build:" line names.
@@ -61,8 +61,11 @@ $(B)/gup-repro-abi-test: tests/guest/abi_test.c tests/guest/pin_counters.h tests
 $(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c tests/guest/pin_counters.h tests/lib/tap.h $(UAPI) | $(B)
 	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
 
-$(B)/gup-repro-verdict: repro-user/host/verdict.c repro-user/host/kvfile.h | $(B)
+$(B)/gup-repro-verdict: repro-user/host/verdict.c repro-user/host/kvfile.h repro-user/host/stats.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lm
+
+$(B)/gup-repro-compare: repro-user/host/compare.c repro-user/host/kvfile.h repro-user/host/stats.h | $(B)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson -lm
 
 $(B)/gup-repro-matrix: repro-user/host/matrix.c repro-user/host/kvfile.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson
@@ -147,7 +150,8 @@ fuzz: $(FUZZ_BINS)
 $(F):
 	mkdir -p $@
 
-$(F)/fuzz-verdict: tests/fuzz/fuzz_verdict.c tests/fuzz/fuzz_check.h repro-user/host/verdict.c repro-user/host/kvfile.h | $(F)
+$(F)/fuzz-verdict: tests/fuzz/fuzz_verdict.c tests/fuzz/fuzz_check.h repro-user/host/verdict.c repro-user/host/kvfile.h \
+		  repro-user/host/stats.h | $(F)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user/host -o $@ $< -lm
 
 $(F)/fuzz-events: tests/fuzz/fuzz_events.c tests/fuzz/fuzz_check.h bpf/host/pintrace-report.c bpf/host/checker.c bpf/host/checker.h bpf/pintrace.h repro-user/host/kvfile.h | $(F)

@@ -19,6 +19,7 @@ usage: ./run.sh [options]
        ./run.sh matrix [matrix options]      (./run.sh matrix --help)
        ./run.sh kernel-config TREE [--build] (./run.sh kernel-config --help)
        ./run.sh bisect --tree TREE --good REV --bad REV [...] (--help)
+       ./run.sh compare --tree TREE --base REV (--patch FILE...|--head REV) (--help)
 
 Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
 runs a scenario with the gup_repro test module and prints the verdict.
@@ -94,7 +95,7 @@ bad_usage() {
 }
 
 case "${1:-}" in
-matrix|kernel-config|bisect)
+matrix|kernel-config|bisect|compare)
 	sub=$1; shift
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac

@@ -301,3 +301,18 @@ gupr_tree_rebuild() {
 	gupr_tree_build </dev/null || gupr_die "building $TREE_BUILD failed (exit $?, see $TREE_BUILD/gup-repro-build.log)"
 	gupr_unlock "kernel-tree-$key"
 }
+
+# gupr_tree_make SRC BUILD: the kernel of the source tree SRC built in the
+# build directory BUILD: the guest config written once (gupr_kernel_config:
+# defconfig + vm-images/guest.config), then brought up to date with SRC's
+# checked-out commit (gupr_tree_rebuild: olddefconfig, make).  Dies with 1
+# when the build fails.
+gupr_tree_make() {
+	if [ ! -s "$2/.config" ]; then
+		TREE_SRC=$(cd "$1" && pwd -P) TREE_BUILD=$2
+		mkdir -p "$2" || gupr_die "cannot create $2"
+		TREE_BUILD=$(cd "$2" && pwd -P)
+		gupr_kernel_config || exit 1
+	fi
+	GUPR_DIE_RC=1 gupr_tree_rebuild "$2"
+}
