@@ -24,7 +24,8 @@ B        := build/host
 UAPI     := repro-kmod/uapi/gup_repro.h
 
 HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-ioctl-fuzz $(B)/gup-repro-verdict $(B)/abi-layout \
-	     $(B)/pintrace-report $(B)/gup-repro-matrix $(B)/gup-repro-compare
+	     $(B)/pintrace-report $(B)/gup-repro-matrix $(B)/gup-repro-compare \
+	     $(B)/gup-repro-report
 
 # Module-free reproducers (repro-user/guest/triggers/NAME.c), built with the
 # libraries their header's "Build:" line names.
@@ -63,6 +64,9 @@ $(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c tests/guest/pin_counters.h t
 
 $(B)/gup-repro-verdict: repro-user/host/verdict.c repro-user/host/kvfile.h repro-user/host/stats.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lm
+
+$(B)/gup-repro-report: repro-user/host/report.c repro-user/host/kvfile.h | $(B)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
 $(B)/gup-repro-compare: repro-user/host/compare.c repro-user/host/kvfile.h repro-user/host/stats.h | $(B)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson -lm

@@ -20,6 +20,7 @@ usage: ./run.sh [options]
        ./run.sh kernel-config TREE [--build] (./run.sh kernel-config --help)
        ./run.sh bisect --tree TREE --good REV --bad REV [...] (--help)
        ./run.sh compare --tree TREE --base REV (--patch FILE...|--head REV) (--help)
+       ./run.sh report RUN_DIR [--mbox]       (./run.sh report --help)
 
 Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
 runs a scenario with the gup_repro test module and prints the verdict.
@@ -95,7 +96,7 @@ bad_usage() {
 }
 
 case "${1:-}" in
-matrix|kernel-config|bisect|compare)
+matrix|kernel-config|bisect|compare|report)
 	sub=$1; shift
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
@@ -463,6 +464,11 @@ rm -f "$out/initrd.exec.img"
 	fi
 	[ -n "$slowdev" ] && echo "slow-dev: /dev/nullb0 null_blk completion ${slowdev} ms"
 	[ -n "$fault" ] && echo "fault: $fault (in the trigger's window)"
+	# what a report names (./run.sh report) and a bisection compares
+	echo "kernel-config-options: $(gupr_config_summary "$KCONFIG")"
+	echo "kernel-compiler: $(gupr_config_value "$KCONFIG" CONFIG_CC_VERSION_TEXT)"
+	echo "kernel-cmdline: $GUPR_BOOT_CMDLINE $cmdline"
+	echo "page-size: $(getconf PAGESIZE)"
 	echo "accel: $BOOT_ACCEL"
 	echo "vcpus: ${GUP_REPRO_SMP:-2}"
 	if [ "${KBOOT:-$VMLINUZ}" = "$VMLINUZ" ]; then echo "boot-image: ${VMLINUZ##*/} (compressed)"

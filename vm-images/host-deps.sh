@@ -52,6 +52,7 @@ mkfs.btrfs         btrfs-progs
 parallel           parallel
 ssh                openssh-client
 rsync              rsync
+clang-format       clang-format
 "
 # building a kernel tree (kernel-config --build, bisect): kbuild's tools,
 # pahole for CONFIG_DEBUG_INFO_BTF, ccache for rebuilds

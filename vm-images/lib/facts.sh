@@ -15,6 +15,10 @@ GUPR_FILESYSTEMS="ext4 xfs btrfs tmpfs"
 GUPR_SUITES="bullseye bookworm trixie sid"
 # the default matrix's scenarios
 GUPR_MATRIX_SCENARIOS="unlocked-dirty control longterm iouring-fixed-buffer"
+# the kernel config options that matter for this bug class: run.txt
+# records them (kernel-config-options:), a report names them, a bisection
+# says when its steps differ in one
+GUPR_CONFIG_MATTERS="CONFIG_DEBUG_INFO_BTF CONFIG_TRANSPARENT_HUGEPAGE CONFIG_READ_ONLY_THP_FOR_FS CONFIG_BTRFS_EXPERIMENTAL CONFIG_BTRFS_DEBUG CONFIG_DEBUG_VM CONFIG_BUG_ON_DATA_CORRUPTION"
 
 # gupr_in_list WORD LIST: true when WORD is one of the words of LIST.
 gupr_in_list() {

@@ -358,6 +358,15 @@ gupr_debs_extract() {
 	gupr_vrun depmod -b "$dir/root" "$KREL" || gupr_die "depmod failed for $KREL"
 }
 
+# gupr_config_summary CONFIG: the options of GUPR_CONFIG_MATTERS as CONFIG
+# (a .config) sets them, "OPTION=VALUE" space-separated, "n" for unset.
+gupr_config_summary() {
+	local o
+	for o in $GUPR_CONFIG_MATTERS; do
+		printf '%s=%s ' "$o" "$(gupr_config_value "$1" "$o" 2>/dev/null || true)"
+	done | sed 's/= /=n /g; s/ $//'
+}
+
 # gupr_elf_whole FILE: FILE is a 64-bit ELF whose section headers lie
 # within it (a truncated vmlinux is not).
 gupr_elf_whole() {
