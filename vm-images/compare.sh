@@ -158,14 +158,16 @@ side_source() {
 	done
 }
 
-# apply_patch SRC FILE: a mail (git format-patch) with git am, else a diff
-# with git apply and a commit naming the file.
+# apply_patch SRC FILE: a mail (git format-patch: a From: and a Subject:
+# header) with git am, else a diff with git apply and a commit named by
+# its Subject: line or the file.
 apply_patch() {
-	local g=(git -C "$1" -c user.name=gup-repro -c user.email=gup-repro@invalid)
-	if grep -q '^From [0-9a-f]\{40\} ' "$2" || grep -q '^Subject: ' "$2"; then
+	local g=(git -C "$1" -c user.name=gup-repro -c user.email=gup-repro@invalid) subj
+	if grep -q '^From: ' "$2" && grep -q '^Subject: ' "$2"; then
 		"${g[@]}" am -q --3way "$2"
 	else
-		"${g[@]}" apply --index "$2" && "${g[@]}" commit -q -m "${2##*/}"
+		subj=$(sed -n '1,/^---/s/^Subject: //p' "$2" | head -n 1)
+		"${g[@]}" apply --index "$2" && "${g[@]}" commit -q -m "${subj:-${2##*/}}"
 	fi
 }
 
