@@ -125,8 +125,9 @@ how_trigger() {
 	rm -f "$3/$name.c.tmp"
 	# the header's build line, linked as a maintainer's machine links
 	build=$(sed -n 's/^ \* Build: *//p' "$src" | head -n 1 | sed 's/ -static//')
-	echo "Module-free: $name pins the page through the kernel's own path; no test"
-	echo "module is needed.  As root, on a machine you can afford to crash (a VM):"
+	echo "Module-free: $name pins the page through the kernel's own path;"
+	echo "no test module is needed.  As root, on a machine you can afford to"
+	echo "crash (a VM):"
 	echo
 	mkfs_lines "$fs"
 	if [ -n "$ms" ]; then
