@@ -56,9 +56,11 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        and at the end where the time went (phases.txt)
   -l, --list           list scenarios, triggers and steps
       --exec PROGRAM   run PROGRAM (a static x86-64 binary or a #!/bin/sh
-                       script) in the traced guest instead of the driver,
-                       without gup_repro.ko; environment: README "--exec"
-      --exec-arg ARG   an argument for PROGRAM (repeatable)
+                       script, at most 64 MiB) in the traced guest instead
+                       of the driver, without gup_repro.ko; environment:
+                       README "--exec"
+      --exec-arg ARG   an argument for PROGRAM (repeatable; printable: no
+                       newline, tab or other control character)
       --slow-dev MS    give the guest /dev/nullb0, a null_blk disk whose
                        requests complete MS ms late (1..10000; the
                        *-delayed triggers default to their own)
@@ -78,6 +80,8 @@ forces TCG; XDG_CACHE_HOME (or GUP_REPRO_CACHE) sets the kernel cache;
 GUP_REPRO_SMP (1..8, default 2; 1 in matrix cells) is the guest's vCPU count;
 GUP_REPRO_STALL (default 60) is how many seconds of console silence make a
 hung guest; GUP_REPRO_SERIAL_MAX_MB (default 64) bounds each serial file.
+Paths (of options, TMPDIR, GUP_REPRO_CACHE, GUP_REPRO_BUILD) may have no
+white space or control character: such a path is refused (docs/safety.md).
 
 Exit: 1 reproduced (or ordering violated), 0 not reproduced (or the pin
 was refused: mitigated), 125 could not test, 128 bad usage or an error
@@ -142,7 +146,13 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-why=$(gupr_paths_ok) || bad_usage "$why"
+# every path, before anything starts: a kernel tree is kbuild's
+kpath=()
+case "$(gupr_kernel_spec_kind "$kernel")" in
+tree) kpath=(kbuild:--kernel "$kernel") ;;
+prepared) kpath=(--kernel "${kernel#prepared:}") ;;
+esac
+why=$(gupr_paths_ok --out "$outdir" --exec "$exec_prog" "${kpath[@]}") || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 if [ -n "${GUP_REPRO_SMP:-}" ]; then
 	why=$(gupr_number GUP_REPRO_SMP "$GUP_REPRO_SMP" 1 8) || bad_usage "$why (vCPUs)"
@@ -175,6 +185,10 @@ if [ "$exec_given" = 1 ]; then
 	[ -z "$scenario" ] && [ -z "$steps" ] || bad_usage "--exec runs your program instead of a scenario: it does not go with --scenario or --steps"
 	[ -n "$exec_prog" ] || bad_usage "--exec needs a program"
 	why=$(gupr_exec_check "$exec_prog") || bad_usage "--exec: $why"
+	# the guest reads the arguments one a line, run.txt names them
+	for a in "${exec_args[@]}"; do
+		gupr_has_ctl "$a" && bad_usage "--exec-arg ${a@Q} has a control character in it (newline, tab, ...): the guest takes printable arguments only"
+	done
 	exec_prog=$(cd "$(dirname "$exec_prog")" && pwd)/$(basename "$exec_prog")
 elif [ ${#exec_args[@]} -gt 0 ]; then
 	bad_usage "--exec-arg goes with --exec"

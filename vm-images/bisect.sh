@@ -249,7 +249,7 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-why=$(gupr_paths_ok) || bad_usage "$why"
+why=$(gupr_paths_ok kbuild:--tree "$tree" kbuild:--build-dir "$build" --out "$bdir" --hosts "$hosts") || bad_usage "$why"
 [ -n "$tree" ] || bad_usage "--tree is required"
 [ -n "$good" ] && [ -n "$bad" ] || bad_usage "--good and --bad are required"
 case "$find" in regression|fix) ;; *) bad_usage "--find takes regression or fix, not '$find'" ;; esac

@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 	*) [ -z "$tree" ] || bad_usage "one TREE only ('$tree', then '$1')"; tree=$1; shift ;;
 	esac
 done
-why=$(gupr_paths_ok) || bad_usage "$why"
+why=$(gupr_paths_ok kbuild:TREE "$tree" kbuild:-O "$odir") || bad_usage "$why"
 [ -n "$tree" ] || bad_usage "which kernel tree?"
 gupr_tree_locate "$tree" || bad_usage "$TREE_WHY"
 if [ -n "$odir" ]; then

@@ -73,7 +73,7 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-why=$(gupr_paths_ok) || bad_usage "$why"
+why=$(gupr_paths_ok --out "$mdir" --hosts "$hosts") || bad_usage "$why"
 why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 why=$(gupr_number --retries "$retries" 0 100) || bad_usage "$why"
@@ -83,7 +83,10 @@ IFS=, read -r -a K <<<"$kernels"
 IFS=, read -r -a F <<<"$fslist"
 IFS=, read -r -a S <<<"$scenarios"
 [ ${#K[@]} -gt 0 ] && [ ${#F[@]} -gt 0 ] && [ ${#S[@]} -gt 0 ] || bad_usage "empty list"
-for k in "${K[@]}"; do gupr_kernel_spec_ok "$k" || bad_usage "--kernels: '$k' is not a kernel spec"; done
+for k in "${K[@]}"; do
+	gupr_kernel_spec_ok "$k" || bad_usage "--kernels: '$k' is not a kernel spec"
+	[ "$(gupr_kernel_spec_kind "$k")" != tree ] || why=$(gupr_path_ok --kernels "$k" kbuild) || bad_usage "$why"
+done
 for f in "${F[@]}"; do
 	gupr_in_list "$f" "$GUPR_FILESYSTEMS" || bad_usage "--fs: '$f' is not $(gupr_or_list "$GUPR_FILESYSTEMS")"
 done

@@ -59,14 +59,24 @@ gupr_trigger_list() {
 	done
 }
 
+# an --exec program goes into the guest's initramfs, in its RAM: at most
+# this many MiB
+GUPR_EXEC_MAX_MB=64
+
 # gupr_exec_check PATH: why PATH cannot run in the guest (empty output and
 # status 0 when it can): the guest has busybox and no libc, so a program
-# must be a static ELF for x86-64 or a "#!/bin/sh" script.
+# must be a static ELF for x86-64 or a "#!/bin/sh" script, of at most
+# GUPR_EXEC_MAX_MB MiB.
 gupr_exec_check() {
-	local p=$1 magic first
+	local p=$1 magic first size
 	if [ ! -e "$p" ]; then echo "'$p' does not exist"; return 1; fi
 	if [ ! -f "$p" ]; then echo "'$p' is not a regular file"; return 1; fi
 	if [ ! -x "$p" ]; then echo "'$p' is not executable (chmod +x)"; return 1; fi
+	size=$(stat -L -c %s "$p") || { echo "cannot read the size of '$p'"; return 1; }
+	if [ "$size" -gt $((GUPR_EXEC_MAX_MB * 1048576)) ]; then
+		echo "'$p' is $(((size + 1048575) / 1048576)) MiB: a program may be at most $GUPR_EXEC_MAX_MB MiB (it is packed into the guest's initramfs, in its RAM)"
+		return 1
+	fi
 	magic=$(head -c 4 "$p" | od -An -tx1 | tr -d ' \n')
 	case "$magic" in
 	7f454c46)
