@@ -44,9 +44,11 @@ runs a scenario with the gup_repro test module and prints the verdict.
   -f, --fs FS          scratch filesystem: ext4 (default), xfs, btrfs, tmpfs
   -t, --timeout SEC    give up on the guest after SEC seconds (10..86400,
                        default: 300)
-  -o, --out DIR        run directory (default: out/<timestamp>-<scenario>); an
+  -o, --out DIR        run directory (default: out/<timestamp>-<scenario>,
+                       or <that>.1, .2, ... when another run has it); an
                        existing DIR must be empty, or a previous run directory
-                       named with --force (its files are replaced)
+                       named with --force (its files are replaced); a DIR
+                       another run is in is refused
       --force          let --out reuse a previous run directory
       --no-trace       do not run the BPF probes (pintrace) in the guest
       --no-integrity   skip the data-integrity check (driver read-back) and
@@ -160,19 +162,34 @@ fi
 why=$(gupr_number --pages "$pages" 1 512) || bad_usage "$why"
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
 gupr_in_list "$fs" "$GUPR_FILESYSTEMS" || bad_usage "--fs takes $(gupr_or_list "$GUPR_FILESYSTEMS"), not '$fs'"
-# out_dir DIR: create --out DIR and print its absolute path.  An existing
-# DIR must be empty, or a run directory (run.txt or verdict.txt) the user
-# named with --force: never overwrite or delete files of a directory that
-# is not ours.
+# out_lock DIR: hold a lock on the run directory DIR (flock on the
+# directory itself, kept by this run and what it starts until they end):
+# another run naming DIR is refused while this one is in it.
+out_lock() {
+	exec {out_fd}<"$1" || bad_usage "cannot open the run directory $1"
+	flock -n "$out_fd" || bad_usage "--out $1 is in use by another run"
+}
+# out_dir DIR: make --out DIR the run's directory: OUT_DIR, its absolute
+# path, locked (out_lock).  An existing DIR must be empty, or a run
+# directory (run.txt or verdict.txt) the user named with --force: never
+# overwrite or delete files of a directory that is not ours.
 out_dir() {
-	if [ -d "$1" ] && [ -n "$(ls -A "$1" 2>/dev/null)" ]; then
+	mkdir -p -- "$1" 2>/dev/null && OUT_DIR=$(cd "$1" && pwd) || bad_usage "cannot create --out $1"
+	out_lock "$OUT_DIR"
+	if [ -n "$(ls -A "$OUT_DIR" 2>/dev/null)" ]; then
 		[ -e "$1/run.txt" ] || [ -e "$1/verdict.txt" ] ||
 			bad_usage "--out $1 is not empty and not a gup-repro run directory"
 		[ "$force" = 1 ] || bad_usage "--out $1 holds a previous run: add --force to replace it"
-		find "$1" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + ||
+		find "$OUT_DIR" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + ||
 			bad_usage "cannot empty --out $1"
 	fi
-	mkdir -p "$1" && cd "$1" && pwd || bad_usage "cannot create --out $1"
+}
+# new_out NAME: without --out, a new run directory out/<timestamp>-NAME
+# (gupr_run_dir: unique even for runs started in the same second) as
+# OUT_DIR, locked.
+new_out() {
+	OUT_DIR=$(gupr_run_dir "$GUPR_TOP/out" "$(date +%Y%m%d-%H%M%S)-$1") || bad_usage "$OUT_DIR"
+	out_lock "$OUT_DIR"
 }
 # --- triggers: checked before anything is built or booted ---
 if [ "$repeat_given" = 1 ]; then
@@ -219,8 +236,8 @@ if [ -n "$repeat" ]; then
 	name=${scenario:-${steps:+custom}}
 	[ "$trigger" = exec ] && name=exec-$(basename "$exec_prog")
 	name=${name:-unlocked-dirty}
-	if [ -n "$outdir" ]; then rdir=$outdir; else rdir="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name-x$repeat"; fi
-	rdir=$(out_dir "$rdir") || exit 128
+	if [ -n "$outdir" ]; then out_dir "$outdir"; else new_out "$name-x$repeat"; fi
+	rdir=$OUT_DIR
 	# an interrupt stops the run in flight and the repeats
 	trap 'gupr_kill_tree $$; echo "run.sh: interrupted" >&2; exit 130' INT
 	trap 'gupr_kill_tree $$; exit 143' TERM
@@ -289,13 +306,8 @@ gupr_mark dry-run
 kind=$(gupr_kernel_spec_kind "$kernel") || bad_usage "--kernel '$kernel': expected $GUPR_KERNEL_SPEC_FORMS"
 [ "$build" = 0 ] || [ "$kind" = tree ] || bad_usage "--build goes with --kernel TREE"
 
-if [ -n "$outdir" ]; then
-	out=$(out_dir "$outdir") || exit 128
-else
-	out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name"
-	n=1; while [ -e "$out" ]; do out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name.$n"; n=$((n + 1)); done
-	mkdir -p "$out"
-fi
+if [ -n "$outdir" ]; then out_dir "$outdir"; else new_out "$name"; fi
+out=$OUT_DIR
 GUPR_LOG="$out/build.log"
 gupr_mark out-dir
 

@@ -99,8 +99,7 @@ if [ -n "$hosts" ]; then
 	done
 fi
 
-[ -n "$mdir" ] || mdir="$GUPR_TOP/out/matrix-$(date +%Y%m%d-%H%M%S)"
-gupr_host_preflight "$mdir"
+gupr_host_preflight "${mdir:-$GUPR_TOP/out}"
 "$GUPR_TOP/vm-images/host-deps.sh" || exit 128
 why=$(gupr_parallel_ok) || bad_usage "$why"
 make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
@@ -126,7 +125,13 @@ if [ -n "$hosts" ]; then
 	usable=("${HOSTS_USABLE[@]}") unusable=("${HOSTS_UNUSABLE[@]}") unusable_short=("${HOSTS_UNUSABLE_SHORT[@]}")
 fi
 
-mkdir -p "$mdir" && mdir=$(cd "$mdir" && pwd)
+# the matrix directory: --out, or a new out/matrix-<timestamp> (unique even
+# for matrices started in the same second)
+if [ -n "$mdir" ]; then
+	mkdir -p "$mdir" && mdir=$(cd "$mdir" && pwd) || bad_usage "cannot create --out $mdir"
+else
+	mdir=$(gupr_run_dir "$GUPR_TOP/out" "matrix-$(date +%Y%m%d-%H%M%S)") || bad_usage "$mdir"
+fi
 : >"$mdir/.done"
 t0=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }

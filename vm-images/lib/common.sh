@@ -55,6 +55,26 @@ gupr_paths_ok() {
 	done
 }
 
+# gupr_run_dir PARENT NAME: make a new directory PARENT/NAME, or NAME.1,
+# NAME.2, ... when that one exists (a run started in the same second), and
+# print its absolute path.  Each is made by mkdir without -p, which fails
+# when the directory exists: of two runs that pick one name at once, one
+# gets it and the other takes the next.  On failure prints why and
+# returns 1.
+gupr_run_dir() {
+	local parent=$1 name=$2 d n=0 err
+	mkdir -p -- "$parent" 2>/dev/null && parent=$(cd "$parent" && pwd) ||
+		{ echo "cannot create the directory $parent"; return 1; }
+	d=$parent/$name
+	until err=$(mkdir -- "$d" 2>&1); do
+		[ -e "$d" ] || { echo "cannot create $d (${err##*: })"; return 1; }
+		n=$((n + 1))
+		[ $n -lt 1000 ] || { echo "cannot create $parent/$name: $name to $name.999 exist"; return 1; }
+		d=$parent/$name.$n
+	done
+	echo "$d"
+}
+
 gupr_say() { printf '%s\n' "$*" >&"${GUPR_SAY_FD:-2}"; }
 gupr_die() { printf 'gup-repro: error: %s\n' "$*" >&2; exit "${GUPR_DIE_RC:-125}"; }
 gupr_vrun() {
