@@ -16,6 +16,10 @@ tree, or its O= build directory): the existing .config (olddefconfig) or
 the tree's defconfig, plus vm-images/guest.config merged with the tree's
 own scripts/kconfig/merge_config.sh.  Every guest option that did not
 survive olddefconfig is listed with what a run cannot do without it.
+A .config gup-repro did not write is copied first to
+.config.gup-repro-orig (.1, .2, ... when that exists) beside it; the
+.config written is stamped as gup-repro's (.config.gup-repro-sha256).
+TREE and DIR may have no white space (kbuild cannot build there).
 
   --build      then build bzImage and modules (make -j\$(nproc), through
                ccache when it is installed); the log goes to
