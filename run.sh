@@ -362,7 +362,7 @@ trap on_early_exit EXIT
 host_fault() {
 	local what
 	what=$(printf '%s\n' "$1" | cat - "$out/build.log" 2>/dev/null | gupr_host_fault /dev/stdin "$out") || return 0
-	rm -f "$out/scratch.img" "$out/.verdict.txt.tmp" "$out/initrd.exec.img"
+	rm -f "$out/scratch.img" "$out/initrd.exec.img" "$out"/*.tmp "$out"/.*.tmp
 	[ -s "$out/run.txt" ] || rm -f "$out/run.txt"
 	echo "run.sh: host error: $what" >&2
 	exit "$GUPR_HOST_RC"
@@ -422,7 +422,7 @@ elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.s
 INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && [ "$trigger" != exec ] && echo tools))
 [ -s "$INITRD" ] || GUPR_DIE_RC=2 gupr_die "no initramfs for --fs $fs${trigger:+ with a trigger}: $INITRD (a prepared kernel has only the one for its filesystem)" 2>>"$out/build.log"
 if [ "$trigger" = exec ]; then
-	gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}"
+	gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}" 2>>"$out/build.log"
 	INITRD="$out/initrd.exec.img"
 fi
 
