@@ -148,13 +148,9 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-# every path, before anything starts: a kernel tree is kbuild's
-kpath=()
-case "$(gupr_kernel_spec_kind "$kernel")" in
-tree) kpath=(kbuild:--kernel "$kernel") ;;
-prepared) kpath=(--kernel "${kernel#prepared:}") ;;
-esac
-why=$(gupr_paths_ok --out "$outdir" --exec "$exec_prog" "${kpath[@]}") || bad_usage "$why"
+# every path, before anything starts
+why=$(gupr_paths_ok --out "$outdir" --exec "$exec_prog") && why=$(gupr_kernel_path_ok --kernel "$kernel") ||
+	bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 if [ -n "${GUP_REPRO_SMP:-}" ]; then
 	why=$(gupr_number GUP_REPRO_SMP "$GUP_REPRO_SMP" 1 8) || bad_usage "$why (vCPUs)"

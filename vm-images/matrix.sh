@@ -85,7 +85,7 @@ IFS=, read -r -a S <<<"$scenarios"
 [ ${#K[@]} -gt 0 ] && [ ${#F[@]} -gt 0 ] && [ ${#S[@]} -gt 0 ] || bad_usage "empty list"
 for k in "${K[@]}"; do
 	gupr_kernel_spec_ok "$k" || bad_usage "--kernels: '$k' is not a kernel spec"
-	[ "$(gupr_kernel_spec_kind "$k")" != tree ] || why=$(gupr_path_ok --kernels "$k" kbuild) || bad_usage "$why"
+	why=$(gupr_kernel_path_ok --kernels "$k") || bad_usage "$why"
 done
 for f in "${F[@]}"; do
 	gupr_in_list "$f" "$GUPR_FILESYSTEMS" || bad_usage "--fs: '$f' is not $(gupr_or_list "$GUPR_FILESYSTEMS")"

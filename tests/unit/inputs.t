@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # Bounded inputs, refused before anything starts (one line, exit 128):
 # a path with white space or a control character in any path option of
-# run.sh, run.sh matrix and run.sh bisect, in TMPDIR, GUP_REPRO_CACHE or
+# run.sh and its subcommands (matrix, bisect, kernel-config, compare,
+# report), in TMPDIR, GUP_REPRO_CACHE or
 # GUP_REPRO_BUILD (kbuild's paths say that kbuild cannot build there); an
 # --exec-arg with a control character (the guest reads one argument a
 # line); an --exec program over 64 MiB.  Every command line also names a
@@ -96,12 +97,14 @@ refused('matrix --hosts with white space', qr/^run\.sh matrix: --hosts '\Q$tmp\E
 	run("$top/run.sh", @m, '--hosts', "$tmp/my dir/hosts", '--out', "$tmp/m1"));
 refused('matrix --kernels TREE with white space', qr/^run\.sh matrix: --kernels '\Q$tmp\E\/my tree' $kb/,
 	run("$top/run.sh", @m[0 .. 0], '--kernels', "$tmp/my tree", '--scenarios', 'nope', '--out', "$tmp/m2"));
+refused('matrix --kernels prepared:DIR with white space', qr/^run\.sh matrix: --kernels '\Q$tmp\E\/my tree' $ws/,
+	run("$top/run.sh", 'matrix', '--kernels', "prepared:$tmp/my tree", '--scenarios', 'nope', '--out', "$tmp/m4"));
 refused('matrix, TMPDIR with white space', qr/^run\.sh matrix: TMPDIR '\/tmp\/t d' $ws/,
 	run('env', 'TMPDIR=/tmp/t d', "$top/run.sh", @m, '--out', "$tmp/m3"));
-ok(!-e "$tmp/m1" && !-e "$tmp/m2" && !-e "$tmp/m3", 'matrix: no matrix directory made');
+ok(!-e "$tmp/m1" && !-e "$tmp/m2" && !-e "$tmp/m3" && !-e "$tmp/m4", 'matrix: no matrix directory made');
 
 # 5. run.sh bisect (an unknown scenario stops the old code before the
-#    bisection starts) and run.sh kernel-config
+#    bisection starts), run.sh kernel-config, compare and report
 my $d = "$tmp/my tree";
 system("mkdir -p '$d/arch/x86' && cd '$d' && git init -q -b main && printf 'VERSION = 6\\n' >Makefile && touch Kconfig arch/x86/.keep && git add -A && $G commit -qm c0 && echo 1 >f && git add f && $G commit -qm c1") == 0 or die;
 system("git clone -q '$d' $tmp/tree") == 0 or die;
@@ -121,6 +124,23 @@ refused('kernel-config -O with white space', qr/^run\.sh kernel-config: -O '\Q$t
 	run("$top/run.sh", 'kernel-config', "$tmp/tree", '-O', "$tmp/my build"));
 ok(!-e "$tmp/my build", 'kernel-config -O: no build directory made');
 is(`git -C '$d' status --porcelain --ignored`, '', 'kernel-config: nothing written into the tree');
+# run.sh compare (an unknown cell stops the old code before any clone or
+# build) and run.sh report
+system("printf 'x\\n' >'$tmp/my dir/fix.patch'") == 0 or die;
+my @c = ('compare', '--base', 'HEAD~1', '--head', 'HEAD', '--cells', 'nope');
+refused('compare --tree with white space', qr/^run\.sh compare: --tree '\Q$d\E' $ws/,
+	run("$top/run.sh", @c, '--tree', $d, '--out', "$tmp/c1"));
+refused('compare --out with white space', qr/^run\.sh compare: --out '\Q$tmp\E\/my c' $ws/,
+	run("$top/run.sh", @c, '--tree', "$tmp/tree", '--out', "$tmp/my c"));
+refused('compare --patch with white space', qr/^run\.sh compare: --patch '\Q$tmp\E\/my dir\/fix\.patch' $ws/,
+	run("$top/run.sh", 'compare', '--base', 'HEAD~1', '--patch', "$tmp/my dir/fix.patch", '--cells', 'nope', '--tree', "$tmp/tree", '--out', "$tmp/c2"));
+refused('compare --hosts with white space', qr/^run\.sh compare: --hosts '\Q$tmp\E\/my dir\/hosts' $ws/,
+	run("$top/run.sh", @c, '--tree', "$tmp/tree", '--hosts', "$tmp/my dir/hosts", '--out', "$tmp/c3"));
+ok(!-e "$tmp/c1" && !-e "$tmp/c2" && !-e "$tmp/c3" && !-e "$tmp/my c", 'compare: no directory made');
+refused('report DIR with white space', qr/^run\.sh report: DIR '\Q$tmp\E\/my dir' $ws/, run("$top/run.sh", 'report', "$tmp/my dir"));
+refused('report -o with white space', qr/^run\.sh report: -o '\Q$tmp\E\/my dir\/mail\.txt' $ws/,
+	run("$top/run.sh", 'report', "$tmp/tree", '-o', "$tmp/my dir/mail.txt"));
+ok(!-e "$tmp/my dir/mail.txt", 'report: nothing written');
 ok(!-e "$tmp/tree/.git/BISECT_START" && !-e "$d/.git/BISECT_START", 'bisect: no bisection started');
 
 done_testing();

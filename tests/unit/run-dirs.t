@@ -1,11 +1,13 @@
 #!/usr/bin/perl
 # One run, one directory: default run directories (out/<timestamp>-NAME,
-# --repeat's -xN, out/matrix-<timestamp>, out/bisect-<timestamp>) are
+# --repeat's -xN, out/matrix-<timestamp>, out/bisect-<timestamp>,
+# out/compare-<timestamp>) are
 # unique even for runs started in the same second, and --out names a
 # directory only one run at a time.  "At once" is made certain, not left to
-# chance: a stand-in mkdir on PATH holds the first mkdir of the run
-# directory of each process until both have come to it, so that both pick
-# their name before either has made it.  No VM: the runs use a prepared
+# chance: a stand-in date on PATH gives every run the same second, and a
+# stand-in mkdir holds the first mkdir of the run directory of each
+# process until both have come to it, so that both pick their name before
+# either has made it.  No VM: the runs use a prepared
 # kernel without an initramfs (they stop after making their directory),
 # the bisections the test-only hooks.
 use strict;
@@ -58,6 +60,10 @@ esac
 exec $real "\$@"
 EOF
 chmod 0755, "$tmp/bin/mkdir";
+# and a stand-in date: the run directories' timestamp is one second for all
+my ($rdate) = grep { -x } '/usr/bin/date', '/bin/date';
+spew("$tmp/bin/date", "#!/bin/sh\n[ \"\$*\" = '+%Y%m%d-%H%M%S' ] && { echo 20000101-000000; exit 0; }\nexec $rdate \"\$\@\"\n");
+chmod 0755, "$tmp/bin/date";
 # at_once(MATCH, COMMAND...): the commands at once, each held at its first
 # mkdir of MATCH; their outputs
 my $n = 0;
@@ -94,8 +100,8 @@ sub ours { my ($g) = @_; return sort grep { -d } glob("$top/out/$g"); }
 my @out = at_once("*/out/*-exec-$tag*", $run, $run);
 my @dirs = ours("*-exec-$tag*");
 is(scalar @dirs, 2, 'two runs at once: two run directories') or diag(join("\n", @dirs, @out));
-like($dirs[0] // '', qr{/out/\d{8}-\d{6}-exec-\Q$tag\E$}, 'the first: out/<timestamp>-exec-NAME');
-like($dirs[1] // '', qr{/out/\d{8}-\d{6}-exec-\Q$tag\E\.1$}, 'the second: the same name with .1');
+like($dirs[0] // '', qr{/out/20000101-000000-exec-\Q$tag\E$}, 'the first: out/<timestamp>-exec-NAME');
+like($dirs[1] // '', qr{/out/20000101-000000-exec-\Q$tag\E\.1$}, 'the second: the same name with .1');
 ok(2 == grep({ -s "$_/build.log" } @dirs), 'each run wrote its own build.log') or diag(join("\n", @out));
 remove_tree(@dirs);
 
@@ -131,7 +137,17 @@ like(slurp("$dirs[0]/bisect.txt") . slurp("$dirs[1]/bisect.txt"), qr/tree:\s+\Q$
      'each bisect.txt is its own tree\'s');
 remove_tree(grep { m{/out/bisect-\d{8}-\d{6}(\.\d+)?$} } @dirs);
 
-# 6. --out DIR while another run is in it: refused, DIR untouched
+# 6. two comparisons at once: two compare directories (an unknown cell
+#    stops each after it made its directory; this test's are the new ones)
+my %before = map { $_ => 1 } ours('compare-*');
+@out = at_once('*/out/compare-*', map { "./run.sh compare --tree $tmp/tree$_ --base HEAD~1 --head HEAD --cells nope" } 1, 2);
+@dirs = grep { !$before{$_} } ours('compare-*');
+is(scalar @dirs, 2, 'two comparisons at once: two compare directories') or diag(join("\n", @dirs, @out));
+like(join('', @out), qr/^run\.sh compare: --cells: 'nope' matches no scenario.*\n(.*\n)*run\.sh compare: --cells: 'nope'/m, 'both went as far as the cells')
+	or diag(join("\n", @out));
+remove_tree(grep { m{/out/compare-\d{8}-\d{6}(\.\d+)?$} } @dirs);
+
+# 7. --out DIR while another run is in it: refused, DIR untouched
 mkdir "$tmp/busy" or die;
 spew("$tmp/busy/run.txt", "scenario: control\n");
 my $hold = fork() // die;
