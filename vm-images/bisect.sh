@@ -323,12 +323,22 @@ run_stopped() {
 	echo "$sig run $1 was killed by SIG$(kill -l "$sig" 2>/dev/null || echo "$sig") after ${secs%.*} s"
 }
 
-# build_tree: configure the build directory once (guest config), then
-# bring it up to date with the checked-out commit.
+# build_tree: configure the build directory with the guest config when it
+# has no .config, or again when the guest config changed since
+# (gupr_config_stale: merged into the base config it was made from, said
+# in the build log and to the user), then bring it up to date with the
+# checked-out commit.
 build_tree() {
+	local why from
 	GUPR_SAY_FD=3
+	TREE_SRC=$B_TREE TREE_BUILD=$B_BUILD
 	if [ ! -s "$B_BUILD/.config" ]; then
-		TREE_SRC=$B_TREE TREE_BUILD=$B_BUILD
+		gupr_kernel_config || exit 1
+	elif why=$(gupr_config_stale); then
+		from=$(gupr_config_rebase)
+		why="==> bisect: $why: merging it again, into $from"
+		echo "$why"
+		gupr_say "$why"
 		gupr_kernel_config || exit 1
 	fi
 	GUPR_DIE_RC=1 gupr_tree_rebuild "$B_BUILD"

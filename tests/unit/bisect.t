@@ -9,7 +9,9 @@
 # failure and SIGINT; that kill -9 of the driver stops the bisection at the
 # next step, that SIGINT to a background bisection's process group or to a
 # step's GNU parallel only, or a run killed by a signal, interrupts it
-# (never a skip).
+# (never a skip); and, on a tree whose Makefile stands in for kbuild, that
+# a changed guest config is merged again and that the build a bisection
+# left is labelled with the commit it built.
 use strict;
 use warnings;
 use Test::More;
@@ -29,11 +31,14 @@ sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 # repo(NAME, MARKS): commits c0..c8; MARKS maps a commit number to files it
-# adds ("REPRO", "FIXED", "BROKEN") or removes ("-BROKEN").
+# adds ("REPRO", "FIXED", "BROKEN") or removes ("-BROKEN"), and "setup" to
+# code that adds to the tree of c0 (given its directory).
 sub repo {
 	my ($name, %marks) = @_;
 	my $d = "$tmp/$name";
-	system("mkdir -p $d/arch/x86 && cd $d && git init -q -b main && printf 'VERSION = 6\\n' >Makefile && touch Kconfig arch/x86/.keep && git add -A && $G commit -qm c0") == 0 or die;
+	system("mkdir -p $d/arch/x86 && cd $d && git init -q -b main && printf 'VERSION = 6\\n' >Makefile && touch Kconfig arch/x86/.keep") == 0 or die;
+	$marks{setup}->($d) if $marks{setup};
+	system("cd $d && git add -A && $G commit -qm c0") == 0 or die;
 	for my $i (1 .. 8) {
 		my $add = '';
 		for my $m (@{ $marks{$i} || [] }) { $add .= $m =~ /^-(.*)/ ? "rm -f $1 && " : "touch $m && "; }
@@ -42,9 +47,10 @@ sub repo {
 	return $d;
 }
 sub rev { my ($d, $r) = @_; my $s = `git -C $d rev-parse $r`; chomp $s; return $s; }
-sub bisect {
+sub bisect {	# bisect(TREE, BUILD-HOOK or undef: the real build, RUN-HOOK, ARGS...)
 	my ($d, $build, $run, @args) = @_;
-	local $ENV{GUP_REPRO_TEST_BISECT_BUILD} = $build;
+	local $ENV{GUP_REPRO_TEST_BISECT_BUILD};
+	if (defined $build) { $ENV{GUP_REPRO_TEST_BISECT_BUILD} = $build; } else { delete $ENV{GUP_REPRO_TEST_BISECT_BUILD}; }
 	local $ENV{GUP_REPRO_TEST_BISECT_RUN} = $run;
 	my $out = "$tmp/out-" . int(rand(1e9));
 	my ($rc, $o) = sh("cd $top && ./run.sh bisect --tree $d -o $out @args");
@@ -358,6 +364,65 @@ sub reap {
 	like($txt, qr/interrupted: run 1 was killed by SIGTERM after \d+ s  -> abort/, 'a run killed by SIGTERM: the step says so');
 	like($txt, qr/^result: interrupted by SIGTERM/m, 'a run killed by SIGTERM: bisect.txt says interrupted');
 	tree_back($d, 'after a run killed by SIGTERM');
+}
+
+# 12. the real build path on a tree whose Makefile stands in for kbuild
+#     (defconfig, olddefconfig, bzImage, modules) and whose
+#     scripts/kconfig/merge_config.sh appends the fragment; the guest
+#     config is a test copy (GUPR_FRAGMENT)
+sub kbuild_tree {
+	my ($d) = @_;
+	spew("$d/Makefile", <<'MK');
+VERSION = 6
+PATCHLEVEL = 1
+B := $(abspath $(if $(O),$(O),.))
+defconfig:
+	mkdir -p $(B)
+	printf 'CONFIG_CC_VERSION_TEXT="%s"\nCONFIG_FROM_DEFCONFIG=y\n' "$$(gcc --version | head -n 1)" >$(B)/.config
+	[ "$(B)" = "$(CURDIR)" ] || { ln -sfn $(CURDIR) $(B)/source && echo 'include $(CURDIR)/Makefile' >$(B)/Makefile; }
+olddefconfig modules:
+	@true
+bzImage:
+	mkdir -p $(B)/arch/x86/boot $(B)/include/config
+	cat f >$(B)/arch/x86/boot/bzImage
+	echo 6.1.0-fake >$(B)/include/config/kernel.release
+MK
+	spew("$d/f", "0\n");
+	mkdir "$d/scripts"; mkdir "$d/scripts/kconfig";
+	spew("$d/scripts/kconfig/merge_config.sh", "#!/bin/sh\n# merge_config.sh -m -O DIR BASE FRAGMENT\nout=\$3; shift 3\ncat \"\$@\" >\"\$out/.config.new\" && mv \"\$out/.config.new\" \"\$out/.config\"\n");
+}
+{
+	my $d = repo('kbuild', 5 => ['REPRO'], setup => \&kbuild_tree);
+	my $build = "$tmp/kbuild-build";
+	my $frag = "$tmp/fragment.config";
+	spew($frag, "#@ boot: a test option\nCONFIG_GUPR_TEST_ONE=y\n");
+	local $ENV{GUPR_FRAGMENT} = $frag;
+	my ($rc, $o, $txt, $out) = bisect($d, undef, $repro, '--good', 'HEAD~8', '--bad', 'HEAD', '--build-dir', $build);
+	is($rc, 0, 'a real build path (kbuild stand-in): exit 0') or diag($o);
+	like(slurp("$build/.config"), qr/^CONFIG_GUPR_TEST_ONE=y$/m, 'the build directory\'s .config has the guest config merged');
+	# the build the bisection left: labelled with the commit it built
+	my ($last) = (sort glob("$out/steps/*"))[-1] =~ m{/\d+-([0-9a-f]{12})$};
+	my $rec = `cd $top && bash -c '. vm-images/lib.sh; gupr_kernel $build >/dev/null 2>&1 && echo "\$KCOMMIT" && echo "\$KLABEL"'`;
+	my ($kcommit, $klabel) = split /\n/, $rec;
+	ok($last && index($kcommit // '', $last) == 0, "a build left by a bisection: labelled with the commit it built ($last), not the tree's HEAD")
+		or diag("KCOMMIT=" . ($kcommit // '') . " HEAD=" . rev($d, 'HEAD'));
+	unlike($klabel // '', qr/HEAD now/, 'a build left by a bisection: the label does not fall back on HEAD');
+
+	# the guest config changes: the next step merges it again, into the
+	# base config, and says so
+	spew($frag, "#@ boot: another test option\nCONFIG_GUPR_TEST_TWO=y\n");
+	($rc, $o, $txt, $out) = bisect($d, undef, $repro, '--good', 'HEAD~8', '--bad', 'HEAD', '--build-dir', $build);
+	is($rc, 0, 'a changed guest config: exit 0') or diag($o);
+	my $config = slurp("$build/.config");
+	like($config, qr/^CONFIG_GUPR_TEST_TWO=y$/m, 'a changed guest config: merged into the build directory\'s .config again');
+	unlike($config, qr/CONFIG_GUPR_TEST_ONE/, 'a changed guest config: merged into the base config (the old fragment\'s option is gone)');
+	like($config, qr/^CONFIG_FROM_DEFCONFIG=y$/m, 'a changed guest config: the base config stays');
+	my ($first) = sort glob("$out/steps/*");
+	like(slurp("$first/build.log"), qr/^==> bisect: \S*fragment\.config changed since the build directory's \.config was made .*: merging it again/m,
+	     'a changed guest config: the step\'s build.log says so');
+	like($o, qr/^==> bisect: \S*fragment\.config changed since/m, 'a changed guest config: and so does stderr');
+	my ($second) = (sort glob("$out/steps/*"))[1];
+	unlike(slurp("$second/build.log"), qr/merging it again/, 'an unchanged guest config: the next step does not merge it again');
 }
 
 # what a failed check above left running (the test's own processes)

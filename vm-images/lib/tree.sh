@@ -4,7 +4,8 @@
 # guest.config, write a guest .config (merge_config.sh) and build.
 # Sourced by lib.sh.
 
-GUPR_FRAGMENT="$GUPR_TOP/vm-images/guest.config"
+# the guest config fragment (tests point GUPR_FRAGMENT at a copy of it)
+GUPR_FRAGMENT=${GUPR_FRAGMENT:-"$GUPR_TOP/vm-images/guest.config"}
 
 # gupr_tree_locate PATH: set TREE_SRC (the source tree) and TREE_BUILD (its
 # build directory: PATH itself when PATH is an O= build directory, else the
@@ -95,10 +96,15 @@ gupr_config_missing() {
 	done < <(gupr_fragment_entries)
 }
 
-# What gup-repro keeps in a build directory (a name starting with a dot,
-# which a kernel tree's .gitignore ignores): GUPR_BUILT_RECORD, what its
-# last build built (gupr_tree_build: lines "KEY<TAB>VALUE" for commit,
-# describe, subject, state and bzimage, the bzImage's size and mtime).
+# What gup-repro keeps in a build directory (names starting with a dot, which
+# a kernel tree's .gitignore ignores): GUPR_CONFIG_RECORD, the guest config
+# its .config was made with (gupr_kernel_config: lines "fragment=SHA256" of
+# vm-images/guest.config and "base=SHA256" of the .config it was merged
+# into, kept as GUPR_CONFIG_BASE); GUPR_BUILT_RECORD, what its last build
+# built (gupr_tree_build: lines "KEY<TAB>VALUE" for commit, describe,
+# subject, state and bzimage, the bzImage's size and mtime).
+GUPR_CONFIG_RECORD=.gup-repro-config
+GUPR_CONFIG_BASE=.gup-repro-base.config
 GUPR_BUILT_RECORD=.gup-repro-built
 
 # gupr_sha256 FILE: FILE's sha256 (64 hex digits), "" when it cannot be read.
@@ -231,19 +237,25 @@ gupr_tree_cc() {
 # not survive; --build then builds bzImage and modules (-j nproc, ccache
 # when installed), logging to $TREE_BUILD/gup-repro-build.log.
 gupr_kernel_config() {
-	local build=0 lost t0 rc
+	local build=0 lost t0 rc frag
 	[ "${1:-}" = --build ] && build=1
 	mkdir -p "$TREE_BUILD"
+	rm -f "$TREE_BUILD/$GUPR_CONFIG_RECORD"
 	if [ -s "$TREE_BUILD/.config" ]; then
 		gupr_say "==> kernel-config: starting from the existing $TREE_BUILD/.config"
 	else
 		gupr_say "==> kernel-config: make defconfig"
 		gupr_vrun gupr_make_tree defconfig || gupr_die "make defconfig failed in $TREE_SRC"
 	fi
-	gupr_say "==> kernel-config: merging vm-images/guest.config (scripts/kconfig/merge_config.sh), olddefconfig"
+	cp "$TREE_BUILD/.config" "$TREE_BUILD/$GUPR_CONFIG_BASE" ||
+		gupr_die "cannot write $TREE_BUILD/$GUPR_CONFIG_BASE"
+	frag=$(gupr_sha256 "$GUPR_FRAGMENT")
+	gupr_say "==> kernel-config: merging ${GUPR_FRAGMENT#"$GUPR_TOP"/} (scripts/kconfig/merge_config.sh), olddefconfig"
 	( cd "$TREE_BUILD" && gupr_vrun sh "$TREE_SRC/scripts/kconfig/merge_config.sh" -m -O "$TREE_BUILD" \
 		"$TREE_BUILD/.config" "$GUPR_FRAGMENT" ) || gupr_die "merge_config.sh failed"
 	gupr_vrun gupr_make_tree olddefconfig || gupr_die "make olddefconfig failed in $TREE_SRC"
+	printf 'fragment=%s\nbase=%s\n' "$frag" "$(gupr_sha256 "$TREE_BUILD/$GUPR_CONFIG_BASE")" \
+		>"$TREE_BUILD/$GUPR_CONFIG_RECORD" || gupr_die "cannot write $TREE_BUILD/$GUPR_CONFIG_RECORD"
 	lost=$(gupr_fragment_entries | while IFS=$'\t' read -r need opt val what; do
 		have=$(gupr_config_value "$TREE_BUILD/.config" "$opt")
 		gupr_config_has "$val" "$have" ||
@@ -258,6 +270,37 @@ gupr_kernel_config() {
 	gupr_say "==> kernel-config: wrote $TREE_BUILD/.config"
 	[ $build = 1 ] || return 0
 	gupr_tree_build
+}
+
+# gupr_config_stale: whether the build directory's .config was made with
+# another guest config than GUPR_FRAGMENT is now, or with none gup-repro
+# recorded (GUPR_CONFIG_RECORD): prints why and returns 0; returns 1 when it
+# was made with this one.
+gupr_config_stale() {
+	local was now
+	was=$(sed -n 's/^fragment=//p' "$TREE_BUILD/$GUPR_CONFIG_RECORD" 2>/dev/null)
+	now=$(gupr_sha256 "$GUPR_FRAGMENT")
+	if [ -z "$was" ]; then
+		echo "the build directory's .config has no record of the guest config it was made with"
+	elif [ "$was" != "$now" ]; then
+		echo "${GUPR_FRAGMENT#"$GUPR_TOP"/} changed since the build directory's .config was made (sha256 ${was:0:12}, now ${now:0:12})"
+	else
+		return 1
+	fi
+}
+
+# gupr_config_rebase: put back, as the build directory's .config, the base
+# config its guest config was merged into (GUPR_CONFIG_BASE, when its
+# sha256 is the one recorded), so that merging the fragment again drops
+# what an older fragment set; prints what it starts from.
+gupr_config_rebase() {
+	local base="$TREE_BUILD/$GUPR_CONFIG_BASE" want
+	want=$(sed -n 's/^base=//p' "$TREE_BUILD/$GUPR_CONFIG_RECORD" 2>/dev/null)
+	if [ -n "$want" ] && [ "$(gupr_sha256 "$base")" = "$want" ] && cp "$base" "$TREE_BUILD/.config"; then
+		echo "the base config it was made from ($GUPR_CONFIG_BASE)"
+	else
+		echo "the existing .config (its base config is not kept)"
+	fi
 }
 
 # gupr_tree_build: make bzImage modules in the tree (-j nproc, ccache when
