@@ -70,7 +70,7 @@ static inline unsigned long long now_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
-/* One JSON line per step (the host merges them into the trace timeline). */
+/* One line per step on stdout, and one JSON line to the --log file. */
 static inline void step(const char *name, int err, long ret, unsigned long long t0, const char *note)
 {
 	unsigned long long t1 = now_ns();
