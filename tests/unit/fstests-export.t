@@ -18,17 +18,15 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use Time::HiRes qw(time);
+use lib "$FindBin::Bin/../lib";
+use GuprRun;
 
 my $top = "$FindBin::Bin/../..";
 sub run { my $out = `@_ 2>&1`; return ($out, $? >> 8); }
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 sub git { my ($d, @a) = @_; my $o = `git -C $d @a 2>&1`; chomp $o; return $o; }
 
-my $common = `git -C $top rev-parse --path-format=absolute --git-common-dir 2>/dev/null`;
-chomp $common;
-my ($bundle) = grep { -s $_ } ($ENV{GUPR_FSTESTS_BUNDLE} // (),
-	"$top/../shared/fstests/fstests.bundle",
-	$common ? "$common/../../shared/fstests/fstests.bundle" : ());
+my $bundle = GuprRun::fstests_bundle($top);
 plan skip_all => 'no fstests bundle (../shared/fstests/fstests.bundle)' unless $bundle;
 my ($deps, $deps_rc) = run("$top/vm-images/host-deps.sh --fstests");
 plan skip_all => "host packages for fstests missing: $deps" if $deps_rc;
@@ -161,10 +159,22 @@ is($rc, 0, 'without a git user: exported') or diag($out);
 like($out, qr/git user\.name\/user\.email unset .*placeholder/, 'without a git user: says so');
 like(git($anon, 'log -1 --format=%b'), qr/^Signed-off-by: YOUR NAME <you\@example\.org>$/m, 'a placeholder Signed-off-by');
 
+# --- a tree whose doc/group-names.txt lacks a group: added, as ./new requires ---
+my $old = clone();
+system("sed -i '/^mmap[[:space:]]/d' $old/doc/group-names.txt && git -C $old commit -q -am 'no mmap group'") == 0 or die;
+($out, $rc) = export("--trigger odirect-delayed --to $old");
+is($rc, 0, 'a tree without the mmap group: exported') or diag($out);
+like(git($old, 'show --format= --name-only HEAD'), qr/^doc\/group-names\.txt$/m, 'doc/group-names.txt is in the commit');
+like(git($old, 'show HEAD -- doc/group-names.txt'), qr/^\+mmap\t+memory mapped reads\/writes$/m, 'the mmap group is documented');
+my ($line) = git($old, 'show HEAD -- doc/group-names.txt') =~ /^ (\S+)\s.*\n\+mmap/m;
+ok(defined $line && $line lt 'mmap', "in name order (after '" . ($line // '') . "')");
+($out, $rc) = run("cd $old/tests/generic && ../../tools/mkgroupfile $tmp/group.old");
+is($rc, 0, 'mkgroupfile accepts the test') or diag($out);
+
 # --- fstests' own build of the helpers ---
 my $t1 = time;
-($out, $rc) = run("cd $fst && make configure && ./configure && make -C lib && " .
-		  "make -C src pin-writeback-pvw pin-writeback-dio pin-writeback-uring");
+($out, $rc) = run("(cd $fst && make configure && ./configure && make -C lib && " .
+		  "make -C src pin-writeback-pvw pin-writeback-dio pin-writeback-uring)");
 is($rc, 0, "fstests' make builds the three helpers") or diag(substr($out, -3000));
 my @warn = grep { /pin-writeback-\w+\.c:\d+:\d+: warning/ } split /\n/, $out;
 is_deeply(\@warn, [], 'no compiler warning in them (fstests: -Wall)');
