@@ -21,6 +21,7 @@ usage: ./run.sh [options]
        ./run.sh bisect --tree TREE --good REV --bad REV [...] (--help)
        ./run.sh compare --tree TREE --base REV (--patch FILE...|--head REV) (--help)
        ./run.sh report RUN_DIR [--mbox]       (./run.sh report --help)
+       ./run.sh fstests-export --trigger NAME --to DIR (--help)
 
 Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
 runs a scenario with the gup_repro test module and prints the verdict.
@@ -102,7 +103,7 @@ bad_usage() {
 }
 
 case "${1:-}" in
-matrix|kernel-config|bisect|compare|report)
+matrix|kernel-config|bisect|compare|report|fstests-export)
 	sub=$1; shift
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
