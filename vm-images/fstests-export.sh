@@ -72,26 +72,22 @@ fst_check_tree() {
 # parts dropped (unifdef -DTRIGGER_EXPORT), its header comment replaced by
 # one for fstests (vm-images/fstests/TRIGGER.txt), PROG named HELPER.
 fst_helper_source() {
-	local t=$1 helper=$2 seq=$3 year=$4 owner=$5 desc=$FST_DIR/$1.txt
-	"$GUPR_TOP/vm-images/lib/amalgamate.pl" "$GUPR_TRIGGER_DIR/$t.c" |
-		unifdef -x2 -DTRIGGER_EXPORT |
-		perl -e '
-			my ($helper, $seq, $year, $owner, $desc) = @ARGV[0 .. 4];
-			open(my $d, "<", $desc) or die "$desc: $!";
-			my @d = <$d>; shift @d; shift @d while @d && $d[0] =~ /^\s*$/;
-			my $head = "/*\n * Copyright (c) $year $owner.  All Rights Reserved.\n *\n" .
-				" * $helper - the helper of generic/$seq.\n *\n" .
-				join("", map { /\S/ ? " * $_" : " *\n" } @d) . " *\n" .
-				" * Usage: $helper --help.\n" .
-				" * Exit: 0 the sequence ran, 1 a step failed (named on stdout), 2 bad\n" .
-				" * usage, 4 the window was missed.\n */\n";
-			my $state = 0;	# 0 before the first comment, 1 in it, 2 after
-			while (my $l = <STDIN>) {
-				if ($state == 0 && $l =~ m{^/\*}) { $state = 1; print $head; }
-				if ($state == 1) { $state = 2 if $l =~ m{\*/}; next; }
-				$l =~ s/^#define PROG ".*"/#define PROG "$helper"/;
-				print $l;
-			}' "$helper" "$seq" "$year" "$owner" "$desc"
+	local t=$1 helper=$2 seq=$3 year=$4 owner=$5 desc=$FST_DIR/$1.txt head
+	head=$(mktemp) || return 1
+	perl -e '
+		my ($helper, $seq, $year, $owner, $desc) = @ARGV[0 .. 4];
+		open(my $d, "<", $desc) or die "$desc: $!";
+		my @d = <$d>; shift @d; shift @d while @d && $d[0] =~ /^\s*$/;
+		print "/*\n * Copyright (c) $year $owner.  All Rights Reserved.\n *\n" .
+			" * $helper - the helper of generic/$seq.\n *\n" .
+			join("", map { /\S/ ? " * $_" : " *\n" } @d) . " *\n" .
+			" * Usage: $helper --help.\n" .
+			" * Exit: 0 the sequence ran, 1 a step failed (named on stdout), 2 bad\n" .
+			" * usage, 4 the window was missed.\n */\n";' "$helper" "$seq" "$year" "$owner" "$desc" >"$head" &&
+	gupr_trigger_standalone "$t" "$head" | sed "s/^#define PROG \".*\"/#define PROG \"$helper\"/"
+	local rc=$?
+	rm -f "$head"
+	return $rc
 }
 
 # fst_test_script TRIGGER SEQ HELPER YEAR OWNER: print tests/generic/SEQ

@@ -55,6 +55,7 @@ parallel           parallel
 ssh                openssh-client
 rsync              rsync
 clang-format       clang-format
+unifdef            unifdef
 "
 # building a kernel tree (kernel-config --build, bisect): kbuild's tools,
 # pahole for CONFIG_DEBUG_INFO_BTF, ccache for rebuilds
@@ -66,12 +67,11 @@ pahole             dwarves
 ccache             ccache
 git                git
 "
-# ./run.sh fstests-export (unifdef drops gup-repro's parts of a trigger,
+# ./run.sh fstests-export (a trigger made standalone: gupr_trigger_standalone;
 # git commits into the checkout) and an fstests build (autotools, the
 # libraries its configure looks for: xfsprogs' headers, libuuid, libattr,
 # libacl, libaio, liburing, gdbm, libcap)
 [ $fstests = 1 ] && deps+="
-unifdef            unifdef
 git                git
 autoconf           autoconf
 automake           automake

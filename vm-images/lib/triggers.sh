@@ -161,3 +161,25 @@ gupr_wilson() {
 gupr_repeat_summary() {
 	"$GUPR_HOST/gup-repro-verdict" --repeat-dir "$1" --runs "$2"
 }
+
+# gupr_trigger_standalone NAME [HEAD]: the trigger NAME as one
+# self-contained C file for another machine (a mailing-list report, an
+# fstests helper): its headers inlined once (vm-images/lib/amalgamate.pl),
+# gup-repro's own parts dropped (unifdef -DTRIGGER_EXPORT: the guest init's
+# environment, the harness's disk check) and, with HEAD (a file), its first
+# comment (the trigger's own, which speaks of the harness) replaced by
+# HEAD's text.  Builds with the "Build:" line of its header, without
+# -static, and libc (liburing where the line names it).
+gupr_trigger_standalone() {
+	"$GUPR_TOP/vm-images/lib/amalgamate.pl" "$GUPR_TOP/repro-user/guest/triggers/$1.c" |
+		unifdef -x2 -DTRIGGER_EXPORT |
+		perl -e '
+			my $head = "";
+			if (@ARGV) { open(my $h, "<", $ARGV[0]) or die "$ARGV[0]: $!"; local $/; $head = <$h>; }
+			my $state = $head eq "" ? 2 : 0;	# 0 before the first comment, 1 in it, 2 after
+			while (my $l = <STDIN>) {
+				if ($state == 0 && $l =~ m{^/\*}) { $state = 1; print $head; }
+				if ($state == 1) { $state = 2 if $l =~ m{\*/}; next; }
+				print $l;
+			}' ${2:+"$2"}
+}
