@@ -427,6 +427,7 @@ gupr_mark prepare
 if [ "$rootfs" = debian ]; then
 	gupr_rootfs_prepare "$rootfs_pkgs" 2>>"$out/build.log"
 	gupr_rootfs_attach 2>>"$out/build.log"
+	[ "$trigger" != exec ] || gupr_rootfs_exec_check "$exec_prog" 2>>"$out/build.log"
 	gupr_mark rootfs
 fi
 trace_note=""

@@ -9,7 +9,8 @@
 #  - --exec of a bash script that calls xfs_io (dynamically linked, from
 #    --exec-pkgs xfsprogs) runs: its output, stderr and exit status come
 #    back, its arguments arrive, it sees the Debian userland; the second
-#    run with the same packages in another order reuses the image.
+#    run with the same packages in another order reuses the image;
+#  - a python script without python3 in the image is refused before boot.
 use strict;
 use warnings;
 use Test::More;
@@ -46,8 +47,17 @@ like(slurp("$dir/run.txt"), qr/^rootfs: debian bookworm \(kmod,procps\)$/m, 'run
 my ($img) = slurp("$dir/run.txt") =~ /^rootfs-image: (\S+)$/m;
 ok($img && -s $img, 'the cached image is there');
 
-# (b) a bash script calling xfs_io, with --exec-pkgs xfsprogs
+# a script whose interpreter the image lacks: one line before the boot
 my $d = tempdir(CLEANUP => 1);
+spew("$d/hello.py", "#!/usr/bin/python3\nprint('hello')\n");
+chmod 0755, "$d/hello.py";
+$out = `cd $top && ./run.sh --rootfs debian --exec $d/hello.py 2>&1`;
+is($? >> 8, 128, '--exec of a python script without python3 in the image: exit 128');
+like($out, qr{^run\.sh: --exec: '\Q$d\E/hello\.py' needs /usr/bin/python3, not in the Debian bookworm image \(kmod,procps\): add the package that has it to --exec-pkgs$}m,
+     '... one line naming what is missing');
+unlike($out, qr/==> boot/, '... before the guest boots');
+
+# (b) a bash script calling xfs_io, with --exec-pkgs xfsprogs
 spew("$d/xfsio.sh", <<'EOF');
 #!/bin/bash
 set -e

@@ -12,6 +12,9 @@
 #    a package apt does not know is one line naming it, exit status 2 (run.sh
 #    turns it into 128) and nothing in the cache; a failed mmdebstrap
 #    leaves nothing in the cache either;
+#  - what an --exec program needs that the image lacks (its #! interpreter,
+#    the command /usr/bin/env looks for, an ELF program's interpreter and
+#    libraries) is named before the guest boots;
 #  - the extra disks of a boot (gupr_boot_disk) on QEMU's command line.
 use strict;
 use warnings;
@@ -183,6 +186,42 @@ is_deeply([glob("$tmp/cache/rootfs/*")], \@before, 'neither left anything in the
 ($rc, $out) = image('acl');
 is($rc, 0, 'the next run builds it') or diag($out);
 is(calls(), 3, '... with mmdebstrap');
+
+like(slurp("$tmp/cache/rootfs/bookworm-$key{a}/files.txt"), qr{^/etc/os-release$}m, 'files.txt: the paths in the image');
+
+# --- what an --exec program needs from the image -----------------------------------
+my $fake = "$tmp/fake-image";
+mkdir $fake;
+spew("$fake/packages.txt", "kmod,procps\n");
+spew("$fake/files.txt", join('', map { "$_\n" } qw(/ /bin /lib /lib64 /usr/bin/bash /usr/bin/env /usr/bin/perl
+	/usr/lib/x86_64-linux-gnu/libc.so.6 /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 /usr/lib64/ld-linux-x86-64.so.2)));
+sub lacks {
+	my ($first) = @_;
+	spew("$d/prog", $first);
+	chmod 0755, "$d/prog";
+	return lib("ROOTFS_DIR=$fake ROOTFS_SUITE=bookworm; gupr_rootfs_lacks $d/prog");
+}
+is((lacks("#!/bin/bash\necho\n"))[1], '', '#!/bin/bash: in a merged-/usr image as /usr/bin/bash');
+is((lacks("#!/usr/bin/python3\n"))[1], "/usr/bin/python3\n", '#!/usr/bin/python3: not in the image');
+is((lacks("#!/usr/bin/env perl\n"))[1], '', '#!/usr/bin/env perl: perl is in PATH');
+is((lacks("#! /usr/bin/env -S bash -e\r\n"))[1], '', '#! /usr/bin/env -S bash -e: bash is in PATH');
+is((lacks("#!/usr/bin/env python3\n"))[1], "python3 (for /usr/bin/env)\n", '#!/usr/bin/env python3: python3 is not');
+system("cp /bin/true $d/prog") == 0 or die;
+($rc, $out) = lib("ROOTFS_DIR=$fake; gupr_rootfs_lacks $d/prog");
+is($out, '', 'a dynamically linked program whose interpreter and libraries are in the image');
+system("sed -i '/libc.so.6/d' $fake/files.txt") == 0 or die;
+($rc, $out) = lib("ROOTFS_DIR=$fake; gupr_rootfs_lacks $d/prog");
+is($out, "libc.so.6\n", '... one whose library is nowhere in the image');
+($rc, $out) = lib("ROOTFS_DIR=$fake ROOTFS_SUITE=bookworm; gupr_rootfs_exec_check $d/prog");
+is($rc, 2, 'gupr_rootfs_exec_check: exit status 2 (run.sh: 128)');
+like($out, qr/^gup-repro: error: --exec: '\Q$d\E\/prog' needs libc\.so\.6, not in the Debian bookworm image \(kmod,procps\): add the package that has it to --exec-pkgs$/m,
+     '... one line naming what is missing');
+spew("$d/prog", "#!/usr/bin/env python3 -u\n");
+($rc, $out) = lib("ROOTFS_DIR=$fake ROOTFS_SUITE=bookworm; gupr_rootfs_exec_check $d/prog");
+like($out, qr/ needs python3 \(for \/usr\/bin\/env\), not in the Debian bookworm image/, '... or what /usr/bin/env would look for');
+unlink "$fake/files.txt";
+($rc, $out) = lib("ROOTFS_DIR=$fake; gupr_rootfs_lacks $d/prog");
+is("$rc$out", '0', 'an image without files.txt: no check');
 
 # --- extra disks on QEMU's command line ---------------------------------------------
 spew("$tmp/disk.img", "x" x 4096);

@@ -65,7 +65,8 @@ gupr_rootfs_suite() {
 # gupr_rootfs_image SUITE PKGS: the Debian image of SUITE with PKGS, built
 # once (gupr_rootfs_build, under the lock rootfs-SUITE-KEY) into
 # $GUPR_CACHE/rootfs/SUITE-KEY/ (rootfs.img, packages.txt: the package line,
-# dpkg.txt: what got installed, with versions); sets ROOTFS_DIR, ROOTFS_IMG
+# dpkg.txt: what got installed, with versions, files.txt: every path in
+# the image); sets ROOTFS_DIR, ROOTFS_IMG
 # and ROOTFS_KEY.  A package apt does not know dies with status 2 (bad
 # usage) naming it; any other failure with 125.  Nothing half-made is left:
 # the image is complete when ROOTFS_DIR/.complete exists.
@@ -122,7 +123,8 @@ gupr_rootfs_build() {
 		"$suite" "$tree" "${src[@]}" || rc=$?
 	if [ $rc = 0 ]; then
 		mkdir -p "$tree/mnt/scratch" "$tree/gupr" &&
-		dpkg-query --admindir="$tree/var/lib/dpkg" -W -f '${Package} ${Version}\n' >"$dir/dpkg.txt" || rc=$?
+		dpkg-query --admindir="$tree/var/lib/dpkg" -W -f '${Package} ${Version}\n' >"$dir/dpkg.txt" &&
+		find "$tree" -xdev -printf '/%P\n' | LC_ALL=C sort >"$dir/files.txt" || rc=$?
 	fi
 	if [ $rc = 0 ]; then
 		files=$(find "$tree" -xdev | wc -l)
@@ -138,6 +140,54 @@ gupr_rootfs_build() {
 	echo "$pkgs" >"$dir/packages.txt"
 	touch "$dir/.complete"
 	gupr_say "==> rootfs: $suite image ready: $(( $(stat -c %b "$dir/rootfs.img") * 512 / 1048576 )) MiB, $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s ($dir)"
+}
+
+# gupr_rootfs_has PATH: the image (ROOTFS_DIR/files.txt) has PATH, as it
+# is or, in a merged-/usr image, below /usr (/bin/bash is /usr/bin/bash).
+gupr_rootfs_has() {
+	local p=$1
+	case "$p" in /bin/*|/sbin/*|/lib/*|/lib32/*|/lib64/*|/libx32/*) set -- "$p" "/usr$p" ;; *) set -- "$p" ;; esac
+	printf '%s\n' "$@" | grep -qxF -f - "$ROOTFS_DIR/files.txt"
+}
+
+# gupr_rootfs_lacks PROG: what the --exec program PROG needs that the
+# image does not have, one a line: the interpreter of a #! script (and
+# the command /usr/bin/env is to find in PATH), or the ELF interpreter and
+# every NEEDED library of an ELF program whose file name is nowhere in
+# the image (only PROG itself is copied into the guest: such a library
+# cannot be loaded from anywhere).  Says nothing for an image without
+# files.txt.
+gupr_rootfs_lacks() {
+	local prog=$1 interp rest lib d
+	[ -s "$ROOTFS_DIR/files.txt" ] || return 0
+	if [ "$(head -c 2 "$prog")" = '#!' ]; then
+		read -r interp rest < <(head -n 1 "$prog" | tr -d '\r' | sed 's/^#! *//')
+		gupr_rootfs_has "$interp" || echo "$interp"
+		[ "${interp##*/}" = env ] || return 0
+		set -- $rest
+		[ "${1:-}" != -S ] || shift
+		[ -n "${1:-}" ] || return 0
+		for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+			gupr_rootfs_has "$d/$1" && return 0
+		done
+		echo "$1 (for $interp)"
+		return 0
+	fi
+	interp=$(readelf -lW "$prog" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+	[ -z "$interp" ] || gupr_rootfs_has "$interp" || echo "$interp"
+	for lib in $(readelf -dW "$prog" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+		awk -v n="/$lib" 'substr($0, length($0) - length(n) + 1) == n { f = 1; exit } END { exit !f }' \
+			"$ROOTFS_DIR/files.txt" || echo "$lib"
+	done
+}
+
+# gupr_rootfs_exec_check PROG: dies with status 2 (bad usage) naming what
+# PROG needs that the image lacks (gupr_rootfs_lacks).
+gupr_rootfs_exec_check() {
+	local lacks
+	lacks=$(gupr_rootfs_lacks "$1")
+	[ -z "$lacks" ] && return 0
+	GUPR_DIE_RC=2 gupr_die "--exec: '$1' needs $(printf '%s\n' "$lacks" | awk 'NR > 1 { printf ", " } { printf "%s", $0 }'), not in the Debian $ROOTFS_SUITE image ($(cat "$ROOTFS_DIR/packages.txt")): add the package that has it to --exec-pkgs"
 }
 
 # gupr_rootfs_modules: the kernel's modules as the Debian userland finds
