@@ -66,9 +66,10 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        newline, tab or other control character)
       --rootfs KIND    the guest's userland: busybox (default: the
                        initramfs alone, the fast path) or debian (the same
-                       kernel and run on a Debian root filesystem of the
-                       kernel's suite, bookworm for a tree: bash, perl,
-                       libc, kmod; built once by mmdebstrap and cached by
+                       kernel and run on a Debian root file system of the
+                       kernel's suite, bookworm for a tree: the Essential
+                       packages - bash, coreutils, perl-base, libc - and
+                       kmod, procps; built once by mmdebstrap, cached by
                        suite and package list; docs/rootfs.md)
       --exec-pkgs LIST with --rootfs debian: more Debian packages in the
                        image (comma-separated, e.g. xfsprogs,fio; another

@@ -3,8 +3,8 @@
 # guest.  Sourced by lib.sh.
 #
 # The busybox initramfs (initramfs.sh) stays the guest's first stage: it
-# loads virtio and ext4, then switch_roots into two read-only virtio disks
-# the host attaches (gupr_boot_disk):
+# loads virtio and ext4, then switch_roots into two virtio disks the host
+# attaches (gupr_boot_disk), neither of which is ever written:
 #   serial gupr-rootfs  the userland: a Debian image made by mmdebstrap
 #                       (the kernel's suite, bookworm for a kernel tree) as
 #                       one ext4 file, cached under $GUPR_CACHE/rootfs by
@@ -66,10 +66,10 @@ gupr_rootfs_suite() {
 # once (gupr_rootfs_build, under the lock rootfs-SUITE-KEY) into
 # $GUPR_CACHE/rootfs/SUITE-KEY/ (rootfs.img, packages.txt: the package line,
 # dpkg.txt: what got installed, with versions, files.txt: every path in
-# the image); sets ROOTFS_DIR, ROOTFS_IMG
-# and ROOTFS_KEY.  A package apt does not know dies with status 2 (bad
-# usage) naming it; any other failure with 125.  Nothing half-made is left:
-# the image is complete when ROOTFS_DIR/.complete exists.
+# the image); sets ROOTFS_DIR, ROOTFS_IMG and ROOTFS_KEY.  A package apt
+# does not know dies with status 2 (bad usage) naming it; any other
+# failure with 125.  Nothing half-made is used: the image is complete when
+# ROOTFS_DIR/.complete exists (a build that was stopped is made anew).
 gupr_rootfs_image() {
 	local suite=$1 pkgs=$2
 	ROOTFS_KEY=$(gupr_rootfs_key "$suite" "$pkgs")
@@ -105,7 +105,7 @@ gupr_rootfs_check() {
 # what a run writes.  Prints a line when it starts and one when it is
 # ready (size, seconds).
 gupr_rootfs_build() {
-	local suite=$1 pkgs=$2 dir=$3 tree t0=$EPOCHREALTIME files kb rc=0
+	local suite=$1 pkgs=$2 dir=$3 tree t0=$EPOCHREALTIME kb rc=0
 	local -a src
 	gupr_rootfs_check "$suite" "$pkgs"
 	command -v mmdebstrap >/dev/null 2>&1 || gupr_die "mmdebstrap is needed for --rootfs debian"
@@ -127,9 +127,8 @@ gupr_rootfs_build() {
 		find "$tree" -xdev -printf '/%P\n' | LC_ALL=C sort >"$dir/files.txt" || rc=$?
 	fi
 	if [ $rc = 0 ]; then
-		files=$(find "$tree" -xdev | wc -l)
 		kb=$(du -sxk "$tree" | cut -f1)
-		gupr_vrun mkfs.ext4 -q -F -O ^has_journal -L gupr-rootfs -N $((files + 16384)) -d "$tree" \
+		gupr_vrun mkfs.ext4 -q -F -O ^has_journal -L gupr-rootfs -N $(( $(wc -l <"$dir/files.txt") + 16384 )) -d "$tree" \
 			"$dir/rootfs.img" $(( (kb * 11 / 10) / 1024 + 256 ))M || rc=$?
 	fi
 	rm -rf --one-file-system "$tree"
