@@ -4,7 +4,8 @@
 #   make              host tools + module and initramfs for the default kernel
 #   make host         only the user-space binaries (build/host/)
 #   make guest        fetch the guest kernel, build gup_repro.ko and the initramfs
-#   make check        TAP tests under prove (boots real Debian 6.1 and 6.12 guests)
+#   make check        TAP tests under prove (real Debian 6.1 and 6.12 guests,
+#                     resumed from snapshots; the guest tests once more booted)
 #   make check-slow   the full kernel x filesystem x scenario matrix
 #   make lint         checkpatch --strict and a W=1 build of the module
 #   make bench        wall time and reproduction rate (not part of check)
@@ -169,6 +170,7 @@ guest: host
 
 check: host fuzz
 	prove tests/unit tests/lint tests/integration
+	GUP_REPRO_SNAPSHOT=0 prove tests/integration/guest.t
 
 check-slow: host
 	prove tests/slow

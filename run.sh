@@ -21,6 +21,7 @@ usage: ./run.sh [options]
        ./run.sh bisect --tree TREE --good REV --bad REV [...] (--help)
        ./run.sh compare --tree TREE --base REV (--patch FILE...|--head REV) (--help)
        ./run.sh report RUN_DIR [--mbox]       (./run.sh report --help)
+       ./run.sh cache [list|prune [--all]]   (./run.sh cache --help)
        ./run.sh fstests-export --trigger NAME --to DIR (--help)
 
 Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
@@ -119,7 +120,7 @@ bad_usage() {
 }
 
 case "${1:-}" in
-matrix|kernel-config|bisect|compare|report|fstests-export)
+matrix|kernel-config|bisect|compare|report|fstests-export|cache)
 	sub=$1; shift
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
@@ -467,6 +468,7 @@ cmdline="$fixed $run"
 # with the tools part: an --exec program comes on the command disk)
 snap_why="" SNAP=""
 accel_hint=tcg; gupr_kvm_usable && accel_hint=kvm
+phase_now=boot	# making a snapshot boots the guest
 if gupr_snapshot_usable snap_why "$fs" "$rootfs" "$([ "$trigger" = exec ] && stat -c %s "$exec_prog")"; then
 	INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && echo tools))
 	[ -s "$INITRD" ] && gupr_snapshot_get "$fixed" "$fs" "$pages" "$timeout" "$accel_hint" 2>>"$out/build.log" ||
@@ -508,7 +510,7 @@ if [ -n "$SNAP" ]; then
 	start="snapshot ${SNAP##*/} (resumed)"
 	if [ "$BOOT_STATUS" = restore-failed ]; then
 		# QEMU changed, or the file is damaged: remove it, boot, say so once
-		gupr_say "==> snapshot: ${SNAP##*/} could not be restored ($(grep -m 1 -i 'migration\|incoming\|ramblock\|vmstate' "$out/qemu.log")); removed; booting"
+		gupr_say "==> snapshot: ${SNAP##*/} could not be restored ($(grep -i 'migration\|incoming\|ramblock\|vmstate\|state.zst' "$out/qemu.log" | tail -n 1)); removed; booting"
 		rm -rf --one-file-system "$SNAP"
 		start="boot (snapshot ${SNAP##*/} could not be restored: removed)"
 		SNAP=""

@@ -160,13 +160,14 @@ for my $s (qw(INT TERM HUP)) {
 {
 	my $dir = "$tmp/run-real";
 	my ($pid, $out) = start({}, '--out', $dir, '--scenario', 'control');
-	ok(wait_for(sub { slurp($out) =~ /^==> boot: /m && -s "$dir/console.log" }, 600), 'real guest: booting') or diag(slurp($out));
+	# (booting, or resuming a snapshot of the guest: a run's start either way)
+	ok(wait_for(sub { slurp($out) =~ /^==> (?:boot|resume): /m && -s "$dir/console.log" }, 600), 'real guest: booting') or diag(slurp($out));
 	my ($rc, $secs) = stop($pid, 'INT');
 	is($rc, 130, 'real guest: exit 130');
 	ok($secs < 8, 'real guest: within a few seconds');
 	sleep(0.3);
 	is(procs(qr/^qemu-system-x86_64 .*\Q$dir\E\/console\.log/), 0, 'real guest: QEMU is gone');
-	like(slurp("$dir/verdict.txt"), qr/^reason: interrupted by SIGINT during boot$/m, 'real guest: the verdict says so');
+	like(slurp("$dir/verdict.txt"), qr/^reason: interrupted by SIGINT during (?:boot|resume)$/m, 'real guest: the verdict says so');
 }
 
 done_testing();

@@ -20,14 +20,14 @@
 # it is at the save: the kernel image and the initramfs (module, pintrace,
 # the init, busybox and the guest tools are in it), the fixed part of the
 # command line (mode, filesystem, pages, trace, module, slow device), the
-# vCPU count, the accelerator, QEMU's version and this file, boot.sh and
+# vCPU count, the accelerator, QEMU's binary and this file, boot.sh and
 # scratch.sh (the QEMU command line and the scratch image).  Any change
-# makes a new one.  They live in $GUPR_CACHE/snapshots/KEY, each made once
-# under the lock snapshot-KEY, least recently used removed first beyond
-# GUP_REPRO_SNAPSHOTS (count, default 16) or GUP_REPRO_SNAPSHOTS_MB (MiB on
-# disk, default 2048).
+# makes a new one.  They live in $GUPR_CACHE/snapshots/KEY (or
+# GUP_REPRO_SNAPSHOT_DIR/KEY), each made once under the lock snapshot-KEY;
+# the least recently used go first beyond GUP_REPRO_SNAPSHOTS (count,
+# default 16) or GUP_REPRO_SNAPSHOTS_MB (MiB on disk, default 2048).
 
-GUPR_SNAP_DIR="$GUPR_CACHE/snapshots"
+GUPR_SNAP_DIR=${GUP_REPRO_SNAPSHOT_DIR:-"$GUPR_CACHE/snapshots"}
 # the command disk: a fixed size (the guest reads its capacity at boot),
 # room for an --exec program of GUPR_EXEC_MAX bytes and its arguments
 GUPR_SNAP_CMD_MB=72
@@ -49,18 +49,30 @@ gupr_file_hash() {
 
 # gupr_snapshot_key FIXED ACCEL: the key of a snapshot of the kernel of the
 # record ($KBOOT or $VMLINUZ) with $INITRD, booted with the fixed command
-# line FIXED under ACCEL (see the top of this file).
+# line FIXED under ACCEL (see the top of this file).  Remembered per the
+# inputs' paths, sizes, times and inodes (one stat instead of reading 60
+# MB and starting QEMU for its version on every run).
 gupr_snapshot_key() {
-	local f
-	{
+	local f id memo key qemu
+	local -a files=("${KBOOT:-$VMLINUZ}" "$INITRD" "$GUPR_TOP/vm-images/lib/snapshot.sh"
+			"$GUPR_TOP/vm-images/lib/boot.sh" "$GUPR_TOP/vm-images/lib/scratch.sh")
+	# QEMU is known by its binary, not run for its version
+	qemu=$(command -v qemu-system-x86_64) || return 1
+	files+=("$qemu")
+	id=$(printf '%s\n' "cmdline: $GUPR_BOOT_CMDLINE $1" "accel: $2 smp: ${GUP_REPRO_SMP:-2}"
+	     stat -L -c '%n %s %Y %i' "${files[@]}" 2>&1)
+	memo="$GUPR_SNAP_DIR/.keys/$(printf '%s' "$id" | sha1sum | cut -c1-16)"
+	if [ -s "$memo" ]; then
+		cat "$memo"
+		return 0
+	fi
+	key=$({
 		echo "cmdline: $GUPR_BOOT_CMDLINE $1"
 		echo "accel: $2 smp: ${GUP_REPRO_SMP:-2}"
-		qemu-system-x86_64 --version | head -n 1
-		for f in "${KBOOT:-$VMLINUZ}" "$INITRD" "$GUPR_TOP/vm-images/lib/snapshot.sh" \
-			 "$GUPR_TOP/vm-images/lib/boot.sh" "$GUPR_TOP/vm-images/lib/scratch.sh"; do
-			gupr_file_hash "$f" || echo "missing $f"
-		done
-	} | sha256sum | cut -c1-16
+		for f in "${files[@]}"; do gupr_file_hash "$f" || echo "missing $f"; done
+	} | sha256sum | cut -c1-16)
+	mkdir -p "${memo%/*}" && echo "$key" >"$memo.$$" && mv "$memo.$$" "$memo"
+	echo "$key"
 }
 
 # gupr_snapshot_usable WHY-VAR FS ROOTFS EXEC-SIZE: whether a run can start
@@ -201,12 +213,17 @@ gupr_snapshot_resume() {
 			gupr_die "cannot make the scratch overlay $overlay"
 	fi
 	gupr_snapshot_cmd_disk "$out/cmd.img" "$run" "$@"
+	# QEMU waits for the rest of a stream that ends early (a truncated
+	# state.zst): zstd's failure stops it, and says so
+	rm -f "$out/.restore-failed"
 	GUPR_SERIAL_APPEND=1 gupr_boot "$out" "$tmo" "$fixed gupr.snapshot=1" "$overlay" $(gupr_snapshot_cmd_args "$out/cmd.img") \
-		-incoming "exec:zstd -dcq $SNAP/state.zst"
+		-incoming "exec:zstd -dcq $SNAP/state.zst || { echo \"zstd exit \$? on state.zst\" >$out/.restore-failed; kill \$PPID; }"
 	rm -f "$out/cmd.img"
-	if [ "$BOOT_STATUS" = qemu-error ] && grep -qi 'migration\|incoming\|ramblock\|vmstate' "$out/qemu.log"; then
+	if [ -e "$out/.restore-failed" ] ||
+	   { [ "$BOOT_STATUS" = qemu-error ] && grep -qi 'migration\|incoming\|ramblock\|vmstate' "$out/qemu.log"; }; then
+		cat "$out/.restore-failed" >>"$out/qemu.log" 2>/dev/null
+		rm -f "$overlay" "$out/.restore-failed"
 		BOOT_STATUS=restore-failed
-		rm -f "$overlay"
 		return 0
 	fi
 	if [ -n "$overlay" ]; then
@@ -222,25 +239,39 @@ gupr_snapshot_resume() {
 gupr_snapshot_prune() {
 	local keep=${1:-} max=${GUP_REPRO_SNAPSHOTS:-16} maxmb=${GUP_REPRO_SNAPSHOTS_MB:-2048} n=0 mb=0 d k kb
 	[ -d "$GUPR_SNAP_DIR" ] || return 0
-	for d in $(ls -1dt "$GUPR_SNAP_DIR"/*/ 2>/dev/null); do
-		d=${d%/} k=${d##*/}
-		[ "$k" = "$keep" ] && { n=$((n + 1)); mb=$((mb + $(du -sk "$d" | cut -f1) / 1024)); continue; }
+	if [ -n "$keep" ] && [ -d "$GUPR_SNAP_DIR/$keep" ]; then
+		n=1 mb=$(( $(du -sk "$GUPR_SNAP_DIR/$keep" | cut -f1) / 1024 ))
+	fi
+	gupr_snapshot_dirs | while read -r d; do
+		k=${d##*/}
+		[ "$k" = "$keep" ] && continue
 		kb=$(du -sk "$d" | cut -f1)
 		if [ -e "$d/.complete" ] && [ $((n + 1)) -le "$max" ] && [ $((mb + kb / 1024)) -le "$maxmb" ]; then
 			n=$((n + 1)) mb=$((mb + kb / 1024))
 			continue
 		fi
 		# a snapshot in use or being made holds its lock
+		mkdir -p "$GUPR_CACHE/locks"
 		( exec 9>>"$GUPR_CACHE/locks/snapshot-$k.lock" && flock -n 9 && rm -rf --one-file-system "$d" ) 2>/dev/null
 	done
+}
+
+# gupr_snapshot_dirs: the snapshots' directories, most recently used first
+# (.used is touched at each use; one never used by its making)
+gupr_snapshot_dirs() {
+	local d
+	for d in "$GUPR_SNAP_DIR"/*/; do
+		d=${d%/}
+		[ -d "$d" ] || continue
+		echo "$(stat -c %Y "$d/.used" 2>/dev/null || stat -c %Y "$d") $d"
+	done | sort -rn | cut -d' ' -f2-
 }
 
 # gupr_snapshot_list: the snapshots, most recently used first: key, size,
 # last use, what they are (their info)
 gupr_snapshot_list() {
 	local d
-	for d in $(ls -1dt "$GUPR_SNAP_DIR"/*/ 2>/dev/null); do
-		d=${d%/}
+	gupr_snapshot_dirs | while read -r d; do
 		printf '%s  %6s  %s  %s%s\n' "${d##*/}" "$(du -sh "$d" | cut -f1)" \
 			"$(date -r "$d/.used" '+%Y-%m-%d %H:%M' 2>/dev/null || echo never)" \
 			"$(sed -n 's/^kernel: \([^ ]*\).*/\1/p' "$d/info" 2>/dev/null) $(sed -n 's/^fs: //p' "$d/info" 2>/dev/null)" \
