@@ -254,8 +254,12 @@ static int ordering_excerpt(FILE *o, const char *dir)
 	fclose(f);
 	if (from < 0 || to < 0)
 		return 0;
-	if (to + 1 < n && strstr(lines[to + 1], "kernel warning"))
-		to++;
+	/* and the kernel's warning when it follows within a few events */
+	for (int i = to + 1; i < n && i <= to + 4; i++)
+		if (strstr(lines[i], "<- kernel warning")) {
+			to = i;
+			break;
+		}
 	for (int i = from; i <= to; i++)
 		fold(o, "", lines[i], 4);
 	return 1;
@@ -351,7 +355,7 @@ static void body(FILE *o, const struct opts *a, const struct run *r)
 	char func[128];
 
 	fprintf(o, "Hello,\n\n");
-	fold(o, "", "running gup-repro on this kernel, a page of a MAP_SHARED file mapping was "
+	fold(o, "", "Running gup-repro on this kernel, a page of a MAP_SHARED file mapping was "
 		"written or dirtied through a GUP pin after writeback had cleaned it and "
 		"folio_mkclean() had write-protected the user PTE: the filesystem never saw "
 		"->page_mkwrite for it.", 0);
