@@ -44,9 +44,11 @@ runs a scenario with the gup_repro test module and prints the verdict.
   -f, --fs FS          scratch filesystem: ext4 (default), xfs, btrfs, tmpfs
   -t, --timeout SEC    give up on the guest after SEC seconds (10..86400,
                        default: 300)
-  -o, --out DIR        run directory (default: out/<timestamp>-<scenario>); an
+  -o, --out DIR        run directory (default: out/<timestamp>-<scenario>,
+                       or <that>.1, .2, ... when another run has it); an
                        existing DIR must be empty, or a previous run directory
-                       named with --force (its files are replaced)
+                       named with --force (its files are replaced); a DIR
+                       another run is in is refused
       --force          let --out reuse a previous run directory
       --no-trace       do not run the BPF probes (pintrace) in the guest
       --no-integrity   skip the data-integrity check (driver read-back) and
@@ -56,9 +58,11 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        and at the end where the time went (phases.txt)
   -l, --list           list scenarios, triggers and steps
       --exec PROGRAM   run PROGRAM (a static x86-64 binary or a #!/bin/sh
-                       script) in the traced guest instead of the driver,
-                       without gup_repro.ko; environment: README "--exec"
-      --exec-arg ARG   an argument for PROGRAM (repeatable)
+                       script, at most 64 MiB) in the traced guest instead
+                       of the driver, without gup_repro.ko; environment:
+                       README "--exec"
+      --exec-arg ARG   an argument for PROGRAM (repeatable; printable: no
+                       newline, tab or other control character)
       --slow-dev MS    give the guest /dev/nullb0, a null_blk disk whose
                        requests complete MS ms late (1..10000; the
                        *-delayed triggers default to their own)
@@ -78,6 +82,8 @@ forces TCG; XDG_CACHE_HOME (or GUP_REPRO_CACHE) sets the kernel cache;
 GUP_REPRO_SMP (1..8, default 2; 1 in matrix cells) is the guest's vCPU count;
 GUP_REPRO_STALL (default 60) is how many seconds of console silence make a
 hung guest; GUP_REPRO_SERIAL_MAX_MB (default 64) bounds each serial file.
+Paths (of options, TMPDIR, GUP_REPRO_CACHE, GUP_REPRO_BUILD) may have no
+white space or control character: such a path is refused (docs/safety.md).
 
 Exit: 1 reproduced (or ordering violated), 0 not reproduced (or the pin
 was refused: mitigated), 125 could not test, 128 bad usage or an error
@@ -142,7 +148,9 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-why=$(gupr_paths_ok) || bad_usage "$why"
+# every path, before anything starts
+why=$(gupr_paths_ok --out "$outdir" --exec "$exec_prog") && why=$(gupr_kernel_path_ok --kernel "$kernel") ||
+	bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 if [ -n "${GUP_REPRO_SMP:-}" ]; then
 	why=$(gupr_number GUP_REPRO_SMP "$GUP_REPRO_SMP" 1 8) || bad_usage "$why (vCPUs)"
@@ -150,19 +158,34 @@ fi
 why=$(gupr_number --pages "$pages" 1 512) || bad_usage "$why"
 [ -n "$scenario" ] && [ -n "$steps" ] && bad_usage "--scenario and --steps are exclusive"
 gupr_in_list "$fs" "$GUPR_FILESYSTEMS" || bad_usage "--fs takes $(gupr_or_list "$GUPR_FILESYSTEMS"), not '$fs'"
-# out_dir DIR: create --out DIR and print its absolute path.  An existing
-# DIR must be empty, or a run directory (run.txt or verdict.txt) the user
-# named with --force: never overwrite or delete files of a directory that
-# is not ours.
+# out_lock DIR: hold a lock on the run directory DIR (flock on the
+# directory itself, kept by this run and what it starts until they end):
+# another run naming DIR is refused while this one is in it.
+out_lock() {
+	exec {out_fd}<"$1" || bad_usage "cannot open the run directory $1"
+	flock -n "$out_fd" || bad_usage "--out $1 is in use by another run"
+}
+# out_dir DIR: make --out DIR the run's directory: OUT_DIR, its absolute
+# path, locked (out_lock).  An existing DIR must be empty, or a run
+# directory (run.txt or verdict.txt) the user named with --force: never
+# overwrite or delete files of a directory that is not ours.
 out_dir() {
-	if [ -d "$1" ] && [ -n "$(ls -A "$1" 2>/dev/null)" ]; then
+	mkdir -p -- "$1" 2>/dev/null && OUT_DIR=$(cd "$1" && pwd) || bad_usage "cannot create --out $1"
+	out_lock "$OUT_DIR"
+	if [ -n "$(ls -A "$OUT_DIR" 2>/dev/null)" ]; then
 		[ -e "$1/run.txt" ] || [ -e "$1/verdict.txt" ] ||
 			bad_usage "--out $1 is not empty and not a gup-repro run directory"
 		[ "$force" = 1 ] || bad_usage "--out $1 holds a previous run: add --force to replace it"
-		find "$1" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + ||
+		find "$OUT_DIR" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + ||
 			bad_usage "cannot empty --out $1"
 	fi
-	mkdir -p "$1" && cd "$1" && pwd || bad_usage "cannot create --out $1"
+}
+# new_out NAME: without --out, a new run directory out/<timestamp>-NAME
+# (gupr_run_dir: unique even for runs started in the same second) as
+# OUT_DIR, locked.
+new_out() {
+	OUT_DIR=$(gupr_run_dir "$GUPR_TOP/out" "$(date +%Y%m%d-%H%M%S)-$1") || bad_usage "$OUT_DIR"
+	out_lock "$OUT_DIR"
 }
 # --- triggers: checked before anything is built or booted ---
 if [ "$repeat_given" = 1 ]; then
@@ -175,6 +198,10 @@ if [ "$exec_given" = 1 ]; then
 	[ -z "$scenario" ] && [ -z "$steps" ] || bad_usage "--exec runs your program instead of a scenario: it does not go with --scenario or --steps"
 	[ -n "$exec_prog" ] || bad_usage "--exec needs a program"
 	why=$(gupr_exec_check "$exec_prog") || bad_usage "--exec: $why"
+	# the guest reads the arguments one a line, run.txt names them
+	for a in "${exec_args[@]}"; do
+		gupr_has_ctl "$a" && bad_usage "--exec-arg ${a@Q} has a control character in it (newline, tab, ...): the guest takes printable arguments only"
+	done
 	exec_prog=$(cd "$(dirname "$exec_prog")" && pwd)/$(basename "$exec_prog")
 elif [ ${#exec_args[@]} -gt 0 ]; then
 	bad_usage "--exec-arg goes with --exec"
@@ -205,8 +232,8 @@ if [ -n "$repeat" ]; then
 	name=${scenario:-${steps:+custom}}
 	[ "$trigger" = exec ] && name=exec-$(basename "$exec_prog")
 	name=${name:-unlocked-dirty}
-	if [ -n "$outdir" ]; then rdir=$outdir; else rdir="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name-x$repeat"; fi
-	rdir=$(out_dir "$rdir") || exit 128
+	if [ -n "$outdir" ]; then out_dir "$outdir"; else new_out "$name-x$repeat"; fi
+	rdir=$OUT_DIR
 	# an interrupt stops the run in flight and the repeats
 	trap 'gupr_kill_tree $$; echo "run.sh: interrupted" >&2; exit 130' INT
 	trap 'gupr_kill_tree $$; exit 143' TERM
@@ -275,13 +302,8 @@ gupr_mark dry-run
 kind=$(gupr_kernel_spec_kind "$kernel") || bad_usage "--kernel '$kernel': expected $GUPR_KERNEL_SPEC_FORMS"
 [ "$build" = 0 ] || [ "$kind" = tree ] || bad_usage "--build goes with --kernel TREE"
 
-if [ -n "$outdir" ]; then
-	out=$(out_dir "$outdir") || exit 128
-else
-	out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name"
-	n=1; while [ -e "$out" ]; do out="$GUPR_TOP/out/$(date +%Y%m%d-%H%M%S)-$name.$n"; n=$((n + 1)); done
-	mkdir -p "$out"
-fi
+if [ -n "$outdir" ]; then out_dir "$outdir"; else new_out "$name"; fi
+out=$OUT_DIR
 GUPR_LOG="$out/build.log"
 gupr_mark out-dir
 
@@ -336,7 +358,7 @@ trap on_early_exit EXIT
 host_fault() {
 	local what
 	what=$(printf '%s\n' "$1" | cat - "$out/build.log" 2>/dev/null | gupr_host_fault /dev/stdin "$out") || return 0
-	rm -f "$out/scratch.img" "$out/.verdict.txt.tmp" "$out/initrd.exec.img"
+	rm -f "$out/scratch.img" "$out/initrd.exec.img" "$out"/*.tmp "$out"/.*.tmp
 	[ -s "$out/run.txt" ] || rm -f "$out/run.txt"
 	echo "run.sh: host error: $what" >&2
 	exit "$GUPR_HOST_RC"
@@ -396,7 +418,7 @@ elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.s
 INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && [ "$trigger" != exec ] && echo tools))
 [ -s "$INITRD" ] || GUPR_DIE_RC=2 gupr_die "no initramfs for --fs $fs${trigger:+ with a trigger}: $INITRD (a prepared kernel has only the one for its filesystem)" 2>>"$out/build.log"
 if [ "$trigger" = exec ]; then
-	gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}"
+	gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}" 2>>"$out/build.log"
 	INITRD="$out/initrd.exec.img"
 fi
 

@@ -78,8 +78,8 @@ step() {
 	commit=$(git rev-parse HEAD)
 	subject=$(git log -1 --format=%s | tr -d '\000-\037\177' | cut -c1-72)
 	n=$(( $(wc -l <"$B_DIR/steps.txt") + 1 ))
-	sdir="$B_DIR/steps/$(printf '%02d' "$n")-${commit:0:12}"
-	mkdir -p "$sdir"
+	sdir=$(gupr_run_dir "$B_DIR/steps" "$(printf '%02d' "$n")-${commit:0:12}") ||
+		{ echo "run.sh bisect: step $n: $sdir" >&2; exit 128; }
 	echo "==> bisect step $n: ${commit:0:12} $subject" >&2
 	t0=$(date +%s)
 	if [ -n "${GUP_REPRO_TEST_BISECT_BUILD:-}" ]; then
@@ -249,7 +249,7 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-why=$(gupr_paths_ok) || bad_usage "$why"
+why=$(gupr_paths_ok kbuild:--tree "$tree" kbuild:--build-dir "$build" --out "$bdir" --hosts "$hosts") || bad_usage "$why"
 [ -n "$tree" ] || bad_usage "--tree is required"
 [ -n "$good" ] && [ -n "$bad" ] || bad_usage "--good and --bad are required"
 case "$find" in regression|fix) ;; *) bad_usage "--find takes regression or fix, not '$find'" ;; esac
@@ -317,7 +317,11 @@ if [ -z "$build" ]; then
 fi
 mkdir -p "$build" || bad_usage "cannot create the build directory $build"
 build=$(cd "$build" && pwd -P)
-[ -n "$bdir" ] || bdir="$GUPR_TOP/out/bisect-$(date +%Y%m%d-%H%M%S)"
+# a new out/bisect-<timestamp> (unique even for bisections started in the
+# same second), or --out
+if [ -z "$bdir" ]; then
+	bdir=$(gupr_run_dir "$GUPR_TOP/out" "bisect-$(date +%Y%m%d-%H%M%S)") || bad_usage "$bdir"
+fi
 [ ! -e "$bdir/bisect.txt" ] || bad_usage "--out $bdir holds a bisection already"
 mkdir -p "$bdir/steps" && bdir=$(cd "$bdir" && pwd) || bad_usage "cannot create $bdir"
 : >"$bdir/steps.txt"

@@ -79,12 +79,21 @@ parse() {
 	done
 }
 
+# hosts_opt: the --hosts FILE passed on to the matrix ("" without)
+hosts_opt() {
+	local i
+	for ((i = 0; i < ${#matrix_opts[@]} - 1; i++)); do
+		[ "${matrix_opts[i]}" = --hosts ] && echo "${matrix_opts[i + 1]}"
+	done
+}
+
 # validate: every option is usable before anything is built; sets TOP (the
 # tree's top directory), BASE and HEAD (commit ids; HEAD empty with
 # --patch) and the absolute paths of the patches.
 validate() {
 	local p i
-	why=$(gupr_paths_ok) || bad_usage "$why"
+	why=$(gupr_paths_ok --tree "$tree" --out "$out" --hosts "$(hosts_opt)") || bad_usage "$why"
+	for p in "${patches[@]}"; do why=$(gupr_path_ok --patch "$p") || bad_usage "$why"; done
 	[ -n "$tree" ] || bad_usage "--tree is required"
 	[ -n "$base" ] || bad_usage "--base is required"
 	[ ${#patches[@]} -gt 0 ] || [ -n "$head" ] || bad_usage "--patch FILE or --head REV is required"
@@ -212,11 +221,17 @@ header() {
 main() {
 	parse "$@"
 	validate
-	[ -n "$out" ] || out="$GUPR_TOP/out/compare-$(date +%Y%m%d-%H%M%S)"
-	gupr_host_preflight "$out"
+	gupr_host_preflight "${out:-$GUPR_TOP/out}"
 	"$GUPR_TOP/vm-images/host-deps.sh" --kernel-build || exit 128
 	make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh compare: building the host tools failed" >&2; exit 128; }
-	mkdir -p "$out" && OUT=$(cd "$out" && pwd) || bad_usage "cannot create --out $out"
+	# --out, or a new out/compare-<timestamp> (unique even for two
+	# comparisons started in the same second)
+	if [ -n "$out" ]; then
+		mkdir -p "$out" && OUT=$(cd "$out" && pwd) || bad_usage "cannot create --out $out"
+	else
+		OUT=$(gupr_run_dir "$GUPR_TOP/out" "compare-$(date +%Y%m%d-%H%M%S)") || bad_usage "$OUT"
+		out=$OUT
+	fi
 	[ ! -e "$OUT/compare.txt" ] && [ ! -e "$OUT/matrix" ] || bad_usage "--out $out holds a comparison already"
 	cell_list >"$OUT/cells.txt" || exit 128
 	WORK="$GUPR_CACHE/compare/$(gupr_path_key "$TOP")"

@@ -16,6 +16,10 @@ tree, or its O= build directory): the existing .config (olddefconfig) or
 the tree's defconfig, plus vm-images/guest.config merged with the tree's
 own scripts/kconfig/merge_config.sh.  Every guest option that did not
 survive olddefconfig is listed with what a run cannot do without it.
+A .config gup-repro did not write is copied first to
+.config.gup-repro-orig (.1, .2, ... when that exists) beside it; the
+.config written is stamped as gup-repro's (.config.gup-repro-sha256).
+TREE and DIR may have no white space (kbuild cannot build there).
 
   --build      then build bzImage and modules (make -j\$(nproc), through
                ccache when it is installed); the log goes to
@@ -40,7 +44,7 @@ while [ $# -gt 0 ]; do
 	*) [ -z "$tree" ] || bad_usage "one TREE only ('$tree', then '$1')"; tree=$1; shift ;;
 	esac
 done
-why=$(gupr_paths_ok) || bad_usage "$why"
+why=$(gupr_paths_ok kbuild:TREE "$tree" kbuild:-O "$odir") || bad_usage "$why"
 [ -n "$tree" ] || bad_usage "which kernel tree?"
 gupr_tree_locate "$tree" || bad_usage "$TREE_WHY"
 if [ -n "$odir" ]; then

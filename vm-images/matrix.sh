@@ -73,7 +73,7 @@ while [ $# -gt 0 ]; do
 	*) bad_usage "unknown option '$1'" ;;
 	esac
 done
-why=$(gupr_paths_ok) || bad_usage "$why"
+why=$(gupr_paths_ok --out "$mdir" --hosts "$hosts") || bad_usage "$why"
 why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
 why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 why=$(gupr_number --retries "$retries" 0 100) || bad_usage "$why"
@@ -83,7 +83,10 @@ IFS=, read -r -a K <<<"$kernels"
 IFS=, read -r -a F <<<"$fslist"
 IFS=, read -r -a S <<<"$scenarios"
 [ ${#K[@]} -gt 0 ] && [ ${#F[@]} -gt 0 ] && [ ${#S[@]} -gt 0 ] || bad_usage "empty list"
-for k in "${K[@]}"; do gupr_kernel_spec_ok "$k" || bad_usage "--kernels: '$k' is not a kernel spec"; done
+for k in "${K[@]}"; do
+	gupr_kernel_spec_ok "$k" || bad_usage "--kernels: '$k' is not a kernel spec"
+	why=$(gupr_kernel_path_ok --kernels "$k") || bad_usage "$why"
+done
 for f in "${F[@]}"; do
 	gupr_in_list "$f" "$GUPR_FILESYSTEMS" || bad_usage "--fs: '$f' is not $(gupr_or_list "$GUPR_FILESYSTEMS")"
 done
@@ -96,8 +99,7 @@ if [ -n "$hosts" ]; then
 	done
 fi
 
-[ -n "$mdir" ] || mdir="$GUPR_TOP/out/matrix-$(date +%Y%m%d-%H%M%S)"
-gupr_host_preflight "$mdir"
+gupr_host_preflight "${mdir:-$GUPR_TOP/out}"
 "$GUPR_TOP/vm-images/host-deps.sh" || exit 128
 why=$(gupr_parallel_ok) || bad_usage "$why"
 make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
@@ -123,7 +125,13 @@ if [ -n "$hosts" ]; then
 	usable=("${HOSTS_USABLE[@]}") unusable=("${HOSTS_UNUSABLE[@]}") unusable_short=("${HOSTS_UNUSABLE_SHORT[@]}")
 fi
 
-mkdir -p "$mdir" && mdir=$(cd "$mdir" && pwd)
+# the matrix directory: --out, or a new out/matrix-<timestamp> (unique even
+# for matrices started in the same second)
+if [ -n "$mdir" ]; then
+	mkdir -p "$mdir" && mdir=$(cd "$mdir" && pwd) || bad_usage "cannot create --out $mdir"
+else
+	mdir=$(gupr_run_dir "$GUPR_TOP/out" "matrix-$(date +%Y%m%d-%H%M%S)") || bad_usage "$mdir"
+fi
 : >"$mdir/.done"
 t0=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }

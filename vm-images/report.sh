@@ -51,6 +51,7 @@ parse() {
 		esac
 	done
 	[ -n "$dir" ] || bad_usage "which run directory?"
+	why=$(gupr_paths_ok DIR "$dir" -o "$outfile") || bad_usage "$why"
 	[ -d "$dir" ] || bad_usage "$dir: no such directory"
 	dir=$(cd "$dir" && pwd)
 }

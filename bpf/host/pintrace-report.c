@@ -618,7 +618,7 @@ static int write_svg(const char *dir, const struct ck_trace *t, const struct ck_
 		return -1;
 	}
 	rc = write_svg_data(f, t, r, pfn, &n);
-	if (fclose(f) || rc)
+	if (out_close(f, dat, !rc))
 		return -1;
 	f = fopen(gp, "w");
 	if (!f) {
@@ -636,7 +636,7 @@ static int write_svg(const char *dir, const struct ck_trace *t, const struct ck_
 		"     '' using 1:($2+0.12):3 with labels left rotate by 35 font ',9' noenhanced\n",
 		n * 34 + 420, svg, (unsigned long long)pfn, ck_verdict_name(r->verdict),
 		L_NR, n + 3, dat);
-	if (fclose(f))
+	if (out_close(f, gp, 1))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
@@ -649,6 +649,7 @@ static int write_svg(const char *dir, const struct ck_trace *t, const struct ck_
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status)) {
+		unlink(svg);	/* whatever of it gnuplot wrote */
 		fprintf(stderr, "pintrace-report: gnuplot failed; no timeline.svg\n");
 		return -1;
 	}
@@ -762,10 +763,10 @@ static FILE *open_out(const char *dir, const char *name, char *path, size_t len)
 	return f;
 }
 
-/* Close @f; report a write error on @path. */
+/* Close @f; on a write error report it and remove @path (out_close()). */
 static int close_out(FILE *f, int rc, const char *path)
 {
-	if (fclose(f) || rc) {
+	if (out_close(f, path, !rc)) {
 		error("%s: cannot write", path);
 		return -1;
 	}

@@ -2,7 +2,8 @@
 /*
  * kvfile.h - read one "key: value" line of the plain-text files a run
  * leaves behind (run.txt, verdict.txt, guest.log's "gupr-meta: " lines),
- * and make text that came from the guest safe to show and to store.
+ * make text that came from the guest safe to show and to store, and close
+ * the files the host tools write without leaving half of one behind.
  *
  * Everything in these files may quote the guest, which is untrusted: a
  * deliberately corrupted kernel can print terminal escapes, bytes that are
@@ -12,9 +13,11 @@
 #ifndef GUPR_KVFILE_H
 #define GUPR_KVFILE_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Longest line kv_get() looks at (longer lines are skipped) and the most
  * any host parser keeps of one line. */
@@ -204,6 +207,36 @@ static inline void kv_read(const char *path, const char *key, char *out, size_t 
 		return;
 	kv_get(f, key, out, len);
 	fclose(f);
+}
+
+/**
+ * out_close() - close @f, written as @path, and remove @path when any
+ * write to it failed: a full disk leaves no empty or partial result that a
+ * later tool could take for a whole one
+ * @f: the stream, fopen(@path, "w").
+ * @path: its name.
+ * @ok: 0 when the caller saw a write fail already (a short fwrite()).
+ * Return: 0 when the whole file was written, else -1 with errno set (to
+ *	EIO when only @ok or the stream's error flag said so).
+ */
+static inline int out_close(FILE *f, const char *path, int ok)
+{
+	int err = EIO;
+
+	if (!ok || ferror(f)) {
+		ok = 0;
+		if (errno)
+			err = errno;
+	}
+	if (fclose(f) && ok) {
+		ok = 0;
+		err = errno;
+	}
+	if (ok)
+		return 0;
+	unlink(path);
+	errno = err;
+	return -1;
 }
 
 #endif

@@ -492,6 +492,8 @@ static int write_json(const char *path, const char *when)
 
 	if (root && !json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER))
 		rc = 0;
+	else if (root)
+		unlink(path);	/* what of it was written */
 	json_decref(root);
 	return rc;
 }
@@ -509,7 +511,7 @@ static int write_outputs(const char *dir, const char *when)
 	if (!o)
 		goto err;
 	write_txt(o, when);
-	if (fclose(o))
+	if (out_close(o, path, 1))
 		goto err_closed;
 	free_footnotes();
 	write_txt(stdout, when);
@@ -520,7 +522,7 @@ static int write_outputs(const char *dir, const char *when)
 	if (!o)
 		goto err;
 	write_md(o, when);
-	if (fclose(o))
+	if (out_close(o, path, 1))
 		goto err_closed;
 	free(path);
 	if (asprintf(&path, "%s/matrix.json", dir) < 0)

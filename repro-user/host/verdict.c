@@ -1213,7 +1213,11 @@ static void usage(FILE *o)
 		"or mitigated, 125 could not test, 128+N interrupted, 2 usage\n");
 }
 
-/* Write @text to DIR/verdict.txt through a temporary name. */
+/*
+ * Write @text to DIR/verdict.txt through a temporary name, which a failed
+ * write (a full disk) removes (out_close()): no empty or partial file is
+ * left behind.
+ */
 static int write_verdict(const char *dir, const char *text, size_t len)
 {
 	char tmp[4096], path[4096];
@@ -1222,8 +1226,12 @@ static int write_verdict(const char *dir, const char *text, size_t len)
 	snprintf(tmp, sizeof(tmp), "%s/.verdict.txt.tmp", dir);
 	snprintf(path, sizeof(path), "%s/verdict.txt", dir);
 	f = fopen(tmp, "w");
-	if (!f || fwrite(text, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
-		fprintf(stderr, "gup-repro-verdict: %s: cannot write: %s\n", path, strerror(errno));
+	if (!f || out_close(f, tmp, fwrite(text, 1, len, f) == len) || rename(tmp, path)) {
+		int err = errno;
+
+		if (f)
+			unlink(tmp);
+		fprintf(stderr, "gup-repro-verdict: %s: cannot write: %s\n", path, strerror(err));
 		return -1;
 	}
 	return 0;

@@ -5,11 +5,15 @@
  * under every boot status, and read as an ordering.txt; then the same
  * bytes as a run directory's steps.jsonl, guest.log, fsck.txt and a
  * repeated run's verdict.txt (the decider's other oracles).  Every verdict
- * must be printable, valid UTF-8 with lines under OUT_LINE_MAX.
+ * must be printable, valid UTF-8 with lines under OUT_LINE_MAX.  Those
+ * files live in one directory per process ($TMPDIR or /tmp, fuzz-verdict-*),
+ * removed when the process exits (-runs, -max_total_time, each process
+ * of -fork and -jobs).
  */
 #define FUZZING 1
 #include "../../repro-user/host/verdict.c"
 
+#include <ftw.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -31,12 +35,45 @@ static void put(const char *dir, const char *name, const uint8_t *data, size_t s
 	fclose(f);
 }
 
+/* the process's directory, made at its first input (run_dir()) */
+static char dir[4096];
+
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+/* At exit: the directory and what is in it. */
+static void rm_dir(void)
+{
+	if (*dir)
+		nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The process's directory with its run-01/, made once. */
+static const char *run_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char sub[4200];
+
+	if (*dir)
+		return dir;
+	snprintf(dir, sizeof(dir), "%s/fuzz-verdict-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		abort();
+	atexit(rm_dir);
+	snprintf(sub, sizeof(sub), "%s/run-01", dir);
+	if (mkdir(sub, 0700))
+		abort();
+	return dir;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[] = "/tmp/fuzz-verdict-XXXXXX";
-	static int made;
 	struct oracles or = {};
-	char sub[4200];
 	static const char *const status[] = { "ok", "timeout", "qemu-error" };
 	struct ordering ord = { "", "", "", "" };
 	struct fuzz_out out;
@@ -59,13 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		verdict(out.f, lg, status[i], rc ? NULL : &ord, NULL);
 		fuzz_out_done(&out, "verdict", OUT_LINE_MAX - 1);
 	}
-	if (!made) {
-		if (!mkdtemp(dir))
-			abort();
-		snprintf(sub, sizeof(sub), "%s/run-01", dir);
-		mkdir(sub, 0700);
-		made = 1;
-	}
+	run_dir();
 	put(dir, "steps.jsonl", data, size);
 	put(dir, "guest.log", data, size);
 	put(dir, "fsck.txt", data, size);

@@ -86,4 +86,22 @@ for my $h (qw(verdict events matrix)) {
 	is(scalar @found, 0, "fuzz-$h: no finding");
 }
 note("fuzzing in all: $total{execs} executions, $total{secs} s, $total{findings} finding(s)");
+
+# fuzz-verdict writes its input as files of a run directory: one directory
+# per process, removed when the process ends, in a plain run and in
+# -fork mode (many processes).  /tmp is a tmpfs of its own (unshare -m)
+# so that only this run's directories are seen.
+SKIP: {
+	skip 'needs root (mounts a tmpfs on /tmp in a mount namespace of its own)', 4 if $> != 0;
+	my $w = tempdir(DIR => "$top/build", CLEANUP => 1);	# not under the new /tmp
+	system("cp -r $work/corpus-verdict $w/corpus") == 0 or die;
+	for my $mode (['-runs=200', 'a plain run'], ['-fork=2 -max_total_time=4', '-fork=2']) {
+		my ($flags, $what) = @$mode;
+		spew("$w/ns.sh", "mount -t tmpfs tmpfs /tmp\ncd $w\nunset TMPDIR\n" .
+		     "$top/build/fuzz/fuzz-verdict $flags $w/corpus >$w/log 2>&1\necho \"rc=\$?\"\nls -A /tmp\n");
+		my $out = `unshare -m --propagation private bash $w/ns.sh 2>&1`;
+		like($out, qr/^rc=0$/m, "fuzz-verdict $what: exit 0") or diag($out . slurp("$w/log"));
+		unlike($out, qr/^fuzz-verdict-/m, "fuzz-verdict $what: no /tmp/fuzz-verdict-* directory left") or diag($out);
+	}
+}
 done_testing();

@@ -48,6 +48,11 @@ one_line_128('bad job slots', qr/line 2: job slots N\/ take a number from 1 to 1
 one_line_128("':' is not a host", qr/line 1: ':' \(this machine\) is not a host/, matrix(":\n"));
 one_line_128('host groups', qr/host groups/, matrix("\@g/root\@a\n"));
 one_line_128('bad working directory', qr/working directory '\/x\/\.\.\/y'/, matrix("root\@a /x/../y\n"));
+# a WORKDIR with white space is refused, not read as the host "dir" with
+# the ssh command "root@h /srv/my"; a path after an ssh option is its argument
+one_line_128('a working directory with white space', qr/^run\.sh matrix: --hosts \S+ line 2: working directory '\/srv\/my dir' has white space in it: use a path without$/,
+	     matrix("# a\nroot\@h /srv/my dir\n"));
+one_line_128('a working directory with a tab', qr/line 1: working directory '\/srv\/a b' has white space in it/, matrix("ssh -i /k/key root\@h /srv/a\tb\n"));
 one_line_128('--retries without --hosts', qr/--retries goes with --hosts/,
 	     run("$top/run.sh", 'matrix', '--retries', '1', '-o', "$tmp/m-r", @small), "$tmp/m-r");
 one_line_128('a kernel tree', qr/'\/src\/linux' is a kernel tree on this machine/,

@@ -9,18 +9,70 @@ GUPR_BUILD=${GUP_REPRO_BUILD:-$GUPR_TOP/build}
 GUPR_HOST="$GUPR_TOP/build/host"
 GUPR_VERBOSE=${GUPR_VERBOSE:-0}
 
-# gupr_paths_ok: the cache and build directories are paths kbuild and the
-# tools gup-repro drives can work in (no white space: make splits words
-# there); else prints which one and returns 1.
+# gupr_has_ctl STRING: true when STRING has a control character (a byte
+# below 0x20, such as newline or tab, or 0x7f).
+gupr_has_ctl() {
+	local LC_ALL=C
+	[[ $1 == *[[:cntrl:]]* ]]
+}
+
+# gupr_path_ok WHAT PATH [KIND [FIX]]: true when PATH ("" passes) has no
+# white space and no control character; else prints one line, "WHAT 'PATH'
+# has white space in it, which ...: FIX" (or "WHAT $'PATH' has a control
+# character in it: FIX"), and returns 1.  KIND kbuild: a path kbuild builds
+# in (make splits words there); else a path the tools gup-repro drives
+# take in words (QEMU's options, GNU parallel's jobs).  FIX: what to do
+# (default: "use a path without").
+gupr_path_ok() {
+	local what=$1 p=$2 kind=${3:-} fix=${4:-use a path without} why
+	why="which the tools gup-repro drives split into words (QEMU's options, GNU parallel's jobs)"
+	[ "$kind" = kbuild ] && why="which kbuild cannot build in (make splits words there)"
+	if gupr_has_ctl "$p"; then
+		echo "$what ${p@Q} has a control character in it: $fix"
+		return 1
+	fi
+	case "$p" in
+	*[[:space:]]*) echo "$what '$p' has white space in it, $why: $fix"; return 1 ;;
+	esac
+	return 0
+}
+
+# gupr_paths_ok [WHAT PATH]...: the cache and build directories, TMPDIR and
+# each PATH (a command's path options, named WHAT in the message; a WHAT
+# written kbuild:WHAT is a path kbuild builds in; "" passes) are paths
+# gupr_path_ok takes; else prints the first one's line and returns 1.
+# Every command checks its paths here, before it starts anything.
 gupr_paths_ok() {
-	local v
-	for v in GUPR_CACHE GUPR_BUILD; do
-		case "${!v}" in
-		*[[:space:]]*)
-			echo "the ${v#GUPR_} directory '${!v}' has white space in it, which kbuild cannot build in: set GUP_REPRO_${v#GUPR_} to a path without"
-			return 1 ;;
-		esac
+	gupr_path_ok "the CACHE directory" "$GUPR_CACHE" kbuild "set GUP_REPRO_CACHE to a path without" &&
+		gupr_path_ok "the BUILD directory" "$GUPR_BUILD" kbuild "set GUP_REPRO_BUILD to a path without" &&
+		gupr_path_ok TMPDIR "${TMPDIR:-}" "" "set TMPDIR to a path without" || return 1
+	while [ $# -ge 2 ]; do
+		case "$1" in
+		kbuild:*) gupr_path_ok "${1#kbuild:}" "$2" kbuild ;;
+		*) gupr_path_ok "$1" "$2" ;;
+		esac || return 1
+		shift 2
 	done
+}
+
+# gupr_run_dir PARENT NAME: make a new directory PARENT/NAME, or NAME.1,
+# NAME.2, ... when that one exists (a run started in the same second), and
+# print its absolute path.  Each is made by mkdir without -p, which fails
+# when the directory exists: of two runs that pick one name at once, one
+# gets it and the other takes the next.  On failure prints why and
+# returns 1.
+gupr_run_dir() {
+	local parent=$1 name=$2 d n=0 err
+	mkdir -p -- "$parent" 2>/dev/null && parent=$(cd "$parent" && pwd) ||
+		{ echo "cannot create the directory $parent"; return 1; }
+	d=$parent/$name
+	until err=$(mkdir -- "$d" 2>&1); do
+		[ -e "$d" ] || { echo "cannot create $d (${err##*: })"; return 1; }
+		n=$((n + 1))
+		[ $n -lt 1000 ] || { echo "cannot create $parent/$name: $name to $name.999 exist"; return 1; }
+		d=$parent/$name.$n
+	done
+	echo "$d"
 }
 
 gupr_say() { printf '%s\n' "$*" >&"${GUPR_SAY_FD:-2}"; }

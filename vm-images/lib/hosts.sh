@@ -33,7 +33,7 @@ gupr_parallel_ok() {
 # HOST_WD[i] and HOST_CPUS[i] ("" when no N/ was given).  On bad input
 # prints one line saying what and returns 1.
 gupr_hosts_read() {
-	local file=$1 line n=0 cpus wd
+	local file=$1 line n=0 cpus wd i
 	local -a w
 	HOST_CMD=() HOST_NAME=() HOST_WD=() HOST_CPUS=()
 	[ -e "$file" ] || { echo "--hosts $file: no such file"; return 1; }
@@ -54,6 +54,14 @@ gupr_hosts_read() {
 		'') echo "--hosts $file line $n: no host after '$cpus/'"; return 1 ;;
 		@*) echo "--hosts $file line $n: host groups (@group/) are not supported"; return 1 ;;
 		esac
+		# a WORKDIR with white space: a path word before the last that
+		# is no option's argument ("root@h /srv/my dir")
+		for ((i = 1; i < ${#w[@]} - 1; i++)); do
+			case "${w[i]}" in /*|'~/'*) ;; *) continue ;; esac
+			case "${w[i - 1]}" in -*) continue ;; esac
+			echo "--hosts $file line $n: working directory '${w[*]:i}' has white space in it: use a path without"
+			return 1
+		done
 		wd=$GUPR_HOSTS_WD_DEFAULT
 		if [ ${#w[@]} -ge 2 ]; then
 			case "${w[-1]}" in /*|'~/'*) wd=${w[-1]}; unset 'w[-1]' ;; esac

@@ -55,6 +55,16 @@ gupr_kernel_spec_kind() {
 }
 gupr_kernel_spec_ok() { gupr_kernel_spec_kind "$1" >/dev/null; }
 
+# gupr_kernel_path_ok WHAT SPEC: gupr_path_ok on the path in a kernel SPEC
+# (named WHAT: "--kernel"): a tree's is kbuild's, prepared:DIR's is DIR; a
+# Debian kernel has none.
+gupr_kernel_path_ok() {
+	case "$(gupr_kernel_spec_kind "$2")" in
+	tree) gupr_path_ok "$1" "$2" kbuild ;;
+	prepared) gupr_path_ok "$1" "${2#prepared:}" ;;
+	esac
+}
+
 # gupr_record_write FILE: write the record variables to FILE (atomically).
 gupr_record_write() {
 	local v

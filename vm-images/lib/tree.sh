@@ -5,6 +5,9 @@
 # Sourced by lib.sh.
 
 GUPR_FRAGMENT="$GUPR_TOP/vm-images/guest.config"
+# beside a .config gup-repro wrote: that .config's sha256.  A .config
+# without it, or with another hash, is the user's.
+GUPR_CONFIG_STAMP=.config.gup-repro-sha256
 
 # gupr_tree_locate PATH: set TREE_SRC (the source tree) and TREE_BUILD (its
 # build directory: PATH itself when PATH is an O= build directory, else the
@@ -138,17 +141,54 @@ gupr_tree_cc() {
 	echo "$cmd"
 }
 
+# gupr_config_ours DIR: DIR/.config is the one gup-repro wrote last
+# (gupr_config_stamp), unchanged since.
+gupr_config_ours() {
+	[ -s "$1/$GUPR_CONFIG_STAMP" ] &&
+		[ "$(sha256sum <"$1/.config" | cut -d' ' -f1)" = "$(head -c 64 "$1/$GUPR_CONFIG_STAMP")" ]
+}
+
+# gupr_config_stamp DIR: record DIR/.config as written by gup-repro.
+gupr_config_stamp() {
+	sha256sum <"$1/.config" | cut -d' ' -f1 >"$1/$GUPR_CONFIG_STAMP"
+}
+
+# gupr_config_keep DIR: before gup-repro changes DIR/.config, a copy of it
+# when it is the user's (not gupr_config_ours): DIR/.config.gup-repro-orig,
+# or .1, .2, ... when that exists (a copy is never overwritten).  Prints
+# the copy's path ("" for a .config of gup-repro's); prints why and
+# returns 1 when the copy cannot be made.
+gupr_config_keep() {
+	local dir=$1 b n=0
+	gupr_config_ours "$dir" && return 0
+	b=$dir/.config.gup-repro-orig
+	while [ -e "$b" ] || [ -L "$b" ]; do n=$((n + 1)); b=$dir/.config.gup-repro-orig.$n; done
+	if ! cp -p -- "$dir/.config" "$b" 2>/dev/null; then
+		rm -f -- "$b"
+		echo "cannot keep a copy of $dir/.config as $b: the .config is left as it was"
+		return 1
+	fi
+	echo "$b"
+}
+
 # gupr_kernel_config [--build]: write a guest .config into $TREE_BUILD
 # (defconfig, or the existing .config, + guest.config through the tree's
 # merge_config.sh, then olddefconfig) and list the fragment options that did
 # not survive; --build then builds bzImage and modules (-j nproc, ccache
-# when installed), logging to $TREE_BUILD/gup-repro-build.log.
+# when installed), logging to $TREE_BUILD/gup-repro-build.log.  A .config
+# of the user's is copied first (gupr_config_keep); the .config written is
+# stamped as gup-repro's (gupr_config_stamp).
 gupr_kernel_config() {
-	local build=0 lost t0 rc
+	local build=0 lost t0 rc kept=""
 	[ "${1:-}" = --build ] && build=1
 	mkdir -p "$TREE_BUILD"
 	if [ -s "$TREE_BUILD/.config" ]; then
-		gupr_say "==> kernel-config: starting from the existing $TREE_BUILD/.config"
+		kept=$(gupr_config_keep "$TREE_BUILD") || gupr_die "$kept"
+		if [ -n "$kept" ]; then
+			gupr_say "==> kernel-config: starting from your $TREE_BUILD/.config (not written by gup-repro), kept as $kept"
+		else
+			gupr_say "==> kernel-config: starting from the .config gup-repro wrote in $TREE_BUILD"
+		fi
 	else
 		gupr_say "==> kernel-config: make defconfig"
 		gupr_vrun gupr_make_tree defconfig || gupr_die "make defconfig failed in $TREE_SRC"
@@ -168,7 +208,8 @@ gupr_kernel_config() {
 	else
 		gupr_say "==> kernel-config: every guest option is set"
 	fi
-	gupr_say "==> kernel-config: wrote $TREE_BUILD/.config"
+	gupr_config_stamp "$TREE_BUILD" || gupr_die "cannot write $TREE_BUILD/$GUPR_CONFIG_STAMP"
+	gupr_say "==> kernel-config: wrote $TREE_BUILD/.config${kept:+ (yours is $kept)}"
 	[ $build = 1 ] || return 0
 	gupr_tree_build
 }
@@ -287,17 +328,21 @@ gupr_kernel_lacks() {
 # gupr_tree_rebuild PATH: bring a configured tree's build up to date with
 # its checked-out sources (olddefconfig, then make bzImage modules) under
 # the kernel's lock: what `git bisect run ./run.sh --kernel . --build` does
-# at every step.  Dies with 2 (usage) when the tree is not configured, with
-# 125 (cannot test this commit) when the build fails.
+# at every step.  A .config of the user's is copied first (gupr_config_keep).
+# Dies with 2 (usage) when the tree is not configured, with 125 (cannot
+# test this commit) when the build fails.
 gupr_tree_rebuild() {
-	local key
+	local key kept
 	gupr_tree_locate "$1" || GUPR_DIE_RC=2 gupr_die "--kernel $1: $TREE_WHY"
 	[ -s "$TREE_BUILD/.config" ] ||
 		GUPR_DIE_RC=2 gupr_die "--kernel $1 --build: the tree is not configured (no $TREE_BUILD/.config): run ./run.sh kernel-config $1 first"
 	key=$(gupr_path_key "$TREE_BUILD")
 	gupr_lock "kernel-tree-$key"
+	kept=$(gupr_config_keep "$TREE_BUILD") || gupr_die "$kept"
+	[ -z "$kept" ] || gupr_say "==> build: your $TREE_BUILD/.config (not written by gup-repro) is kept as $kept"
 	gupr_vrun gupr_make_tree olddefconfig </dev/null ||
 		gupr_die "make olddefconfig failed in $TREE_BUILD"
+	gupr_config_stamp "$TREE_BUILD" || gupr_die "cannot write $TREE_BUILD/$GUPR_CONFIG_STAMP"
 	gupr_tree_build </dev/null || gupr_die "building $TREE_BUILD failed (exit $?, see $TREE_BUILD/gup-repro-build.log)"
 	gupr_unlock "kernel-tree-$key"
 }

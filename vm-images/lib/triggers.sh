@@ -59,14 +59,24 @@ gupr_trigger_list() {
 	done
 }
 
+# an --exec program goes into the guest's initramfs, in its RAM: at most
+# this many MiB
+GUPR_EXEC_MAX_MB=64
+
 # gupr_exec_check PATH: why PATH cannot run in the guest (empty output and
 # status 0 when it can): the guest has busybox and no libc, so a program
-# must be a static ELF for x86-64 or a "#!/bin/sh" script.
+# must be a static ELF for x86-64 or a "#!/bin/sh" script, of at most
+# GUPR_EXEC_MAX_MB MiB.
 gupr_exec_check() {
-	local p=$1 magic first
+	local p=$1 magic first size
 	if [ ! -e "$p" ]; then echo "'$p' does not exist"; return 1; fi
 	if [ ! -f "$p" ]; then echo "'$p' is not a regular file"; return 1; fi
 	if [ ! -x "$p" ]; then echo "'$p' is not executable (chmod +x)"; return 1; fi
+	size=$(stat -L -c %s "$p") || { echo "cannot read the size of '$p'"; return 1; }
+	if [ "$size" -gt $((GUPR_EXEC_MAX_MB * 1048576)) ]; then
+		echo "'$p' is $(((size + 1048575) / 1048576)) MiB: a program may be at most $GUPR_EXEC_MAX_MB MiB (it is packed into the guest's initramfs, in its RAM)"
+		return 1
+	fi
 	magic=$(head -c 4 "$p" | od -An -tx1 | tr -d ' \n')
 	case "$magic" in
 	7f454c46)
@@ -89,25 +99,32 @@ gupr_exec_check() {
 	return 0
 }
 
-# gupr_exec_initrd BASE PROG OUT [ARG...]: OUT = BASE followed by a cpio
+# gupr_exec_initrd BASE PROG IMG [ARG...]: IMG = BASE followed by a cpio
 # archive holding /exec/prog and /exec/args (the arguments, one a line);
-# the kernel unpacks concatenated archives in order.
+# the kernel unpacks concatenated archives in order.  On failure (a full
+# disk) neither IMG, its temporary IMG.tmp nor the staging directory is
+# left, and the message says what failed (gupr_host_fault reads it).  (Not
+# "out": run.sh's exit trap, run in this function's scope when it dies,
+# reads run.sh's $out.)
 gupr_exec_initrd() {
-	local base=$1 prog=$2 out=$3 stage a; shift 3
+	local base=$1 prog=$2 img=$3 stage a err; shift 3
 	stage=$(mktemp -d) || gupr_die "cannot make a temporary directory"
-	mkdir -p "$stage/exec"
-	cp "$prog" "$stage/exec/prog" && chmod 755 "$stage/exec/prog" || gupr_die "cannot copy $prog"
-	: >"$stage/exec/args"
-	for a in "$@"; do printf '%s\n' "$a" >>"$stage/exec/args"; done
+	# the staged program, its arguments, then the archive after BASE,
 	# compressed as the base is (the kernel's lz4 reader takes only more
 	# lz4 after an lz4 archive)
 	local -a comp=(gzip -1)
 	[ "$(head -c 4 "$base" | od -An -tx1 | tr -d ' \n')" = 02214c18 ] && comp=(lz4 -l -q -c)
-	{ cat "$base" && ( cd "$stage" && find . -print0 | LC_ALL=C sort -z |
-		cpio --null -o -H newc -R 0:0 --quiet | "${comp[@]}" ); } >"$out.tmp" ||
-		gupr_die "packing the --exec program failed"
-	mv "$out.tmp" "$out"
+	if ! err=$( {
+		mkdir -p "$stage/exec" && cp "$prog" "$stage/exec/prog" && chmod 755 "$stage/exec/prog" &&
+		for a in "$@"; do printf '%s\n' "$a"; done >"$stage/exec/args" &&
+		{ cat "$base" && ( set -o pipefail; cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+			cpio --null -o -H newc -R 0:0 --quiet | "${comp[@]}" ); } >"$img.tmp"
+	} 2>&1 ); then
+		rm -rf "$stage" "$img.tmp"
+		gupr_die "packing the --exec program failed${err:+: $(printf '%s\n' "$err" | tail -n 1)}"
+	fi
 	rm -rf "$stage"
+	mv "$img.tmp" "$img" || { rm -f "$img.tmp"; gupr_die "cannot write $img"; }
 }
 
 # gupr_exec_outputs GUEST_LOG DIR: the program's stdout, stderr and exit
