@@ -31,7 +31,8 @@ HOST_INC := -Irepro-kmod/uapi -Irepro-user/include -Irepro-user/host -Ibpf -I$(B
 HOST_PROGS := gup-repro gup-repro-abi-test gup-repro-ioctl-fuzz gup-repro-verdict abi-layout \
 	      pintrace-report gup-repro-matrix gup-repro-compare gup-repro-report
 
-VERDICT_UNITS :=
+VERDICT_UNITS := $(addprefix repro-user/host/,verdict-console.c verdict-oracles.c verdict-outcome.c \
+		 verdict-repeat.c)
 REPORT_UNITS  := bpf/host/checker.c
 MATRIX_UNITS  :=
 
@@ -157,7 +158,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 F          := build/fuzz
 FUZZ_PROGS := fuzz-verdict fuzz-events fuzz-matrix
 
-fuzz-verdict_SRCS := tests/fuzz/fuzz_verdict.c
+fuzz-verdict_SRCS := tests/fuzz/fuzz_verdict.c $(VERDICT_UNITS)
 fuzz-verdict_LIBS := -ljansson -lm
 fuzz-events_SRCS  := tests/fuzz/fuzz_events.c $(REPORT_UNITS)
 fuzz-events_LIBS  := -ljansson
