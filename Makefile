@@ -34,7 +34,7 @@ HOST_PROGS := gup-repro gup-repro-abi-test gup-repro-ioctl-fuzz gup-repro-verdic
 VERDICT_UNITS := $(addprefix repro-user/host/,verdict-console.c verdict-oracles.c verdict-outcome.c \
 		 verdict-repeat.c)
 REPORT_UNITS  := $(addprefix bpf/host/,checker.c timeline.c report-text.c)
-MATRIX_UNITS  :=
+MATRIX_UNITS  := repro-user/host/matrix-tables.c
 
 gup-repro_SRCS            := repro-user/guest/gup-repro.c repro-user/guest/steps.c
 gup-repro_LIBS            := -static -luring
