@@ -116,12 +116,19 @@ $(BPF_OUT)/%.bpf.o: bpf/guest/%.bpf.c $(BPF_HDRS) $(BPF_OUT)/vmlinux.h
 $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< >$@.tmp && mv $@.tmp $@
 
-$(addprefix $(BPF_OUT)/,$(BPF_APPS)): $(BPF_OUT)/%: bpf/guest/%.c $(BPF_OUT)/%.skel.h $(BPF_HDRS) repro-user/include/folio_flags.h
-	$(CC) -static -O2 -Wall -Wextra -Werror -I$(BPF_OUT) -Ibpf -o $@.tmp $< -lbpf -lelf -lz -ljansson && mv $@.tmp $@
+# The loader (loader.h): its units' objects in $(BPF_OUT)/obj, each
+# after the skeletons it may include, with its header dependencies (-MMD).
+PINTRACE_SRCS := $(addprefix bpf/guest/,pintrace.c ksyms.c attach.c output.c)
+PINTRACE_OBJS := $(patsubst bpf/guest/%.c,$(BPF_OUT)/obj/%.o,$(PINTRACE_SRCS))
+BPF_EXTRA     := pintrace_syms
+BPF_SKELS     := $(foreach a,$(BPF_APPS) $(BPF_EXTRA),$(BPF_OUT)/$(a).skel.h)
 
-# pintrace embeds a second object: the symbol programs (pintrace_syms.bpf.c)
-BPF_EXTRA   := pintrace_syms
-$(BPF_OUT)/pintrace: $(BPF_OUT)/pintrace_syms.skel.h
+$(BPF_OUT)/obj/%.o: bpf/guest/%.c $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) $(DEPFLAGS) -I$(BPF_OUT) -Ibpf -c -o $@ $<
+
+$(BPF_OUT)/pintrace: $(PINTRACE_OBJS)
+	$(CC) -static -O2 -o $@.tmp $^ -lbpf -lelf -lz -ljansson && mv $@.tmp $@
 
 # the objects between the source and the loader are kept (make would
 # delete them as intermediate files)
@@ -196,7 +203,7 @@ clean:
 
 # the header dependencies of every object (-MMD -MP), once it was built
 -include $(patsubst %.o,%.d,$(foreach p,$(HOST_PROGS),$(call objs_of,$(p),$(B)/obj)) \
-	 $(foreach p,$(FUZZ_PROGS),$(call objs_of,$(p),$(F)/obj))) \
+	 $(foreach p,$(FUZZ_PROGS),$(call objs_of,$(p),$(F)/obj)) $(PINTRACE_OBJS)) \
 	 $(wildcard $(B)/obj/triggers/*.d)
 
 # a recipe that fails leaves no half-written target behind
