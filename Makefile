@@ -36,7 +36,8 @@ VERDICT_UNITS := $(addprefix repro-user/host/,verdict-console.c verdict-oracles.
 REPORT_UNITS  := $(addprefix bpf/host/,checker.c timeline.c report-text.c)
 MATRIX_UNITS  := repro-user/host/matrix-tables.c
 
-gup-repro_SRCS            := repro-user/guest/gup-repro.c repro-user/guest/steps.c
+gup-repro_SRCS            := repro-user/guest/gup-repro.c $(addprefix repro-user/guest/,steps.c \
+			     scenarios.c integrity.c)
 gup-repro_LIBS            := -static -luring
 gup-repro-abi-test_SRCS   := tests/guest/abi_test.c
 gup-repro-abi-test_LIBS   := -static -pthread
