@@ -21,6 +21,7 @@ usage: ./run.sh [options]
        ./run.sh bisect --tree TREE --good REV --bad REV [...] (--help)
        ./run.sh compare --tree TREE --base REV (--patch FILE...|--head REV) (--help)
        ./run.sh report RUN_DIR [--mbox]       (./run.sh report --help)
+       ./run.sh fstests-export --trigger NAME --to DIR (--help)
 
 Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
 runs a scenario with the gup_repro test module and prints the verdict.
@@ -58,11 +59,22 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        and at the end where the time went (phases.txt)
   -l, --list           list scenarios, triggers and steps
       --exec PROGRAM   run PROGRAM (a static x86-64 binary or a #!/bin/sh
-                       script, at most 64 MiB) in the traced guest instead
-                       of the driver, without gup_repro.ko; environment:
-                       README "--exec"
+                       script, at most 64 MiB; with --rootfs debian any
+                       x86-64 program or #! script) in the traced guest
+                       instead of the driver, without gup_repro.ko;
+                       environment: README "--exec"
       --exec-arg ARG   an argument for PROGRAM (repeatable; printable: no
                        newline, tab or other control character)
+      --rootfs KIND    the guest's userland: busybox (default: the
+                       initramfs alone, the fast path) or debian (the same
+                       kernel and run on a Debian root file system of the
+                       kernel's suite, bookworm for a tree: the Essential
+                       packages - bash, coreutils, perl-base, libc - and
+                       kmod, procps; built once by mmdebstrap, cached by
+                       suite and package list; docs/rootfs.md)
+      --exec-pkgs LIST with --rootfs debian: more Debian packages in the
+                       image (comma-separated, e.g. xfsprogs,fio; another
+                       list is another cached image)
       --slow-dev MS    give the guest /dev/nullb0, a null_blk disk whose
                        requests complete MS ms late (1..10000; the
                        *-delayed triggers default to their own)
@@ -102,14 +114,14 @@ bad_usage() {
 }
 
 case "${1:-}" in
-matrix|kernel-config|bisect|compare|report)
+matrix|kernel-config|bisect|compare|report|fstests-export)
 	sub=$1; shift
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac
 
 scenario="" steps="" pages=1 kernel=$GUPR_DEFAULT_KERNEL timeout=300 keep=0 list=0 trace=1 fs=$GUPR_DEFAULT_FS outdir="" build=0 force=0 integrity=1
 # --- triggers: --exec, --exec-arg, --slow-dev, --repeat ---
-exec_prog="" exec_given=0 exec_args=() slowdev="" slowdev_given=0 repeat="" repeat_given=0 fault="" orig_args=("$@")
+exec_prog="" exec_given=0 exec_args=() rootfs=busybox exec_pkgs="" pkgs_given=0 slowdev="" slowdev_given=0 repeat="" repeat_given=0 fault="" orig_args=("$@")
 # --- end triggers ---
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -117,6 +129,10 @@ while [ $# -gt 0 ]; do
 	--exec=*) exec_prog=${1#*=}; exec_given=1; shift ;;
 	--exec-arg) [ $# -ge 2 ] || bad_usage "$1 needs an argument"; exec_args+=("$2"); shift 2 ;;
 	--exec-arg=*) exec_args+=("${1#*=}"); shift ;;
+	--rootfs) [ $# -ge 2 ] || bad_usage "$1 needs busybox or debian"; rootfs=$2; shift 2 ;;
+	--rootfs=*) rootfs=${1#*=}; shift ;;
+	--exec-pkgs) [ $# -ge 2 ] || bad_usage "$1 needs a package list"; exec_pkgs=$2; pkgs_given=1; shift 2 ;;
+	--exec-pkgs=*) exec_pkgs=${1#*=}; pkgs_given=1; shift ;;
 	--slow-dev) [ $# -ge 2 ] || bad_usage "$1 needs milliseconds"; slowdev=$2; slowdev_given=1; shift 2 ;;
 	--slow-dev=*) slowdev=${1#*=}; slowdev_given=1; shift ;;
 	--fault) [ $# -ge 2 ] || bad_usage "$1 needs a fault name"; fault=$2; shift 2 ;;
@@ -194,10 +210,18 @@ fi
 if [ "$slowdev_given" = 1 ]; then
 	why=$(gupr_number --slow-dev "$slowdev" 1 10000) || bad_usage "$why (milliseconds)"
 fi
+gupr_in_list "$rootfs" "$GUPR_ROOTFS_KINDS" || bad_usage "--rootfs takes $(gupr_or_list "$GUPR_ROOTFS_KINDS"), not '$rootfs'"
+if [ "$pkgs_given" = 1 ]; then
+	[ "$rootfs" = debian ] || bad_usage "--exec-pkgs goes with --rootfs debian (the busybox initramfs has no packages)"
+	[ -n "$exec_pkgs" ] || bad_usage "--exec-pkgs needs a package list"
+fi
+if [ "$rootfs" = debian ]; then
+	rootfs_pkgs=$(gupr_rootfs_pkgs "$exec_pkgs") || bad_usage "--exec-pkgs: $rootfs_pkgs"
+fi
 if [ "$exec_given" = 1 ]; then
 	[ -z "$scenario" ] && [ -z "$steps" ] || bad_usage "--exec runs your program instead of a scenario: it does not go with --scenario or --steps"
 	[ -n "$exec_prog" ] || bad_usage "--exec needs a program"
-	why=$(gupr_exec_check "$exec_prog") || bad_usage "--exec: $why"
+	why=$(gupr_exec_check "$exec_prog" "$rootfs") || bad_usage "--exec: $why"
 	# the guest reads the arguments one a line, run.txt names them
 	for a in "${exec_args[@]}"; do
 		gupr_has_ctl "$a" && bad_usage "--exec-arg ${a@Q} has a control character in it (newline, tab, ...): the guest takes printable arguments only"
@@ -301,6 +325,8 @@ fi
 gupr_mark dry-run
 kind=$(gupr_kernel_spec_kind "$kernel") || bad_usage "--kernel '$kernel': expected $GUPR_KERNEL_SPEC_FORMS"
 [ "$build" = 0 ] || [ "$kind" = tree ] || bad_usage "--build goes with --kernel TREE"
+[ "$rootfs" = busybox ] || [ "$kind" != prepared ] ||
+	bad_usage "--rootfs debian needs the kernel's modules: not with a prepared kernel (prepared:DIR)"
 
 if [ -n "$outdir" ]; then out_dir "$outdir"; else new_out "$name"; fi
 out=$OUT_DIR
@@ -385,7 +411,8 @@ phase "kernel: $kernel"
 gupr_kernel "$kernel" 2>>"$out/build.log"
 # A tree may lack what this run needs (Debian's kernels have it all): say
 # which options before building anything for it.
-lacks=$(gupr_kernel_lacks boot "fs=$fs" "scenario=$name" $([ "$fs" = tmpfs ] || echo disk))
+lacks=$(gupr_kernel_lacks boot "fs=$fs" "scenario=$name" $([ "$fs" = tmpfs ] || echo disk) \
+	$([ "$rootfs" = debian ] && echo disk fs=ext4))
 if [ -n "$lacks" ]; then
 	printf '%s\n' "$lacks" | awk -F'\t' '{ print "gup-repro: the kernel lacks " $1 ": " $2 }' >>"$out/build.log"
 	echo "gup-repro: error: the kernel lacks $(printf '%s\n' "$lacks" | cut -f1 | tr '\n' ' ' | sed 's/ $//') (see vm-images/guest.config and ./run.sh kernel-config)" >>"$out/build.log"
@@ -397,6 +424,14 @@ if ! gupr_prepare "$kernel" 2>>"$out/build.log"; then
 	exit 125
 fi
 gupr_mark prepare
+# --rootfs debian: the userland image (built once per suite and package
+# list) and the kernel's modules beside it, as disks of the boot
+if [ "$rootfs" = debian ]; then
+	gupr_rootfs_prepare "$rootfs_pkgs" 2>>"$out/build.log"
+	gupr_rootfs_attach 2>>"$out/build.log"
+	[ "$trigger" != exec ] || gupr_rootfs_exec_check "$exec_prog" 2>>"$out/build.log"
+	gupr_mark rootfs
+fi
 trace_note=""
 if [ "$trace" = 1 ]; then
 	if [ -n "${KBTF_WHY:-}" ]; then
@@ -414,6 +449,7 @@ if [ -n "$trigger" ]; then cmdline+=" gupr.trigger=$trigger gupr.module=0"
 elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
 [ -n "$slowdev" ] && cmdline+=" gupr.slowdev=$slowdev"
 [ -n "$fault" ] && cmdline+=" gupr.fault=$fault"
+[ "$rootfs" = debian ] && cmdline+=" gupr.rootfs=debian"
 # the initramfs parts this run needs (the triggers are in the tools part)
 INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && [ "$trigger" != exec ] && echo tools))
 [ -s "$INITRD" ] || GUPR_DIE_RC=2 gupr_die "no initramfs for --fs $fs${trigger:+ with a trigger}: $INITRD (a prepared kernel has only the one for its filesystem)" 2>>"$out/build.log"
@@ -433,7 +469,7 @@ gupr_make_scratch "$out/scratch.img" "$pages" "$fs"
 gupr_mark mkfs
 
 accel_hint=tcg; gupr_kvm_usable && accel_hint=kvm
-phase "boot: $KREL ($KVERSION) under QEMU/$accel_hint, scenario $name, timeout ${timeout}s"
+phase "boot: $KREL ($KVERSION) under QEMU/$accel_hint, scenario $name,${ROOTFS_SUITE:+ Debian $ROOTFS_SUITE userland,} timeout ${timeout}s"
 tail_pid=""
 if [ "$GUPR_VERBOSE" = 1 ]; then
 	( sleep 0.2; exec tail -n +1 -F "$out/console.log" 2>/dev/null ) >&2 &
@@ -491,6 +527,10 @@ rm -f "$out/initrd.exec.img"
 	echo "kernel-compiler: $(gupr_config_value "$KCONFIG" CONFIG_CC_VERSION_TEXT)"
 	echo "kernel-cmdline: $GUPR_BOOT_CMDLINE $cmdline"
 	echo "page-size: $(getconf PAGESIZE)"
+	if [ "$rootfs" = debian ]; then
+		echo "rootfs: debian $ROOTFS_SUITE ($rootfs_pkgs)"
+		echo "rootfs-image: $ROOTFS_IMG"
+	fi
 	echo "accel: $BOOT_ACCEL"
 	echo "vcpus: ${GUP_REPRO_SMP:-2}"
 	if [ "${KBOOT:-$VMLINUZ}" = "$VMLINUZ" ]; then echo "boot-image: ${VMLINUZ##*/} (compressed)"

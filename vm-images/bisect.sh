@@ -4,7 +4,8 @@
 # kernel tree; each step builds the checked-out commit (build directory
 # under the cache, incremental, ccache) and runs a scenario on it in fresh
 # VMs.  The tree is left as it was found: `git bisect reset` at the end, on
-# failure and on SIGINT/SIGTERM/SIGHUP.
+# failure and on SIGINT/SIGTERM/SIGHUP; when this driver is killed outright
+# (SIGKILL), by the next step (driver_check).
 set -u
 GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$GUPR_TOP/vm-images/lib.sh"
@@ -57,7 +58,10 @@ and runs are in DIR/steps/.
 Exit: 0 found the commit, 125 could not decide (only skipped commits
 left, or a build or run failed at every step), 128 bad usage or an
 error of the machine (a read-only or full file system, a chroot: the
-bisection stops), 130/143/129 interrupted (the tree is reset).
+bisection stops), 130/143/129 interrupted (the tree is reset; SIGINT
+also when started in the background by a script, or when only a step's
+GNU parallel saw it).  Killed with SIGKILL, the bisection stops at its
+next step at the latest and the tree is reset (docs/bisect.md).
 Plain git works too: cd TREE && git bisect start BAD GOOD &&
 git bisect run $GUPR_TOP/run.sh --kernel BUILD-DIR --build [run options]
 Test-only hooks: GUP_REPRO_TEST_BISECT_BUILD and GUP_REPRO_TEST_BISECT_RUN
@@ -78,6 +82,7 @@ step() {
 	commit=$(git rev-parse HEAD)
 	subject=$(git log -1 --format=%s | tr -d '\000-\037\177' | cut -c1-72)
 	n=$(( $(wc -l <"$B_DIR/steps.txt") + 1 ))
+	driver_check "$1" "$n" "$commit"
 	sdir=$(gupr_run_dir "$B_DIR/steps" "$(printf '%02d' "$n")-${commit:0:12}") ||
 		{ echo "run.sh bisect: step $n: $sdir" >&2; exit 128; }
 	echo "==> bisect step $n: ${commit:0:12} $subject" >&2
@@ -98,6 +103,8 @@ step() {
 		echo "==> bisect step $n: the build failed (see ${sdir#"$GUPR_TOP"/}/build.log): skip" >&2
 		exit 125
 	fi
+	# a long build outlives a driver killed meanwhile: no VM for it
+	driver_check "$1" "$n" "$commit"
 	if [ -z "${GUP_REPRO_TEST_BISECT_RUN:-}" ]; then
 		echo "==> bisect step $n: preparing the kernel for the runs (module, initramfs)" >&2
 		if ! ( prepare_kernel "$sdir" ) >"$sdir/prepare.log" 2>&1; then
@@ -109,7 +116,11 @@ step() {
 			exit 125
 		fi
 	fi
+	driver_check "$1" "$n" "$commit"
 	run_step "$sdir" "$commit"
+	if [ -n "$STEP_STOPPED" ]; then
+		step_interrupted "$n" "$commit" "$bsecs" "$subject" "$STEP_STOPPED"
+	fi
 	for i in $(seq "$B_REPEAT"); do
 		# the run's exit status, its verdict and host (run_step)
 		host=$(sed -n 's/^host: //p' "$sdir/run-$i/host.txt" 2>/dev/null)
@@ -121,12 +132,14 @@ step() {
 		   r=${r:-CLEAN}; nclean=$((nclean + 1)) ;;
 		125) r="COULD NOT TEST"; nctn=$((nctn + 1)) ;;
 		'') r="COULD NOT TEST ($(cat "$sdir/run-$i/error.txt"))" host=""; nctn=$((nctn + 1)) ;;
+		129|130|143) step_interrupted "$n" "$commit" "$bsecs" "$subject" "$((rc - 128)) run $i was interrupted (exit $rc)${host:+ on $host}" ;;
 		*) echo "==> bisect step $n: run $i stopped with exit $rc: aborting the bisection" >&2
 		   printf '%2d  %s  build %4d s  run %d exit %d%s  -> abort  %s\n' "$n" "${commit:0:12}" "$bsecs" "$i" "$rc" "${host:+ on $host}" "$subject" >>"$B_DIR/steps.txt"
 		   exit $((rc >= 128 ? rc : 128)) ;;
 		esac
 		verdicts+="${verdicts:+, }$r${host:+ on $host}"
 	done
+	driver_check "$1" "$n" "$commit"
 	# a commit reproduces when any run does; otherwise a run that could not
 	# test makes the commit unknown (skip)
 	if [ $nrep -gt 0 ]; then vote=reproduces
@@ -143,6 +156,73 @@ step() {
 	printf '%2d  %s  build %4d s  %s  -> %s  %s\n' "$n" "${commit:0:12}" "$bsecs" "$verdicts" "$term" "$subject" >>"$B_DIR/steps.txt"
 	echo "==> bisect step $n: $verdicts -> $term" >&2
 	exit $code
+}
+
+# step_interrupted N COMMIT BUILD-SECONDS SUBJECT "SIGNUM WHY": step N was
+# interrupted (a run killed by signal SIGNUM, or GNU parallel stopped
+# before its runs ended: WHY), which says nothing of the commit: log it,
+# leave the signal's name in .interrupted for the driver, and exit 128 +
+# SIGNUM, which stops git bisect run.
+step_interrupted() {
+	local sig=${5%% *} why=${5#* }
+	printf '%2d  %s  build %4d s  interrupted: %s  -> abort  %s\n' "$1" "${2:0:12}" "$3" "$why" "$4" >>"$B_DIR/steps.txt"
+	kill -l "$sig" >"$B_DIR/.interrupted" 2>/dev/null || echo INT >"$B_DIR/.interrupted"
+	echo "==> bisect step $1: interrupted: $why: the bisection stops" >&2
+	exit $((128 + sig))
+}
+
+# driver_check STATE N COMMIT: when the driver of the bisection (the
+# process B_DRIVER_PID that started at B_DRIVER_START) is gone, killed by
+# SIGKILL, which no trap sees: stop before step N does anything more.  A
+# detached helper (--reset-after) gives the tree back once git bisect run
+# has exited, and the step exits 128, which stops git bisect run.
+driver_check() {
+	local gitpid
+	gupr_proc_alive "$B_DRIVER_PID" "$B_DRIVER_START" && return 0
+	printf '%2d  %s  the driver (pid %s) is gone  -> abort: the tree goes back to %s\n' "$2" "${3:0:12}" \
+		"$B_DRIVER_PID" "$B_ORIG" >>"$B_DIR/steps.txt"
+	echo "==> bisect step $2: the driver (pid $B_DRIVER_PID) is gone: the bisection stops" >&2
+	gitpid=$(git_bisect_run_pid)
+	setsid -f "$BASH" "$GUPR_TOP/vm-images/bisect.sh" --reset-after "$gitpid" "$(gupr_proc_start "$gitpid")" "$1" \
+		</dev/null >>"$B_DIR/git-bisect-run.log" 2>&1
+	exit 128
+}
+
+# git_bisect_run_pid: the git bisect run that started this step: the
+# outermost of the git processes above it (git 2.39 runs the step through
+# sh -c, from `git bisect--helper run`, from the git-bisect script, from
+# `git bisect run`), else its parent.
+git_bisect_run_pid() {
+	local p=$PPID top=$PPID seen=0
+	while [ "${p:-1}" -gt 1 ]; do
+		case "$(cat "/proc/$p/comm" 2>/dev/null)" in
+		git|git-*) top=$p seen=1 ;;
+		*) [ $seen = 1 ] && break ;;
+		esac
+		p=$(ps -o ppid= -p "$p" | tr -d ' ')
+	done
+	echo "$top"
+}
+
+# reset_after GIT-PID GIT-START STATE: the helper of a bisection whose
+# driver is gone (driver_check): wait for git bisect run (the process
+# GIT-PID, started at GIT-START) to exit, keep git bisect log, and give the
+# tree back as it was found.
+reset_after() {
+	# shellcheck disable=SC1090
+	. "$3"
+	while gupr_proc_alive "$1" "$2"; do sleep 0.2; done
+	git -C "$B_TREE" bisect log >"$B_DIR/bisect.log" 2>/dev/null
+	tree_reset "$B_TREE" "$B_ORIG" "$B_ORIG_COMMIT"
+	echo "stopped: the driver (pid $B_DRIVER_PID) was gone; the tree is back at $B_ORIG" >>"$B_DIR/steps.txt"
+}
+
+# tree_reset TREE ORIG ORIG-COMMIT: end the bisection in TREE and give the
+# tree back as it was found: ORIG (its branch, or the commit when it was
+# detached) checked out at ORIG-COMMIT.
+tree_reset() {
+	git -C "$1" bisect reset "$2" >/dev/null 2>&1 || git -C "$1" bisect reset >/dev/null 2>&1
+	[ "$(git -C "$1" rev-parse HEAD)" = "$3" ] || git -C "$1" checkout -q "$2" 2>/dev/null
 }
 
 # host_abort N COMMIT LOG: when step N's build or preparation failed on an
@@ -172,23 +252,30 @@ prepare_kernel() {
 # the prepared kernel goes as a basefile, each run's directory comes
 # back).  Leaves STEP-DIR/run-I with exit.txt (run.sh's exit status), or
 # without it and with error.txt saying why the run was not made (naming
-# the host).  The step's joblog.txt is GNU parallel's job log.
+# the host).  The step's joblog.txt is GNU parallel's job log.  A run
+# stopped by a signal that was not GNU parallel's time limit, or not ended
+# because GNU parallel itself was stopped, is an interrupt, not a run that
+# could not test: STEP_STOPPED says "SIGNUM WHY" of the first (run_stopped).
 run_step() {
-	local sdir=$1 step=${1##*/} i d why
+	local sdir=$1 step=${1##*/} i d why prc limit
 	local -a par=(parallel --termseq TERM,8000,KILL,25 --halt never --joblog "$sdir/joblog.txt")
 	export GUPR_BR_STEP=$sdir GUPR_BR_KERNEL=$sdir/kernel GUPR_BR_COMMIT=$2 GUP_REPRO_SMP=$B_SMP
 	export GUPR_BR_OPTS="${B_RUNARGS[*]@Q}"
+	STEP_STOPPED=""
 	if [ ${#B_HOSTS_PAR[@]} -eq 0 ]; then
-		par+=(-j "$B_JOBS" --timeout $((B_TIMEOUT + 600)) "$GUPR_TOP/vm-images/bisect-run.sh" local {})
+		limit=$((B_TIMEOUT + 600))
+		par+=(-j "$B_JOBS" --timeout "$limit" "$GUPR_TOP/vm-images/bisect-run.sh" local {})
 	else
 		tar -cf "$B_STAGE/$step.kernel.tar" -C "$sdir/kernel" . ||
 			gupr_die "cannot pack the prepared kernel for the hosts"
 		echo "==> bisect: the prepared kernel, $(du -k "$B_STAGE/$step.kernel.tar" | cut -f1) KiB, goes to the hosts" >&2
+		limit=$((B_TIMEOUT + 120 + 3600))
 		par+=("${B_HOSTS_PAR[@]}" --basefile "$B_STAGE/./$step.kernel.tar" --return "${sdir%/*}/./$step/run-{}.tar"
-		      --retries $((B_RETRIES + 1)) --timeout $((B_TIMEOUT + 120 + 3600))
+		      --retries $((B_RETRIES + 1)) --timeout "$limit"
 		      --env GUPR_BR_OPTS --env GUP_REPRO_SMP bash base/bisect-run.sh remote {} "$step" "$B_HASH")
 	fi
 	"${par[@]}" ::: $(seq "$B_REPEAT") </dev/null
+	prc=$?
 	rm -f "$B_STAGE/$step.kernel.tar"
 	gupr_hosts_joblog "$sdir/joblog.txt"
 	for i in $(seq "$B_REPEAT"); do
@@ -198,6 +285,11 @@ run_step() {
 		fi
 		[ -s "$d/exit.txt" ] && continue
 		mkdir -p "$d"
+		if why=$(run_stopped "$i" "$prc" "$limit"); then
+			echo "${why#* }" >"$d/error.txt"
+			STEP_STOPPED=${STEP_STOPPED:-$why}
+			continue
+		fi
 		why=$(cat "$d/error.txt" 2>/dev/null)
 		[ -n "$why" ] || why=$(gupr_hosts_job_why "$i" run)
 		echo "${why:-"no result (GNU parallel's job log: ${sdir#"$B_DIR"/}/joblog.txt)"}" >"$d/error.txt"
@@ -207,19 +299,51 @@ run_step() {
 	rm -f "$sdir/kernel/vmlinuz" "$sdir"/kernel/initramfs-*.img "$sdir/kernel/config"
 }
 
-# build_tree: configure the build directory once (guest config), then
-# bring it up to date with the checked-out commit.
-build_tree() {
-	GUPR_SAY_FD=3
-	if [ ! -s "$B_BUILD/.config" ]; then
-		TREE_SRC=$B_TREE TREE_BUILD=$B_BUILD
-		gupr_kernel_config || exit 1
+# run_stopped I PARALLEL-RC LIMIT: whether run I, which left no exit status,
+# was interrupted: killed by a signal before GNU parallel's time limit
+# (LIMIT seconds) could have done it, or never ended because GNU parallel
+# itself was stopped (no line in its job log; PARALLEL-RC, its exit status,
+# is 255 after SIGINT or SIGTERM, taken as SIGINT, 0 after SIGHUP, which
+# lets the runs in flight end but starts no more, 128+N when it was killed
+# by signal N).  Prints "SIGNUM why" and returns 0; returns 1 for a run
+# that failed.
+run_stopped() {
+	local rc=${JOB_RC[$1]:-} secs=${JOB_SECS[$1]:-0} sig
+	if [ -z "$rc" ]; then
+		case "$2" in
+		0) sig=1 ;;
+		129|1[3-8][0-9]|19[01]) sig=$(($2 - 128)) ;;
+		*) sig=2 ;;
+		esac
+		echo "$sig GNU parallel stopped (exit $2) before run $1 ended"
+		return 0
 	fi
-	GUPR_DIE_RC=1 gupr_tree_rebuild "$B_BUILD"
+	sig=${rc#*/}
+	[ "$sig" != 0 ] && [ "${secs%.*}" -lt "$3" ] || return 1
+	echo "$sig run $1 was killed by SIG$(kill -l "$sig" 2>/dev/null || echo "$sig") after ${secs%.*} s"
 }
 
-if [ "${1:-}" = --step ]; then
-	step "$2"
+# build_tree: configure the build directory with the guest config when it
+# has no .config, or again when the guest config changed since
+# (gupr_config_stale: merged into the base config it was made from, said
+# in the build log and to the user), then bring it up to date with the
+# checked-out commit.
+build_tree() {
+	GUPR_SAY_FD=3
+	gupr_tree_make "$B_TREE" "$B_BUILD" bisect
+}
+
+case "${1:-}" in
+--step) step "$2" ;;
+--reset-after) reset_after "$2" "$3" "$4"; exit 0 ;;
+esac
+
+# started with SIGINT ignored (a command put in the background by a
+# script): start again with SIGINT's default disposition, so that an
+# interrupt stops the bisection (the trap below) instead of reaching only
+# a step's GNU parallel, whose runs would then be voted "could not test"
+if gupr_sig_ignored 2 && [ -z "${GUPR_BISECT_SIGINT:-}" ] && env --default-signal=INT true 2>/dev/null; then
+	GUPR_BISECT_SIGINT=default exec env --default-signal=INT "$BASH" "$0" "$@"
 fi
 
 # --- the bisection ------------------------------------------------------------
@@ -324,6 +448,8 @@ if [ -z "$bdir" ]; then
 fi
 [ ! -e "$bdir/bisect.txt" ] || bad_usage "--out $bdir holds a bisection already"
 mkdir -p "$bdir/steps" && bdir=$(cd "$bdir" && pwd) || bad_usage "cannot create $bdir"
+orig=$(git -C "$tree" symbolic-ref -q --short HEAD || git -C "$tree" rev-parse HEAD)
+orig_commit=$(git -C "$tree" rev-parse HEAD)
 : >"$bdir/steps.txt"
 {
 	printf 'B_DIR=%q\nB_TREE=%q\nB_BUILD=%q\nB_REPEAT=%q\nB_FIND=%q\n' "$bdir" "$tree" "$build" "$repeat" "$find"
@@ -331,6 +457,10 @@ mkdir -p "$bdir/steps" && bdir=$(cd "$bdir" && pwd) || bad_usage "cannot create 
 		"$jobs" "$timeout" "$fs" "$smp" "$retries" "$stage" "$hash"
 	printf 'B_RUNARGS=('; [ ${#runargs[@]} -eq 0 ] || printf '%q ' "${runargs[@]}"; printf ')\n'
 	printf 'B_HOSTS_PAR=('; [ ${#hosts_par[@]} -eq 0 ] || printf '%q ' "${hosts_par[@]}"; printf ')\n'
+	# the driver, which each step checks is still there (driver_check),
+	# and where the tree goes back to
+	printf 'B_DRIVER_PID=%q\nB_DRIVER_START=%q\nB_ORIG=%q\nB_ORIG_COMMIT=%q\n' \
+		"$$" "$(gupr_proc_start $$)" "$orig" "$orig_commit"
 } >"$bdir/state.env"
 
 if [ "$find" = fix ]; then
@@ -340,12 +470,11 @@ else
 	terms=() oldt=good newt=bad
 	what="start reproducing"
 fi
-orig=$(git -C "$tree" symbolic-ref -q --short HEAD || git -C "$tree" rev-parse HEAD)
-orig_commit=$(git -C "$tree" rev-parse HEAD)
 started=0 child=""
 
 # cleanup: stop the step in flight (git, the build, run.sh and QEMU, which
-# sits in timeout(1)'s own process group), then give the tree back as it was.
+# sits in timeout(1)'s own process group), keep git bisect log, then give
+# the tree back as it was.
 cleanup() {
 	if [ -n "$child" ]; then
 		gupr_kill_tree $$
@@ -353,10 +482,8 @@ cleanup() {
 		child=""
 	fi
 	if [ $started = 1 ]; then
-		git -C "$tree" bisect reset "$orig" >/dev/null 2>&1 ||
-			git -C "$tree" bisect reset >/dev/null 2>&1
-		[ "$(git -C "$tree" rev-parse HEAD)" = "$orig_commit" ] ||
-			git -C "$tree" checkout -q "$orig" 2>/dev/null
+		git -C "$tree" bisect log >"$bdir/bisect.log" 2>/dev/null
+		tree_reset "$tree" "$orig" "$orig_commit"
 		started=0
 	fi
 	gupr_hosts_stop
@@ -365,7 +492,9 @@ interrupted() {
 	trap - INT TERM HUP
 	echo "run.sh bisect: interrupted; the tree is back at $orig" >&2
 	cleanup
+	rm -f "$bdir/.interrupted"
 	echo "interrupted by SIG$1" >>"$bdir/steps.txt"
+	summary "result: interrupted by SIG$1; no first $newt commit named; the tree is back at $orig"
 	exit "$2"
 }
 trap cleanup EXIT
@@ -373,51 +502,66 @@ trap 'interrupted INT 130' INT
 trap 'interrupted TERM 143' TERM
 trap 'interrupted HUP 129' HUP
 
+subj() { git -C "$tree" log -1 --format=%s "$1" | tr -d '\000-\037\177'; }
+
+# summary RESULT: bisect.txt (the range, the rule, the steps, RESULT: the
+# first commit or why there is none, git bisect log), printed too.
+summary() {
+	{
+		echo "gup-repro bisect: the first commit that made the scenario $what"
+		echo "tree:    $tree"
+		echo "build:   $build"
+		echo "run:     ./run.sh --kernel prepared:STEP/kernel${runargs[*]:+ ${runargs[*]}}  (BUILD, prepared once per step)"
+		echo "range:   $oldt ${goodc:0:12} \"$(subj "$goodc")\""
+		echo "         $newt ${badc:0:12} \"$(subj "$badc")\""
+		echo "rule:    $repeat run(s) per commit, each in a fresh VM; a commit reproduces if any run"
+		echo "         reproduces; with none reproducing, a COULD NOT TEST run skips the commit"
+		echo "runs on: $where"
+		[ ${#HOSTS_UNUSABLE[@]} -eq 0 ] || printf 'host not used: %s\n' "${HOSTS_UNUSABLE[@]}"
+		echo
+		echo "steps (commit, build seconds, verdicts -> term, subject):"
+		sed 's/^/  /' "$bdir/steps.txt"
+		echo
+		printf '%s\n' "$1"
+		echo
+		echo "git bisect log:"
+		sed 's/^/  /' "$bdir/bisect.log" 2>/dev/null
+	} >"$bdir/bisect.txt"
+	cat "$bdir/bisect.txt"
+	echo "==> bisect: ${bdir#"$GUPR_TOP"/}/bisect.txt" >&2
+}
+
 echo "==> bisect: $tree, ${goodc:0:12}..${badc:0:12}: which commit made the scenario $what; $repeat run(s) per commit on $where" >&2
 git -C "$tree" bisect start "${terms[@]}" "$badc" "$goodc" >"$bdir/git-bisect-run.log" 2>&1 ||
 	{ cat "$bdir/git-bisect-run.log" >&2; bad_usage "git bisect start failed"; }
 started=1
-# git bisect run reads no terminal; an interrupt stops it and all below it
-( cd "$tree" && exec git bisect run "$GUPR_TOP/vm-images/bisect.sh" --step "$bdir/state.env" ) \
+# git bisect run reads no terminal, and runs in a session of its own: an
+# interrupt reaches the driver, which stops it and all below it
+# (cleanup), and a driver killed outright is seen by the next step
+# (driver_check)
+( cd "$tree" && exec setsid -w git bisect run "$GUPR_TOP/vm-images/bisect.sh" --step "$bdir/state.env" ) \
 	>>"$bdir/git-bisect-run.log" 2>&2 </dev/null &
 child=$!
 wait "$child"
 rc=$?
 child=""
-git -C "$tree" bisect log >"$bdir/bisect.log" 2>/dev/null
 first=$(sed -n "s/^\([0-9a-f]\{40\}\) is the first $newt commit$/\1/p" "$bdir/git-bisect-run.log" | head -n 1)
 cleanup
 
-subj() { git -C "$tree" log -1 --format=%s "$1" | tr -d '\000-\037\177'; }
-{
-	echo "gup-repro bisect: the first commit that made the scenario $what"
-	echo "tree:    $tree"
-	echo "build:   $build"
-	echo "run:     ./run.sh --kernel prepared:STEP/kernel${runargs[*]:+ ${runargs[*]}}  (BUILD, prepared once per step)"
-	echo "range:   $oldt ${goodc:0:12} \"$(subj "$goodc")\""
-	echo "         $newt ${badc:0:12} \"$(subj "$badc")\""
-	echo "rule:    $repeat run(s) per commit, each in a fresh VM; a commit reproduces if any run"
-	echo "         reproduces; with none reproducing, a COULD NOT TEST run skips the commit"
-	echo "runs on: $where"
-	[ ${#HOSTS_UNUSABLE[@]} -eq 0 ] || printf 'host not used: %s\n' "${HOSTS_UNUSABLE[@]}"
-	echo
-	echo "steps (commit, build seconds, verdicts -> term, subject):"
-	sed 's/^/  /' "$bdir/steps.txt"
-	echo
-	if [ -n "$first" ]; then
-		echo "first $newt commit: $first"
-		echo "  $(subj "$first")"
-	else
-		echo "result: no first $newt commit found (git bisect run exit $rc):"
-		grep -v '^running ' "$bdir/git-bisect-run.log" | tail -n 8 | sed 's/^/  /'
-	fi
-	echo
-	echo "git bisect log:"
-	sed 's/^/  /' "$bdir/bisect.log"
-} >"$bdir/bisect.txt"
-cat "$bdir/bisect.txt"
-echo "==> bisect: ${bdir#"$GUPR_TOP"/}/bisect.txt" >&2
-if [ -n "$first" ]; then exit 0; fi
+if [ -n "$first" ]; then
+	summary "first $newt commit: $first
+  $(subj "$first")"
+	exit 0
+fi
+# a step was interrupted (step_interrupted): the bisection was
+if [ -s "$bdir/.interrupted" ]; then
+	sig=$(cat "$bdir/.interrupted")
+	rm -f "$bdir/.interrupted"
+	summary "result: interrupted by SIG$sig in a step; no first $newt commit named; the tree is back at $orig"
+	exit $((128 + $(kill -l "$sig")))
+fi
+summary "result: no first $newt commit found (git bisect run exit $rc):
+$(grep -v '^running ' "$bdir/git-bisect-run.log" | tail -n 8 | sed 's/^/  /')"
 case $rc in 129|130|143) exit $rc ;; esac
 # a step met an error of the machine (host_abort): not "could not decide"
 [ -e "$bdir/.host-error" ] && { rm -f "$bdir/.host-error"; exit "$GUPR_HOST_RC"; }

@@ -192,7 +192,7 @@ side_kernel() {
 	echo "==> compare: building $side ($(git -C "$src" log -1 --format='%h %s' | cut -c1-60))" >&2
 	if [ -n "${GUP_REPRO_TEST_COMPARE_BUILD:-}" ]; then
 		GUPR_SIDE=$side GUPR_SRC=$src GUPR_KERNEL_DIR=$kdir sh -c "$GUP_REPRO_TEST_COMPARE_BUILD" >"$log" 2>&1 && return 0
-	elif ( GUPR_SAY_FD=3 gupr_tree_make "$src" "$build" &&
+	elif ( GUPR_SAY_FD=3 gupr_tree_make "$src" "$build" compare &&
 	       gupr_prepare "$build" && gupr_kernel_pack "$kdir" "${fss[@]}" ) 3>&2 >"$log" 2>&1; then
 		return 0
 	fi

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# vm-images/host-deps.sh [--check] [--kernel-build]: make sure the host has
-# what gup-repro needs (Debian 12 package names); --kernel-build adds what
-# building a kernel tree needs.  As root, missing packages are installed
+# vm-images/host-deps.sh [--check] [--kernel-build] [--fstests]: make sure
+# the host has what gup-repro needs (Debian 12 package names);
+# --kernel-build adds what building a kernel tree needs, --fstests what
+# ./run.sh fstests-export and building an fstests tree need.  As root, missing packages are installed
 # with apt-get; otherwise, or with --check, the missing packages are named
 # and the exit status is 1.
 set -u
-check=0 kbuild=0
+check=0 kbuild=0 fstests=0
 for a in "$@"; do
 	case "$a" in
 	--check) check=1 ;;
 	--kernel-build) kbuild=1 ;;
-	*) echo "usage: $0 [--check] [--kernel-build]" >&2; exit 2 ;;
+	--fstests) fstests=1 ;;
+	*) echo "usage: $0 [--check] [--kernel-build] [--fstests]" >&2; exit 2 ;;
 	esac
 done
 
@@ -19,7 +21,7 @@ done
 # script changed since (run.sh calls this on every run; the checks below
 # cost up to a second on a busy host).
 top=$(cd "$(dirname "$0")/.." && pwd)
-stamp="${GUP_REPRO_BUILD:-$top/build}/.host-deps-$kbuild.ok"
+stamp="${GUP_REPRO_BUILD:-$top/build}/.host-deps-$kbuild$([ $fstests = 1 ] && echo -fstests).ok"
 if [ -e "$stamp" ] && [ -z "$(find /var/lib/dpkg/status "$0" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
 	exit 0
 fi
@@ -53,6 +55,7 @@ parallel           parallel
 ssh                openssh-client
 rsync              rsync
 clang-format       clang-format
+unifdef            unifdef
 "
 # building a kernel tree (kernel-config --build, bisect): kbuild's tools,
 # pahole for CONFIG_DEBUG_INFO_BTF, ccache for rebuilds
@@ -63,6 +66,17 @@ flex               flex
 pahole             dwarves
 ccache             ccache
 git                git
+"
+# ./run.sh fstests-export (a trigger made standalone: gupr_trigger_standalone;
+# git commits into the checkout) and an fstests build (autotools, the
+# libraries its configure looks for: xfsprogs' headers, libuuid, libattr,
+# libacl, libaio, liburing, gdbm, libcap)
+[ $fstests = 1 ] && deps+="
+git                git
+autoconf           autoconf
+automake           automake
+libtoolize         libtool
+pkg-config         pkg-config
 "
 
 missing=()
@@ -76,7 +90,8 @@ done <<<"$deps"
 # (modpost, objtool, sign-file), the archive keyring for the private apt.
 for pkg in libc6-dev libelf1 libssl3 debian-archive-keyring \
 	   libbpf-dev libelf-dev zlib1g-dev libjansson-dev liburing-dev libclang-rt-14-dev \
-	   $([ $kbuild = 1 ] && echo libssl-dev); do
+	   $([ $kbuild = 1 ] && echo libssl-dev) \
+	   $([ $fstests = 1 ] && echo xfslibs-dev uuid-dev libattr1-dev libacl1-dev libaio-dev libgdbm-dev libcap-dev); do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$pkg")
 done

@@ -11,6 +11,7 @@
 #   module.sh     gup_repro.ko for the kernel of the record
 #   bpf.sh        the pintrace loader (CO-RE)
 #   initramfs.sh  the guest's initramfs
+#   rootfs.sh     --rootfs debian: the Debian userland image and its modules
 #   scratch.sh    the scratch filesystem image
 #   boot.sh       QEMU and the boot watchdog
 #   phases.sh     where a run's time goes (phases.txt)
@@ -22,7 +23,7 @@
 # $GUPR_CACHE (XDG cache), build products under $GUPR_BUILD.
 
 GUPR_TOP=${GUPR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-for _gupr_f in facts common apt kernel tree buildroot module bpf initramfs scratch boot phases source triggers; do
+for _gupr_f in facts common apt kernel tree buildroot module bpf initramfs rootfs scratch boot phases source triggers; do
 	# shellcheck disable=SC1090
 	. "$GUPR_TOP/vm-images/lib/$_gupr_f.sh"
 done

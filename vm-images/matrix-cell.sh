@@ -8,8 +8,9 @@
 #   matrix-cell.sh remote  KERNEL LABEL FS SCENARIO HASH [RUN]
 #
 # prepare: fetch KERNEL, its build root, module and initramfs (gupr_prepare)
-# into DIR/.kres-LABEL (its record, which every cell of it then shares) or
-# DIR/.kerr-LABEL (why it could not be prepared; exit 1); log
+# and, with GUPR_CELL_ROOTFS=debian, the Debian userland image of its suite
+# and its modules image (gupr_rootfs_prepare), into DIR/.kres-LABEL (its
+# record, which every cell of it then shares) or DIR/.kerr-LABEL (why it could not be prepared; exit 1); log
 # DIR/prepare-LABEL.log.
 # local: on this machine, in the matrix directory $GUPR_CELL_MDIR, with the
 # kernel prepared by matrix.sh (prepare, above).
@@ -32,17 +33,19 @@
 # not run it (error.txt in the cell says why): GNU parallel --retries tries
 # such a cell on another host.
 # Environment: GUPR_CELL_TIMEOUT (run.sh --timeout), GUPR_CELL_OPTS (more
-# run.sh options: --no-trace), GUPR_CELL_MDIR (local),
-# PARALLEL_SSHHOST (remote: set by GNU parallel).  GUP_REPRO_TEST_CELL_RUN
-# (tests only) is a command run instead of run.sh, with GUPR_CELL_DIR (the
-# run directory to write), GUPR_CELL_KERNEL, GUPR_CELL_FS and
-# GUPR_CELL_SCENARIO.
+# run.sh options: --no-trace, --rootfs), GUPR_CELL_ROOTFS (prepare: busybox
+# or debian), GUPR_CELL_MDIR (local), PARALLEL_SSHHOST (remote: set by GNU
+# parallel).  GUP_REPRO_TEST_CELL_RUN (tests only) is a command run instead
+# of run.sh, with GUPR_CELL_DIR (the run directory to write),
+# GUPR_CELL_KERNEL, GUPR_CELL_FS and GUPR_CELL_SCENARIO.
 set -u
 if [ "$1" = prepare ]; then
 	GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
 	. "$GUPR_TOP/vm-images/lib.sh"
 	k=$2 lbl=$3 d=$4
-	(GUPR_LOG="$d/prepare-$lbl.log" gupr_prepare "$k" && echo "$GUPR_KERNEL_ENV" >"$d/.kres-$lbl") \
+	(GUPR_LOG="$d/prepare-$lbl.log" gupr_prepare "$k" &&
+	 { [ "${GUPR_CELL_ROOTFS:-busybox}" = busybox ] || gupr_rootfs_prepare "$(gupr_rootfs_pkgs "")"; } &&
+	 echo "$GUPR_KERNEL_ENV" >"$d/.kres-$lbl") \
 		>>"$d/prepare-$lbl.log" 2>&1 && exit 0
 	rm -f "$d/.kres-$lbl"
 	why=$(grep -h '^gup-repro: error: ' "$d/prepare-$lbl.log" | tail -n 1 | sed 's/^gup-repro: error: //')

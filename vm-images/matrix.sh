@@ -22,6 +22,10 @@ usage: ./run.sh matrix [options]
   -j, --jobs N      VMs at a time (default: number of CPUs)
   -t, --timeout SEC per cell (default: 300)
       --no-trace    no BPF probes in the cells
+      --rootfs KIND busybox (default) or debian: the cells' guests run on
+                    the Debian userland of their kernel's suite
+                    (./run.sh --rootfs, docs/rootfs.md); each image is
+                    built once, when the kernels are prepared
   --repeat N    N runs per cell, each in a fresh VM and a job of its own
                 (they spread over -j and the hosts); the cell shows the
                 commonest reproducing result, the rate is in its verdict.txt
@@ -51,7 +55,7 @@ bad_usage() { echo "run.sh matrix: $*" >&2; echo "Try './run.sh matrix --help'."
 kernels=$(printf 'debian:%s,' $GUPR_SUITES); kernels=${kernels%,}
 fslist=${GUPR_FILESYSTEMS// /,}
 scenarios=${GUPR_MATRIX_SCENARIOS// /,}
-jobs=$(nproc) jobs_given=0 timeout=300 trace_opt="" mdir="" repeat_opt=() hosts="" retries=0 order=longest-first
+jobs=$(nproc) jobs_given=0 timeout=300 cell_opts="" rootfs=busybox mdir="" repeat_opt=() hosts="" retries=0 order=longest-first
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) [ $# -ge 2 ] || bad_usage "$1 needs a list"; kernels=$2; shift 2 ;;
@@ -60,7 +64,8 @@ while [ $# -gt 0 ]; do
 	-j|--jobs) [ $# -ge 2 ] || bad_usage "$1 needs a number"; jobs=$2; jobs_given=1; shift 2 ;;
 	-j*) jobs=${1#-j}; jobs_given=1; shift ;;
 	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
-	--no-trace) trace_opt=--no-trace; shift ;;
+	--no-trace) cell_opts=--no-trace; shift ;;
+	--rootfs) [ $# -ge 2 ] || bad_usage "$1 needs busybox or debian"; rootfs=$2; shift 2 ;;
 	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"
 		case "$2" in ''|*[!0-9]*|0*) bad_usage "--repeat takes a whole number from 1 to 1000, not '$2'" ;; esac
 		[ "${#2}" -le 4 ] && [ "$2" -le 1000 ] || bad_usage "--repeat takes a whole number from 1 to 1000, not '$2'"
@@ -79,6 +84,11 @@ why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 why=$(gupr_number --retries "$retries" 0 100) || bad_usage "$why"
 [ "$retries" = 0 ] || [ -n "$hosts" ] || bad_usage "--retries goes with --hosts"
 case "$order" in longest-first|interleave) ;; *) bad_usage "--order takes longest-first or interleave, not '$order'" ;; esac
+gupr_in_list "$rootfs" "$GUPR_ROOTFS_KINDS" || bad_usage "--rootfs takes $(gupr_or_list "$GUPR_ROOTFS_KINDS"), not '$rootfs'"
+# the cells' run.sh gets --rootfs; the kernels' preparation builds the
+# images (matrix-cell.sh prepare)
+export GUPR_CELL_ROOTFS=$rootfs
+[ "$rootfs" = busybox ] || cell_opts+=" --rootfs $rootfs"
 IFS=, read -r -a K <<<"$kernels"
 IFS=, read -r -a F <<<"$fslist"
 IFS=, read -r -a S <<<"$scenarios"
@@ -86,6 +96,8 @@ IFS=, read -r -a S <<<"$scenarios"
 for k in "${K[@]}"; do
 	gupr_kernel_spec_ok "$k" || bad_usage "--kernels: '$k' is not a kernel spec"
 	why=$(gupr_kernel_path_ok --kernels "$k") || bad_usage "$why"
+	[ "$rootfs" = busybox ] || [ "$(gupr_kernel_spec_kind "$k")" != prepared ] ||
+		bad_usage "--rootfs $rootfs needs the kernel's modules: not with a prepared kernel ('$k')"
 done
 for f in "${F[@]}"; do
 	gupr_in_list "$f" "$GUPR_FILESYSTEMS" || bad_usage "--fs: '$f' is not $(gupr_or_list "$GUPR_FILESYSTEMS")"
@@ -287,7 +299,7 @@ trap 'interrupted HUP 129' HUP
 # A job (a cell, or with --repeat one run of a cell) may run timeout + 2
 # min, plus the preparation of a host's kernels (first use) or of this
 # machine's: then it is stopped.
-export GUPR_CELL_TIMEOUT=$timeout GUPR_CELL_OPTS="$trace_opt" GUPR_CELL_MDIR=$mdir
+export GUPR_CELL_TIMEOUT=$timeout GUPR_CELL_OPTS="$cell_opts" GUPR_CELL_MDIR=$mdir
 runcol=() retdir={2}/{3}/{4}
 [ ${#repeat_opt[@]} -eq 0 ] || runcol=({5}) retdir={2}/{3}/{4}/run-{5}
 par=(parallel --colsep '\t' --termseq TERM,8000,KILL,25 --halt never)
@@ -299,7 +311,7 @@ elif [ ${#usable[@]} -gt 0 ]; then
 	gupr_hosts_pack "$GUPR_TOP/vm-images/matrix-cell.sh" || bad_usage "cannot pack the project for the hosts"
 	joblog="$mdir/joblog.txt"
 	par+=("${HOSTS_PAR[@]}" --return "$mdir/./$retdir.tar" --retries "$((retries + 1))"
-	      --timeout $(( timeout + 120 + 3600 )) --joblog "$joblog" --env GUPR_CELL_TIMEOUT --env GUPR_CELL_OPTS
+	      --timeout $(( timeout + 120 + 3600 )) --joblog "$joblog" --env GUPR_CELL_TIMEOUT --env GUPR_CELL_OPTS --env GUPR_CELL_ROOTFS
 	      bash base/matrix-cell.sh remote {1} {2} {3} {4} "$HOSTS_HASH" "${runcol[@]}")
 fi
 if [ -z "$hosts" ] || [ ${#usable[@]} -gt 0 ]; then
@@ -339,6 +351,7 @@ repeat_cells
 
 tables || exit 125
 [ -n "$hosts" ] && hosts_note
+[ "$rootfs" = busybox ] || echo "rootfs: $rootfs (each kernel's suite, bookworm for a tree)" >>"$mdir/matrix.txt"
 echo "matrix wall time: $(elapsed "$t0") s" | tee -a "$mdir/matrix.txt"
 echo "==> matrix: ${mdir#"$GUPR_TOP"/}/matrix.txt (matrix.md, matrix.json)" >&2
 rm -f "$mdir/.done" "$mdir/.cells" "$mdir/.jobs" "$mdir"/.kres-* "$mdir"/.kerr-*

@@ -118,14 +118,26 @@ how_trigger() {
 	fs=$(sed -n 's/^fs: //p' "$run/run.txt")
 	ms=$(sed -n 's/^slow-dev: .* completion \([0-9]*\) ms$/\1/p' "$run/run.txt")
 	fault=$(sed -n 's/^fault: \([a-z-]*\).*/\1/p' "$run/run.txt")
-	# one file, laid out in 80 columns for a mail (clang-format, the
-	# kernel's layout but spaces for tabs: a mail keeps them)
-	perl "$GUPR_TOP/vm-images/lib/amalgamate.pl" "$src" >"$3/$name.c.tmp" &&
-		clang-format --style="$GUPR_MAIL_STYLE" "$3/$name.c.tmp" >"$3/$name.c" ||
-		gupr_die "cannot make one C file of $src"
-	rm -f "$3/$name.c.tmp"
 	# the header's build line, linked as a maintainer's machine links
 	build=$(sed -n 's/^ \* Build: *//p' "$src" | head -n 1 | sed 's/ -static//')
+	# one file (its own first comment speaks of the harness: one for the
+	# mail instead), laid out in 80 columns (clang-format, the kernel's
+	# layout but spaces for tabs: a mail keeps them)
+	{
+		echo "/*"
+		echo " * $name - $(head -n 1 "$GUPR_TOP/vm-images/fstests/$name.txt" 2>/dev/null)"
+		echo " *"
+		echo " * Build: $build"
+		echo " * Usage: $name --help; the mail it came with says how to set up"
+		echo " * the scratch filesystem${ms:+ and the delayed block device}."
+		echo " * Exit: 0 the sequence ran, 1 a step failed, 2 bad usage, 4 the"
+		echo " * window was missed (run it again)."
+		echo " */"
+	} >"$3/$name.head"
+	gupr_trigger_standalone "$name" "$3/$name.head" >"$3/$name.c.tmp" &&
+		clang-format --style="$GUPR_MAIL_STYLE" "$3/$name.c.tmp" >"$3/$name.c" ||
+		gupr_die "cannot make one C file of $src"
+	rm -f "$3/$name.c.tmp" "$3/$name.head"
 	echo "Module-free: $name pins the page through the kernel's own path;"
 	echo "no test module is needed.  As root, on a machine you can afford to"
 	echo "crash (a VM):"

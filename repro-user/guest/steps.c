@@ -341,7 +341,7 @@ static int step_verify(struct gupr_ctx *c, long *ret)
  * filemap_release_folio() -> try_to_free_buffers()) before it finds the
  * extra reference and keeps the folio.  The 2023 fix "mm: do not reclaim
  * private data from pinned page" skips this for FOLL_PIN, not FOLL_GET.
- * Once on each CPU (gupr_madvise_each_cpu()); *ret: the CPUs it ran on.
+ * Once on each CPU (madvise_each_cpu()); *ret: the CPUs it ran on.
  */
 static int do_madvise(struct gupr_ctx *c, long *ret, int advice)
 {
@@ -349,7 +349,7 @@ static int do_madvise(struct gupr_ctx *c, long *ret, int advice)
 
 	if (n)
 		return n;
-	n = gupr_madvise_each_cpu(c->map, c->nr_pages * c->page_size, advice);
+	n = madvise_each_cpu(c->map, c->nr_pages * c->page_size, advice);
 	if (n < 0)
 		return n;
 	*ret = n;

@@ -4,7 +4,7 @@ use strict;
 use warnings;
 use Test::More ();
 use Exporter 'import';
-our @EXPORT_OK = qw(run_sh);
+our @EXPORT_OK = qw(run_sh fstests_bundle);
 
 # run_sh(TOP, ARGS...) -> (output, exit status, run directory or undef)
 sub run_sh {
@@ -14,6 +14,18 @@ sub run_sh {
 	my ($dir) = $out =~ /^==> artifacts: (\S+)/m;
 	Test::More::diag("run.sh @args: no artifacts line:\n$out") unless $dir;
 	return ($out, $rc, $dir ? ($dir =~ m{^/} ? $dir : "$top/$dir") : undef);
+}
+
+# fstests_bundle(TOP) -> the fstests snapshot ($GUPR_FSTESTS_BUNDLE, else
+# ../shared/fstests/fstests.bundle beside the repository TOP or beside its
+# main worktree), or undef
+sub fstests_bundle {
+	my ($top) = @_;
+	my $common = `git -C $top rev-parse --path-format=absolute --git-common-dir 2>/dev/null`;
+	chomp $common;
+	my ($b) = grep { -s $_ } ($ENV{GUPR_FSTESTS_BUNDLE} // (), "$top/../shared/fstests/fstests.bundle",
+				  $common ? "$common/../../shared/fstests/fstests.bundle" : ());
+	return $b;
 }
 
 1;

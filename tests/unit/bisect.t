@@ -6,7 +6,12 @@
 # run.sh's).  Checks good/bad, skip on a failed build, --find fix, --repeat
 # voting, refusals (dirty tree, bisect in progress, bad revisions, --good
 # not an ancestor), and that the tree is back on its branch after success,
-# failure and SIGINT.
+# failure and SIGINT; that kill -9 of the driver stops the bisection at the
+# next step, that SIGINT to a background bisection's process group or to a
+# step's GNU parallel only, or a run killed by a signal, interrupts it
+# (never a skip); and, on a tree whose Makefile stands in for kbuild, that
+# a changed guest config is merged again and that the build a bisection
+# left is labelled with the commit it built.
 use strict;
 use warnings;
 use Test::More;
@@ -26,11 +31,14 @@ sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 # repo(NAME, MARKS): commits c0..c8; MARKS maps a commit number to files it
-# adds ("REPRO", "FIXED", "BROKEN") or removes ("-BROKEN").
+# adds ("REPRO", "FIXED", "BROKEN") or removes ("-BROKEN"), and "setup" to
+# code that adds to the tree of c0 (given its directory).
 sub repo {
 	my ($name, %marks) = @_;
 	my $d = "$tmp/$name";
-	system("mkdir -p $d/arch/x86 && cd $d && git init -q -b main && printf 'VERSION = 6\\n' >Makefile && touch Kconfig arch/x86/.keep && git add -A && $G commit -qm c0") == 0 or die;
+	system("mkdir -p $d/arch/x86 && cd $d && git init -q -b main && printf 'VERSION = 6\\n' >Makefile && touch Kconfig arch/x86/.keep") == 0 or die;
+	$marks{setup}->($d) if $marks{setup};
+	system("cd $d && git add -A && $G commit -qm c0") == 0 or die;
 	for my $i (1 .. 8) {
 		my $add = '';
 		for my $m (@{ $marks{$i} || [] }) { $add .= $m =~ /^-(.*)/ ? "rm -f $1 && " : "touch $m && "; }
@@ -39,9 +47,10 @@ sub repo {
 	return $d;
 }
 sub rev { my ($d, $r) = @_; my $s = `git -C $d rev-parse $r`; chomp $s; return $s; }
-sub bisect {
+sub bisect {	# bisect(TREE, BUILD-HOOK or undef: the real build, RUN-HOOK, ARGS...)
 	my ($d, $build, $run, @args) = @_;
-	local $ENV{GUP_REPRO_TEST_BISECT_BUILD} = $build;
+	local $ENV{GUP_REPRO_TEST_BISECT_BUILD};
+	if (defined $build) { $ENV{GUP_REPRO_TEST_BISECT_BUILD} = $build; } else { delete $ENV{GUP_REPRO_TEST_BISECT_BUILD}; }
 	local $ENV{GUP_REPRO_TEST_BISECT_RUN} = $run;
 	my $out = "$tmp/out-" . int(rand(1e9));
 	my ($rc, $o) = sh("cd $top && ./run.sh bisect --tree $d -o $out @args");
@@ -243,5 +252,180 @@ my $marker = "31.$$";
 	tree_back($d, 'after SIGINT');
 	like(slurp("$out/steps.txt"), qr/interrupted by SIGINT/, 'SIGINT: recorded in the step list');
 }
+
+# procs(PATTERN): the processes whose command line holds PATTERN (the
+# bisection's: git bisect run, its step, GNU parallel, a run, a helper)
+sub procs { my ($pat) = @_; return grep { index($_, $pat) >= 0 && !/ps -eo / } split /\n/, `ps -eo pid=,args=`; }
+# wait_until(SECONDS, CODE): CODE returns true within SECONDS
+sub wait_until { my ($secs, $code) = @_; my $t = time; until ($code->()) { return 0 if time - $t > $secs; sleep(0.2); } return 1; }
+sub tree_is_back {
+	my ($d) = @_;
+	my $head = `git -C $d symbolic-ref -q HEAD 2>/dev/null`; chomp $head;
+	return $head eq 'refs/heads/main' && !glob("$d/.git/BISECT_*") && rev($d, 'HEAD') eq rev($d, 'main');
+}
+# start_bisect(TREE, OUT, RUN-HOOK, HOW): ./run.sh bisect in a child, with
+# the build hook "true"; HOW "background": as a script's `cmd &` starts it
+# (SIGINT ignored) in a process group of its own.  Returns its pid.
+sub start_bisect {
+	my ($d, $out, $run, $how) = @_;
+	local $ENV{GUP_REPRO_TEST_BISECT_BUILD} = 'true';
+	local $ENV{GUP_REPRO_TEST_BISECT_RUN} = $run;
+	my $pid = fork();
+	if (!$pid) {
+		$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
+		if (($how // '') eq 'background') { setpgrp(0, 0); $SIG{INT} = 'IGNORE'; }
+		open(STDOUT, '>', "$out.log"); open(STDERR, '>&', \*STDOUT);
+		exec('bash', "$top/run.sh", 'bisect', '--tree', $d, '-o', $out, '--good', 'HEAD~8', '--bad', 'HEAD');
+	}
+	return $pid;
+}
+# reap(PID, SECONDS): PID's exit status, -1 when it did not end in time
+# (then it is stopped: SIGTERM, which its trap answers)
+sub reap {
+	my ($pid, $secs) = @_;
+	my $w = 0;
+	wait_until($secs, sub { ($w = waitpid($pid, WNOHANG)) != 0 });
+	return $? >> 8 if $w == $pid;
+	kill('TERM', $pid);
+	waitpid($pid, 0);
+	return -1;
+}
+
+# 9. kill -9 of the driver in the middle of a step: no trap runs, git
+#    bisect run goes on; the step sees the driver gone (pid and start time
+#    in state.env) and stops the bisection before another run, and a
+#    detached helper resets the tree once git bisect run has exited
+{
+	my $d = repo('orphan', 5 => ['REPRO']);
+	my $out = "$tmp/out-orphan";
+	my $pid = start_bisect($d, $out, "touch $tmp/orphan-ran.\$GUPR_COMMIT; sleep 2; $repro");
+	ok(wait_until(60, sub { glob("$tmp/orphan-ran.*") }), 'kill -9: a run of the first step is in flight');
+	kill('KILL', $pid);
+	waitpid($pid, 0);
+	my $back = wait_until(30, sub { tree_is_back($d) && !procs($tmp) });
+	ok($back, 'kill -9 of the driver: within the next step the tree is back on main, no BISECT_* file left')
+		or diag("HEAD: " . `git -C $d log --oneline -1 2>&1` . `ls $d/.git` . slurp("$out/steps.txt"));
+	my @left = procs($tmp);
+	ok(!@left, 'kill -9 of the driver: no process of the bisection is left') or diag(join("\n", @left));
+	my @ran = glob("$tmp/orphan-ran.*");
+	is(scalar @ran, 1, 'kill -9 of the driver: no run after the step in flight') or diag(join("\n", @ran));
+	like(slurp("$out/steps.txt"), qr/the driver \(pid $pid\) is gone  -> abort/, 'kill -9: the step list says the driver is gone');
+	like(slurp("$out/steps.txt"), qr/^stopped: the driver \(pid $pid\) was gone; the tree is back at main$/m, 'kill -9: and that the tree was reset');
+}
+
+# 10. SIGINT to the process group of a bisection a script put in the
+#     background (started with SIGINT ignored, which bash cannot trap):
+#     the bisection is interrupted (exit 130, tree reset), not a step that
+#     "could not test" and a bisection that goes on
+{
+	my $d = repo('bgint', 5 => ['REPRO']);
+	my $out = "$tmp/out-bgint";
+	my $marker = "32.$$";
+	my $pid = start_bisect($d, $out, "exec timeout 100 sleep $marker", 'background');
+	ok(wait_until(60, sub { `pgrep -f '^sleep $marker'` }), 'background SIGINT: a run is in flight');
+	kill('INT', -$pid);
+	my $rc = reap($pid, 30);
+	is($rc, 130, 'SIGINT to a background bisection\'s process group: exit 130') or diag(slurp("$out.log"));
+	ok(tree_is_back($d), 'background SIGINT: the tree is back on main, no bisect in progress');
+	my $steps = slurp("$out/steps.txt");
+	unlike($steps, qr/-> skip/, 'background SIGINT: no step is a skip') or diag($steps);
+	like($steps, qr/interrupted/, 'background SIGINT: steps.txt says interrupted');
+	like(slurp("$out/bisect.txt"), qr/^result: interrupted by SIGINT/m, 'background SIGINT: bisect.txt says interrupted');
+	ok(wait_until(10, sub { !procs($tmp) && !`pgrep -f '^sleep $marker'` }), 'background SIGINT: no process of the bisection is left')
+		or diag(join("\n", procs($tmp)));
+}
+
+# 11. SIGINT that only GNU parallel sees (it stops the step's runs): an
+#     interrupt too, never a run that could not test
+{
+	my $d = repo('parint', 5 => ['REPRO']);
+	my $out = "$tmp/out-parint";
+	my $marker = "33.$$";
+	my $pid = start_bisect($d, $out, "exec timeout 100 sleep $marker");
+	ok(wait_until(60, sub { `pgrep -f '^sleep $marker'` }), 'SIGINT to GNU parallel: a run is in flight');
+	my ($par) = map { /^\s*(\d+)/ } grep { /parallel / && /\Q$out\E/ } procs($out);
+	ok($par && kill('INT', $par), 'SIGINT to GNU parallel: sent');
+	my $rc = reap($pid, 30);
+	is($rc, 130, 'SIGINT to GNU parallel only: the bisection exits 130') or diag(slurp("$out.log"));
+	my $steps = slurp("$out/steps.txt");
+	unlike($steps, qr/-> skip|COULD NOT TEST/, 'SIGINT to GNU parallel only: the run is not COULD NOT TEST, the step not a skip') or diag($steps);
+	like($steps, qr/interrupted: GNU parallel stopped \(exit \d+\) before run 1 ended  -> abort/, 'SIGINT to GNU parallel only: the step says so');
+	like(slurp("$out/bisect.txt"), qr/^result: interrupted by SIGINT/m, 'SIGINT to GNU parallel only: bisect.txt says interrupted');
+	ok(tree_is_back($d), 'SIGINT to GNU parallel only: the tree is back on main');
+}
+
+# 11b. a run killed by a signal (here its bisect-run.sh, by SIGTERM, long
+#      before GNU parallel's time limit): an interrupt, not COULD NOT TEST
+{
+	my $d = repo('runkill', 5 => ['REPRO']);
+	my ($rc, $o, $txt) = bisect($d, 'true', 'kill -TERM $PPID; sleep 5', '--good', 'HEAD~8', '--bad', 'HEAD');
+	is($rc, 143, 'a run killed by SIGTERM: the bisection stops, exit 143') or diag($o);
+	unlike($txt, qr/-> skip|COULD NOT TEST \(/, 'a run killed by SIGTERM: not COULD NOT TEST, not a skip') or diag($txt);
+	like($txt, qr/interrupted: run 1 was killed by SIGTERM after \d+ s  -> abort/, 'a run killed by SIGTERM: the step says so');
+	like($txt, qr/^result: interrupted by SIGTERM/m, 'a run killed by SIGTERM: bisect.txt says interrupted');
+	tree_back($d, 'after a run killed by SIGTERM');
+}
+
+# 12. the real build path on a tree whose Makefile stands in for kbuild
+#     (defconfig, olddefconfig, bzImage, modules) and whose
+#     scripts/kconfig/merge_config.sh appends the fragment; the guest
+#     config is a test copy (GUPR_FRAGMENT)
+sub kbuild_tree {
+	my ($d) = @_;
+	spew("$d/Makefile", <<'MK');
+VERSION = 6
+PATCHLEVEL = 1
+B := $(abspath $(if $(O),$(O),.))
+defconfig:
+	mkdir -p $(B)
+	printf 'CONFIG_CC_VERSION_TEXT="%s"\nCONFIG_FROM_DEFCONFIG=y\n' "$$(gcc --version | head -n 1)" >$(B)/.config
+	[ "$(B)" = "$(CURDIR)" ] || { ln -sfn $(CURDIR) $(B)/source && echo 'include $(CURDIR)/Makefile' >$(B)/Makefile; }
+olddefconfig modules:
+	@true
+bzImage:
+	mkdir -p $(B)/arch/x86/boot $(B)/include/config
+	cat f >$(B)/arch/x86/boot/bzImage
+	echo 6.1.0-fake >$(B)/include/config/kernel.release
+MK
+	spew("$d/f", "0\n");
+	mkdir "$d/scripts"; mkdir "$d/scripts/kconfig";
+	spew("$d/scripts/kconfig/merge_config.sh", "#!/bin/sh\n# merge_config.sh -m -O DIR BASE FRAGMENT\nout=\$3; shift 3\ncat \"\$@\" >\"\$out/.config.new\" && mv \"\$out/.config.new\" \"\$out/.config\"\n");
+}
+{
+	my $d = repo('kbuild', 5 => ['REPRO'], setup => \&kbuild_tree);
+	my $build = "$tmp/kbuild-build";
+	my $frag = "$tmp/fragment.config";
+	spew($frag, "#@ boot: a test option\nCONFIG_GUPR_TEST_ONE=y\n");
+	local $ENV{GUPR_FRAGMENT} = $frag;
+	my ($rc, $o, $txt, $out) = bisect($d, undef, $repro, '--good', 'HEAD~8', '--bad', 'HEAD', '--build-dir', $build);
+	is($rc, 0, 'a real build path (kbuild stand-in): exit 0') or diag($o);
+	like(slurp("$build/.config"), qr/^CONFIG_GUPR_TEST_ONE=y$/m, 'the build directory\'s .config has the guest config merged');
+	# the build the bisection left: labelled with the commit it built
+	my ($last) = (sort glob("$out/steps/*"))[-1] =~ m{/\d+-([0-9a-f]{12})$};
+	my $rec = `cd $top && bash -c '. vm-images/lib.sh; gupr_kernel $build >/dev/null 2>&1 && echo "\$KCOMMIT" && echo "\$KLABEL"'`;
+	my ($kcommit, $klabel) = split /\n/, $rec;
+	ok($last && index($kcommit // '', $last) == 0, "a build left by a bisection: labelled with the commit it built ($last), not the tree's HEAD")
+		or diag("KCOMMIT=" . ($kcommit // '') . " HEAD=" . rev($d, 'HEAD'));
+	unlike($klabel // '', qr/HEAD now/, 'a build left by a bisection: the label does not fall back on HEAD');
+
+	# the guest config changes: the next step merges it again, into the
+	# base config, and says so
+	spew($frag, "#@ boot: another test option\nCONFIG_GUPR_TEST_TWO=y\n");
+	($rc, $o, $txt, $out) = bisect($d, undef, $repro, '--good', 'HEAD~8', '--bad', 'HEAD', '--build-dir', $build);
+	is($rc, 0, 'a changed guest config: exit 0') or diag($o);
+	my $config = slurp("$build/.config");
+	like($config, qr/^CONFIG_GUPR_TEST_TWO=y$/m, 'a changed guest config: merged into the build directory\'s .config again');
+	unlike($config, qr/CONFIG_GUPR_TEST_ONE/, 'a changed guest config: merged into the base config (the old fragment\'s option is gone)');
+	like($config, qr/^CONFIG_FROM_DEFCONFIG=y$/m, 'a changed guest config: the base config stays');
+	my ($first) = sort glob("$out/steps/*");
+	like(slurp("$first/build.log"), qr/^==> bisect: \S*fragment\.config changed since the build directory's \.config was made .*: merging it again/m,
+	     'a changed guest config: the step\'s build.log says so');
+	like($o, qr/^==> bisect: \S*fragment\.config changed since/m, 'a changed guest config: and so does stderr');
+	my ($second) = (sort glob("$out/steps/*"))[1];
+	unlike(slurp("$second/build.log"), qr/merging it again/, 'an unchanged guest config: the next step does not merge it again');
+}
+
+# what a failed check above left running (the test's own processes)
+kill('TERM', map { /^\s*(\d+)/ } procs($tmp));
 
 done_testing();

@@ -68,7 +68,7 @@ sub compare {
 my $refs = `git -C $t for-each-ref; git -C $t worktree list --porcelain; git -C $t status --porcelain --ignored; git -C $t rev-parse HEAD; git -C $t symbolic-ref HEAD`;
 
 # 1. the rule as a mail: longterm fixed on ext4 and xfs, the rest unchanged
-my ($rc, $o, $txt, $out) = compare("--base main --patch $rulep --cells longterm,control,pvw-uffd --fs ext4,xfs");
+my ($rc, $o, $txt, $out) = compare("--base main --patch $rulep --cells longterm,control,pvw-uffd --fs ext4,xfs -j 1");
 is($rc, 0, 'patch: exit 0 (nothing got worse)') or diag($o);
 like($txt, qr/^longterm\s+ext4\s+\* fixed\n    base:    REPRODUCED:ext4_dirty_folio\n    patched: MITIGATED:EFAULT$/m, 'patch: longterm on ext4 is fixed, both verdicts shown');
 like($txt, qr/^longterm\s+xfs\s+\* fixed$/m, 'patch: and on xfs');
@@ -82,7 +82,7 @@ is($j->{summary}{fixed}, 2, 'compare.json: the summary');
 is(scalar @{ $j->{cells} }, 6, 'compare.json: a cell per scenario and filesystem');
 like(slurp("$out/compare.md"), qr/\| longterm \| ext4 \| \[REPRODUCED:ext4_dirty_folio\]\(matrix\/base\/ext4\/longterm\/\) \| \[MITIGATED:EFAULT\]\(matrix\/patched\/ext4\/longterm\/\) \| \*\*fixed\*\* \|/,
      'compare.md: a row with links to both runs');
-like($o, qr/\[ 1\/12\] base .*\n\[ 2\/12\] patched /, 'the cells of base and patched one after the other (interleaved)');
+like($o, qr/\[ 1\/12\] base .*\n\[ 2\/12\] patched /, 'with -j 1 the cells of base and patched one after the other (interleaved)');
 is(`git -C $t for-each-ref; git -C $t worktree list --porcelain; git -C $t status --porcelain --ignored; git -C $t rev-parse HEAD; git -C $t symbolic-ref HEAD`,
    $refs, "the user's tree: same refs, worktrees, status and HEAD");
 

@@ -4,8 +4,10 @@
 # and the check of the tree's .config against vm-images/guest.config.
 # Checks each bad input (exit 128 with one line naming what is wrong), the
 # COULD NOT TEST naming missing CONFIG_ options, the record a tree gives
-# (release, describe, commit, subject, dirty/clean, config hash, BTF), and
-# that a run writes nothing into the tree.
+# (release, describe, commit, subject, dirty/clean, config hash, BTF), that
+# a run writes nothing into the tree, and that the commit a build is
+# labelled with is the one built (gup-repro's record of the build, the
+# release's -gSHA), or else HEAD, saying so.
 use strict;
 use warnings;
 use Test::More;
@@ -101,8 +103,8 @@ is($r{KSTATE}, 'clean', 'record: clean');
 is($r{KSUBJECT}, 'fake: the tree of lean', 'record: the subject');
 like($r{KCONFIG_HASH} // '', qr/^[0-9a-f]{12}$/, 'record: the config hash');
 is($r{KBTF_WHY}, 'CONFIG_DEBUG_INFO_BTF is not set', 'record: no BTF, and why');
-like($r{KLABEL} // '', qr/^tree \Q$lean\E: [0-9a-f]+ [0-9a-f]{12} "fake: the tree of lean" clean, config [0-9a-f]{12}$/,
-     'record: the label names the tree, commit, subject, state and config');
+like($r{KLABEL} // '', qr/^tree \Q$lean\E: [0-9a-f]+ [0-9a-f]{12} "fake: the tree of lean" clean \(the tree's HEAD now, not known to be what was built\), config [0-9a-f]{12}$/,
+     'record: the label names the tree, commit, subject, state and config, and that the commit is only the tree\'s HEAD now');
 system("echo x >>$lean/Makefile");
 $rec = `cd $top && bash -c '. vm-images/lib.sh; gupr_kernel $lean >/dev/null 2>&1 && echo \$KSTATE'`;
 is($rec, "dirty\n", 'record: a tree with uncommitted changes is dirty');
@@ -118,5 +120,42 @@ like($m, qr/CONFIG_SERIAL_8250_RUNTIME_UARTS /, 'missing: a number must match');
 unlike($m, qr/CONFIG_DRM /, 'missing: "fast" options are never missing');
 $m = `cd $top && bash -c '. vm-images/lib.sh; gupr_config_missing $cfg scenario=iouring-read-delayed' | cut -f1 | tr '\\n' ' '`;
 is($m, 'CONFIG_BLK_DEV_NULL_BLK CONFIG_MD CONFIG_BLK_DEV_DM CONFIG_DM_DELAY ', 'missing: a scenario matches its scenario=A|B needs');
+
+# 5. the commit a tree's kernel is labelled with is the one that was built:
+#    gupr_tree_build records it (.gup-repro-built, for that very bzImage),
+#    else the kernel release's -gSHA names it, else it is the tree's HEAD
+#    now and the label says so
+sub ident {	# ident(TREE) -> the record's KCOMMIT, KSTATE, KSUBJECT, KLABEL
+	my $rec = `cd $top && bash -c '. vm-images/lib.sh; gupr_kernel $_[0] >/dev/null 2>&1 && for v in KCOMMIT KSTATE KSUBJECT KLABEL; do echo "\$v=\${!v}"; done' 2>&1`;
+	return { $rec =~ /^(\w+)=(.*)$/mg };
+}
+my $built = fake_tree('built', config(qw(CONFIG_MODULES)), 0);
+spew("$built/Makefile", "VERSION = 6\nPATCHLEVEL = 1\n" .
+     "bzImage:\n\tcp Makefile arch/x86/boot/bzImage\nmodules:\n\t\@true\n");
+system("cd $built && $G commit -qam 'built: the commit that is built'") == 0 or die;
+my $bcommit = `git -C $built rev-parse HEAD`; chomp $bcommit;
+($rc, $o) = sh("cd $top && bash -c '. vm-images/lib.sh; gupr_tree_locate $built && gupr_tree_build'");
+is($rc, 0, 'gupr_tree_build of a fake tree: exit 0') or diag($o);
+system("cd $built && echo moved >moved && git add moved && $G commit -qm 'built: HEAD moved on after the build'") == 0 or die;
+my $id = ident($built);
+is($id->{KCOMMIT}, $bcommit, 'a tree gup-repro built: the commit is the one built, not the HEAD it moved to');
+is($id->{KSUBJECT}, 'built: the commit that is built', 'a tree gup-repro built: the subject is the built commit\'s');
+unlike($id->{KLABEL} // '', qr/HEAD now/, 'a tree gup-repro built: the label does not say "HEAD now"');
+like($id->{KLABEL} // '', qr/ \Q${\ substr($bcommit, 0, 12)}\E "built: the commit that is built" clean, config /, 'a tree gup-repro built: the label names the built commit');
+# another build, not by gup-repro, makes another bzImage: the record does not name it
+spew("$built/arch/x86/boot/bzImage", "another build of it\n");
+$id = ident($built);
+isnt($id->{KCOMMIT}, $bcommit, 'a bzImage the record does not name: the record is not used');
+like($id->{KLABEL} // '', qr/"built: HEAD moved on after the build" clean \(the tree's HEAD now, not known to be what was built\)/,
+     'a bzImage the record does not name: labelled with HEAD, saying so');
+# the release string's -gSHA (CONFIG_LOCALVERSION_AUTO), -dirty after it
+my $rel = fake_tree('release', config(qw(CONFIG_MODULES)), 1);
+my $rcommit = `git -C $rel rev-parse HEAD`; chomp $rcommit;
+system("cd $rel && echo later >later && git add later && $G commit -qm 'release: a later commit'") == 0 or die;
+spew("$rel/include/config/kernel.release", '6.1.0-00001-g' . substr($rcommit, 0, 12) . "-dirty\n");
+$id = ident($rel);
+is($id->{KCOMMIT}, $rcommit, 'a kernel release with -gSHA: the commit it names, not HEAD');
+is($id->{KSTATE}, 'dirty', 'a kernel release with -gSHA-dirty: dirty');
+like($id->{KLABEL} // '', qr/ \Q${\ substr($rcommit, 0, 12)}\E "fake: the tree of release" dirty, config /, 'a kernel release with -gSHA: the label names that commit');
 
 done_testing();

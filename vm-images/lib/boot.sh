@@ -65,22 +65,45 @@ gupr_boot() {
 	done
 }
 
+# gupr_boot_disk IMAGE SERIAL [ro]: attach IMAGE (raw) to every later boot
+# as one more virtio disk beside the scratch disk, with SERIAL (1..20 of
+# a-z 0-9 - _: virtio-blk's limit), which the guest init links as
+# /dev/disk/by-id/virtio-SERIAL (the /dev/vdX letter depends on what else
+# is attached); "ro": read-only to the guest, else written under
+# -snapshot (QEMU keeps the writes in a temporary file; IMAGE is never
+# written).
+GUPR_BOOT_DISKS=()
+gupr_boot_disk() {
+	local img=$1 serial=$2 ro=${3:-} n=$(( ${#GUPR_BOOT_DISKS[@]} / 4 ))
+	case "$serial" in
+	''|*[!a-z0-9_-]*) gupr_die "disk serial '$serial': 1 to 20 of a-z, 0-9, - and _" ;;
+	esac
+	[ ${#serial} -le 20 ] || gupr_die "disk serial '$serial': 1 to 20 of a-z, 0-9, - and _"
+	[ -s "$img" ] || gupr_die "no disk image $img"
+	# a comma in a -drive file name is written twice
+	GUPR_BOOT_DISKS+=(-drive "file=${img//,/,,},format=raw,if=none,id=gupr-disk$n${ro:+,readonly=on}"
+			  -device "virtio-blk-pci,drive=gupr-disk$n,serial=$serial")
+}
+
 # gupr_qemu_start OUTDIR TIMEOUT CMDLINE-EXTRA DISK ACCEL: QEMU in the
 # background under timeout(1) with the four serial files emptied; sets
 # GUPR_BOOT_PID.  The scratch image is fresh per run and is checked on the
 # host afterwards (gupr_fsck): it is written (snapshot=off); everything
-# else stays disposable (-snapshot).
+# else stays disposable (-snapshot), the disks of gupr_boot_disk too.  The
+# scratch disk is the first virtio disk (/dev/vda) when it is the only one,
+# and /dev/disk/by-id/virtio-gupr-scratch (serial) always.
 gupr_qemu_start() {
 	local out=$1 tmo=$2 extra=$3 disk=$4 accel=$5
 	local -a drive=() cpu=(-cpu max)
-	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio,snapshot=off")
+	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=none,id=gupr-scratch,snapshot=off"
+				-device virtio-blk-pci,drive=gupr-scratch,serial=gupr-scratch)
 	[ "$accel" = kvm ] && cpu=(-cpu host)
 	: >"$out/console.log"; : >"$out/steps.jsonl"; : >"$out/guest.log"; : >"$out/events.jsonl"
 	timeout --kill-after=5 "$tmo" qemu-system-x86_64 \
 		-machine q35,accel="$accel" "${cpu[@]}" -smp "${GUP_REPRO_SMP:-2}" -m 1024 \
 		-kernel "${KBOOT:-$VMLINUZ}" -initrd "$INITRD" \
 		-append "$GUPR_BOOT_CMDLINE $extra" \
-		"${drive[@]}" -snapshot \
+		"${drive[@]}" "${GUPR_BOOT_DISKS[@]}" -snapshot \
 		-display none -monitor none -no-reboot -nodefaults \
 		-serial "file:$out/console.log" -serial "file:$out/steps.jsonl" \
 		-serial "file:$out/guest.log" -serial "file:$out/events.jsonl" \

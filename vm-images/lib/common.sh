@@ -161,6 +161,36 @@ gupr_kill_tree() {
 	kill -KILL $alive $(gupr_descendants "$1") 2>/dev/null
 }
 
+# gupr_proc_start PID: the start time of process PID (field 22 of
+# /proc/PID/stat, clock ticks since boot): PID and its start time name one
+# process, even after PID is reused.  Prints nothing and returns 1 when PID
+# is gone or a zombie.
+gupr_proc_start() {
+	local stat f
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	# the fields after the command name (which may hold ") "), from field 3
+	read -ra f <<<"${stat##*) }"
+	case "${f[0]}" in Z|X|x|'') return 1 ;; esac
+	echo "${f[19]}"
+}
+
+# gupr_proc_alive PID START: true while the process PID that started at
+# START (gupr_proc_start) runs.
+gupr_proc_alive() {
+	[ -n "$2" ] && [ "$(gupr_proc_start "$1")" = "$2" ]
+}
+
+# gupr_sig_ignored NUMBER: true when this shell ignores signal NUMBER (2:
+# SIGINT).  A non-interactive bash starts its background commands with
+# SIGINT ignored, and a signal ignored on entry to a shell cannot be
+# trapped: a script that must answer it runs itself again under
+# `env --default-signal`.
+gupr_sig_ignored() {
+	local mask
+	mask=$(sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$$/status" 2>/dev/null)
+	[ -n "$mask" ] && [ $(( (16#$mask >> ($1 - 1)) & 1 )) = 1 ]
+}
+
 # --- errors of the machine itself ---------------------------------------------
 # A read-only or full file system, or a chroot whose / is not a mount point,
 # is not the kernel's fault: such a failure is said in one line (what is

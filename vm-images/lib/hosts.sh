@@ -252,17 +252,17 @@ gupr_hosts_pack() {
 }
 
 # gupr_hosts_joblog JOBLOG: GNU parallel's job log into JOB_HOST[seq] (the
-# host of the job's last try, "" for this machine) and JOB_RC[seq]
-# ("exit/signal").
-declare -A JOB_HOST JOB_RC
+# host of the job's last try, "" for this machine), JOB_RC[seq]
+# ("exit/signal") and JOB_SECS[seq] (its run time, seconds).
+declare -A JOB_HOST JOB_RC JOB_SECS
 gupr_hosts_joblog() {
-	local seq login rc sig
-	JOB_HOST=() JOB_RC=()
+	local seq login secs rc sig
+	JOB_HOST=() JOB_RC=() JOB_SECS=()
 	[ -s "$1" ] || return 0
-	while IFS=$'\t' read -r seq login _ _ _ _ rc sig _; do
+	while IFS=$'\t' read -r seq login _ secs _ _ rc sig _; do
 		[ "$seq" = Seq ] && continue
 		[ "$login" = : ] && login=""
-		JOB_HOST[$seq]=${login##* } JOB_RC[$seq]=$rc/$sig
+		JOB_HOST[$seq]=${login##* } JOB_RC[$seq]=$rc/$sig JOB_SECS[$seq]=${secs// /}
 	done <"$1"
 }
 

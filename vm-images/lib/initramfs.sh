@@ -35,7 +35,8 @@ gupr_build_initramfs() {
 	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,mnt/scratch,lib/modules/"$KREL"/extra}
 	cp "$BUSYBOX" "$stage/bin/busybox"
 	for f in sh mount umount mkdir cat echo dmesg grep sed awk sleep sync poweroff kill \
-		 modprobe insmod rmmod stty ls head tail tr cut date uname wc stat mkfifo; do
+		 modprobe insmod rmmod stty ls head tail tr cut date uname wc stat mkfifo \
+		 cp ln rm switch_root; do
 		ln -s busybox "$stage/bin/$f"
 	done
 	cp "$GUPR_TOP/vm-images/guest/init" "$stage/init"; chmod 755 "$stage/init"

@@ -4,7 +4,8 @@
 # guest.config, write a guest .config (merge_config.sh) and build.
 # Sourced by lib.sh.
 
-GUPR_FRAGMENT="$GUPR_TOP/vm-images/guest.config"
+# the guest config fragment (tests point GUPR_FRAGMENT at a copy of it)
+GUPR_FRAGMENT=${GUPR_FRAGMENT:-"$GUPR_TOP/vm-images/guest.config"}
 # beside a .config gup-repro wrote: that .config's sha256.  A .config
 # without it, or with another hash, is the user's.
 GUPR_CONFIG_STAMP=.config.gup-repro-sha256
@@ -98,15 +99,41 @@ gupr_config_missing() {
 	done < <(gupr_fragment_entries)
 }
 
-# gupr_tree_ident: describe the tree's checked-out commit into TREE_DESCRIBE,
-# TREE_COMMIT, TREE_SUBJECT, TREE_STATE (clean|dirty) and TREE_CONFIG_HASH
-# (sha256 of the build directory's .config, first 12 digits).
-gupr_tree_ident() {
+# What gup-repro keeps in a build directory (names starting with a dot, which
+# a kernel tree's .gitignore ignores): GUPR_CONFIG_RECORD, the guest config
+# its .config was made with (gupr_kernel_config: lines "fragment=SHA256" of
+# vm-images/guest.config and "base=SHA256" of the .config it was merged
+# into, kept as GUPR_CONFIG_BASE); GUPR_BUILT_RECORD, what its last build
+# built (gupr_tree_build: lines "KEY<TAB>VALUE" for commit, describe,
+# subject, state and bzimage, the bzImage's size and mtime).
+GUPR_CONFIG_RECORD=.gup-repro-config
+GUPR_CONFIG_BASE=.gup-repro-base.config
+GUPR_BUILT_RECORD=.gup-repro-built
+
+# gupr_sha256 FILE: FILE's sha256 (64 hex digits), "" when it cannot be read.
+gupr_sha256() {
+	sha256sum <"$1" 2>/dev/null | cut -d' ' -f1
+}
+
+# gupr_tree_rev REV: describe commit REV of the tree into TREE_COMMIT,
+# TREE_DESCRIBE and TREE_SUBJECT; returns 1 (leaving them as they were)
+# when the tree has no such commit.
+gupr_tree_rev() {
+	local c
+	c=$(git -C "$TREE_SRC" rev-parse --verify --quiet "$1^{commit}" 2>/dev/null) || return 1
+	TREE_COMMIT=$c
+	TREE_DESCRIBE=$(git -C "$TREE_SRC" describe --always --tags "$c" 2>/dev/null)
+	TREE_SUBJECT=$(git -C "$TREE_SRC" log -1 --format=%s "$c" 2>/dev/null | tr -d '\000-\037\177')
+}
+
+# gupr_tree_head: the tree's checked-out commit now (gupr_tree_rev HEAD) and
+# TREE_STATE, clean or dirty (uncommitted changes to tracked files); for a
+# tree that is not in git, TREE_DESCRIBE "(not a git tree)" and TREE_STATE
+# unknown.
+gupr_tree_head() {
 	TREE_DESCRIBE="" TREE_COMMIT="" TREE_SUBJECT="" TREE_STATE=""
 	if git -C "$TREE_SRC" rev-parse --git-dir >/dev/null 2>&1; then
-		TREE_COMMIT=$(git -C "$TREE_SRC" rev-parse HEAD 2>/dev/null)
-		TREE_DESCRIBE=$(git -C "$TREE_SRC" describe --always --tags 2>/dev/null)
-		TREE_SUBJECT=$(git -C "$TREE_SRC" log -1 --format=%s 2>/dev/null | tr -d '\000-\037\177')
+		gupr_tree_rev HEAD
 		if [ -n "$(git -C "$TREE_SRC" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
 			TREE_STATE=dirty
 		else
@@ -115,7 +142,73 @@ gupr_tree_ident() {
 	else
 		TREE_DESCRIBE="(not a git tree)" TREE_STATE=unknown
 	fi
-	TREE_CONFIG_HASH=$(sha256sum <"$TREE_BUILD/.config" | cut -c1-12)
+}
+
+# gupr_bzimage_id: the build directory's bzImage as "SIZE MTIME" (mtime to
+# the nanosecond): a later build, by gup-repro or not, changes it.
+gupr_bzimage_id() {
+	stat -c '%s %.9Y' "$TREE_BUILD/arch/x86/boot/bzImage" 2>/dev/null
+}
+
+# gupr_tree_built_write: after a build, record what was built (TREE_COMMIT,
+# TREE_DESCRIBE, TREE_SUBJECT, TREE_STATE, set by gupr_tree_head before
+# make started) and the bzImage it made into GUPR_BUILT_RECORD.
+gupr_tree_built_write() {
+	local rec="$TREE_BUILD/$GUPR_BUILT_RECORD"
+	printf 'commit\t%s\ndescribe\t%s\nsubject\t%s\nstate\t%s\nbzimage\t%s\n' "$TREE_COMMIT" \
+		"$TREE_DESCRIBE" "$TREE_SUBJECT" "$TREE_STATE" "$(gupr_bzimage_id)" >"$rec.tmp" &&
+		mv "$rec.tmp" "$rec"
+}
+
+# gupr_tree_built_read: set TREE_COMMIT, TREE_DESCRIBE, TREE_SUBJECT and
+# TREE_STATE from GUPR_BUILT_RECORD when it is there and names the bzImage
+# that is there now; else returns 1.
+gupr_tree_built_read() {
+	local rec="$TREE_BUILD/$GUPR_BUILT_RECORD" k v commit="" describe="" subject="" state="" bz=""
+	[ -s "$rec" ] || return 1
+	while IFS=$'\t' read -r k v; do
+		case "$k" in
+		commit) commit=$v ;; describe) describe=$v ;; subject) subject=$v ;;
+		state) state=$v ;; bzimage) bz=$v ;;
+		esac
+	done <"$rec"
+	[ -n "$commit" ] && [ -n "$bz" ] && [ "$bz" = "$(gupr_bzimage_id)" ] || return 1
+	TREE_COMMIT=$commit TREE_DESCRIBE=$describe TREE_SUBJECT=$subject TREE_STATE=$state
+}
+
+# gupr_tree_release_rev: when the kernel's release string ends in -gSHA
+# (CONFIG_LOCALVERSION_AUTO: the commit the build was made from, "-dirty"
+# after it when the tree had uncommitted changes), set TREE_COMMIT,
+# TREE_DESCRIBE, TREE_SUBJECT (gupr_tree_rev; only the abbreviated id when
+# the tree lacks that commit) and TREE_STATE; else returns 1.
+gupr_tree_release_rev() {
+	local rel sha
+	rel=$(cat "$TREE_BUILD/include/config/kernel.release" 2>/dev/null)
+	[[ "$rel" =~ -g([0-9a-f]{7,40})(-dirty)?$ ]] || return 1
+	sha=${BASH_REMATCH[1]} TREE_STATE=clean
+	[ -n "${BASH_REMATCH[2]}" ] && TREE_STATE=dirty
+	gupr_tree_rev "$sha" ||
+		TREE_COMMIT=$sha TREE_DESCRIBE=$sha TREE_SUBJECT="(commit $sha is not in the tree)"
+}
+
+# gupr_tree_ident: name what the build directory's bzImage was built from:
+# TREE_COMMIT, TREE_DESCRIBE, TREE_SUBJECT, TREE_STATE (clean|dirty) and
+# TREE_FROM, where they come from: "build" (GUPR_BUILT_RECORD, written by
+# gupr_tree_build, for this very bzImage), "release" (the -gSHA of the
+# kernel's release string) or, with neither, "head" (the tree's HEAD now,
+# which need not be what was built); and TREE_CONFIG_HASH (sha256 of the
+# build directory's .config, first 12 digits).
+gupr_tree_ident() {
+	TREE_DESCRIBE="" TREE_COMMIT="" TREE_SUBJECT="" TREE_STATE=""
+	if gupr_tree_built_read; then
+		TREE_FROM="build"
+	elif gupr_tree_release_rev; then
+		TREE_FROM="release"
+	else
+		gupr_tree_head
+		TREE_FROM="head"
+	fi
+	TREE_CONFIG_HASH=$(gupr_sha256 "$TREE_BUILD/.config" | cut -c1-12)
 }
 
 # gupr_tree_cc: the compiler the tree was configured with, from its
@@ -179,9 +272,10 @@ gupr_config_keep() {
 # of the user's is copied first (gupr_config_keep); the .config written is
 # stamped as gup-repro's (gupr_config_stamp).
 gupr_kernel_config() {
-	local build=0 lost t0 rc kept=""
+	local build=0 lost t0 rc kept="" frag
 	[ "${1:-}" = --build ] && build=1
 	mkdir -p "$TREE_BUILD"
+	rm -f "$TREE_BUILD/$GUPR_CONFIG_RECORD"
 	if [ -s "$TREE_BUILD/.config" ]; then
 		kept=$(gupr_config_keep "$TREE_BUILD") || gupr_die "$kept"
 		if [ -n "$kept" ]; then
@@ -193,10 +287,15 @@ gupr_kernel_config() {
 		gupr_say "==> kernel-config: make defconfig"
 		gupr_vrun gupr_make_tree defconfig || gupr_die "make defconfig failed in $TREE_SRC"
 	fi
-	gupr_say "==> kernel-config: merging vm-images/guest.config (scripts/kconfig/merge_config.sh), olddefconfig"
+	cp "$TREE_BUILD/.config" "$TREE_BUILD/$GUPR_CONFIG_BASE" ||
+		gupr_die "cannot write $TREE_BUILD/$GUPR_CONFIG_BASE"
+	frag=$(gupr_sha256 "$GUPR_FRAGMENT")
+	gupr_say "==> kernel-config: merging ${GUPR_FRAGMENT#"$GUPR_TOP"/} (scripts/kconfig/merge_config.sh), olddefconfig"
 	( cd "$TREE_BUILD" && gupr_vrun sh "$TREE_SRC/scripts/kconfig/merge_config.sh" -m -O "$TREE_BUILD" \
 		"$TREE_BUILD/.config" "$GUPR_FRAGMENT" ) || gupr_die "merge_config.sh failed"
 	gupr_vrun gupr_make_tree olddefconfig || gupr_die "make olddefconfig failed in $TREE_SRC"
+	printf 'fragment=%s\nbase=%s\n' "$frag" "$(gupr_sha256 "$TREE_BUILD/$GUPR_CONFIG_BASE")" \
+		>"$TREE_BUILD/$GUPR_CONFIG_RECORD" || gupr_die "cannot write $TREE_BUILD/$GUPR_CONFIG_RECORD"
 	lost=$(gupr_fragment_entries | while IFS=$'\t' read -r need opt val what; do
 		have=$(gupr_config_value "$TREE_BUILD/.config" "$opt")
 		gupr_config_has "$val" "$have" ||
@@ -214,9 +313,43 @@ gupr_kernel_config() {
 	gupr_tree_build
 }
 
+# gupr_config_stale: whether the build directory's .config was made with
+# another guest config than GUPR_FRAGMENT is now, or with none gup-repro
+# recorded (GUPR_CONFIG_RECORD): prints why and returns 0; returns 1 when it
+# was made with this one.
+gupr_config_stale() {
+	local was now
+	was=$(sed -n 's/^fragment=//p' "$TREE_BUILD/$GUPR_CONFIG_RECORD" 2>/dev/null)
+	now=$(gupr_sha256 "$GUPR_FRAGMENT")
+	if [ -z "$was" ]; then
+		echo "the build directory's .config has no record of the guest config it was made with"
+	elif [ "$was" != "$now" ]; then
+		echo "${GUPR_FRAGMENT#"$GUPR_TOP"/} changed since the build directory's .config was made (sha256 ${was:0:12}, now ${now:0:12})"
+	else
+		return 1
+	fi
+}
+
+# gupr_config_rebase: put back, as the build directory's .config, the base
+# config its guest config was merged into (GUPR_CONFIG_BASE, when its
+# sha256 is the one recorded), so that merging the fragment again drops
+# what an older fragment set; prints what it starts from.
+gupr_config_rebase() {
+	local base="$TREE_BUILD/$GUPR_CONFIG_BASE" want
+	want=$(sed -n 's/^base=//p' "$TREE_BUILD/$GUPR_CONFIG_RECORD" 2>/dev/null)
+	if [ -n "$want" ] && [ "$(gupr_sha256 "$base")" = "$want" ] && cp "$base" "$TREE_BUILD/.config"; then
+		echo "the base config it was made from ($GUPR_CONFIG_BASE)"
+	else
+		echo "the existing .config (its base config is not kept)"
+	fi
+}
+
 # gupr_tree_build: make bzImage modules in the tree (-j nproc, ccache when
 # installed, with a progress line); the log is $TREE_BUILD/gup-repro-build.log.
-# Returns make's status; sets TREE_BUILD_SECONDS.
+# What was built (the commit checked out as make started, clean or dirty)
+# goes to GUPR_BUILT_RECORD (gupr_tree_built_write), which names the kernel
+# after the tree has moved on (gupr_tree_ident).  Returns make's status;
+# sets TREE_BUILD_SECONDS.
 gupr_tree_build() {
 	local log="$TREE_BUILD/gup-repro-build.log" t0 pid rc path=$PATH cc
 	if [ -d /usr/lib/ccache ]; then
@@ -234,6 +367,10 @@ gupr_tree_build() {
 	cc=$(gupr_tree_cc) || { gupr_say "==> build: $cc"; return 1; }
 	case "$cc" in clang) cc=LLVM=1 ;; *) cc=CC=$cc ;; esac
 	gupr_say "==> build: make -j$(nproc) $cc bzImage modules in $TREE_BUILD (log: gup-repro-build.log)"
+	# what this build builds: the commit checked out as make starts (a
+	# failed build leaves no record: its objects are of no one commit)
+	gupr_tree_head
+	rm -f "$TREE_BUILD/$GUPR_BUILT_RECORD"
 	t0=$(date +%s)
 	PATH=$path gupr_make_tree -j"$(nproc)" "$cc" bzImage modules >"$log" 2>&1 &
 	pid=$!
@@ -251,7 +388,8 @@ gupr_tree_build() {
 	rc=$?
 	TREE_BUILD_SECONDS=$(( $(date +%s) - t0 ))
 	if [ $rc = 0 ]; then
-		gupr_say "==> build: done in ${TREE_BUILD_SECONDS} s ($(du -sh "$TREE_BUILD" | cut -f1) in $TREE_BUILD)"
+		gupr_tree_built_write || gupr_say "==> build: cannot write $TREE_BUILD/$GUPR_BUILT_RECORD"
+		gupr_say "==> build: done in ${TREE_BUILD_SECONDS} s ($(du -sh "$TREE_BUILD" | cut -f1) in $TREE_BUILD): ${TREE_COMMIT:0:12} $TREE_STATE"
 	else
 		gupr_say "==> build: FAILED after ${TREE_BUILD_SECONDS} s; last lines of $log:"
 		tail -n 15 "$log" >&"${GUPR_SAY_FD:-2}"
@@ -283,7 +421,11 @@ gupr_kernel_tree() {
 	gupr_tree_ident
 	KVERSION=$TREE_DESCRIBE KCOMMIT=$TREE_COMMIT KSUBJECT=$TREE_SUBJECT KSTATE=$TREE_STATE
 	KCONFIG_HASH=$TREE_CONFIG_HASH
-	KLABEL="tree $TREE_SRC: $TREE_DESCRIBE ${TREE_COMMIT:0:12} \"$TREE_SUBJECT\" $TREE_STATE, config $TREE_CONFIG_HASH"
+	KLABEL="tree $TREE_SRC: $TREE_DESCRIBE ${TREE_COMMIT:0:12} \"$TREE_SUBJECT\" $TREE_STATE"
+	# with no record of the build and no -gSHA in the release, the commit
+	# is the tree's HEAD now, which a bisection or checkout may have moved
+	[ "$TREE_FROM" = head ] && KLABEL+=" (the tree's HEAD now, not known to be what was built)"
+	KLABEL+=", config $TREE_CONFIG_HASH"
 	KBTF="" KBTF_WHY=""
 	if [ "$(gupr_config_value "$KCONFIG" CONFIG_DEBUG_INFO_BTF)" != y ]; then
 		KBTF_WHY="CONFIG_DEBUG_INFO_BTF is not set"
@@ -347,17 +489,26 @@ gupr_tree_rebuild() {
 	gupr_unlock "kernel-tree-$key"
 }
 
-# gupr_tree_make SRC BUILD: the kernel of the source tree SRC built in the
-# build directory BUILD: the guest config written once (gupr_kernel_config:
-# defconfig + vm-images/guest.config), then brought up to date with SRC's
-# checked-out commit (gupr_tree_rebuild: olddefconfig, make).  Dies with 1
-# when the build fails.
+# gupr_tree_make SRC BUILD [WHO]: the kernel of the source tree SRC built in
+# the build directory BUILD: the guest config written once
+# (gupr_kernel_config: defconfig + vm-images/guest.config) and merged again
+# when the fragment or the base changed since (gupr_config_stale: said on
+# stdout, the build's log, and on GUPR_SAY_FD, prefixed "==> WHO:"), then
+# brought up to date with SRC's checked-out commit (gupr_tree_rebuild:
+# olddefconfig, make).  ./run.sh bisect and compare build with it.  Dies
+# with 1 when the build fails.
 gupr_tree_make() {
-	if [ ! -s "$2/.config" ]; then
-		TREE_SRC=$(cd "$1" && pwd -P) TREE_BUILD=$2
-		mkdir -p "$2" || gupr_die "cannot create $2"
-		TREE_BUILD=$(cd "$2" && pwd -P)
+	local why from
+	mkdir -p "$2" || gupr_die "cannot create $2"
+	TREE_SRC=$(cd "$1" && pwd -P) TREE_BUILD=$(cd "$2" && pwd -P)
+	if [ ! -s "$TREE_BUILD/.config" ]; then
+		gupr_kernel_config || exit 1
+	elif why=$(gupr_config_stale); then
+		from=$(gupr_config_rebase)
+		why="==> ${3:-kernel-config}: $why: merging it again, into $from"
+		echo "$why"
+		gupr_say "$why"
 		gupr_kernel_config || exit 1
 	fi
-	GUPR_DIE_RC=1 gupr_tree_rebuild "$2"
+	GUPR_DIE_RC=1 gupr_tree_rebuild "$TREE_BUILD"
 }

@@ -63,12 +63,15 @@ gupr_trigger_list() {
 # this many MiB
 GUPR_EXEC_MAX_MB=64
 
-# gupr_exec_check PATH: why PATH cannot run in the guest (empty output and
-# status 0 when it can): the guest has busybox and no libc, so a program
-# must be a static ELF for x86-64 or a "#!/bin/sh" script, of at most
-# GUPR_EXEC_MAX_MB MiB.
+# gupr_exec_check PATH [ROOTFS]: why PATH cannot run in the guest (empty
+# output and status 0 when it can); a program is of at most
+# GUPR_EXEC_MAX_MB MiB.  The busybox initramfs (ROOTFS busybox, the
+# default) has no libc: a program must be a static ELF for x86-64 or a
+# "#!/bin/sh" script.  The Debian userland (ROOTFS debian) runs any x86-64
+# ELF and any "#!" script; what it needs must be in the image
+# (--exec-pkgs).
 gupr_exec_check() {
-	local p=$1 magic first size
+	local p=$1 rootfs=${2:-busybox} magic first size
 	if [ ! -e "$p" ]; then echo "'$p' does not exist"; return 1; fi
 	if [ ! -f "$p" ]; then echo "'$p' is not a regular file"; return 1; fi
 	if [ ! -x "$p" ]; then echo "'$p' is not executable (chmod +x)"; return 1; fi
@@ -83,17 +86,20 @@ gupr_exec_check() {
 		if ! readelf -h "$p" 2>/dev/null | grep -q 'Machine: *Advanced Micro Devices X86-64'; then
 			echo "'$p' is not an x86-64 ELF program"; return 1
 		fi
+		[ "$rootfs" = debian ] && return 0
 		if readelf -lW "$p" 2>/dev/null | grep -q 'INTERP\|Requesting program interpreter' ||
 		   readelf -dW "$p" 2>/dev/null | grep -q '(NEEDED)'; then
-			echo "'$p' is dynamically linked; the guest has no libc: link it with -static"; return 1
+			echo "'$p' is dynamically linked; the guest has no libc: link it with -static, or run it with --rootfs debian"; return 1
 		fi ;;
 	2321*)
+		[ "$rootfs" = debian ] && return 0
 		first=$(head -n 1 "$p" | tr -d '\r')
 		case "$first" in
 		'#!/bin/sh'|'#!/bin/sh '*|'#!/bin/busybox sh'*) ;;
-		*) echo "'$p' starts with '$first'; the guest runs only static programs and #!/bin/sh scripts (busybox)"; return 1 ;;
+		*) echo "'$p' starts with '$first'; the guest runs only static programs and #!/bin/sh scripts (busybox), --rootfs debian any"; return 1 ;;
 		esac ;;
 	*)
+		[ "$rootfs" = debian ] && { echo "'$p' is neither an ELF program nor a #! script"; return 1; }
 		echo "'$p' is neither an ELF program nor a #!/bin/sh script"; return 1 ;;
 	esac
 	return 0
@@ -160,4 +166,26 @@ gupr_wilson() {
 # CORRUPTION), else 125 if any run could not be tested, else 0.
 gupr_repeat_summary() {
 	"$GUPR_HOST/gup-repro-verdict" --repeat-dir "$1" --runs "$2"
+}
+
+# gupr_trigger_standalone NAME [HEAD]: the trigger NAME as one
+# self-contained C file for another machine (a mailing-list report, an
+# fstests helper): its headers inlined once (vm-images/lib/amalgamate.pl),
+# gup-repro's own parts dropped (unifdef -DTRIGGER_EXPORT: the guest init's
+# environment, the harness's disk check) and, with HEAD (a file), its first
+# comment (the trigger's own, which speaks of the harness) replaced by
+# HEAD's text.  Builds with the "Build:" line of its header, without
+# -static, and libc (liburing where the line names it).
+gupr_trigger_standalone() {
+	"$GUPR_TOP/vm-images/lib/amalgamate.pl" "$GUPR_TOP/repro-user/guest/triggers/$1.c" |
+		unifdef -x2 -DTRIGGER_EXPORT |
+		perl -e '
+			my $head = "";
+			if (@ARGV) { open(my $h, "<", $ARGV[0]) or die "$ARGV[0]: $!"; local $/; $head = <$h>; }
+			my $state = $head eq "" ? 2 : 0;	# 0 before the first comment, 1 in it, 2 after
+			while (my $l = <STDIN>) {
+				if ($state == 0 && $l =~ m{^/\*}) { $state = 1; print $head; }
+				if ($state == 1) { $state = 2 if $l =~ m{\*/}; next; }
+				print $l;
+			}' ${2:+"$2"}
 }

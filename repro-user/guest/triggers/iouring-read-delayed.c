@@ -25,7 +25,8 @@
  * tens of ms under TCG.  After msync we check the read is still in flight:
  * if it is not, the window was missed (exit 4).
  *
- * Usage: iouring-read-delayed [--file PATH] [--dev BLOCKDEV] [--log FILE] [--wait-ms MS] [--fault NAME] [--help]
+ * Usage: iouring-read-delayed [--file PATH] [--dev BLOCKDEV] [--fault NAME] [--safe]
+ *        [--expect FILE] [--wait-ms MS] [--log FILE] [--help]
  *   --file PATH    victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)
  *   --dev DEV      the delayed block device (default $GUPR_SLOW_DEV)
  *   --log FILE     JSON step lines (default $GUPR_STEPS_LOG when set)
@@ -34,13 +35,20 @@
  *                  cleaned the page and while the kernel still holds it:
  *                  reclaim, cold, drop-caches, truncate, punch-hole
  *                  (window-fault.h; default $GUPR_FAULT when set)
+ *   --safe         the same steps without the race: msync (and the fault)
+ *                  only after the read completed (a control run)
+ *   --expect FILE  write the bytes the victim's first page must hold on
+ *                  disk at the end to FILE (a test compares the file read
+ *                  back with them)
  * After the sequence the disk must hold what the device put into the page:
  * the integrity check (disk-check.h) writes its records to the --log (off
  * with GUPR_INTEGRITY=0).
  * Exit: 0 the sequence ran (cleaned while the read held the page); 1 a
  *       step failed; 2 bad usage; 4 the window was missed.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -72,10 +80,11 @@ static void usage(FILE *f)
 }
 
 /*
- * The io_uring read: set up, submit, the window while it is in flight, and its completion.
- * Returns -1 to go on, else the exit status.
+ * The io_uring read: set up, submit, the window while it is in flight
+ * (with --safe: after its completion), and its completion.  Returns -1 to
+ * go on, else the exit status.
  */
-static int iouring_read(dev_t rdev, long wait_ms, const char *fault)
+static int iouring_read(dev_t rdev, const struct trigger_args *a)
 {
 	unsigned long long t0, pins0, read_t0;
 	struct io_uring ring;
@@ -100,9 +109,11 @@ static int iouring_read(dev_t rdev, long wait_ms, const char *fault)
 	step("iouring-submit", 0, n, t0, "IORING_OP_READ, ordinary buffer: the victim mapping");
 
 	/* The read holds the page once its request is in flight. */
-	c = trigger_delayed_window(PROG, victim, victim_fd, rdev, wait_ms, pins0, fault);
-	if (c >= 0)
-		return c;
+	if (!a->safe) {
+		c = trigger_delayed_window(PROG, victim, victim_fd, rdev, a->wait_ms, pins0, a->fault, 0);
+		if (c >= 0)
+			return c;
+	}
 
 	t0 = now_ns();
 	err = -io_uring_wait_cqe(&ring, &cqe);
@@ -116,6 +127,8 @@ static int iouring_read(dev_t rdev, long wait_ms, const char *fault)
 		return trigger_fail(PROG, "iouring-complete", EIO, t0);
 	step("iouring-complete", 0, n, read_t0, "the completion dirtied the page (bio_check_pages_dirty)");
 	io_uring_queue_exit(&ring);
+	if (a->safe)
+		return trigger_delayed_window(PROG, victim, victim_fd, rdev, a->wait_ms, pins0, a->fault, 1);
 	return -1;
 }
 

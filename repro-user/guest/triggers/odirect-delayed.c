@@ -25,7 +25,8 @@
  * tens of ms under TCG.  After msync we check the read is still in flight:
  * if it is not, the window was missed (exit 4).
  *
- * Usage: odirect-delayed [--file PATH] [--dev BLOCKDEV] [--log FILE] [--wait-ms MS] [--fault NAME] [--help]
+ * Usage: odirect-delayed [--file PATH] [--dev BLOCKDEV] [--fault NAME] [--safe]
+ *        [--expect FILE] [--wait-ms MS] [--log FILE] [--help]
  *   --file PATH    victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)
  *   --dev DEV      the delayed block device (default $GUPR_SLOW_DEV)
  *   --log FILE     JSON step lines (default $GUPR_STEPS_LOG when set)
@@ -34,13 +35,20 @@
  *                  cleaned the page and while the kernel still holds it:
  *                  reclaim, cold, drop-caches, truncate, punch-hole
  *                  (window-fault.h; default $GUPR_FAULT when set)
+ *   --safe         the same steps without the race: msync (and the fault)
+ *                  only after the read completed (a control run)
+ *   --expect FILE  write the bytes the victim's first page must hold on
+ *                  disk at the end to FILE (a test compares the file read
+ *                  back with them)
  * After the sequence the disk must hold what the device put into the page:
  * the integrity check (disk-check.h) writes its records to the --log (off
  * with GUPR_INTEGRITY=0).
  * Exit: 0 the sequence ran (cleaned while the read held the page); 1 a
  *       step failed; 2 bad usage; 4 the window was missed.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -86,21 +94,23 @@ static void *reader(void *arg)
 }
 
 /*
- * The O_DIRECT read in a second thread, the window while it is in flight, and its result.
- * Returns -1 to go on, else the exit status.
+ * The O_DIRECT read in a second thread, the window while it is in flight
+ * (with --safe: after it completed), and its result.  Returns -1 to go on,
+ * else the exit status.
  */
-static int odirect_read(dev_t rdev, long wait_ms, const char *fault)
+static int odirect_read(dev_t rdev, const struct trigger_args *a)
 {
 	unsigned long long t0 = 0, pins0;
 	pthread_t th;
-	int c;
+	int c = -1;
 
 	pins0 = vmstat("nr_foll_pin_acquired");
 	if (pthread_create(&th, NULL, reader, NULL))
 		return trigger_fail(PROG, "thread", EAGAIN, t0);
 
 	/* The read holds the page once its request is in flight. */
-	c = trigger_delayed_window(PROG, victim, victim_fd, rdev, wait_ms, pins0, fault);
+	if (!a->safe)
+		c = trigger_delayed_window(PROG, victim, victim_fd, rdev, a->wait_ms, pins0, a->fault, 0);
 	if (c >= 0)
 		return c;
 
@@ -110,6 +120,8 @@ static int odirect_read(dev_t rdev, long wait_ms, const char *fault)
 		return trigger_fail(PROG, "odirect-read", read_err, t0);
 	if ((size_t)read_ret != psz)
 		return trigger_fail(PROG, "odirect-read", EIO, t0);
+	if (a->safe)
+		return trigger_delayed_window(PROG, victim, victim_fd, rdev, a->wait_ms, pins0, a->fault, 1);
 	return -1;
 }
 

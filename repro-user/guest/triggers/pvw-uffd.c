@@ -19,7 +19,7 @@
  * the pinned, clean, write-protected page and dirties it with no
  * ->page_mkwrite.  Deterministic: the window stays open until we close it.
  *
- * Usage: pvw-uffd [--file PATH] [--log FILE] [--fault NAME] [--help]
+ * Usage: pvw-uffd [--file PATH] [--fault NAME] [--safe] [--expect FILE] [--log FILE] [--help]
  *   --file PATH  victim file, at least one page (default $GUPR_VICTIM,
  *                else /mnt/scratch/victim); its first page is used
  *   --log FILE   append one JSON line per step (seq, step, result, ret,
@@ -29,6 +29,12 @@
  *                page and while the kernel holds the pin: reclaim, cold,
  *                drop-caches, truncate, punch-hole (window-fault.h;
  *                default $GUPR_FAULT when set)
+ *   --safe       the same steps without the race: the handler resolves the
+ *                fault at once, the copy completes and unpins, and only
+ *                then msync (and the fault) run (a control run)
+ *   --expect FILE write the bytes the victim's first page must hold on disk
+ *                at the end to FILE (a test compares the file read back
+ *                with them)
  * Exit: 0 the sequence ran (pinned, cleaned while pinned, copied, unpinned);
  *       1 a step failed (named on stdout); 2 bad usage;
  *       4 the window was not established (no fault while pinned).
@@ -37,7 +43,9 @@
  * GUPR_INTEGRITY=0).
  * Last stdout line: "pvw-uffd: status=complete|failed ...".
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -65,20 +73,23 @@ static unsigned char *victim, *src;
 static int uffd = -1;
 static int victim_fd = -1;
 static const char *fault;
+static int safe;		/* --safe: clean after the copy, not inside it */
 static int handler_status;	/* 0 ok, 1 failed, 4 no window */
 static char handler_why[160];
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " [--file PATH] [--log FILE] [--fault NAME] [--help]\n"
+		"usage: " PROG " [--file PATH] [--fault NAME] [--safe] [--expect FILE] [--log FILE] [--help]\n"
 		"process_vm_writev() into a MAP_SHARED file page from a userfaultfd source:\n"
 		"the kernel pins the destination, blocks on the source fault, we msync(MS_SYNC)\n"
 		"the victim clean, resolve the fault; the kernel copies into the clean page and\n"
 		"dirties it on unpin (no ->page_mkwrite).\n"
-		"  --file PATH  victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)\n"
-		"  --log FILE   JSON step lines (default $GUPR_STEPS_LOG)\n"
-		"  --fault NAME in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
+		"  --file PATH    victim file" TRIGGER_DEF_FILE "\n"
+		"  --fault NAME   in the window: reclaim, cold, drop-caches, truncate, punch-hole" TRIGGER_DEF_FAULT "\n"
+		"  --safe         the same steps without the race: the copy completes before msync\n"
+		"  --expect FILE  write the bytes the file's first page must hold on disk to FILE\n"
+		"  --log FILE     JSON step lines" TRIGGER_DEF_LOG "\n"
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 no window.\n");
 }
 
@@ -107,8 +118,9 @@ static int wait_source_fault(unsigned long long pins0)
 }
 
 /*
- * While the copy waits with the destination pinned: msync(MS_SYNC) the victim clean, then inject
- * --fault.  Sets handler_status to 1 when a step fails.
+ * While the copy waits with the destination pinned (with --safe: after the copy, nothing
+ * pinned): msync(MS_SYNC) the victim clean, then inject --fault.  Sets handler_status to 1
+ * when a step fails.
  */
 static void clean_in_window(void)
 {
@@ -120,7 +132,7 @@ static void clean_in_window(void)
 	if (msync(victim, psz, MS_SYNC)) {
 		r = errno;
 		step("msync", r, -1, t0, NULL);
-		snprintf(handler_why, sizeof(handler_why), "step=msync errno=%s", strerrorname_np(r));
+		snprintf(handler_why, sizeof(handler_why), "step=msync errno=%s", errname(r));
 		handler_status = 1;
 		/* resolve the fault anyway so that the writer returns */
 	} else {
@@ -131,14 +143,15 @@ static void clean_in_window(void)
 	}
 	if (fault && !handler_status) {
 		t0 = now_ns();
-		r = gupr_window_fault(fault, victim_fd, victim, psz);
+		r = window_fault(fault, victim_fd, victim, psz);
 		fl = kpageflags(victim);
-		snprintf(note, sizeof(note), "in the window: victim %s, the pin held",
-			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean");
+		snprintf(note, sizeof(note), "in the window: victim %s, %s",
+			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean",
+			 safe ? "no pin (safe)" : "the pin held");
 		step(fault, -r, r ? -1 : 0, t0, note);
 		if (r) {
 			snprintf(handler_why, sizeof(handler_why), "step=%s errno=%s", fault,
-				 strerrorname_np(-r));
+				 errname(-r));
 			handler_status = 1;
 		}
 	}
@@ -170,7 +183,7 @@ static void resolve_fault(void)
 		r = errno;
 		step("uffd-copy", r, -1, t0, NULL);
 		snprintf(handler_why, sizeof(handler_why), "step=uffd-copy errno=%s",
-			 strerrorname_np(r));
+			 errname(r));
 		handler_status = 1;
 		/* wake the writer: it then fails with EFAULT */
 		struct uffdio_range rg = { .start = (uintptr_t)src, .len = psz };
@@ -187,7 +200,8 @@ static void *handler(void *arg)
 	handler_status = wait_source_fault(*(unsigned long long *)arg);
 	if (handler_status)
 		return NULL;
-	clean_in_window();
+	if (!safe)
+		clean_in_window();
 	resolve_fault();
 	return NULL;
 }
@@ -218,7 +232,8 @@ static int setup_source(void)
 
 /*
  * process_vm_writev() from the source into the victim, with the handler thread cleaning the
- * victim while the copy blocks.  Returns -1 to go on, else the exit status.
+ * victim while the copy blocks (with --safe: this thread cleans it after the copy).  Returns
+ * -1 to go on, else the exit status.
  */
 static int copy_through_pin(void)
 {
@@ -242,12 +257,14 @@ static int copy_through_pin(void)
 	step("process-vm-writev", err, (long)n, t0,
 	     err ? NULL : "pin_user_pages_remote, copy from the source, unpin_user_pages_dirty_lock");
 	pthread_join(th, NULL);
+	if (safe && !handler_status && !err)
+		clean_in_window();
 	if (handler_status) {
 		printf(PROG ": status=%s %s\n", handler_status == 4 ? "no-window" : "failed", handler_why);
 		return handler_status;
 	}
 	if (err) {
-		printf(PROG ": status=failed step=process-vm-writev errno=%s\n", strerrorname_np(err));
+		printf(PROG ": status=failed step=process-vm-writev errno=%s\n", errname(err));
 		return 1;
 	}
 	if ((size_t)n != psz) {
@@ -297,7 +314,8 @@ int main(int argc, char **argv)
 		return c;
 	path = a.path;
 	fault = a.fault;
-	printf(PROG ": file=%s page_size=%zu\n", path, psz);
+	safe = a.safe;
+	printf(PROG ": file=%s page_size=%zu%s\n", path, psz, safe ? " safe" : "");
 
 	if (trigger_map_victim(PROG, path, &victim, &victim_fd, &size) || setup_source())
 		return 1;
@@ -314,11 +332,13 @@ int main(int argc, char **argv)
 
 	/* On disk: the kernel's 'P', whether or not the page was dirtied in order */
 	back = malloc(psz);
-	if (back) {
-		memset(back, 'P', psz);
-		trigger_check_disk(PROG, path, back, size, fault);
-		free(back);
-	}
+	if (!back)
+		return trigger_fail(PROG, "expect", ENOMEM, t0);
+	memset(back, 'P', psz);
+	c = trigger_check_page(PROG, &a, back, size);
+	free(back);
+	if (c)
+		return c;
 	printf(PROG ": status=complete steps=%d\n", nstep);
 	return 0;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * trigger.h - what every module-free trigger does the same way: the JSON
- * step lines the host merges into the trace timeline, /proc/vmstat and
- * /proc/kpageflags readings, and the reads in flight on a block device.
- * Header-only (static inline): a trigger still builds with the one cc line
- * of its header, in a directory holding it and the headers of this folder.
+ * trigger.h - what every trigger does the same way: its step lines,
+ * /proc/vmstat and /proc/kpageflags readings, the victim page, the reads
+ * in flight on a block device, the window in which writeback cleans a page
+ * the kernel holds, and the bytes the file must hold afterwards.
+ * Header-only (static inline).
  */
-#ifndef GUPR_TRIGGER_H
-#define GUPR_TRIGGER_H
+#ifndef TRIGGER_H
+#define TRIGGER_H
 
 #include <errno.h>
 #include <getopt.h>
@@ -24,8 +24,38 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "disk-check.h"
 #include "window-fault.h"
+
+#ifndef TRIGGER_EXPORT
+/*
+ * In gup-repro a trigger builds with the one cc line of its header, in a
+ * directory holding it and the headers of this folder; it takes its
+ * defaults from the guest init's environment (README "--exec") and checks
+ * the disk itself (disk-check.h, README "Data integrity and the
+ * filesystem's checker").  An export (vm-images/fstests-export.sh, which
+ * defines TRIGGER_EXPORT and inlines the headers) leaves both to its test:
+ * keep what is outside these blocks free of the project's names and paths.
+ */
+#include "disk-check.h"
+#define TRIGGER_DEF_FILE	" (default $GUPR_VICTIM, else /mnt/scratch/victim)"
+#define TRIGGER_DEF_DEV		" (default $GUPR_SLOW_DEV)"
+#define TRIGGER_DEF_LOG		" (default $GUPR_STEPS_LOG)"
+#define TRIGGER_DEF_FAULT	" (default $GUPR_FAULT)"
+#define TRIGGER_DEV_HINT	" or set GUPR_SLOW_DEV (run.sh --slow-dev MS)"
+#else
+#define TRIGGER_DEF_FILE	""
+#define TRIGGER_DEF_DEV		""
+#define TRIGGER_DEF_LOG		""
+#define TRIGGER_DEF_FAULT	""
+#define TRIGGER_DEV_HINT	""
+#endif
+
+/* An errno's name (glibc 2.32 and later), else its message. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#define errname(err)	(strerrorname_np(err) ?: "?")
+#else
+#define errname(err)	strerror(err)
+#endif
 
 static FILE *steplog;		/* --log FILE: the JSON step lines, or NULL */
 static int nstep;
@@ -40,7 +70,7 @@ static inline unsigned long long now_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
-/* One JSON line per step (the host merges them into the trace timeline). */
+/* One line per step on stdout, and one JSON line to the --log file. */
 static inline void step(const char *name, int err, long ret, unsigned long long t0, const char *note)
 {
 	unsigned long long t1 = now_ns();
@@ -54,7 +84,7 @@ static inline void step(const char *name, int err, long ret, unsigned long long 
 		fprintf(steplog, "{\"seq\":%d,\"step\":\"%s\",\"result\":\"%s\",\"ret\":%ld,"
 			"\"errno\":%d,\"errname\":\"%s\",\"t0_ns\":%llu,\"t1_ns\":%llu,"
 			"\"state\":{\"source\":\"none\"}%s%s%s}\n",
-			nstep, name, err ? "error" : "ok", ret, err, err ? strerrorname_np(err) ?: "?" : "",
+			nstep, name, err ? "error" : "ok", ret, err, err ? errname(err) : "",
 			t0, t1, note ? ",\"note\":\"" : "", note ? note : "", note ? "\"" : "");
 		fflush(steplog);
 	}
@@ -123,14 +153,14 @@ static inline long inflight_reads(dev_t rdev)
 }
 
 /*
- * A failed step: its JSON line and the status line the guest init reads.
- * Returns the trigger's exit status, 1.
+ * A failed step: its step line and the status line
+ * "PROG: status=failed step=NAME errno=E".  Returns the exit status, 1.
  */
 static inline int trigger_fail(const char *prog, const char *name, int err,
 			       unsigned long long t0)
 {
 	step(name, err, -1, t0, NULL);
-	printf("%s: status=failed step=%s errno=%s\n", prog, name, strerrorname_np(err));
+	printf("%s: status=failed step=%s errno=%s\n", prog, name, errname(err));
 	return 1;
 }
 
@@ -198,25 +228,32 @@ static inline int trigger_open_dev(const char *prog, const char *dev, int *fd, d
 }
 
 /**
- * struct trigger_args - what every trigger takes, from its options or the
- * environment the guest init gives it (README "--exec")
- * @path: --file, else $GUPR_VICTIM, else /mnt/scratch/victim.
- * @log: --log, else $GUPR_STEPS_LOG, else none.
- * @dev: --dev, else $GUPR_SLOW_DEV (the *-delayed triggers).
- * @fault: --fault, else $GUPR_FAULT, else none (window-fault.h's names).
+ * struct trigger_args - what every trigger takes from its command line
+ * (trigger_parse())
+ * @path: --file, the victim file (its first page is used).
+ * @log: --log, a file for the JSON step lines, or NULL.
+ * @dev: --dev, the delayed block device (the *-delayed triggers).
+ * @fault: --fault, the fault injected in the window (window-fault.h), or NULL.
+ * @expect: --expect, a file for the bytes the victim's first page must
+ *	hold on disk at the end (trigger_check_page()), or NULL.
  * @wait_ms: --wait-ms (the *-delayed triggers), default 10000.
+ * @safe: --safe: the same steps without the race: the kernel is done with
+ *	the page before writeback cleans it.
  */
 struct trigger_args {
-	const char *path, *log, *dev, *fault;
+	const char *path, *log, *dev, *fault, *expect;
 	long wait_ms;
+	int safe;
 };
 
+#ifndef TRIGGER_EXPORT
 static inline const char *trigger_env(const char *name)
 {
 	const char *v = getenv(name);
 
 	return v && *v ? v : NULL;
 }
+#endif
 
 /*
  * Parse the command line into @a; @delayed: the trigger also takes --dev
@@ -231,6 +268,8 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 		{ "file", required_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'o' },
 		{ "fault", required_argument, NULL, 'F' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "safe", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "list-faults", no_argument, NULL, 'L' },
 		{ "dev", required_argument, NULL, 'd' },
@@ -241,6 +280,8 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 		{ "file", required_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'o' },
 		{ "fault", required_argument, NULL, 'F' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "safe", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "list-faults", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
@@ -248,21 +289,27 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 	char *end;
 	int c;
 
+	memset(a, 0, sizeof(*a));
+	a->wait_ms = 10000;
+#ifndef TRIGGER_EXPORT
+	/* gup-repro: the defaults the guest init gives (README "--exec") */
 	a->path = trigger_env("GUPR_VICTIM") ?: "/mnt/scratch/victim";
 	a->log = trigger_env("GUPR_STEPS_LOG");
 	a->dev = trigger_env("GUPR_SLOW_DEV");
 	a->fault = trigger_env("GUPR_FAULT");
-	a->wait_ms = 10000;
-	if (a->fault && !gupr_window_fault_known(a->fault)) {
+	if (a->fault && !window_fault_known(a->fault)) {
 		fprintf(stderr, "%s: GUPR_FAULT='%s' is not a fault this trigger knows\n", prog, a->fault);
 		return 2;
 	}
-	while ((c = getopt_long(argc, argv, delayed ? "f:d:o:w:F:h" : "f:o:F:h",
+#endif
+	while ((c = getopt_long(argc, argv, delayed ? "f:d:o:w:F:e:sh" : "f:o:F:e:sh",
 				delayed ? all : plain, NULL)) != -1) {
 		switch (c) {
 		case 'f': a->path = optarg; break;
 		case 'd': a->dev = optarg; break;
 		case 'o': a->log = optarg; break;
+		case 'e': a->expect = optarg; break;
+		case 's': a->safe = 1; break;
 		case 'w':
 			errno = 0;
 			a->wait_ms = strtol(optarg, &end, 10);
@@ -273,7 +320,7 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 			}
 			break;
 		case 'F':
-			if (!gupr_window_fault_known(optarg)) {
+			if (!window_fault_known(optarg)) {
 				fprintf(stderr, "%s: --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
 					prog, optarg);
 				usage(stderr);
@@ -282,9 +329,9 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 			a->fault = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
-		case 'L':	/* the fault names, one a line (run.sh compare's cells) */
-			for (c = 0; gupr_window_faults[c]; c++)
-				printf("%s\n", gupr_window_faults[c]);
+		case 'L':	/* the fault names, one a line (for scripts) */
+			for (c = 0; window_faults[c]; c++)
+				printf("%s\n", window_faults[c]);
 			return 0;
 		default: usage(stderr); return 2;
 		}
@@ -294,9 +341,13 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 		usage(stderr);
 		return 2;
 	}
+	if (!a->path || !*a->path) {
+		fprintf(stderr, "%s: no victim file: give --file\n", prog);
+		usage(stderr);
+		return 2;
+	}
 	if (delayed && (!a->dev || !*a->dev)) {
-		fprintf(stderr, "%s: no delayed block device: give --dev or set GUPR_SLOW_DEV (run.sh --slow-dev MS)\n",
-			prog);
+		fprintf(stderr, "%s: no delayed block device: give --dev" TRIGGER_DEV_HINT "\n", prog);
 		usage(stderr);
 		return 2;
 	}
@@ -322,22 +373,20 @@ static inline int trigger_start(const char *prog, const struct trigger_args *a)
 }
 
 /*
- * The window of the *-delayed triggers, once their read into the victim
- * is submitted: wait (at most @wait_ms) for it to be in flight on @rdev,
- * msync(MS_SYNC) the victim clean while it is, then inject @fault (or
- * none).  Returns -1 when the read is still in flight after all that, else
- * the exit status: 4 the window was missed, 1 a step failed.
+ * Wait (at most @wait_ms) for a read to be in flight on @rdev: the read
+ * step of the *-delayed triggers holds the page once its request exists.
+ * Sets *@t_inflight when it is.  Returns -1 to go on, else the exit status
+ * 4 (the window was missed).
  */
-static inline int trigger_delayed_window(const char *prog, unsigned char *victim, int victim_fd,
-					 dev_t rdev, long wait_ms, unsigned long long pins0,
-					 const char *fault)
+static inline int trigger_wait_inflight(const char *prog, unsigned char *victim, dev_t rdev,
+					long wait_ms, unsigned long long pins0,
+					unsigned long long *t_inflight)
 {
-	unsigned long long t0, t_inflight;
+	unsigned long long t0 = now_ns();
 	char note[160];
+	long long fl;
 	long n;
-	int err;
 
-	t0 = now_ns();
 	for (;;) {
 		n = inflight_reads(rdev);
 		if (n > 0)
@@ -349,116 +398,190 @@ static inline int trigger_delayed_window(const char *prog, unsigned char *victim
 		}
 		usleep(500);
 	}
-	t_inflight = now_ns();
-	{
-		long long fl = kpageflags(victim);
-
-		snprintf(note, sizeof(note), "request queued: the page is held (nr_foll_pin_acquired +%llu; FOLL_GET does not count)%s",
-			 vmstat("nr_foll_pin_acquired") - pins0,
-			 fl < 0 ? "" : (fl & (1 << 4)) ? ", page dirty" : ", page clean");
-	}
+	*t_inflight = now_ns();
+	fl = kpageflags(victim);
+	snprintf(note, sizeof(note), "request queued: the page is held (nr_foll_pin_acquired +%llu; FOLL_GET does not count)%s",
+		 vmstat("nr_foll_pin_acquired") - pins0,
+		 fl < 0 ? "" : (fl & (1 << 4)) ? ", page dirty" : ", page clean");
 	step("read-in-flight", 0, n, t0, note);
+	return -1;
+}
 
+/*
+ * The window of the *-delayed triggers, once their read into the victim
+ * is submitted: wait (at most @wait_ms) for it to be in flight on @rdev,
+ * msync(MS_SYNC) the victim clean while it is, then inject @fault (or
+ * none).  With @safe the caller waited for the read to complete first:
+ * the same msync and fault, no read in flight.  Returns -1 when the read
+ * is still in flight after all that (or @safe), else the exit status: 4
+ * the window was missed, 1 a step failed.
+ */
+static inline int trigger_delayed_window(const char *prog, unsigned char *victim, int victim_fd,
+					 dev_t rdev, long wait_ms, unsigned long long pins0,
+					 const char *fault, int safe)
+{
+	unsigned long long t0, t_inflight = now_ns();
+	char note[160];
+	long long fl;
+	long n;
+	int err;
+
+	if (!safe) {
+		err = trigger_wait_inflight(prog, victim, rdev, wait_ms, pins0, &t_inflight);
+		if (err >= 0)
+			return err;
+	}
 	t0 = now_ns();
 	if (msync(victim, psz, MS_SYNC))
 		return trigger_fail(prog, "msync", errno, t0);
 	n = inflight_reads(rdev);
-	{
-		long long fl = kpageflags(victim);
-
+	fl = kpageflags(victim);
+	if (safe)
+		snprintf(note, sizeof(note), "victim %s after writeback, the read completed before (safe)",
+			 fl < 0 ? "state unknown" : (fl & (1 << 4)) ? "still dirty" : "clean");
+	else
 		snprintf(note, sizeof(note), "victim %s after writeback, read %s in flight (%.1f ms after it was seen)",
 			 fl < 0 ? "state unknown" : (fl & (1 << 4)) ? "still dirty" : "clean",
 			 n > 0 ? "still" : "no longer", (now_ns() - t_inflight) / 1e6);
-	}
 	step("msync", 0, 0, t0, note);
-	if (n <= 0) {
+	if (!safe && n <= 0) {
 		printf("%s: status=no-window step=msync: the read completed before the clean finished\n", prog);
 		return 4;
 	}
 	if (fault) {
-		long long fl;
-
 		t0 = now_ns();
-		err = gupr_window_fault(fault, victim_fd, victim, psz);
+		err = window_fault(fault, victim_fd, victim, psz);
 		fl = kpageflags(victim);
 		snprintf(note, sizeof(note), "in the window: victim %s, read %s in flight",
 			 fl < 0 ? "not mapped (no PTE)" : (fl & (1 << 4)) ? "mapped, dirty" : "mapped, clean",
 			 inflight_reads(rdev) > 0 ? "still" : "no longer");
 		step(fault, -err, err ? -1 : 0, t0, note);
 		if (err) {
-			printf("%s: status=failed step=%s errno=%s\n", prog, fault, strerrorname_np(-err));
+			printf("%s: status=failed step=%s errno=%s\n", prog, fault, errname(-err));
 			return 1;
 		}
 	}
-	if (fault && inflight_reads(rdev) <= 0) {
+	if (!safe && fault && inflight_reads(rdev) <= 0) {
 		printf("%s: status=no-window step=%s: the read completed before the fault was injected\n", prog, fault);
 		return 4;
 	}
 	return -1;
 }
 
+#ifndef TRIGGER_EXPORT
 /*
- * The integrity check after the sequence (disk-check.h): what the disk
- * must hold at the start of the victim, from @written (the page as the
- * kernel wrote it through its pin), the victim's @size in bytes and the
- * @fault injected in the window (NULL: none): after "truncate" the file is
- * expected empty, after "punch-hole" zeros (the kernel's write went to a
- * page no longer in the file), else @written (README "Data integrity and
- * the filesystem's checker").  JSON records to the step log, one line to
- * stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
+ * gup-repro's integrity check after the sequence (disk-check.h): the
+ * victim @path read back from the disk against @expect (@len bytes, "pin":
+ * the kernel wrote them through its hold, or "hole" after punch-hole), the
+ * file expected @size bytes long.  JSON records to the step log, one line
+ * to stdout.  Skipped with GUPR_INTEGRITY=0 (run.sh --no-integrity).
  */
 static inline void trigger_check_disk(const char *prog, const char *path,
-				      const unsigned char *written, unsigned long long size,
-				      const char *fault)
+				      const unsigned char *expect, size_t len,
+				      unsigned long long size, const char *writer)
 {
 	const char *on = getenv("GUPR_INTEGRITY");
-	int hole = fault && !strcmp(fault, "punch-hole");
-	unsigned char *zeros = hole ? calloc(1, psz) : NULL;
 	FILE *out;
 	int lost;
 
-	if ((on && !strcmp(on, "0")) || (hole && !zeros)) {
-		free(zeros);
+	if (on && !strcmp(on, "0"))
 		return;
-	}
 	out = steplog ? steplog : fopen("/dev/null", "w");
-	if (!out) {
-		free(zeros);
+	if (!out)
 		return;
-	}
-	lost = gupr_disk_check(out, path, hole ? zeros : written, psz, psz,
-			       fault && !strcmp(fault, "truncate") ? 0 : size, hole ? "hole" : "pin");
+	lost = gupr_disk_check(out, path, expect, len, psz, size, writer);
 	if (lost < 0)
 		printf("%s: integrity: could not check: %s\n", prog, strerror(-lost));
 	else
 		printf("%s: integrity: %d of 1 page(s) differ from what the kernel wrote\n", prog, lost);
 	if (out != steplog)
 		fclose(out);
+}
+#endif
+
+/* Write @len bytes of @buf to a new file @path.  Returns 0 or an errno. */
+static inline int trigger_write_file(const char *path, const unsigned char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t done = 0;
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return errno;
+	while (done < len) {
+		n = write(fd, buf + done, len - done);
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			close(fd);
+			return err;
+		}
+		done += (size_t)n;
+	}
+	return close(fd) ? errno : 0;
+}
+
+/*
+ * What the victim's first page must hold on disk after the sequence, the
+ * victim unmapped and closed: @written (the page as the kernel wrote it
+ * through its hold: whether or not anything dirtied the page in order),
+ * except after a fault that took the page out of the file: "truncate"
+ * (the file is empty) and "punch-hole" (zeros).  --expect FILE gets those
+ * bytes for a test to compare with the file read back from the disk.
+ * Returns 0, or 1 after trigger_fail() (the expect step).
+ */
+static inline int trigger_check_page(const char *prog, const struct trigger_args *a,
+				     const unsigned char *written, unsigned long long size)
+{
+	int hole = a->fault && !strcmp(a->fault, "punch-hole");
+	int gone = a->fault && !strcmp(a->fault, "truncate");
+	unsigned char *zeros = hole ? calloc(1, psz) : NULL;
+	const unsigned char *expect = hole ? zeros : written;
+	unsigned long long t0 = now_ns();
+	int err;
+
+	if (hole && !zeros)
+		return trigger_fail(prog, "expect", ENOMEM, t0);
+	if (a->expect) {
+		err = trigger_write_file(a->expect, expect, gone ? 0 : psz);
+		if (err) {
+			free(zeros);
+			return trigger_fail(prog, "expect", err, t0);
+		}
+		step("expect", 0, gone ? 0 : (long)psz, t0, NULL);
+	}
+#ifndef TRIGGER_EXPORT
+	trigger_check_disk(prog, a->path, expect, psz, gone ? 0 : size, hole ? "hole" : "pin");
+#else
+	(void)size;
+#endif
 	free(zeros);
+	return 0;
 }
 
 /*
  * The end of the *-delayed triggers, once their read completed: the verify
- * step (what the page holds now; not read when @fault took it out of the
- * file), unmap and close, the integrity check of what the device put into
- * the page, and the status line.  Returns the exit status: 0, or 1 after
- * trigger_fail().
+ * step (what the page holds now; not read when the fault took it out of
+ * the file), unmap and close, the bytes the disk must hold
+ * (trigger_check_page()), and the status line.  Returns the exit status:
+ * 0, or 1 after trigger_fail().
  */
-static inline int trigger_delayed_finish(const char *prog, const char *path,
+static inline int trigger_delayed_finish(const char *prog, const struct trigger_args *a,
 					 unsigned char *victim, int victim_fd, int dev_fd,
-					 unsigned long long size, const char *fault)
+					 unsigned long long size)
 {
 	unsigned long long t0 = now_ns();
 	unsigned char *back;
 	char note[160];
+	int c;
 
-	/* The page now holds what the device returned (null_blk: zeroes). */
-	if (fault && (!strcmp(fault, "truncate") || !strcmp(fault, "punch-hole"))) {
+	/* The page now holds what the device returned. */
+	if (a->fault && (!strcmp(a->fault, "truncate") || !strcmp(a->fault, "punch-hole"))) {
 		/* the mapping would fault (SIGBUS past EOF) or show a new page */
 		snprintf(note, sizeof(note), "not read: the page left the file under the read (%s)",
-			 fault);
+			 a->fault);
 		step("verify", 0, 0, t0, note);
-		back = calloc(1, psz);	/* not read: trigger_check_disk() expects by the fault */
+		back = calloc(1, psz);	/* not read: trigger_check_page() expects by the fault */
 		if (!back)
 			return trigger_fail(prog, "verify", ENOMEM, t0);
 	} else {
@@ -477,9 +600,11 @@ static inline int trigger_delayed_finish(const char *prog, const char *path,
 	close(victim_fd);
 	close(dev_fd);
 	step("close-file", 0, 0, t0, NULL);
-	/* On disk: what the device put into the page through the pin */
-	trigger_check_disk(prog, path, back, size, fault);
+	/* On disk: what the device put into the page through the hold */
+	c = trigger_check_page(prog, a, back, size);
 	free(back);
+	if (c)
+		return c;
 	printf("%s: status=complete steps=%d\n", prog, nstep);
 	return 0;
 }
@@ -492,28 +617,32 @@ static inline int trigger_delayed_finish(const char *prog, const char *path,
 static inline void trigger_delayed_usage(FILE *f, const char *prog, const char *what)
 {
 	fprintf(f,
-		"usage: %s [--file PATH] [--dev BLOCKDEV] [--log FILE] [--wait-ms MS] [--fault NAME] [--help]\n"
+		"usage: %s [--file PATH] [--dev BLOCKDEV] [--fault NAME] [--safe] [--expect FILE]\n"
+		"       [--wait-ms MS] [--log FILE] [--help]\n"
 		"%s"
 		"MAP_SHARED file page; msync(MS_SYNC) cleans the page while the read is in flight;\n"
 		"the completion dirties it again with no ->page_mkwrite.\n"
-		"  --file PATH   victim file (default $GUPR_VICTIM, else /mnt/scratch/victim)\n"
-		"  --dev DEV     delayed block device (default $GUPR_SLOW_DEV)\n"
-		"  --log FILE    JSON step lines (default $GUPR_STEPS_LOG)\n"
-		"  --wait-ms MS  wait for the read to be in flight at most MS ms (default 10000)\n"
-		"  --fault NAME  in the window: reclaim, cold, drop-caches, truncate, punch-hole\n"
+		"  --file PATH    victim file" TRIGGER_DEF_FILE "\n"
+		"  --dev DEV      delayed block device" TRIGGER_DEF_DEV "\n"
+		"  --fault NAME   in the window: reclaim, cold, drop-caches, truncate, punch-hole" TRIGGER_DEF_FAULT "\n"
+		"  --safe         the same steps without the race: the read completes before msync\n"
+		"  --expect FILE  write the bytes the file's first page must hold on disk to FILE\n"
+		"  --wait-ms MS   wait for the read to be in flight at most MS ms (default 10000)\n"
+		"  --log FILE     JSON step lines" TRIGGER_DEF_LOG "\n"
 		"Exit: 0 sequence ran, 1 a step failed, 2 bad usage, 4 window missed.\n", prog, what);
 }
 
 /*
  * The main of the *-delayed triggers: options, the victim page (*@victim,
  * *@victim_fd) and the delayed device (*@dev_fd), then @do_read (submit
- * the read, the window while it is in flight, its completion; returns -1
- * to go on, else the exit status), then trigger_delayed_finish().
+ * the read, the window while it is in flight, or after it with --safe,
+ * its completion; returns -1 to go on, else the exit status), then
+ * trigger_delayed_finish().
  */
 static inline int trigger_delayed_main(int argc, char **argv, const char *prog,
 				       void (*usage)(FILE *), unsigned char **victim,
 				       int *victim_fd, int *dev_fd,
-				       int (*do_read)(dev_t rdev, long wait_ms, const char *fault))
+				       int (*do_read)(dev_t rdev, const struct trigger_args *a))
 {
 	struct trigger_args a;
 	unsigned long long size = 0;
@@ -525,15 +654,16 @@ static inline int trigger_delayed_main(int argc, char **argv, const char *prog,
 		c = trigger_start(prog, &a);
 	if (c >= 0)
 		return c;
-	printf("%s: file=%s dev=%s page_size=%zu\n", prog, a.path, a.dev, psz);
+	printf("%s: file=%s dev=%s page_size=%zu%s\n", prog, a.path, a.dev, psz,
+	       a.safe ? " safe" : "");
 
 	if (trigger_map_victim(prog, a.path, victim, victim_fd, &size) ||
 	    trigger_open_dev(prog, a.dev, dev_fd, &rdev))
 		return 1;
-	c = do_read(rdev, a.wait_ms, a.fault);
+	c = do_read(rdev, &a);
 	if (c >= 0)
 		return c;
-	return trigger_delayed_finish(prog, a.path, *victim, *victim_fd, *dev_fd, size, a.fault);
+	return trigger_delayed_finish(prog, &a, *victim, *victim_fd, *dev_fd, size);
 }
 
-#endif /* GUPR_TRIGGER_H */
+#endif /* TRIGGER_H */

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * window-fault.h - fault steps a module-free trigger injects inside its
- * window (while the kernel holds the victim page and after writeback has
- * cleaned it), and the per-CPU madvise() the driver's reclaim and cold
- * steps use too (repro-user/guest/steps.c).  Header-only: a trigger still builds
- * with the one cc line of its header.
+ * window-fault.h - fault steps injected inside a trigger's window (while
+ * the kernel holds the victim page and after writeback has cleaned it),
+ * and a per-CPU madvise() for reclaim steps.  Header-only.
  *
- * The faults, with the kernel mechanism each drives (names as the driver's
- * steps, README "Scenarios and steps"):
+ * The faults, with the kernel mechanism each drives:
  *   reclaim      madvise(MADV_PAGEOUT): reclaim_pages() unmaps the folio and
  *                shrink_folio_list() releases its buffer heads
  *                (filemap_release_folio() -> try_to_free_buffers()) unless
@@ -22,8 +19,8 @@
  *   punch-hole   fallocate(PUNCH_HOLE|KEEP_SIZE) over the page: the same
  *                for the range, the file keeps its size
  */
-#ifndef GUPR_WINDOW_FAULT_H
-#define GUPR_WINDOW_FAULT_H
+#ifndef WINDOW_FAULT_H
+#define WINDOW_FAULT_H
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +38,7 @@
 #endif
 
 /**
- * gupr_madvise_each_cpu - madvise(@addr, @len bytes, @advice) once on each
+ * madvise_each_cpu - madvise(@addr, @len bytes, @advice) once on each
  * CPU this thread may run on.
  *
  * A folio a fault just added may still sit in a per-CPU LRU batch, where
@@ -52,7 +49,7 @@
  * Return: the number of CPUs it ran on (>= 1), or a negative errno of
  * sched_getaffinity() or madvise() (EINVAL: advice unknown to the kernel).
  */
-static inline int gupr_madvise_each_cpu(void *addr, size_t len, int advice)
+static inline int madvise_each_cpu(void *addr, size_t len, int advice)
 {
 	cpu_set_t all, one;
 	int err = 0, cpu, n = 0;
@@ -82,37 +79,37 @@ static inline int gupr_madvise_each_cpu(void *addr, size_t len, int advice)
 }
 
 /* The faults a trigger offers (--fault NAME), in the order --help lists them. */
-static const char *const gupr_window_faults[] = {
+static const char *const window_faults[] = {
 	"reclaim", "cold", "drop-caches", "truncate", "punch-hole", NULL
 };
 
 /**
- * gupr_window_fault_known - whether @name is one of gupr_window_faults.
+ * window_fault_known - whether @name is one of window_faults.
  * Return: 1 or 0.
  */
-static inline int gupr_window_fault_known(const char *name)
+static inline int window_fault_known(const char *name)
 {
 	int i;
 
-	for (i = 0; gupr_window_faults[i]; i++)
-		if (!strcmp(name, gupr_window_faults[i]))
+	for (i = 0; window_faults[i]; i++)
+		if (!strcmp(name, window_faults[i]))
 			return 1;
 	return 0;
 }
 
 /**
- * gupr_window_fault - inject fault @name on the victim: @fd its file
+ * window_fault - inject fault @name on the victim: @fd its file
  * (O_RDWR), @addr its MAP_SHARED mapping of @len bytes from offset 0.
  *
  * Return: 0 or a negative errno (-EINVAL for an unknown @name; the
  * syscall's errno otherwise).
  */
-static inline int gupr_window_fault(const char *name, int fd, void *addr, size_t len)
+static inline int window_fault(const char *name, int fd, void *addr, size_t len)
 {
 	int r, dc;
 
 	if (!strcmp(name, "reclaim") || !strcmp(name, "cold")) {
-		r = gupr_madvise_each_cpu(addr, len, name[0] == 'r' ? MADV_PAGEOUT : MADV_COLD);
+		r = madvise_each_cpu(addr, len, name[0] == 'r' ? MADV_PAGEOUT : MADV_COLD);
 		return r < 0 ? r : 0;
 	}
 	if (!strcmp(name, "drop-caches")) {
@@ -131,4 +128,4 @@ static inline int gupr_window_fault(const char *name, int fd, void *addr, size_t
 	return -EINVAL;
 }
 
-#endif /* GUPR_WINDOW_FAULT_H */
+#endif /* WINDOW_FAULT_H */
