@@ -52,6 +52,11 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        another run is in is refused
       --force          let --out reuse a previous run directory
       --no-trace       do not run the BPF probes (pintrace) in the guest
+      --boot           boot the guest: do not resume a saved one (by default
+                       a run resumes a snapshot of the guest taken just
+                       before the scenario's first step, made on first use
+                       and kept in the cache: docs/snapshots.md;
+                       GUP_REPRO_SNAPSHOT=0 does the same)
       --no-integrity   skip the data-integrity check (driver read-back) and
                        the filesystem checker on the scratch image
       --keep           keep the scratch disk image in the run directory
@@ -154,6 +159,7 @@ while [ $# -gt 0 ]; do
 	-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
 	--timeout=*) timeout=${1#*=}; shift ;;
 	--keep) keep=1; shift ;;
+	--boot) export GUP_REPRO_SNAPSHOT=0; shift ;;
 	--force) force=1; shift ;;
 	--build) build=1; shift ;;
 	--no-trace) trace=0; shift ;;
@@ -443,40 +449,78 @@ if [ "$trace" = 1 ]; then
 	[ -n "$trace_note" ] && phase "trace: $trace_note; running untraced"
 fi
 
-cmdline="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace gupr.fs=$fs"
-[ "$integrity" = 1 ] || cmdline+=" gupr.integrity=0"
-if [ -n "$trigger" ]; then cmdline+=" gupr.trigger=$trigger gupr.module=0"
-elif [ -n "$steps" ]; then cmdline+=" gupr.steps=$steps"; else cmdline+=" gupr.scenario=$scenario"; fi
-[ -n "$slowdev" ] && cmdline+=" gupr.slowdev=$slowdev"
-[ -n "$fault" ] && cmdline+=" gupr.fault=$fault"
-[ "$rootfs" = debian ] && cmdline+=" gupr.rootfs=debian"
-# the initramfs parts this run needs (the triggers are in the tools part)
-INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && [ "$trigger" != exec ] && echo tools))
-[ -s "$INITRD" ] || GUPR_DIE_RC=2 gupr_die "no initramfs for --fs $fs${trigger:+ with a trigger}: $INITRD (a prepared kernel has only the one for its filesystem)" 2>>"$out/build.log"
-if [ "$trigger" = exec ]; then
-	gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}" 2>>"$out/build.log"
-	INITRD="$out/initrd.exec.img"
+# The guest's command line: what the guest is before the scenario's first
+# step (fixed: a snapshot's key; vm-images/lib/snapshot.sh), then what
+# this run does (run: a resumed guest reads it from its command disk).
+fixed="gupr.mode=scenario gupr.pages=$pages gupr.trace=$trace gupr.fs=$fs"
+[ -n "$trigger" ] && fixed+=" gupr.module=0"
+[ -n "$slowdev" ] && fixed+=" gupr.slowdev=$slowdev"
+[ "$rootfs" = debian ] && fixed+=" gupr.rootfs=debian"
+run=""
+[ "$integrity" = 1 ] || run+=" gupr.integrity=0"
+if [ -n "$trigger" ]; then run+=" gupr.trigger=$trigger"
+elif [ -n "$steps" ]; then run+=" gupr.steps=$steps"; else run+=" gupr.scenario=$scenario"; fi
+[ -n "$fault" ] && run+=" gupr.fault=$fault"
+run=${run# }
+cmdline="$fixed $run"
+# Resume a snapshot where one can be made (the module-free runs share one,
+# with the tools part: an --exec program comes on the command disk)
+snap_why="" SNAP=""
+accel_hint=tcg; gupr_kvm_usable && accel_hint=kvm
+if gupr_snapshot_usable snap_why "$fs" "$rootfs" "$([ "$trigger" = exec ] && stat -c %s "$exec_prog")"; then
+	INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && echo tools))
+	[ -s "$INITRD" ] && gupr_snapshot_get "$fixed" "$fs" "$pages" "$timeout" "$accel_hint" 2>>"$out/build.log" ||
+		{ snap_why=${SNAP_WHY:-"no initramfs for --fs $fs with the tools part"}; SNAP=""; }
+	[ -z "$SNAP" ] && gupr_say "==> snapshot: none ($snap_why); booting"
+fi
+gupr_mark snapshot
+if [ -z "$SNAP" ]; then
+	# the initramfs parts this run needs (the triggers are in the tools part)
+	INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && [ "$trigger" != exec ] && echo tools))
+	[ -s "$INITRD" ] || GUPR_DIE_RC=2 gupr_die "no initramfs for --fs $fs${trigger:+ with a trigger}: $INITRD (a prepared kernel has only the one for its filesystem)" 2>>"$out/build.log"
+	if [ "$trigger" = exec ]; then
+		gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}" 2>>"$out/build.log"
+		INITRD="$out/initrd.exec.img"
+	fi
 fi
 
 disk="$out/scratch.img"
 if [ "$fs" = tmpfs ]; then
-	phase "scratch: tmpfs in the guest with the victim file ($pages page(s))"
+	[ -n "$SNAP" ] || phase "scratch: tmpfs in the guest with the victim file ($pages page(s))"
 	disk=""
-else
+elif [ -z "$SNAP" ]; then
 	phase "scratch: fresh $fs image with the victim file ($pages page(s))"
 fi
-gupr_make_scratch "$out/scratch.img" "$pages" "$fs"
+[ -n "$SNAP" ] || gupr_make_scratch "$out/scratch.img" "$pages" "$fs"
 gupr_mark mkfs
 
-accel_hint=tcg; gupr_kvm_usable && accel_hint=kvm
-phase "boot: $KREL ($KVERSION) under QEMU/$accel_hint, scenario $name,${ROOTFS_SUITE:+ Debian $ROOTFS_SUITE userland,} timeout ${timeout}s"
 tail_pid=""
 if [ "$GUPR_VERBOSE" = 1 ]; then
 	( sleep 0.2; exec tail -n +1 -F "$out/console.log" 2>/dev/null ) >&2 &
 	tail_pid=$!
 fi
 tb=$(date +%s.%N)
-gupr_boot "$out" "$timeout" "$cmdline" "$disk"
+start="boot${snap_why:+ ($snap_why)}"
+if [ -n "$SNAP" ]; then
+	phase "resume: $KREL ($KVERSION) under QEMU/$accel_hint from snapshot ${SNAP##*/}, scenario $name, timeout ${timeout}s"
+	gupr_snapshot_resume "$out" "$timeout" "$fixed" "$run" "$disk" "$accel_hint" \
+		$([ "$trigger" = exec ] && printf '%s\n' "$exec_prog") "${exec_args[@]}"
+	start="snapshot ${SNAP##*/} (resumed)"
+	if [ "$BOOT_STATUS" = restore-failed ]; then
+		# QEMU changed, or the file is damaged: remove it, boot, say so once
+		gupr_say "==> snapshot: ${SNAP##*/} could not be restored ($(grep -m 1 -i 'migration\|incoming\|ramblock\|vmstate' "$out/qemu.log")); removed; booting"
+		rm -rf --one-file-system "$SNAP"
+		start="boot (snapshot ${SNAP##*/} could not be restored: removed)"
+		SNAP=""
+		INITRD=$(gupr_initrd_for "$fs" $([ -n "$trigger" ] && [ "$trigger" != exec ] && echo tools))
+		[ "$trigger" != exec ] || { gupr_exec_initrd "$INITRD" "$exec_prog" "$out/initrd.exec.img" "${exec_args[@]}" 2>>"$out/build.log"; INITRD="$out/initrd.exec.img"; }
+		gupr_make_scratch "$out/scratch.img" "$pages" "$fs"
+	fi
+fi
+if [ -z "$SNAP" ]; then
+	phase "boot: $KREL ($KVERSION) under QEMU/$accel_hint, scenario $name,${ROOTFS_SUITE:+ Debian $ROOTFS_SUITE userland,} timeout ${timeout}s"
+	gupr_boot "$out" "$timeout" "$cmdline" "$disk"
+fi
 tboot=$(elapsed "$tb")
 gupr_mark qemu
 [ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
@@ -535,6 +579,7 @@ rm -f "$out/initrd.exec.img"
 	echo "vcpus: ${GUP_REPRO_SMP:-2}"
 	if [ "${KBOOT:-$VMLINUZ}" = "$VMLINUZ" ]; then echo "boot-image: ${VMLINUZ##*/} (compressed)"
 	else echo "boot-image: ${KBOOT##*/} (uncompressed, PVH entry)"; fi
+	echo "start: $start"
 	echo "boot-status: $BOOT_STATUS${BOOT_DETAIL:+ ($BOOT_DETAIL)}"
 	echo "boot-attempts: $BOOT_ATTEMPTS"
 	echo "boot-seconds: $tboot"

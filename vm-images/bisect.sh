@@ -30,9 +30,16 @@ initramfs: a "prepared kernel") and runs the scenario on it with ./run.sh
   --find regression  first commit that reproduces (git's good/bad; default)
   --find fix         first commit that no longer reproduces (git's terms
                      unfixed/fixed)
+  --match CELL|SITE  the bug to look for: a cell (REPRODUCED:SITE,
+                     VIOLATION, LOSS, CORRUPT:TOOL) or a warning site
+                     (ext4_dirty_folio); a run that reproduces another bug
+                     skips its commit (named in bisect.txt).  Default: the
+                     cell the end that reproduces gave (--bad; with --find
+                     fix, --good)
   --repeat N         runs per commit, each in a fresh VM (default 1); a
-                     commit reproduces if ANY run reproduces; with none
-                     reproducing, any COULD NOT TEST skips the commit
+                     commit reproduces if ANY run reproduces the bug; with
+                     none reproducing, another bug or a COULD NOT TEST run
+                     skips the commit
   -j, --jobs N       runs of a step at a time here (default: number of
                      CPUs); with --hosts, a host's runs at a time when its
                      line has no N/ (default: its CPU count)
@@ -51,10 +58,19 @@ initramfs: a "prepared kernel") and runs the scenario on it with ./run.sh
 Run options, passed to every ./run.sh: --scenario NAME, --steps LIST,
 --fs FS, --pages N, --timeout SEC, --no-trace.
 
-Writes DIR/bisect.txt: a line per step (commit, subject, build seconds,
-verdicts, the host of each remote run), the first bad (or first fixed)
-commit and git bisect log; each step's build log, prepared kernel record
-and runs are in DIR/steps/.
+The ends are tested first, as steps are: when --bad (--good with --find
+fix) does not reproduce the bug, or the other end does too, the bisection
+stops before its first step (exit 125) and says which.
+Writes DIR/bisect.txt: the ends, a line per step (commit, subject, build
+seconds, verdicts, with --repeat the rate, the host of each remote run),
+the first bad (or first fixed) commit, and why to trust it or not: the
+bug matched, the chance that a step voted good had the bug ((1 - p)^N per
+step, p the rate at the reproducing end, combined), steps whose runs
+disagreed, steps skipped for another bug, a first commit that changes no
+file the kernel is built from, config options that matter or compilers
+that differ between steps ("result unreliable: WHY" when any says so;
+above 5% for the chance); then git bisect log.  Each step's build log,
+prepared kernel record, runs and vote.txt are in DIR/steps/.
 Exit: 0 found the commit, 125 could not decide (only skipped commits
 left, or a build or run failed at every step), 128 bad usage or an
 error of the machine (a read-only or full file system, a chroot: the
@@ -72,20 +88,43 @@ bad_usage() { echo "run.sh bisect: $*" >&2; echo "Try './run.sh bisect --help'."
 
 # --- a step (called by git bisect run) -------------------------------------
 
-# step STATE: build the checked-out commit, run the scenario REPEAT times,
-# vote, append a line to steps.txt and exit with git bisect run's codes:
-# 0 old term, 1 new term, 125 skip, 128+ abort.
+# step STATE [ENDPOINT]: build the checked-out commit, run the scenario
+# REPEAT times, vote (step_vote), append a line to steps.txt (to
+# endpoints.txt for ENDPOINT good or bad: the ends checked before the
+# bisection) and exit with git bisect run's codes: 0 old term, 1 new
+# term, 125 skip, 128+ abort.
 step() {
 	# shellcheck disable=SC1090
 	. "$1"
-	local commit subject n sdir t0 bsecs rc i r host why verdicts="" nrep=0 nclean=0 nctn=0 vote code
+	local endpoint=${2:-} commit subject n sdir log=$B_DIR/steps.txt
 	commit=$(git rev-parse HEAD)
 	subject=$(git log -1 --format=%s | tr -d '\000-\037\177' | cut -c1-72)
-	n=$(( $(wc -l <"$B_DIR/steps.txt") + 1 ))
+	if [ -n "$endpoint" ]; then
+		n=$endpoint log=$B_DIR/endpoints.txt
+	else
+		n=$(( $(grep -c '^ *[0-9]' "$B_DIR/steps.txt") + 1 ))
+	fi
 	driver_check "$1" "$n" "$commit"
-	sdir=$(gupr_run_dir "$B_DIR/steps" "$(printf '%02d' "$n")-${commit:0:12}") ||
+	sdir=$(gupr_run_dir "$B_DIR/steps" "$([ -n "$endpoint" ] && echo "$endpoint" || printf '%02d' "$n")-${commit:0:12}") ||
 		{ echo "run.sh bisect: step $n: $sdir" >&2; exit 128; }
-	echo "==> bisect step $n: ${commit:0:12} $subject" >&2
+	echo "==> bisect ${endpoint:+--}${endpoint:-step $n}: ${commit:0:12} $subject" >&2
+	step_build "$n" "$commit" "$sdir" "$subject" "$log"
+	driver_check "$1" "$n" "$commit"
+	run_step "$sdir" "$commit"
+	if [ -n "$STEP_STOPPED" ]; then
+		step_interrupted "$n" "$commit" "$BSECS" "$subject" "$STEP_STOPPED"
+	fi
+	driver_check "$1" "$n" "$commit"
+	step_vote "$n" "$commit" "$sdir" "$subject" "$log"
+}
+
+# step_build N COMMIT STEP-DIR SUBJECT LOG: build the checked-out commit
+# (STEP-DIR/build.log) and prepare it for the runs (prepare.log); sets
+# BSECS.  A build or preparation that fails skips the commit (exit 125,
+# a line in LOG), unless the machine is at fault (host_abort) or it was
+# interrupted.
+step_build() {
+	local n=$1 commit=$2 sdir=$3 subject=$4 log=$5 t0 rc why
 	t0=$(date +%s)
 	if [ -n "${GUP_REPRO_TEST_BISECT_BUILD:-}" ]; then
 		GUPR_COMMIT=$commit GUPR_STEP_DIR=$sdir sh -c "$GUP_REPRO_TEST_BISECT_BUILD" >"$sdir/build.log" 2>&1
@@ -95,57 +134,80 @@ step() {
 		( build_tree ) 3>&2 >"$sdir/build.log" 2>&1
 		rc=$?
 	fi
-	bsecs=$(( $(date +%s) - t0 ))
+	BSECS=$(( $(date +%s) - t0 ))
 	if [ $rc -ne 0 ]; then
 		case $rc in 129|130|143) exit $rc ;; esac
 		host_abort "$n" "$commit" "$sdir/build.log"
-		printf '%2d  %s  build %4d s  build failed (exit %d)  -> skip  %s\n' "$n" "${commit:0:12}" "$bsecs" "$rc" "$subject" >>"$B_DIR/steps.txt"
+		printf '%4s  %s  build %4d s  build failed (exit %d)  -> skip  %s\n' "$n" "${commit:0:12}" "$BSECS" "$rc" "$subject" >>"$log"
 		echo "==> bisect step $n: the build failed (see ${sdir#"$GUPR_TOP"/}/build.log): skip" >&2
 		exit 125
 	fi
 	# a long build outlives a driver killed meanwhile: no VM for it
-	driver_check "$1" "$n" "$commit"
-	if [ -z "${GUP_REPRO_TEST_BISECT_RUN:-}" ]; then
-		echo "==> bisect step $n: preparing the kernel for the runs (module, initramfs)" >&2
-		if ! ( prepare_kernel "$sdir" ) >"$sdir/prepare.log" 2>&1; then
-			why=$(grep -h '^gup-repro: error: ' "$sdir/prepare.log" | tail -n 1 | sed 's/^gup-repro: error: //')
-			why=${why:-"see ${sdir#"$B_DIR"/}/prepare.log"}
-			host_abort "$n" "$commit" "$sdir/prepare.log"
-			printf '%2d  %s  build %4d s  preparing the runs failed: %s  -> skip  %s\n' "$n" "${commit:0:12}" "$bsecs" "$why" "$subject" >>"$B_DIR/steps.txt"
-			echo "==> bisect step $n: preparing the runs failed: $why: skip" >&2
-			exit 125
-		fi
-	fi
-	driver_check "$1" "$n" "$commit"
-	run_step "$sdir" "$commit"
-	if [ -n "$STEP_STOPPED" ]; then
-		step_interrupted "$n" "$commit" "$bsecs" "$subject" "$STEP_STOPPED"
-	fi
+	[ -z "${GUP_REPRO_TEST_BISECT_RUN:-}" ] || return 0
+	echo "==> bisect step $n: preparing the kernel for the runs (module, initramfs)" >&2
+	( prepare_kernel "$sdir" ) >"$sdir/prepare.log" 2>&1 && return 0
+	why=$(grep -h '^gup-repro: error: ' "$sdir/prepare.log" | tail -n 1 | sed 's/^gup-repro: error: //')
+	why=${why:-"see ${sdir#"$B_DIR"/}/prepare.log"}
+	host_abort "$n" "$commit" "$sdir/prepare.log"
+	printf '%4s  %s  build %4d s  preparing the runs failed: %s  -> skip  %s\n' "$n" "${commit:0:12}" "$BSECS" "$why" "$subject" >>"$log"
+	echo "==> bisect step $n: preparing the runs failed: $why: skip" >&2
+	exit 125
+}
+
+# cell_matches CELL MATCH: a run's reproducing cell (REPRODUCED:SITE,
+# VIOLATION, LOSS, CORRUPT:TOOL; REPRODUCED from a run that left no cell)
+# is the bug the bisection looks for: any when MATCH is empty; MATCH
+# itself; else, when MATCH is a warning site (no colon, not a cell),
+# CELL's part after the colon.
+cell_matches() {
+	[ -z "$2" ] || [ "$1" = "$2" ] && return 0
+	case "$2" in
+	*:*|VIOLATION|LOSS|REPRODUCED) return 1 ;;
+	*) [ "${1#*:}" = "$2" ] && [ "${1#*:}" != "$1" ] ;;
+	esac
+}
+
+# step_vote N COMMIT STEP-DIR SUBJECT LOG: the step's runs counted (a run
+# reproduces when its cell matches B_MATCH; one that reproduced another
+# bug is named and counts as "other"), the commit's vote: reproduces when
+# any run does; else skip when any run reproduced another bug or could not
+# test; else clean.  Writes STEP-DIR/vote.txt (rate, flip, cell, other,
+# the kernel's config options and compiler from a run's run.txt), a line
+# in LOG, and exits with git bisect run's code.
+step_vote() {
+	local n=$1 commit=$2 sdir=$3 subject=$4 log=$5 i rc r host verdicts="" cells="" others=""
+	local nrep=0 nclean=0 nctn=0 nother=0 vote code term tested
 	for i in $(seq "$B_REPEAT"); do
-		# the run's exit status, its verdict and host (run_step)
 		host=$(sed -n 's/^host: //p' "$sdir/run-$i/host.txt" 2>/dev/null)
 		rc=$(cat "$sdir/run-$i/exit.txt" 2>/dev/null)
+		r=$(sed -n 's/^cell: //p' "$sdir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
 		case $rc in
-		1) r=$(sed -n 's/^cell: //p' "$sdir/run-$i/verdict.txt" 2>/dev/null | head -n 1)	# LOSS, CORRUPT:..., REPRODUCED:..., VIOLATION
-		   r=${r:-REPRODUCED}; nrep=$((nrep + 1)) ;;
-		0) r=$(sed -n 's/^cell: //p' "$sdir/run-$i/verdict.txt" 2>/dev/null | head -n 1)
-		   r=${r:-CLEAN}; nclean=$((nclean + 1)) ;;
+		1) r=${r:-REPRODUCED}	# LOSS, CORRUPT:..., REPRODUCED:..., VIOLATION
+		   if cell_matches "$r" "${B_MATCH:-}"; then nrep=$((nrep + 1)) cells+="$r"$'\n'
+		   else nother=$((nother + 1)) others+="${others:+, }$r" r="$r (another bug)"; fi ;;
+		0) r=${r:-CLEAN}; nclean=$((nclean + 1)) ;;
 		125) r="COULD NOT TEST"; nctn=$((nctn + 1)) ;;
 		'') r="COULD NOT TEST ($(cat "$sdir/run-$i/error.txt"))" host=""; nctn=$((nctn + 1)) ;;
-		129|130|143) step_interrupted "$n" "$commit" "$bsecs" "$subject" "$((rc - 128)) run $i was interrupted (exit $rc)${host:+ on $host}" ;;
+		129|130|143) step_interrupted "$n" "$commit" "$BSECS" "$subject" "$((rc - 128)) run $i was interrupted (exit $rc)${host:+ on $host}" ;;
 		*) echo "==> bisect step $n: run $i stopped with exit $rc: aborting the bisection" >&2
-		   printf '%2d  %s  build %4d s  run %d exit %d%s  -> abort  %s\n' "$n" "${commit:0:12}" "$bsecs" "$i" "$rc" "${host:+ on $host}" "$subject" >>"$B_DIR/steps.txt"
+		   printf '%4s  %s  build %4d s  run %d exit %d%s  -> abort  %s\n' "$n" "${commit:0:12}" "$BSECS" "$i" "$rc" "${host:+ on $host}" "$subject" >>"$log"
 		   exit $((rc >= 128 ? rc : 128)) ;;
 		esac
 		verdicts+="${verdicts:+, }$r${host:+ on $host}"
 	done
-	driver_check "$1" "$n" "$commit"
-	# a commit reproduces when any run does; otherwise a run that could not
-	# test makes the commit unknown (skip)
 	if [ $nrep -gt 0 ]; then vote=reproduces
-	elif [ $nctn -gt 0 ]; then vote=skip
+	elif [ $nother -gt 0 ] || [ $nctn -gt 0 ]; then vote=skip
 	else vote=clean
 	fi
+	tested=$((nrep + nclean + nother))
+	{
+		echo "rate: $nrep/$tested"
+		echo "flip: $([ $nrep -gt 0 ] && [ $((nclean + nother)) -gt 0 ] && echo yes || echo no)"
+		echo "cell: $(printf '%s' "$cells" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')"
+		echo "other: $others"
+		echo "vote: $vote"
+		sed -n 's/^kernel-config-options: /config: /p; s/^kernel-compiler: /compiler: /p' "$sdir"/run-*/run.txt 2>/dev/null | head -n 2
+	} >"$sdir/vote.txt"
 	case "$B_FIND:$vote" in
 	*:skip) code=125 term=skip ;;
 	regression:reproduces) code=1 term=bad ;;
@@ -153,7 +215,8 @@ step() {
 	fix:reproduces) code=0 term=unfixed ;;
 	fix:clean) code=1 term=fixed ;;
 	esac
-	printf '%2d  %s  build %4d s  %s  -> %s  %s\n' "$n" "${commit:0:12}" "$bsecs" "$verdicts" "$term" "$subject" >>"$B_DIR/steps.txt"
+	[ "$B_REPEAT" = 1 ] || verdicts+=" ($nrep/$tested)"
+	printf '%4s  %s  build %4d s  %s  -> %s  %s\n' "$n" "${commit:0:12}" "$BSECS" "$verdicts" "$term" "$subject" >>"$log"
 	echo "==> bisect step $n: $verdicts -> $term" >&2
 	exit $code
 }
@@ -165,7 +228,7 @@ step() {
 # SIGNUM, which stops git bisect run.
 step_interrupted() {
 	local sig=${5%% *} why=${5#* }
-	printf '%2d  %s  build %4d s  interrupted: %s  -> abort  %s\n' "$1" "${2:0:12}" "$3" "$why" "$4" >>"$B_DIR/steps.txt"
+	printf '%4s  %s  build %4d s  interrupted: %s  -> abort  %s\n' "$1" "${2:0:12}" "$3" "$why" "$4" >>"$B_DIR/steps.txt"
 	kill -l "$sig" >"$B_DIR/.interrupted" 2>/dev/null || echo INT >"$B_DIR/.interrupted"
 	echo "==> bisect step $1: interrupted: $why: the bisection stops" >&2
 	exit $((128 + sig))
@@ -179,7 +242,7 @@ step_interrupted() {
 driver_check() {
 	local gitpid
 	gupr_proc_alive "$B_DRIVER_PID" "$B_DRIVER_START" && return 0
-	printf '%2d  %s  the driver (pid %s) is gone  -> abort: the tree goes back to %s\n' "$2" "${3:0:12}" \
+	printf '%4s  %s  the driver (pid %s) is gone  -> abort: the tree goes back to %s\n' "$2" "${3:0:12}" \
 		"$B_DRIVER_PID" "$B_ORIG" >>"$B_DIR/steps.txt"
 	echo "==> bisect step $2: the driver (pid $B_DRIVER_PID) is gone: the bisection stops" >&2
 	gitpid=$(git_bisect_run_pid)
@@ -232,7 +295,7 @@ tree_reset() {
 host_abort() {
 	local why
 	why=$(gupr_host_fault "$3") || return 0
-	printf '%2d  %s  host error: %s  -> abort\n' "$1" "${2:0:12}" "$why" >>"$B_DIR/steps.txt"
+	printf '%4s  %s  host error: %s  -> abort\n' "$1" "${2:0:12}" "$why" >>"$B_DIR/steps.txt"
 	echo "$why" >"$B_DIR/.host-error"
 	echo "run.sh bisect: host error: $why" >&2
 	exit "$GUPR_HOST_RC"
@@ -334,7 +397,7 @@ build_tree() {
 }
 
 case "${1:-}" in
---step) step "$2" ;;
+--step) step "$2" "${3:-}" ;;
 --reset-after) reset_after "$2" "$3" "$4"; exit 0 ;;
 esac
 
@@ -349,7 +412,7 @@ fi
 # --- the bisection ------------------------------------------------------------
 
 tree="" good="" bad="" find=regression repeat=1 bdir="" build="" jobs=$(nproc) jobs_given=0 hosts="" retries=0
-timeout=300 fs=$GUPR_DEFAULT_FS
+timeout=300 fs=$GUPR_DEFAULT_FS match=""
 runargs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -357,6 +420,7 @@ while [ $# -gt 0 ]; do
 	--good) [ $# -ge 2 ] || bad_usage "$1 needs a revision"; good=$2; shift 2 ;;
 	--bad) [ $# -ge 2 ] || bad_usage "$1 needs a revision"; bad=$2; shift 2 ;;
 	--find) [ $# -ge 2 ] || bad_usage "$1 needs regression or fix"; find=$2; shift 2 ;;
+	--match) [ $# -ge 2 ] || bad_usage "$1 needs a cell or a warning site"; match=$2; shift 2 ;;
 	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"; repeat=$2; shift 2 ;;
 	--build-dir) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; build=$2; shift 2 ;;
 	-j|--jobs) [ $# -ge 2 ] || bad_usage "$1 needs a number"; jobs=$2; jobs_given=1; shift 2 ;;
@@ -377,6 +441,12 @@ why=$(gupr_paths_ok kbuild:--tree "$tree" kbuild:--build-dir "$build" --out "$bd
 [ -n "$tree" ] || bad_usage "--tree is required"
 [ -n "$good" ] && [ -n "$bad" ] || bad_usage "--good and --bad are required"
 case "$find" in regression|fix) ;; *) bad_usage "--find takes regression or fix, not '$find'" ;; esac
+match_given=0
+[ -z "$match" ] || match_given=1
+case "$match" in
+''|REPRODUCED:?*|CORRUPT:?*|VIOLATION|LOSS) ;;
+*[!A-Za-z0-9_.]*) bad_usage "--match takes a cell (REPRODUCED:SITE, VIOLATION, LOSS, CORRUPT:TOOL) or a warning site (a function name), not '$match'" ;;
+esac
 why=$(gupr_number --repeat "$repeat" 1 99) || bad_usage "$why"
 why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
 why=$(gupr_number --retries "$retries" 0 100) || bad_usage "$why"
@@ -455,6 +525,7 @@ orig_commit=$(git -C "$tree" rev-parse HEAD)
 	printf 'B_DIR=%q\nB_TREE=%q\nB_BUILD=%q\nB_REPEAT=%q\nB_FIND=%q\n' "$bdir" "$tree" "$build" "$repeat" "$find"
 	printf 'B_JOBS=%q\nB_TIMEOUT=%q\nB_FS=%q\nB_SMP=%q\nB_RETRIES=%q\nB_STAGE=%q\nB_HASH=%q\n' \
 		"$jobs" "$timeout" "$fs" "$smp" "$retries" "$stage" "$hash"
+	printf 'B_MATCH=%q\n' "$match"
 	printf 'B_RUNARGS=('; [ ${#runargs[@]} -eq 0 ] || printf '%q ' "${runargs[@]}"; printf ')\n'
 	printf 'B_HOSTS_PAR=('; [ ${#hosts_par[@]} -eq 0 ] || printf '%q ' "${hosts_par[@]}"; printf ')\n'
 	# the driver, which each step checks is still there (driver_check),
@@ -504,6 +575,160 @@ trap 'interrupted HUP 129' HUP
 
 subj() { git -C "$tree" log -1 --format=%s "$1" | tr -d '\000-\037\177'; }
 
+# endpoint NAME COMMIT: the end NAME (good or bad) tested before the
+# bisection as any step is (step STATE NAME: built, run, voted; a line in
+# endpoints.txt), COMMIT checked out in the tree; returns the step's git
+# bisect run code: 0 old term, 1 new term, 125 skip.  An abort (an
+# interrupt, an error of the machine, the driver gone) ends the bisection.
+endpoint() {
+	local rc
+	git -C "$tree" checkout -q --detach "$2" 2>>"$bdir/git-bisect-run.log" ||
+		{ echo "run.sh bisect: cannot check out --$1 ${2:0:12} in $tree" >&2; exit 128; }
+	( cd "$tree" && exec setsid -w "$BASH" "$GUPR_TOP/vm-images/bisect.sh" --step "$bdir/state.env" "$1" ) \
+		>>"$bdir/git-bisect-run.log" 2>&2 </dev/null &
+	child=$!
+	wait "$child"
+	rc=$?
+	child=""
+	case $rc in 0|1|125) return $rc ;; esac
+	cleanup
+	if [ -s "$bdir/.interrupted" ]; then
+		summary "result: interrupted by SIG$(cat "$bdir/.interrupted") while testing --$1; no first $newt commit named"
+		exit $((128 + $(kill -l "$(cat "$bdir/.interrupted")")))
+	fi
+	summary "result: testing --$1 ${2:0:12} stopped (exit $rc); no first $newt commit named"
+	[ -e "$bdir/.host-error" ] && exit "$GUPR_HOST_RC"
+	exit 125
+}
+
+# endpoint_vote NAME KEY: the KEY: line of the end NAME's vote.txt
+endpoint_vote() {
+	sed -n "s/^$2: //p" "$bdir"/steps/"$1"-*/vote.txt 2>/dev/null | head -n 1
+}
+
+# stop_before WHY: the ends do not frame the bug: say WHY in one line and in
+# bisect.txt, and stop before bisecting (exit 125, could not decide).
+stop_before() {
+	cleanup
+	echo "run.sh bisect: $1" >&2
+	summary "result: stopped before bisecting: $1"
+	exit 125
+}
+
+# check_endpoints: before the first step, the ends the user gave are tested
+# (endpoint): the one that must reproduce first (--bad; with --find fix,
+# --good), then the other.  Its reproducing cell becomes the bug the steps
+# look for when --match did not name one (B_MATCH in state.env).  When
+# the reproducing end does not reproduce it, or the other end does (or
+# either could not be tested, or reproduced another bug), the bisection
+# would name a commit that means nothing: stop_before.
+check_endpoints() {
+	local rend=bad rc=$badc cend=good cc=$goodc r v other
+	[ "$find" = fix ] && rend=good rc=$goodc cend=bad cc=$badc
+	endpoint "$rend" "$rc"
+	r=$?
+	v=$(endpoint_vote "$rend" vote) other=$(endpoint_vote "$rend" other)
+	if [ "$v" != reproduces ]; then
+		[ -n "$other" ] && stop_before "--$rend ${rc:0:12} reproduces $other, not the bug --match names ($match)"
+		[ $r = 125 ] && stop_before "--$rend ${rc:0:12} could not be tested (see endpoints.txt): the bisection needs an end that reproduces"
+		stop_before "--$rend ${rc:0:12} does not reproduce the scenario ($(endpoint_line "$rend")): nothing to bisect"
+	fi
+	if [ -z "$match" ]; then
+		match=$(endpoint_vote "$rend" cell)
+		printf 'B_MATCH=%q\n' "$match" >>"$bdir/state.env"
+	fi
+	endpoint "$cend" "$cc"
+	r=$?
+	v=$(endpoint_vote "$cend" vote) other=$(endpoint_vote "$cend" other)
+	case "$v" in
+	clean) return 0 ;;
+	reproduces) stop_before "--$cend ${cc:0:12} reproduces $match too: $([ "$find" = fix ] &&
+		echo "it is not fixed at --bad" || echo "the bug is older than --good")" ;;
+	esac
+	[ -n "$other" ] && stop_before "--$cend ${cc:0:12} reproduces another bug ($other): it cannot stand for a commit without $match"
+	stop_before "--$cend ${cc:0:12} could not be tested (see endpoints.txt)"
+}
+
+# endpoint_line NAME: the verdicts of the end NAME as endpoints.txt has them
+endpoint_line() {
+	sed -n "s/^ *$1  [0-9a-f]*  build *[0-9]* s  \(.*\)  -> .*/\1/p" "$bdir/endpoints.txt" | head -n 1
+}
+
+# trust FIRST: why the commit FIRST can be believed, or not, for bisect.txt:
+# the bug matched; the confidence of --repeat (a step voted clean although
+# the commit had the bug, with the rate p the reproducing end showed: a
+# step of N runs misses it with (1 - p)^N; the steps combined); steps whose
+# runs disagreed; steps skipped for another bug; a first commit that
+# changes nothing the kernel is built from; config options that matter and
+# compilers that differ between the steps.  "result unreliable" with the
+# reasons when any of these says so (the confidence: above 5%).
+trust() {
+	local rend=bad cleanterm=good reasons=() k n p v d line cfg changes
+	[ "$find" = fix ] && rend=good cleanterm=fixed
+	echo "match:   $match$([ "$match_given" = 1 ] && echo " (--match)" || echo " (the cell --$rend gave)")"
+	echo "ends:    $(sed 's/^ *\([a-z]*\)  \([0-9a-f]*\)  build *[0-9]* s  \(.*\)  -> .*/\1 \2 \3/' "$bdir/endpoints.txt" |
+		paste -sd';' | sed 's/;/; /g')"
+	read -r k n < <(endpoint_vote "$rend" rate | tr '/' ' ')
+	line=$(for d in "$bdir"/steps/*/vote.txt; do
+		[ "$(sed -n 's/^vote: //p' "$d")" = clean ] && sed -n 's/^rate: [0-9]*\///p' "$d"
+	done | awk -v k="${k:-0}" -v n="${n:-1}" '
+		BEGIN { p = n ? k / n : 0; z = 1.959964
+			c = (p + z*z/(2*n)) / (1 + z*z/n); h = z * sqrt(p*(1-p)/n + z*z/(4*n*n)) / (1 + z*z/n)
+			lo = k ? c - h : 0; if (lo < 0) lo = 0; ok = 1; oklo = 1 }
+		{ ok *= 1 - (1 - p) ^ $1; oklo *= 1 - (1 - lo) ^ $1; steps++ }
+		END { printf "%d %.4f %.4f %.1f", steps, 1 - ok, 1 - oklo, 100 * lo }')
+	read -r steps pmiss pmisslo plo <<<"$line"
+	echo "confidence: rate at --$rend $k/$n; P(a step voted $cleanterm had the bug) = $(awk -v x="$pmiss" 'BEGIN { printf "%.1f%%", 100 * x }') over $steps clean step(s) ((1 - p)^N each, combined); at the rate's 95% lower bound ($plo%): $(awk -v x="$pmisslo" 'BEGIN { printf "%.1f%%", 100 * x }')"
+	awk -v x="$pmiss" 'BEGIN { exit !(x > 0.05) }' &&
+		reasons+=("the chance that a step voted $cleanterm had the bug is above 5%: run more --repeat")
+	for d in "$bdir"/steps/*/vote.txt; do
+		v=${d%/vote.txt}; v=${v##*/}
+		[ "$(sed -n 's/^flip: //p' "$d")" = yes ] && reasons+=("step $v flipped between its runs ($(sed -n 's/^rate: //p' "$d") reproduced): the reproducer is flaky")
+		[ -n "$(sed -n 's/^other: \(.\)/\1/p' "$d")" ] && echo "other:   step $v reproduced another bug: $(sed -n 's/^other: //p' "$d") (skipped)"
+	done
+	changes=$(build_changes "$1")
+	[ -n "$changes" ] || reasons+=("${1:0:12} changes no file the kernel is built from (only $(git -C "$tree" show --format= --name-only "$1" | head -n 3 | paste -sd' '); comments or documentation)")
+	cfg=$(config_differences)
+	[ -z "$cfg" ] || printf '%s\n' "$cfg"
+	if [ ${#reasons[@]} -eq 0 ]; then echo "result reliable: no reason found to doubt it"
+	else printf 'result unreliable: %s\n' "${reasons[@]}"; fi
+}
+
+# build_changes COMMIT: the files COMMIT changes that the kernel is built
+# from, a line each: not Documentation/, tools/, samples/, LICENSES/ or the
+# top level's text files, and not a change of comments and blank lines
+# only (C comments; '#' lines of Makefiles and Kconfig).
+build_changes() {
+	local f
+	git -C "$tree" show --format= --name-only "$1" | while read -r f; do
+		case "$f" in
+		Documentation/*|tools/*|samples/*|LICENSES/*|MAINTAINERS|CREDITS|README|COPYING|.mailmap|*.rst|*.txt) continue ;;
+		esac
+		git -C "$tree" show --format= -U0 "$1" -- "$f" | awk -v f="$f" '
+			/^(\+\+\+|---) / || /^@@/ || /^diff / || /^index / { next }
+			/^[-+]/ { l = substr($0, 2); sub(/^[ \t]+/, "", l)
+				if (l == "") next
+				if (f ~ /(Makefile|Kbuild|Kconfig[^\/]*)$/ && l ~ /^#/) next
+				if (f ~ /\.[ch]$/ && (l ~ /^(\/\*|\*|\/\/)/)) next
+				code = 1 }
+			END { if (code) print f }'
+	done
+}
+
+# config_differences: "config: steps differ in OPTION: VALUE (STEP), ..."
+# for the options of GUPR_CONFIG_MATTERS and the compiler, from the runs'
+# run.txt (vote.txt); nothing when every step had the same.
+config_differences() {
+	local d
+	for d in "$bdir"/steps/*/vote.txt; do
+		sed -n "s/^config: //p" "$d" | tr ' ' '\n' | sed "s|\$| ${d%/vote.txt}|; s|$bdir/steps/||"
+		sed -n "s/^compiler: //p" "$d" | sed "s|^|compiler=|; s| |_|g; s|\$| ${d%/vote.txt}|; s|$bdir/steps/||"
+	done | awk '
+		{ o = $1; sub(/=.*/, "", o); val = substr($1, length(o) + 2)
+		  if (!((o, val) in seen)) { seen[o, val] = 1; cnt[o]++; list[o] = list[o] (cnt[o] > 1 ? ", " : "") val " (" $2 ")" } }
+		END { for (o in cnt) if (cnt[o] > 1) printf "config:  steps differ in %s: %s\n", o, list[o] }' | sort
+}
+
 # summary RESULT: bisect.txt (the range, the rule, the steps, RESULT: the
 # first commit or why there is none, git bisect log), printed too.
 summary() {
@@ -519,6 +744,8 @@ summary() {
 		echo "runs on: $where"
 		[ ${#HOSTS_UNUSABLE[@]} -eq 0 ] || printf 'host not used: %s\n' "${HOSTS_UNUSABLE[@]}"
 		echo
+		echo "ends, tested first (commit, build seconds, verdicts -> term, subject):"
+		sed 's/^/  /' "$bdir/endpoints.txt" 2>/dev/null
 		echo "steps (commit, build seconds, verdicts -> term, subject):"
 		sed 's/^/  /' "$bdir/steps.txt"
 		echo
@@ -532,6 +759,9 @@ summary() {
 }
 
 echo "==> bisect: $tree, ${goodc:0:12}..${badc:0:12}: which commit made the scenario $what; $repeat run(s) per commit on $where" >&2
+: >"$bdir/endpoints.txt"
+started=1	# the ends are checked out in the tree: cleanup gives it back
+check_endpoints
 git -C "$tree" bisect start "${terms[@]}" "$badc" "$goodc" >"$bdir/git-bisect-run.log" 2>&1 ||
 	{ cat "$bdir/git-bisect-run.log" >&2; bad_usage "git bisect start failed"; }
 started=1
@@ -550,7 +780,9 @@ cleanup
 
 if [ -n "$first" ]; then
 	summary "first $newt commit: $first
-  $(subj "$first")"
+  $(subj "$first")
+
+$(trust "$first")"
 	exit 0
 fi
 # a step was interrupted (step_interrupted): the bisection was

@@ -29,6 +29,7 @@ fi
 # command  package
 deps="
 qemu-system-x86_64 qemu-system-x86
+qemu-img           qemu-utils
 busybox            busybox-static
 cpio               cpio
 mkfs.ext4          e2fsprogs

@@ -14,6 +14,7 @@
 #   rootfs.sh     --rootfs debian: the Debian userland image and its modules
 #   scratch.sh    the scratch filesystem image
 #   boot.sh       QEMU and the boot watchdog
+#   snapshot.sh   runs that resume a saved guest instead of booting
 #   phases.sh     where a run's time goes (phases.txt)
 #   source.sh     checkpatch.pl and kernel-doc from linux-source
 #   triggers.sh   module-free reproducers, --exec programs, --repeat
@@ -23,7 +24,7 @@
 # $GUPR_CACHE (XDG cache), build products under $GUPR_BUILD.
 
 GUPR_TOP=${GUPR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-for _gupr_f in facts common apt kernel tree buildroot module bpf initramfs rootfs scratch boot phases source triggers; do
+for _gupr_f in facts common apt kernel tree buildroot module bpf initramfs rootfs scratch boot snapshot phases source triggers; do
 	# shellcheck disable=SC1090
 	. "$GUPR_TOP/vm-images/lib/$_gupr_f.sh"
 done

@@ -86,7 +86,7 @@ like($txt, qr/^first bad commit: ${\ rev($d, 'HEAD~2')}$/m, 'skip: still names c
 $d = repo('allbroken');
 ($rc, $o, $txt) = bisect($d, 'false', $repro, '--good', 'HEAD~8', '--bad', 'HEAD');
 is($rc, 125, 'all builds fail: exit 125 (could not decide)') or diag($o);
-like($txt, qr/^result: no first bad commit found/m, 'all builds fail: says no commit was found');
+like($txt, qr/^result: stopped before bisecting: --bad [0-9a-f]{12} could not be tested/m, 'all builds fail: --bad cannot be built: stopped before bisecting');
 tree_back($d, 'after failure');
 
 # 4. --find fix: c1 reproduces already, c7 adds FIXED (the scenario no
@@ -106,11 +106,12 @@ my $racy = 'test -e REPRO && [ "${GUPR_RUN_DIR##*/}" = run-3 ] && exit 1; exit 0
 ($rc, $o, $txt) = bisect($d, 'true', $racy, '--repeat', '3', '--good', 'HEAD~8', '--bad', 'HEAD');
 is($rc, 0, '--repeat 3: exit 0') or diag($o);
 like($txt, qr/^first bad commit: ${\ rev($d, 'HEAD~5')}$/m, '--repeat 3: names c3');
-like($txt, qr/CLEAN, CLEAN, REPRODUCED  -> bad/, '--repeat 3: any reproducing run makes the commit bad');
+like($txt, qr/CLEAN, CLEAN, REPRODUCED \(1\/3\)  -> bad/, '--repeat 3: any reproducing run makes the commit bad (and its rate is shown)');
 like($txt, qr/^rule:    3 run\(s\) per commit.*any run\n.*COULD NOT TEST run skips/m, '--repeat: the rule is stated');
-($rc, $o, $txt) = bisect($d, 'true', 'test -e REPRO && [ "${GUPR_RUN_DIR##*/}" = run-2 ] && exit 125; exit 0',
+$d = repo('repeat-skip', 4 => ['SKIPME'], 5 => ['-SKIPME'], 6 => ['REPRO']);
+($rc, $o, $txt) = bisect($d, 'true', 'test -e REPRO && exit 1; test -e SKIPME && [ "${GUPR_RUN_DIR##*/}" = run-2 ] && exit 125; exit 0',
 			 '--repeat', '2', '--good', 'HEAD~8', '--bad', 'HEAD');
-like($txt, qr/CLEAN, COULD NOT TEST  -> skip/, '--repeat: with no run reproducing, a COULD NOT TEST run skips the commit');
+like($txt, qr/CLEAN, COULD NOT TEST \(0\/1\)  -> skip/, '--repeat: with no run reproducing, a COULD NOT TEST run skips the commit');
 
 # 5b. the runs of a step go through GNU parallel: with -j 2 two runs of a
 #     step overlap in time (each records when it started and ended), with
@@ -130,7 +131,7 @@ my ($r1, $r2) = spans($out);
 ok($r1->[0] && $r2->[0] && $r1->[0] < $r2->[1] && $r2->[0] < $r1->[1], '-j 2: the two runs of a step ran at the same time')
 	or diag(explain [$r1, $r2]);
 like($txt, qr/^runs on: this machine, up to 2 at a time \(-j\)$/m, '-j 2: bisect.txt says where the runs ran');
-like($txt, qr/(?:REPRODUCED, REPRODUCED  -> bad|CLEAN, CLEAN  -> good)/, '-j 2: both runs are voted, in run order');
+like($txt, qr/(?:REPRODUCED, REPRODUCED \(2\/2\)  -> bad|CLEAN, CLEAN \(0\/2\)  -> good)/, '-j 2: both runs are voted, in run order');
 ($rc, $o, $txt, $out) = bisect($d, 'true', $timed, '--repeat', '2', '-j', '1', '--good', 'HEAD~8', '--bad', 'HEAD');
 is($rc, 0, '-j 1: exit 0') or diag($o);
 ($r1, $r2) = spans($out);
@@ -401,7 +402,7 @@ MK
 	is($rc, 0, 'a real build path (kbuild stand-in): exit 0') or diag($o);
 	like(slurp("$build/.config"), qr/^CONFIG_GUPR_TEST_ONE=y$/m, 'the build directory\'s .config has the guest config merged');
 	# the build the bisection left: labelled with the commit it built
-	my ($last) = (sort glob("$out/steps/*"))[-1] =~ m{/\d+-([0-9a-f]{12})$};
+	my ($last) = (sort glob("$out/steps/[0-9]*"))[-1] =~ m{/\d+-([0-9a-f]{12})$};
 	my $rec = `cd $top && bash -c '. vm-images/lib.sh; gupr_kernel $build >/dev/null 2>&1 && echo "\$KCOMMIT" && echo "\$KLABEL"'`;
 	my ($kcommit, $klabel) = split /\n/, $rec;
 	ok($last && index($kcommit // '', $last) == 0, "a build left by a bisection: labelled with the commit it built ($last), not the tree's HEAD")
@@ -417,11 +418,12 @@ MK
 	like($config, qr/^CONFIG_GUPR_TEST_TWO=y$/m, 'a changed guest config: merged into the build directory\'s .config again');
 	unlike($config, qr/CONFIG_GUPR_TEST_ONE/, 'a changed guest config: merged into the base config (the old fragment\'s option is gone)');
 	like($config, qr/^CONFIG_FROM_DEFCONFIG=y$/m, 'a changed guest config: the base config stays');
-	my ($first) = sort glob("$out/steps/*");
+	# the ends are built first, --bad before --good
+	my ($first) = glob("$out/steps/bad-*");
 	like(slurp("$first/build.log"), qr/^==> bisect: \S*fragment\.config changed since the build directory's \.config was made .*: merging it again/m,
 	     'a changed guest config: the step\'s build.log says so');
 	like($o, qr/^==> bisect: \S*fragment\.config changed since/m, 'a changed guest config: and so does stderr');
-	my ($second) = (sort glob("$out/steps/*"))[1];
+	my ($second) = glob("$out/steps/good-*");
 	unlike(slurp("$second/build.log"), qr/merging it again/, 'an unchanged guest config: the next step does not merge it again');
 }
 

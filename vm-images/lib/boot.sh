@@ -24,7 +24,8 @@ gupr_kvm_usable() {
 # ran them for 0.19 s of a 6.1 boot under TCG); nothing here relies on them.
 GUPR_BOOT_CMDLINE=${GUPR_BOOT_CMDLINE:-console=ttyS0,115200 panic=-1 loglevel=5 tsc=reliable no_timer_check cryptomgr.notests}
 
-# gupr_boot OUTDIR TIMEOUT CMDLINE-EXTRA [DISK]: boot $KBOOT (else $VMLINUZ) + $INITRD with
+# gupr_boot OUTDIR TIMEOUT CMDLINE-EXTRA [DISK [QEMU-ARG...]]: boot $KBOOT
+# (else $VMLINUZ) + $INITRD (QEMU-ARGs added: a snapshot's resume) with
 # -snapshot (DISK itself is written: snapshot=off); the console goes to OUTDIR/console.log, the guest's step
 # lines (ttyS1) to OUTDIR/steps.jsonl, its report (ttyS2) to
 # OUTDIR/guest.log, pintrace's events (ttyS3) to OUTDIR/events.jsonl.
@@ -37,6 +38,7 @@ GUPR_BOOT_CMDLINE=${GUPR_BOOT_CMDLINE:-console=ttyS0,115200 panic=-1 loglevel=5 
 # 64, to one serial file, and was killed).
 gupr_boot() {
 	local out=$1 tmo=$2 extra=$3 disk=${4:-} accel rc wd
+	shift 4 2>/dev/null || shift $#
 	local stall_max=${GUP_REPRO_STALL:-60}
 	# what the guest may write to each serial file (MiB): a guest that
 	# floods its console or the trace is killed, never a full disk
@@ -47,7 +49,7 @@ gupr_boot() {
 		BOOT_ATTEMPTS=$((BOOT_ATTEMPTS + 1))
 		BOOT_DETAIL=""
 		rm -f "$out/.stalled" "$out/.flooded"
-		gupr_qemu_start "$out" "$tmo" "$extra" "$disk" "$accel"
+		gupr_qemu_start "$out" "$tmo" "$extra" "$disk" "$accel" "$@"
 		# The watchdog runs beside QEMU, so that its exit is seen at once.
 		gupr_boot_watchdog "$GUPR_BOOT_PID" "$out" "$stall_max" "$out_max" &
 		wd=$!
@@ -85,28 +87,40 @@ gupr_boot_disk() {
 			  -device "virtio-blk-pci,drive=gupr-disk$n,serial=$serial")
 }
 
-# gupr_qemu_start OUTDIR TIMEOUT CMDLINE-EXTRA DISK ACCEL: QEMU in the
-# background under timeout(1) with the four serial files emptied; sets
+# gupr_qemu_start OUTDIR TIMEOUT CMDLINE-EXTRA DISK ACCEL [QEMU-ARG...]: QEMU
+# in the background under timeout(1) with the four serial files emptied
+# (or appended to: GUPR_SERIAL_APPEND) and the QEMU-ARGs added; sets
 # GUPR_BOOT_PID.  The scratch image is fresh per run and is checked on the
 # host afterwards (gupr_fsck): it is written (snapshot=off); everything
 # else stays disposable (-snapshot), the disks of gupr_boot_disk too.  The
 # scratch disk is the first virtio disk (/dev/vda) when it is the only one,
 # and /dev/disk/by-id/virtio-gupr-scratch (serial) always.
 gupr_qemu_start() {
-	local out=$1 tmo=$2 extra=$3 disk=$4 accel=$5
-	local -a drive=() cpu=(-cpu max)
-	[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=none,id=gupr-scratch,snapshot=off"
+	local out=$1 tmo=$2 extra=$3 disk=$4 accel=$5 fmt=raw s i=0
+	shift 5
+	local -a drive=() cpu=(-cpu max) serial=()
+	case "$disk" in *.qcow2) fmt=qcow2 ;; esac	# a snapshot's overlay
+	[ -n "$disk" ] && drive=(-drive "file=$disk,format=$fmt,if=none,id=gupr-scratch,snapshot=off"
 				-device virtio-blk-pci,drive=gupr-scratch,serial=gupr-scratch)
 	[ "$accel" = kvm ] && cpu=(-cpu host)
-	: >"$out/console.log"; : >"$out/steps.jsonl"; : >"$out/guest.log"; : >"$out/events.jsonl"
+	# the serial files: emptied, or with GUPR_SERIAL_APPEND (a resumed
+	# snapshot) appended to what they hold (the output before the save)
+	for s in console.log steps.jsonl guest.log events.jsonl; do
+		if [ -n "${GUPR_SERIAL_APPEND:-}" ]; then
+			serial+=(-chardev "file,id=gupr-s$i,path=$out/$s,append=on" -serial "chardev:gupr-s$i")
+		else
+			: >"$out/$s"
+			serial+=(-serial "file:$out/$s")
+		fi
+		i=$((i + 1))
+	done
 	timeout --kill-after=5 "$tmo" qemu-system-x86_64 \
 		-machine q35,accel="$accel" "${cpu[@]}" -smp "${GUP_REPRO_SMP:-2}" -m 1024 \
 		-kernel "${KBOOT:-$VMLINUZ}" -initrd "$INITRD" \
 		-append "$GUPR_BOOT_CMDLINE $extra" \
 		"${drive[@]}" "${GUPR_BOOT_DISKS[@]}" -snapshot \
 		-display none -monitor none -no-reboot -nodefaults \
-		-serial "file:$out/console.log" -serial "file:$out/steps.jsonl" \
-		-serial "file:$out/guest.log" -serial "file:$out/events.jsonl" \
+		"${serial[@]}" "$@" \
 		</dev/null >"$out/qemu.log" 2>&1 &
 	GUPR_BOOT_PID=$!
 }

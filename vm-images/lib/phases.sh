@@ -31,16 +31,24 @@ gupr_phases() {
 			msg ~ /^gupr-phase: / { n++; name[n] = substr(msg, 13); at[n] = t }
 			END {
 				if (init == "") exit
-				printf "guest %-16s %7.3f\n", "kernel-to-init", init
-				if (u0 != "" && u1 != "") printf "guest %-16s %7.3f (overlaps kernel-to-init)\n", "initramfs-unpack", u1 - u0
+				# a resumed snapshot: the phases before the "resume"
+				# mark were the boot of the snapshot, not of this run
+				for (i = 1; i <= n; i++) if (name[i] == "resume") r = i
+				if (!r) {
+					printf "guest %-16s %7.3f\n", "kernel-to-init", init
+					if (u0 != "" && u1 != "") printf "guest %-16s %7.3f (overlaps kernel-to-init)\n", "initramfs-unpack", u1 - u0
+				}
 				last = init
-				for (i = 1; i <= n; i++) {
-					if (name[i] == "init") { last = at[i]; continue }
+				for (i = r ? r : 1; i <= n; i++) {
+					if (name[i] == "init" || i == r) { last = at[i]; continue }
 					printf "guest %-16s %7.3f\n", name[i], at[i] - last; last = at[i]
 				}
 				if (off != "") {
 					printf "guest %-16s %7.3f\n", "power-off", off - last
-					if (boot != "") printf "host %-16s %7.3f (boot wall %s s - guest clock %s s)\n", "qemu+firmware", boot - off, boot, off
+					if (boot != "" && r)
+						printf "host %-16s %7.3f (resume wall %s s - guest clock %.3f s since the resume)\n", "qemu+restore", boot - (off - at[r]), boot, off - at[r]
+					else if (boot != "")
+						printf "host %-16s %7.3f (boot wall %s s - guest clock %s s)\n", "qemu+firmware", boot - off, boot, off
 				}
 			}'
 		sed -n '1s/.*"setup_ms":{\([^}]*\)}.*/\1/p' "$out/events.jsonl" 2>/dev/null | tr ',' '\n' | tr -d '"' |
