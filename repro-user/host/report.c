@@ -350,6 +350,21 @@ struct opts {
 	int attached;
 };
 
+/* What the BPF probes saw, from the last folio_mkclean to the dirtying. */
+static void ordering_section(FILE *o, const char *dir, const struct run *r)
+{
+	fprintf(o, "Ordering (BPF probes on the victim folio, ms since the first step;\n"
+		   "flags L=locked U=uptodate D=dirty W=writeback B=private (buffer\n"
+		   "heads) M=mapped P=maybe DMA-pinned), from the last folio_mkclean to\n"
+		   "the dirtying:\n\n");
+	if (!ordering_excerpt(o, dir))
+		fprintf(o, "  (no such stretch in the timeline)\n");
+	fold(o, "  ", r->ordering, 4);
+	if (*r->buffers)
+		fold(o, "  ", r->buffers, 4);
+	fprintf(o, "\n");
+}
+
 static void body(FILE *o, const struct opts *a, const struct run *r)
 {
 	char func[128];
@@ -374,18 +389,8 @@ static void body(FILE *o, const struct opts *a, const struct run *r)
 	} else {
 		fprintf(o, "The kernel printed no warning.\n\n");
 	}
-	if (*r->ordering) {
-		fprintf(o, "Ordering (BPF probes on the victim folio, ms since the first step;\n"
-			   "flags L=locked U=uptodate D=dirty W=writeback B=private (buffer\n"
-			   "heads) M=mapped P=maybe DMA-pinned), from the last folio_mkclean to\n"
-			   "the dirtying:\n\n");
-		if (!ordering_excerpt(o, a->dir))
-			fprintf(o, "  (no such stretch in the timeline)\n");
-		fold(o, "  ", r->ordering, 4);
-		if (*r->buffers)
-			fold(o, "  ", r->buffers, 4);
-		fprintf(o, "\n");
-	}
+	if (*r->ordering)
+		ordering_section(o, a->dir, r);
 	fprintf(o, "Checked after the run:\n");
 	fold(o, "  data:  ", *r->integrity ? r->integrity : "not checked", 0);
 	fold(o, "  fsck:  ", *r->fsck ? r->fsck : "not run", 0);
