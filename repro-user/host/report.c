@@ -367,8 +367,6 @@ static void ordering_section(FILE *o, const char *dir, const struct run *r)
 
 static void body(FILE *o, const struct opts *a, const struct run *r)
 {
-	char func[128];
-
 	fprintf(o, "Hello,\n\n");
 	fold(o, "", "Running gup-repro on this kernel, a page of a MAP_SHARED file mapping was "
 		"written or dirtied through a GUP pin after writeback had cleaned it and "
@@ -379,7 +377,6 @@ static void body(FILE *o, const struct opts *a, const struct run *r)
 			"reproducer below).", 0);
 	fprintf(o, "\n");
 	facts(o, r);
-	site_func(r, func, sizeof(func));
 	fprintf(o, "\n");
 	if (*r->warning) {
 		fprintf(o, "The kernel printed:\n\n");
