@@ -16,10 +16,10 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp);
 use GuprMatrix qw(run_matrix);
 
 my $top = "$FindBin::Bin/../..";
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 my @scen = qw(stripped-buffers pinned-reclaim lost-write truncate-under-pin punch-hole-under-pin control);
 my ($rc, $out, $c, $dir) = run_matrix($top, '--kernels', 'debian:bookworm,debian:trixie', '--fs', 'ext4',

@@ -11,6 +11,7 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp);
 use GuprMatrix qw(run_matrix check_expected);
 use JSON::PP;
 
@@ -24,7 +25,7 @@ is(scalar keys %$c, 8, 'eight cells');
 is(check_expected($top, $c), 8, 'every cell has a prediction');
 like(($c->{'debian:trixie ext4 unlocked-dirty'} || {})->{warning} // '', qr/^WARNING: .*fs\/ext4\/inode\.c:\d+.*ext4_dirty_folio/,
      '6.12 cell quotes its own warning line');
-my @long = grep { length($_) > 80 } split /\n/, ($dir && -e "$dir/matrix.txt" ? do { local (@ARGV, $/) = "$dir/matrix.txt"; <> } : '');
+my @long = grep { length($_) > 80 } split /\n/, slurp("$dir/matrix.txt");
 ok($dir && -s "$dir/matrix.txt" && !@long, 'matrix.txt written, 80 columns');
 ok($dir && -s "$dir/matrix.md" && -s "$dir/matrix.json", 'matrix.md and matrix.json written');
 like($out, qr/^\[ ?\d+\/8\] /m, 'a progress line per finished cell');
@@ -37,7 +38,7 @@ like($out, qr/^\[ ?\d+\/8\] /m, 'a progress line per finished cell');
 sub start_and_stack {
 	my ($d) = @_;
 	my ($start, $stack);
-	for my $l (split /\n/, ($d && -e "$d/events.jsonl" ? do { local (@ARGV, $/) = "$d/events.jsonl"; <> } : '')) {
+	for my $l (split /\n/, slurp("$d/events.jsonl")) {
 		my $e = eval { JSON::PP::decode_json($l) } or next;
 		$start //= $e if ($e->{event} // '') eq 'start';
 		$stack //= join(' ', @{ $e->{stack} }[1 .. $#{ $e->{stack} }])

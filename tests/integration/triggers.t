@@ -22,13 +22,10 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
-use GuprRun;
+use GuprTest qw(slurp spew run_sh);
 use GuprMatrix qw(run_matrix);
 
 my $top = "$FindBin::Bin/../..";
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub run_sh { return GuprRun::run_sh($top, @_); }
 
 # The three triggers on the 6.1 and 6.12 ext4 cells, one VM each.
 my %path = (
@@ -66,7 +63,7 @@ for my $k (qw(bookworm trixie)) {
 # dirties it and ext4 warns, then its writeback finds no buffers (README
 # "Fault steps in a trigger's window").
 {
-	my ($o, $r, $dir) = run_sh('--scenario', 'odirect-delayed', '--fault', 'reclaim');
+	my ($o, $r, $dir) = run_sh($top, '--scenario', 'odirect-delayed', '--fault', 'reclaim');
 	is($r, 1, 'odirect-delayed --fault reclaim (6.1 ext4): exit 1') or diag($o);
 	like(slurp("$dir/verdict.txt"), qr/^cell: REPRODUCED:ext4_dirty_folio$/m,
 	     '... REPRODUCED at ext4_dirty_folio without the module');
@@ -100,7 +97,7 @@ int main(int argc, char **argv)
 }
 EOF
 system("cc -static -O2 -o $d/envprobe $d/envprobe.c") == 0 or BAIL_OUT('cannot build the --exec probe');
-my ($o, $r, $dir) = run_sh('--exec', "$d/envprobe", '--exec-arg', "'two words'", '--exec-arg', 'x', '--slow-dev', '300',
+my ($o, $r, $dir) = run_sh($top, '--exec', "$d/envprobe", '--exec-arg', "'two words'", '--exec-arg', 'x', '--slow-dev', '300',
 			   '--fault', 'drop-caches');
 is($r, 125, '--exec of a program exiting 7: COULD NOT TEST (exit 125)');
 like(slurp("$dir/verdict.txt"), qr/^reason: .*step exec \(exit-7\)/m, 'the verdict names the program\'s exit status');
@@ -125,7 +122,7 @@ like(slurp("$dir/guest.log"), qr/^gupr-meta: module=not-loaded/m, 'guest.log: mo
 ok(-s "$dir/events.jsonl", 'the victim was traced');
 
 # --exec of a real reproducer: the pvw-uffd binary as the user's program
-($o, $r, $dir) = run_sh('--exec', "$top/build/host/triggers/pvw-uffd");
+($o, $r, $dir) = run_sh($top, '--exec', "$top/build/host/triggers/pvw-uffd");
 is($r, 1, '--exec pvw-uffd: exit 1') or diag($o);
 like(slurp("$dir/verdict.txt"), qr/^verdict: VIOLATION$/m, '--exec pvw-uffd: VIOLATION');
 like(slurp("$dir/report.txt"), qr/process_vm_rw_core/, '--exec pvw-uffd: the report shows process_vm_writev\'s path');
@@ -133,7 +130,7 @@ like(slurp("$dir/report.txt"), qr/process_vm_rw_core/, '--exec pvw-uffd: the rep
 # --repeat with a #!/bin/sh program that only reads the victim
 spew("$d/reader.sh", "#!/bin/sh\nhead -c 16 \"\$GUPR_VICTIM\"; echo\n");
 chmod 0755, "$d/reader.sh";
-($o, $r, $dir) = run_sh('--exec', "$d/reader.sh", '--repeat', '2');
+($o, $r, $dir) = run_sh($top, '--exec', "$d/reader.sh", '--repeat', '2');
 is($r, 0, '--repeat 2 of a harmless script: exit 0') or diag($o);
 like($o, qr/^verdict: NOT REPRODUCED 2 of 2 runs; reproduced 0\/2 = 0\.0% \(95% Wilson interval 0\.0%-65\.8%\)$/m,
      '--repeat: counts, rate and Wilson interval on the verdict line');
@@ -152,7 +149,7 @@ for o in "" --kallsyms; do
 done
 EOF
 chmod 0755, "$d/pt-after.sh";
-($o, $r, $dir) = run_sh('--exec', "$d/pt-after.sh");
+($o, $r, $dir) = run_sh($top, '--exec', "$d/pt-after.sh");
 my $pt = slurp("$dir/exec.stdout");
 like($pt, qr{^pintrace: exit 2: pintrace: /tmp/never: No such file or directory$}m,
      'pintrace --attach-after a file that never appears: exit 2, naming it (symbols through the kernel)') or diag($o, $pt);

@@ -5,6 +5,7 @@ use strict;
 use warnings;
 use JSON::PP;
 use Test::More ();
+use GuprTest qw(slurp);
 use Exporter 'import';
 our @EXPORT_OK = qw(run_matrix check_expected facts);
 
@@ -31,9 +32,7 @@ sub run_matrix {
 	my ($dir) = $out =~ /^==> matrix: (\S+)\/matrix\.txt/m;
 	my %cell;
 	if ($dir) {
-		open(my $fh, '<', "$top/$dir/matrix.json") or return ($rc, $out, \%cell, "$top/$dir");
-		local $/;
-		my $j = eval { decode_json(<$fh>) } || {};
+		my $j = eval { decode_json(slurp("$top/$dir/matrix.json")) } || {};
 		$cell{"$_->{kernel} $_->{fs} $_->{scenario}"} = $_ for @{ $j->{cells} || [] };
 	}
 	return ($rc, $out, \%cell, $dir ? "$top/$dir" : undef);

@@ -11,13 +11,13 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp);
 
 my $top = "$FindBin::Bin/../..";
 my $cache = $ENV{GUP_REPRO_CACHE} || ($ENV{XDG_CACHE_HOME} || "$ENV{HOME}/.cache") . '/gup-repro';
 my $tree = "$cache/bisect-test/linux-source-6.1";
 my $patch = "$top/tests/slow/bisect-tree/2-mm-gup-refuse-longterm-file-writes.patch";
-
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 system("$top/tests/slow/bisect-tree/make-tree.sh $tree") == 0 or BAIL_OUT('cannot make the bisect tree');
 my $base = `git -C $tree rev-list --max-parents=0 HEAD`;

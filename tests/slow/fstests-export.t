@@ -15,12 +15,11 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
-use GuprRun;
+use GuprTest qw(slurp run_sh fstests_bundle);
 
 my $top = "$FindBin::Bin/../..";
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
-my $bundle = GuprRun::fstests_bundle($top);
+my $bundle = fstests_bundle($top);
 plan skip_all => 'no fstests bundle (../shared/fstests/fstests.bundle)' unless $bundle;
 
 my $d = tempdir(CLEANUP => 1);
@@ -34,7 +33,7 @@ my @exec = ('--slow-dev', '1000', '--exec-arg', '--file', '--exec-arg', '/mnt/sc
 for my $h (qw(pin-writeback-dio pin-writeback-uring)) {
 	system("cc -static -O2 -Wall -D_GNU_SOURCE -o $d/$h $d/fstests/src/$h.c -lpthread -luring") == 0
 		or BAIL_OUT("cannot build $h static");
-	my ($o, $r, $dir) = GuprRun::run_sh($top, '--exec', "$d/$h", @exec,
+	my ($o, $r, $dir) = run_sh($top, '--exec', "$d/$h", @exec,
 		'--exec-arg', '--expect', '--exec-arg', '/mnt/scratch/expected');
 	is($r, 1, "$h: exit 1") or diag($o);
 	like(slurp("$dir/verdict.txt"), qr/^verdict: REPRODUCED$/m, "$h: REPRODUCED");
@@ -43,7 +42,7 @@ for my $h (qw(pin-writeback-dio pin-writeback-uring)) {
 	like(slurp("$dir/exec.stdout"), qr/^\[\s*\d+\] expect\s+ok ret=4096/m, "$h: wrote the --expect file");
 	like(slurp("$dir/exec.stdout"), qr/^\Q$h\E: status=complete/m, "$h: completed its sequence");
 }
-my ($o, $r, $dir) = GuprRun::run_sh($top, '--exec', "$d/pin-writeback-dio", @exec, '--exec-arg', '--safe');
+my ($o, $r, $dir) = run_sh($top, '--exec', "$d/pin-writeback-dio", @exec, '--exec-arg', '--safe');
 is($r, 0, 'pin-writeback-dio --safe: exit 0') or diag($o);
 like(slurp("$dir/verdict.txt"), qr/^verdict: NOT REPRODUCED$/m, 'pin-writeback-dio --safe: NOT REPRODUCED');
 unlike(slurp("$dir/verdict.txt"), qr/^warning:/m, 'pin-writeback-dio --safe: no warning');

@@ -30,6 +30,7 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp);
 use GuprMatrix qw(run_matrix);
 
 my $top = "$FindBin::Bin/../..";
@@ -39,7 +40,6 @@ my @kernels = $ENV{GUPR_LONGTERM_KERNELS} ? split(/,/, $ENV{GUPR_LONGTERM_KERNEL
 my @fs = $ENV{GUPR_LONGTERM_FS} ? split(/,/, $ENV{GUPR_LONGTERM_FS}) :
 	split(' ', GuprMatrix::facts($top)->{GUPR_FILESYSTEMS});
 my %new = ('debian:trixie' => 1, 'debian:sid' => 1);	# v6.5+: the FOLL_LONGTERM file check
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
 # bad usage
 for my $bad (['a b', 'two arguments'], ['nosuch', 'an unknown suite']) {

@@ -22,6 +22,7 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp);
 use GuprMatrix qw(run_matrix facts);
 
 my $top = "$FindBin::Bin/../..";
@@ -31,7 +32,6 @@ my ($rc, $out, $c, $dir) = run_matrix($top, '--scenarios', join(',', @trig, @pri
 is($rc, 0, 'matrix finished') or diag($out);
 is(scalar keys %$c, 80, '80 cells');
 my $r = sub { ($c->{"debian:$_[0] $_[1] $_[2]"} || {})->{result} // 'missing' };
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 # the expected cell of a trigger on a dirty-tracked filesystem (README
 # "Module-free triggers", measured 2026-11-23)
 sub expect_trigger {

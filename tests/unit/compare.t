@@ -13,6 +13,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh);
 use File::Temp qw(tempdir);
 use JSON::PP;
 
@@ -20,10 +22,6 @@ my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 my $G = 'git -c user.name=t -c user.email=t@invalid';
-
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or die "$f: $!"; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 # the tree: c0, c1 on main; branches rule (adds LONGTERM_RULE) and broken
 # (adds BREAK) one commit ahead of main

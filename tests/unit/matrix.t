@@ -5,6 +5,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
 use JSON::PP;
@@ -12,9 +14,6 @@ use JSON::PP;
 my $top = "$FindBin::Bin/../..";
 my $bin = "$top/build/host/gup-repro-matrix";
 -x $bin or BAIL_OUT("$bin missing: run 'make host'");
-
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 my $d = tempdir(CLEANUP => 1);
 my %cells = (
