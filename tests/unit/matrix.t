@@ -7,6 +7,7 @@ use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use GuprTest qw(slurp spew);
+use GuprMatrix qw(facts);
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
 use JSON::PP;
@@ -154,7 +155,45 @@ my $tmpfs = expect('7.2.0-1', 'tmpfs');
 is(join(',', sort values %$tmpfs), join(',', ('^CLEAN$') x keys %$tmpfs), 'expect: every tmpfs prediction is CLEAN');
 ok(keys %$tmpfs >= 4, 'expect: the four default scenarios are predicted on tmpfs');
 is(expect('6.1.0-1', 'ext4')->{control}, '^CLEAN$', 'expect: control is CLEAN');
-ok(!exists expect('6.1.0-1', 'ext4')->{'stripped-buffers'}, 'expect: reclaim scenarios are not predicted');
+# the fault scenarios (README "Measured: the five scenarios")
+is(expect('5.10.0-1', 'ext4')->{'stripped-buffers'}, '^LOSS$', 'expect: ext4 loses a FOLL_GET write after reclaim (5.10)');
+is(expect('7.2.0-1', 'ext4')->{'stripped-buffers'}, '^LOSS$', 'expect: ... and on 7.2');
+is(expect('5.10.0-1', 'ext4')->{'pinned-reclaim'}, '^LOSS$', 'expect: 5.10 ext4 loses a FOLL_PIN write after reclaim (no 2023 fix)');
+is(expect('6.1.0-1', 'ext4')->{'pinned-reclaim'}, '^REPRODUCED:ext4_dirty_folio$', 'expect: from 6.1 the pinned folio keeps its buffers: the warning');
+is(expect('6.12.0-1', 'xfs')->{'pinned-reclaim'}, '^VIOLATION$', 'expect: xfs after reclaim: VIOLATION, no warning');
+is(expect('6.1.0-1', 'btrfs')->{'stripped-buffers'}, expect('6.1.0-1', 'btrfs')->{'unlocked-dirty'}, 'expect: btrfs after reclaim as without it');
+is(expect('6.12.0-1', $_)->{'lost-write'}, '^LOSS$', "expect: $_ lost-write: a write nothing dirties is lost") for qw(ext4 xfs btrfs);
+is(expect('5.10.0-1', 'btrfs')->{$_}, '^CLEAN$', "expect: $_ is clean") for qw(truncate-under-pin punch-hole-under-pin);
+ok(!grep({ exists expect('6.1.0-1', 'tmpfs')->{$_} } qw(stripped-buffers pinned-reclaim lost-write truncate-under-pin)),
+   'expect: the fault scenarios are not predicted on tmpfs (not measured)');
+# the private mappings: the pin holds the anonymous copy
+is(expect('6.4.0-1', 'ext4')->{'iouring-fixed-buffer-private'}, '^MITIGATED:EOPNOTSUPP$', 'expect: before 6.5 io_uring refuses a private file buffer too');
+is(expect('6.5.0-1', 'ext4')->{'iouring-fixed-buffer-private'}, '^CLEAN$', 'expect: from 6.5 it registers the anonymous copy');
+is(expect('6.12.0-1', 'xfs')->{'longterm-private'}, '^CLEAN$', 'expect: longterm-private is clean');
+# the module-free triggers (gupr_expect_trigger()): every one, on every filesystem
+my @fs = split ' ', facts($top)->{GUPR_FILESYSTEMS};
+my @trig = map { m{/([^/]+)\.c$} } glob("$top/repro-user/guest/triggers/*.c");
+is(scalar(grep { my $e = expect('6.1.0-1', $_); grep { !$e->{$_} } @trig } @fs), 0, 'expect: every trigger is predicted on every filesystem');
+is(join(',', map { expect('6.1.0-1', 'ext4')->{$_} } @trig), join(',', ('^VIOLATION$') x @trig), 'expect: the triggers give VIOLATION (no ext4 warning)');
+is(expect('6.12.0-1', 'btrfs')->{'pvw-uffd'}, '^LOSS$', 'expect: 6.12 btrfs refuses the folio: pvw-uffd\'s copy is lost');
+is(expect('6.12.0-1', 'btrfs')->{$_}, '^REPRODUCED:btrfs_writepage_cow_fixup$', "expect: 6.12 btrfs $_: the device's data was on disk")
+	for qw(odirect-delayed iouring-read-delayed);
+is(expect('7.2.0-1', 'btrfs')->{'pvw-uffd'}, '^VIOLATION$', 'expect: 7.2 btrfs writes the page back');
+# every scenario and trigger on a dirty-tracked filesystem, each with its reason
+my @scen = split /\n/, `$drv --list-scenarios`;
+my @lines = `$drv --expect 6.1.0-1 ext4`;
+is(join(',', sort map { (split /\t/)[0] } @lines), join(',', sort @scen, @trig), 'expect: every scenario and trigger is predicted on 6.1 ext4');
+is(scalar(grep { !/^[^\t]+\t\^[^\t]+\$\t\S[^\t]*\n$/ } @lines), 0, 'expect: each line NAME, an anchored pattern and the reason');
+# the recorded runs of real guests (tests/fixtures/runs) agree with the
+# table, but the FS CORRUPTION one, whose image was damaged on the host
+my @rec = grep { -e "$_/expected-verdict.txt" && slurp("$_/expected-verdict.txt") !~ /^cell: CORRUPT:/m } glob("$top/tests/fixtures/runs/*");
+ok(@rec >= 5, 'expect: five recorded runs to check');
+for my $r (@rec) {
+	my %run = slurp("$r/run.txt") =~ /^(scenario|fs|kernel): (\S+)$/mg;
+	my ($cell) = slurp("$r/expected-verdict.txt") =~ /^cell: (\S+)$/m;
+	my $e = expect($run{kernel} // '', $run{fs} // '')->{$run{scenario} // ''};
+	ok(defined $e && $cell =~ /$e/, "expect: recorded run ${\ ($r =~ s{.*/}{}r)}: $cell, as predicted") or diag($e // 'no prediction');
+}
 `$drv --expect nonsense ext4 2>&1`;
 is($? >> 8, 2, 'expect: a release that is not one is bad usage');
 done_testing();
