@@ -4,7 +4,8 @@
 #  - pvw-uffd, odirect-delayed, iouring-read-delayed give the verdict that
 #    --repeat 20 established (README "Module-free triggers": VIOLATION in
 #    20 of 20 runs of each on 6.1 and 6.12 ext4, so one run is expected to
-#    give it): VIOLATION, no ext4 warning (the kernel dirties the folio
+#    give it), as the table of expected outcomes predicts (gup-repro
+#    --expect): VIOLATION, no ext4 warning (the kernel dirties the folio
 #    under its lock), with
 #    gup_repro.ko not loaded (guest.log, run.txt), and the report names the
 #    path that dirtied the folio: unpin_user_pages_dirty_lock from
@@ -23,7 +24,7 @@ use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
 use GuprTest qw(slurp spew run_sh);
-use GuprMatrix qw(run_matrix);
+use GuprMatrix qw(run_matrix check_expected);
 
 my $top = "$FindBin::Bin/../..";
 
@@ -36,11 +37,13 @@ my %path = (
 my ($rc, $out, $c, $mdir) = run_matrix($top, '--kernels', 'debian:bookworm,debian:trixie', '--fs', 'ext4',
 	'--scenarios', 'pvw-uffd,odirect-delayed,iouring-read-delayed');
 is($rc, 0, 'trigger matrix finished') or diag($out);
+is(join(',', sort keys %$c), join(',', sort map { my $k = $_; map { "debian:$k ext4 $_" } keys %path } qw(bookworm trixie)),
+   'a cell for each kernel and trigger');
+# VIOLATION, as the table of expected outcomes predicts (gup-repro --expect)
+is(check_expected($top, $c), 6, 'every cell as the table of expected outcomes predicts');
 for my $k (qw(bookworm trixie)) {
 	for my $t (sort keys %path) {
-		my $cell = $c->{"debian:$k ext4 $t"} || {};
 		my $d = "$mdir/$k/ext4/$t";
-		is($cell->{result} // 'missing', 'VIOLATION', "$k ext4 $t: VIOLATION (the kernel's own pinning path)");
 		like(slurp("$d/guest.log"), qr/^gupr-meta: module=not-loaded/m, "$k $t: guest.log says the module was not loaded");
 		unlike(slurp("$d/guest.log"), qr/module=loaded/, "$k $t: gup_repro.ko never loaded");
 		like(slurp("$d/run.txt"), qr/^module: not loaded/m, "$k $t: run.txt says so");
