@@ -59,7 +59,7 @@ gupr_snapshot_key() {
 	# QEMU is known by its binary, not run for its version
 	qemu=$(command -v qemu-system-x86_64) || return 1
 	files+=("$qemu")
-	id=$(printf '%s\n' "cmdline: $GUPR_BOOT_CMDLINE $1" "accel: $2 smp: ${GUP_REPRO_SMP:-2}"
+	id=$(printf '%s\n' "cmdline: $GUPR_BOOT_CMDLINE $1" "accel: $2 smp: ${GUP_REPRO_SMP:-2} mem: $GUPR_GUEST_MB"
 	     stat -L -c '%n %s %Y %i' "${files[@]}" 2>&1)
 	memo="$GUPR_SNAP_DIR/.keys/$(printf '%s' "$id" | sha1sum | cut -c1-16)"
 	if [ -s "$memo" ]; then
@@ -68,7 +68,7 @@ gupr_snapshot_key() {
 	fi
 	key=$({
 		echo "cmdline: $GUPR_BOOT_CMDLINE $1"
-		echo "accel: $2 smp: ${GUP_REPRO_SMP:-2}"
+		echo "accel: $2 smp: ${GUP_REPRO_SMP:-2} mem: $GUPR_GUEST_MB"
 		for f in "${files[@]}"; do gupr_file_hash "$f" || echo "missing $f"; done
 	} | sha256sum | cut -c1-16)
 	mkdir -p "${memo%/*}" && echo "$key" >"$memo.$$" && mv "$memo.$$" "$memo"
