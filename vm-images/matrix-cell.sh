@@ -111,6 +111,8 @@ hash=$6
 gupr_remote_begin "$cell"
 gupr_remote_project "$hash"
 run=$REMOTE_RUN
+# a prepared kernel came in the basefile (matrix.sh hosts_ship_prepared)
+case "$k" in prepared:base/kernels/*) k=prepared:$run/${k#prepared:} ;; esac
 # the kernel, once per matrix on this host
 exec 9>>"$run/.kernel-$lbl.lock" && flock 9 || gupr_remote_fail "cannot lock $run/.kernel-$lbl.lock"
 [ -e "$run/.kres-$lbl" ] || [ -e "$run/.kerr-$lbl" ] || "$REMOTE_TREE/vm-images/matrix-cell.sh" prepare "$k" "$lbl" "$run"

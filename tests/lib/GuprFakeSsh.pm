@@ -13,7 +13,9 @@ sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s
 # an "ssh" command (DIR/NAME/fakessh) that runs the remote command here,
 # with id -u and uname -m answering UID and ARCH; home: the login's $HOME;
 # make_fails: the host's make fails at once (a job stops when it prepares
-# the project, before any VM: the host's side of a run without a guest).
+# the project, before any VM: the host's side of a run without a guest);
+# make_noop: the host's make does nothing (for jobs whose runs a test hook
+# stands in for: GUP_REPRO_TEST_CELL_RUN).
 # It is not called ssh: gup-repro adds no ssh options to it.
 sub fake_ssh {
 	my ($dir, $name, $uid, $arch, %opt) = @_;
@@ -24,6 +26,9 @@ sub fake_ssh {
 	my @stubs = ("$d/id", "$d/uname");
 	if ($opt{make_fails}) {
 		spew("$d/make", "#!/bin/sh\necho 'make: the stand-in host has no make' >&2\nexit 2\n");
+		push @stubs, "$d/make";
+	} elsif ($opt{make_noop}) {
+		spew("$d/make", "#!/bin/sh\nexit 0\n");
 		push @stubs, "$d/make";
 	}
 	my $home = defined $opt{home} ? "HOME='$opt{home}' " : '';

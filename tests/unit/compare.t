@@ -16,6 +16,8 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use JSON::PP;
+use lib "$FindBin::Bin/../lib";
+use GuprFakeSsh qw(fake_ssh);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
@@ -115,6 +117,24 @@ is($rc, 0, '--repeat: exit 0') or diag($o);
 like($txt, qr/^pvw-uffd\s+ext4\s+\* changed\n    base:    VIOLATION 10\/10 \(72\.2%-100\.0%\)\n    patched: VIOLATION 1\/10 \(1\.8%-40\.4%\)$/m,
      '--repeat: both rates with their 95% Wilson intervals, a rate change marked') or diag($txt);
 like($txt, qr/^control\s+ext4\s*\n    base:    CLEAN 0\/10 \(0\.0%-27\.8%\)\n    patched: CLEAN 0\/10 /m, '--repeat: the unchanged cell with its rate');
+
+# 7. --hosts: the cells run on the hosts (stand-in ssh), each side's
+# prepared kernel shipped to them; the same table as on this machine
+my $hostssh = fake_ssh($tmp, 'host', 0, `uname -m` =~ s/\s+//r, make_noop => 1);
+spew("$tmp/hosts", "1/$hostssh hostc $tmp/wd-c\n");
+{
+	local $ENV{GUP_REPRO_TEST_CELL_RUN} = $ENV{GUP_REPRO_TEST_CELL_RUN}
+		. 'echo "$GUPR_CELL_KERNEL" >"$GUPR_CELL_DIR/kernel-spec.txt"' . "\n";
+	($rc, $o, $txt, $out) = compare("--base main --patch $rulep --cells longterm,control --fs ext4 --hosts $tmp/hosts");
+}
+is($rc, 0, '--hosts: exit 0') or diag($o);
+like($txt, qr/^longterm\s+ext4\s+\* fixed$/m, '--hosts: longterm fixed, as on this machine') or diag($o);
+like($txt, qr/^summary: fixed 1, broke 0, changed 0, unchanged 1$/m, '--hosts: the summary');
+like($o, qr/ on hostc$/m, '--hosts: the cells ran on the host');
+my $spec = -e "$out/matrix/patched/ext4/longterm/kernel-spec.txt" ? slurp("$out/matrix/patched/ext4/longterm/kernel-spec.txt") : '';
+like($spec, qr{^prepared:\Q$tmp\E/wd-c/\.gup-repro/runs/[^/]+/base/kernels/patched\n\z},
+     "--hosts: the host's cell ran the patched side's kernel from the host's copy") or diag($spec);
+ok(!-e "$tmp/wd-c/.gup-repro/runs" || !glob("$tmp/wd-c/.gup-repro/runs/*"), '--hosts: the run\'s directory on the host is gone at the end');
 
 # 6. bad usage: one line each, exit 128
 for my $bad (["--base main", qr/--patch FILE or --head REV is required/],
