@@ -36,7 +36,8 @@ usage: ./run.sh matrix [options]
       --hosts FILE  run the cells on the hosts of FILE over ssh with GNU
                     parallel (each needs ssh and root only; -j is per
                     host, default its CPU count); FILE: a line per host,
-                    [N/]SSHLOGIN [WORKDIR] (README "Many hosts")
+                    [N/]SSHLOGIN [WORKDIR], WORKDIR new or empty: gup-repro
+                    works in WORKDIR/.gup-repro only (docs/hosts.md)
       --retries N   with --hosts: a cell a host could not run is tried
                     on another host, up to N times (default 0: ERROR)
   -h, --help
