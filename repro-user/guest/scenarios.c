@@ -97,7 +97,8 @@ int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 	int writes = scen_has(sc, "kernel-write") || scen_has(sc, "iouring-read-fixed");
 
 	/* only the plain shapes are predicted: reclaim, truncation, holes and
-	 * private mappings have outcomes of their own, measured in README
+	 * private mappings have outcomes of their own, measured in
+	 * docs/scenarios.md and docs/triggers.md
 	 */
 	if (!shared || scen_has(sc, "reclaim") || scen_has(sc, "truncate") || scen_has(sc, "truncate-mid") ||
 	    scen_has(sc, "punch-hole") || (!tracked && strcmp(fs, "tmpfs")) ||

@@ -183,7 +183,7 @@ struct gupr_expectation {
  * @e: filled when there is a prediction.
  *
  * Return: 1 with @e filled, 0 when the outcome is not predicted (reclaim,
- * truncation, holes, private mappings: see README's measured tables).
+ * truncation, holes, private mappings: measured in docs/scenarios.md).
  */
 int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 		unsigned int minor, const char *fs, struct gupr_expectation *e);
