@@ -2,7 +2,7 @@
 # The full matrix of the module-free scenarios: four kernels x ext4, xfs,
 # btrfs, tmpfs x pvw-uffd, odirect-delayed, iouring-read-delayed,
 # longterm-private, iouring-fixed-buffer-private, each cell as measured
-# (README "Module-free triggers", out/matrix-new, 80 cells, 0 errors):
+# (docs/triggers.md, "Measured: the full matrix": 80 cells, 0 errors):
 #  - the three triggers: VIOLATION on ext4, xfs and btrfs on every kernel
 #    (the kernel dirties under the folio lock: no ext4 warning), except
 #    6.12 btrfs, whose writeback refuses the folio ("marked dirty without
@@ -32,8 +32,8 @@ is($rc, 0, 'matrix finished') or diag($out);
 is(scalar keys %$c, 80, '80 cells');
 my $r = sub { ($c->{"debian:$_[0] $_[1] $_[2]"} || {})->{result} // 'missing' };
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
-# the expected cell of a trigger on a dirty-tracked filesystem (README
-# "Module-free triggers", measured 2026-11-23)
+# the expected cell of a trigger on a dirty-tracked filesystem
+# (docs/triggers.md, measured 2026-11-23)
 sub expect_trigger {
 	my ($k, $fs, $t) = @_;
 	return 'VIOLATION' unless $k eq 'trixie' && $fs eq 'btrfs';
