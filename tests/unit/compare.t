@@ -3,8 +3,9 @@
 # like a kernel tree, the test-only hooks GUP_REPRO_TEST_COMPARE_BUILD (a
 # side's "build": a prepared kernel record naming the side's source) and
 # GUP_REPRO_TEST_CELL_RUN (a cell's "run": its verdict from what the
-# side's source holds: LONGTERM_RULE refuses the long-term pin, BREAK makes
-# control reproduce, FLAKY makes pvw-uffd reproduce in run 1 only).
+# side's source held when it was "built", recorded in its kernel record:
+# LONGTERM_RULE refuses the long-term pin, BREAK makes control reproduce,
+# FLAKY makes pvw-uffd reproduce in run 1 only).
 # Checks the table, the summary and the exit status for a patch (mail and
 # plain diff) and --head, a patch that breaks a clean cell (exit 1), one
 # that does not apply (exit 128, one line), --repeat rates with Wilson
@@ -41,18 +42,19 @@ my ($flakyp) = glob("$tmp/flaky/*.patch");
 
 $ENV{GUP_REPRO_TEST_COMPARE_BUILD} = <<'EOF';
 mkdir -p "$GUPR_KERNEL_DIR" &&
-printf 'KSOURCE=debian\nKID=fake-%s\nKREL=6.1.0-fake\nKVERSION=1\nKLABEL=fake\nVMLINUZ=vmlinuz\nKCONFIG=config\nKPREPARED=.\nKTREE=%s\n' \
-	"$GUPR_SIDE" "$GUPR_SRC" >"$GUPR_KERNEL_DIR/kernel.env" &&
+f=""; for x in LONGTERM_RULE BREAK FLAKY; do [ -e "$GUPR_SRC/$x" ] && f="$f $x"; done
+printf 'KSOURCE=debian\nKID=fake-%s\nKREL=6.1.0-fake\nKVERSION=1\nKLABEL=fake\nVMLINUZ=vmlinuz\nKCONFIG=config\nKPREPARED=.\nKSUBJECT="%s"\n' \
+	"$GUPR_SIDE" "$f" >"$GUPR_KERNEL_DIR/kernel.env" &&
 echo x >"$GUPR_KERNEL_DIR/vmlinuz" && echo x >"$GUPR_KERNEL_DIR/config" && echo "built $GUPR_SIDE"
 EOF
 $ENV{GUP_REPRO_TEST_CELL_RUN} = <<'EOF';
 . "${GUPR_CELL_KERNEL#prepared:}/kernel.env"
 c=CLEAN v="NOT REPRODUCED"
 case "$GUPR_CELL_SCENARIO" in
-longterm) if [ -e "$KTREE/LONGTERM_RULE" ]; then c=MITIGATED:EFAULT v=MITIGATED; else c=REPRODUCED:ext4_dirty_folio v=REPRODUCED; fi ;;
-control) [ -e "$KTREE/BREAK" ] && c=REPRODUCED:ext4_dirty_folio v=REPRODUCED ;;
+longterm) case "$KSUBJECT" in *LONGTERM_RULE*) c=MITIGATED:EFAULT v=MITIGATED ;; *) c=REPRODUCED:ext4_dirty_folio v=REPRODUCED ;; esac ;;
+control) case "$KSUBJECT" in *BREAK*) c=REPRODUCED:ext4_dirty_folio v=REPRODUCED ;; esac ;;
 pvw-uffd*) c=VIOLATION v=VIOLATION
-	[ -e "$KTREE/FLAKY" ] && [ "${GUPR_CELL_DIR##*/}" != run-01 ] && c=CLEAN v="NOT REPRODUCED" ;;
+	case "$KSUBJECT" in *FLAKY*) [ "${GUPR_CELL_DIR##*/}" != run-01 ] && c=CLEAN v="NOT REPRODUCED" ;; esac ;;
 esac
 printf 'verdict: %s\ncell: %s\n' "$v" "$c" >"$GUPR_CELL_DIR/verdict.txt"
 printf 'kernel: 6.1.0-fake\nseconds: 1.0\n' >"$GUPR_CELL_DIR/run.txt"
