@@ -2,9 +2,8 @@
 /*
  * scenarios.c - the scenario table of gup-repro (steps.h): a scenario is
  * data, a name, a line of description and a comma-separated list of step
- * names; the expected result of each, and of each module-free trigger, on
- * a kernel and a filesystem (gupr_expect(), gupr_expect_trigger()); and the
- * step lists parsed and checked for order.
+ * names; the expected result of each on a kernel and a filesystem
+ * (gupr_expect()); and the step lists parsed and checked for order.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,6 +71,32 @@ const struct gupr_scenario gupr_scenarios[] = {
 };
 const size_t gupr_nr_scenarios = sizeof(gupr_scenarios) / sizeof(gupr_scenarios[0]);
 
+/*
+ * The module-free triggers (repro-user/guest/triggers/NAME.c, one a row),
+ * each as the steps of the driver that do what the kernel's own path does
+ * to the victim: its pin, the clean (msync) while the kernel holds it, and
+ * the write and the dirtying under the folio lock.  For gupr_expect() only:
+ * the driver does not run them.
+ */
+const struct gupr_scenario gupr_triggers[] = {
+	{
+		"pvw-uffd",
+		"process_vm_writev(): pin_user_pages_remote(), copy, unpin_user_pages_dirty_lock()",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,unpin-dirty,munmap,close-file",
+	},
+	{
+		"odirect-delayed",
+		"O_DIRECT read into the mapping from a delayed device; the completion dirties with set_page_dirty_lock()",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,dirty-locked,unpin,munmap,close-file",
+	},
+	{
+		"iouring-read-delayed",
+		"io_uring read into the mapping from a delayed device; bio_dirty_fn() dirties with set_page_dirty_lock()",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,dirty-locked,unpin,munmap,close-file",
+	},
+};
+const size_t gupr_nr_triggers = sizeof(gupr_triggers) / sizeof(gupr_triggers[0]);
+
 /* Does the scenario's step list name STEP? */
 static int scen_has(const struct gupr_scenario *sc, const char *step)
 {
@@ -87,27 +112,27 @@ static int scen_has(const struct gupr_scenario *sc, const char *step)
 }
 
 /*
- * The module-free triggers (repro-user/guest/triggers/NAME.c): the kernel's
- * own pinning paths, each with when its data reaches the held page.
+ * The expectation of a MAP_PRIVATE scenario in @e: @refused when io_uring
+ * refuses the fixed buffer itself (a dirty-tracked filesystem before
+ * v6.5), else clean.  Returns 1.
  */
-const struct gupr_trigger gupr_triggers[] = {
-	{ "pvw-uffd", 0 },		/* the kernel's copy, after the clean */
-	{ "odirect-delayed", 1 },	/* the device's data, queued before msync */
-	{ "iouring-read-delayed", 1 },
-};
-const size_t gupr_nr_triggers = sizeof(gupr_triggers) / sizeof(gupr_triggers[0]);
+static int expect_private(int refused, struct gupr_expectation *e)
+{
+	if (refused) {
+		e->result = "^MITIGATED:EOPNOTSUPP$";
+		e->why = "before v6.5: io_uring's own check refuses a file-backed fixed buffer, private or not";
+	} else {
+		e->result = "^CLEAN$";
+		e->why = "MAP_PRIVATE: the write COWs, the pin holds an anonymous copy, the page cache is untouched";
+	}
+	return 1;
+}
 
 /* Is the kernel MAJOR.MINOR at least WANT_MAJOR.WANT_MINOR? */
 static int at_least(unsigned int major, unsigned int minor,
 		    unsigned int want_major, unsigned int want_minor)
 {
 	return major > want_major || (major == want_major && minor >= want_minor);
-}
-
-/* Does the filesystem FS track dirty pages for writeback (not shmem)? */
-static int dirty_tracked(const char *fs)
-{
-	return !strcmp(fs, "ext4") || !strcmp(fs, "xfs") || !strcmp(fs, "btrfs");
 }
 
 /* Fill @e with RESULT and WHY; return 1 (a prediction). */
@@ -118,16 +143,7 @@ static int predict(struct gupr_expectation *e, const char *result, const char *w
 	return 1;
 }
 
-/* The write and unlocked dirtying of a pinned page on ext4, by version. */
-static int expect_ext4_warning(unsigned int major, unsigned int minor,
-			       struct gupr_expectation *e)
-{
-	if (at_least(major, minor, 5, 18))
-		return predict(e, "^REPRODUCED:ext4_dirty_folio$", "ext4 warns in ext4_dirty_folio (v5.18+)");
-	return predict(e, "^REPRODUCED:ext4_set_page_dirty$", "ext4 warns in ext4_set_page_dirty (before v5.18)");
-}
-
-/* The same on xfs and btrfs, which do not warn. */
+/* A dirtying of a pinned page after writeback on xfs or btrfs (@fs). */
 static int expect_unwarned(const char *fs, struct gupr_expectation *e)
 {
 	if (!strcmp(fs, "xfs"))
@@ -137,24 +153,12 @@ static int expect_unwarned(const char *fs, struct gupr_expectation *e)
 }
 
 /*
- * A MAP_PRIVATE mapping: the user write COWs the file page into an
- * anonymous one, which the pin then holds.
- */
-static int expect_private(const struct gupr_scenario *sc, unsigned int major,
-			  unsigned int minor, const char *fs, struct gupr_expectation *e)
-{
-	if (scen_has(sc, "iouring-register") && dirty_tracked(fs) && !at_least(major, minor, 6, 5))
-		return predict(e, "^MITIGATED:EOPNOTSUPP$",
-			       "before v6.5: io_uring's own check refuses a file-backed buffer, private or not");
-	return predict(e, "^CLEAN$", "the write COWed the file page: the pin holds the anonymous copy");
-}
-
-/*
- * reclaim between the clean and the write through the held page: it
- * strips the buffer heads of a folio held by FOLL_GET (and by FOLL_PIN
- * before the 2023 fix "mm: do not reclaim private data from pinned page",
- * which Debian's 6.1 has and 5.10 lacks); ext4's writeback then drops the
- * page.  xfs (4 KiB blocks) keeps no buffer heads to strip.
+ * reclaim between the clean and the write and unlocked dirtying through
+ * the held page: it strips the buffer heads of a folio held by FOLL_GET
+ * (and by FOLL_PIN before the 2023 fix "mm: do not reclaim private data
+ * from pinned page", which Debian's 6.1 has and 5.10 lacks); ext4's
+ * writeback then drops the page.  xfs (4 KiB blocks) keeps no buffer heads
+ * to strip; btrfs as without reclaim.
  */
 static int expect_reclaim(const struct gupr_scenario *sc, unsigned int major,
 			  unsigned int minor, const char *fs, struct gupr_expectation *e)
@@ -174,27 +178,31 @@ static int expect_reclaim(const struct gupr_scenario *sc, unsigned int major,
 int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 		unsigned int minor, const char *fs, struct gupr_expectation *e)
 {
-	int tracked = dirty_tracked(fs);
+	int v65 = at_least(major, minor, 6, 5);
+	int tracked = !strcmp(fs, "ext4") || !strcmp(fs, "xfs") || !strcmp(fs, "btrfs");
+	int shared = scen_has(sc, "mmap-shared");
 	int ring = scen_has(sc, "iouring-register");
 	int longterm = scen_has(sc, "pin-longterm") || ring;
-	int dirties = scen_has(sc, "kernel-write") && scen_has(sc, "dirty-unlocked");
+	int unlocked = scen_has(sc, "dirty-unlocked");
+	int dirties = scen_has(sc, "kernel-write") &&
+		      (unlocked || scen_has(sc, "dirty-locked") || scen_has(sc, "unpin-dirty"));
 	int writes = scen_has(sc, "kernel-write") || scen_has(sc, "iouring-read-fixed");
 	int detaches = scen_has(sc, "truncate") || scen_has(sc, "punch-hole");
 
-	if (!tracked && strcmp(fs, "tmpfs"))
-		return 0;
-	if (scen_has(sc, "mmap-private"))
-		return expect_private(sc, major, minor, fs, e);
-	/* the fault scenarios and a write nothing dirties were measured on
-	 * the dirty-tracked filesystems only, a truncate-mid not at all
+	/* reclaim, truncation, holes and a write nothing dirties were
+	 * measured on the dirty-tracked filesystems only (docs/scenarios.md),
+	 * a truncate-mid not at all
 	 */
-	if (!scen_has(sc, "mmap-shared") || scen_has(sc, "truncate-mid") ||
-	    (!tracked && (scen_has(sc, "reclaim") || detaches || (writes && !dirties && !ring))))
+	if ((!tracked && strcmp(fs, "tmpfs")) || scen_has(sc, "truncate-mid") ||
+	    (!shared && !scen_has(sc, "mmap-private")) ||
+	    (!tracked && (scen_has(sc, "reclaim") || detaches || (shared && writes && !dirties && !ring))))
 		return 0;
+	if (!shared)
+		return expect_private(tracked && ring && !v65, e);
 	if (detaches)
 		return predict(e, "^CLEAN$",
 			       "the held page left the file: the write through it goes to a detached page, as expected");
-	if (tracked && longterm && at_least(major, minor, 6, 5))
+	if (tracked && longterm && v65)
 		return predict(e, "^MITIGATED:EFAULT$", "v6.5+: FOLL_LONGTERM refuses a MAP_SHARED file mapping");
 	if (tracked && ring)
 		return predict(e, "^MITIGATED:EOPNOTSUPP$",
@@ -207,28 +215,14 @@ int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 			       "a write through the pin that nothing dirties after writeback stays in a clean page, never on disk");
 	if (scen_has(sc, "reclaim"))
 		return expect_reclaim(sc, major, minor, fs, e);
-	if (!strcmp(fs, "ext4"))
-		return expect_ext4_warning(major, minor, e);
-	return expect_unwarned(fs, e);
-}
-
-int gupr_expect_trigger(const struct gupr_trigger *t, unsigned int major,
-			unsigned int minor, const char *fs, struct gupr_expectation *e)
-{
-	if (!strcmp(fs, "tmpfs"))
-		return predict(e, "^CLEAN$", "shmem is never cleaned: the trigger completes, its dirtying in order");
-	if (!dirty_tracked(fs))
-		return 0;
-	/* measured on 6.12 (6 of 6 runs); 7.2 writes the page back */
-	if (!strcmp(fs, "btrfs") && major == 6 && minor == 12) {
-		if (t->data_before_clean)
-			return predict(e, "^REPRODUCED:btrfs_writepage_cow_fixup$",
-				       "6.12 btrfs refuses the folio dirtied behind its back (btrfs_writepage_cow_fixup); the device's data was on disk before msync");
-		return predict(e, "^LOSS$",
-			       "6.12 btrfs refuses the folio dirtied behind its back (btrfs_writepage_cow_fixup): the kernel's copy never reaches the disk");
-	}
-	return predict(e, "^VIOLATION$",
-		       "the kernel dirties the folio under its lock: no ext4 warning; the ordering checker sees it");
+	if (strcmp(fs, "ext4"))
+		return expect_unwarned(fs, e);
+	if (!unlocked)
+		return predict(e, "^VIOLATION$",
+			       "dirtied under the folio lock: ext4 does not warn, only the ordering checker sees it");
+	if (at_least(major, minor, 5, 18))
+		return predict(e, "^REPRODUCED:ext4_dirty_folio$", "ext4 warns in ext4_dirty_folio (v5.18+)");
+	return predict(e, "^REPRODUCED:ext4_set_page_dirty$", "ext4 warns in ext4_set_page_dirty (before v5.18)");
 }
 
 const struct gupr_step *gupr_find_step(const char *name)

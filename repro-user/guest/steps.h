@@ -153,6 +153,9 @@ extern const struct gupr_step gupr_steps[];
 extern const size_t gupr_nr_steps;
 extern const struct gupr_scenario gupr_scenarios[];
 extern const size_t gupr_nr_scenarios;
+/* the module-free triggers as driver steps, for gupr_expect() only */
+extern const struct gupr_scenario gupr_triggers[];
+extern const size_t gupr_nr_triggers;
 
 /**
  * struct gupr_expectation - what a matrix cell should show
@@ -166,67 +169,34 @@ struct gupr_expectation {
 };
 
 /**
- * struct gupr_trigger - a module-free trigger (repro-user/guest/triggers/)
- * @name: its name, the file name of its source without ".c".
- * @data_before_clean: the data the kernel puts into the held page reaches
- *	it before the page is cleaned (a delayed device read, whose device
- *	copies at queue time), so writeback has it on disk already.
- */
-struct gupr_trigger {
-	const char *name;
-	int data_before_clean;
-};
-
-extern const struct gupr_trigger gupr_triggers[];
-extern const size_t gupr_nr_triggers;
-
-/**
  * gupr_expect() - the result a scenario should give on a kernel and a
  * filesystem, computed from what its steps do, the way the kernel's
  * gup_longterm selftest computes should_work from the mapping and the
  * filesystem instead of listing answers: a FOLL_LONGTERM pin (pin-longterm,
  * io_uring fixed buffers) of a MAP_SHARED file is refused from v6.5 (EFAULT),
- * io_uring refused file-backed buffers itself before (EOPNOTSUPP), private
- * ones too; a write and an unlocked set_page_dirty() through a pin after
- * writeback warns on ext4 (ext4_dirty_folio from v5.18, ext4_set_page_dirty
- * before), is seen by the ordering checker only on xfs and btrfs; shmem
- * (tmpfs), a write through the user mapping and a MAP_PRIVATE mapping (the
- * pin holds the anonymous copy) are clean.  On the dirty-tracked
- * filesystems, as measured on four kernels: a write through the pin that
- * nothing dirties is lost; reclaim before the write strips ext4's buffer
- * heads of a FOLL_GET folio (lost) and, before 6.1, of a FOLL_PIN one;
- * truncation and a hole punched under the pin are clean.
- * @sc: the scenario.
+ * io_uring refused file-backed buffers itself before (EOPNOTSUPP); a write
+ * and an unlocked set_page_dirty() through a pin after writeback warns on
+ * ext4 (ext4_dirty_folio from v5.18, ext4_set_page_dirty before), is seen
+ * by the ordering checker only on xfs and btrfs, and so is a dirtying under
+ * the folio lock (the triggers' set_page_dirty_lock()) on ext4 too; shmem
+ * (tmpfs), a write through the user mapping and a MAP_PRIVATE mapping (an
+ * anonymous COW copy) are clean.  On the dirty-tracked filesystems, as
+ * measured on four kernels: a write through the pin that nothing dirties
+ * is lost; reclaim before the write strips ext4's buffer heads of a
+ * FOLL_GET folio (lost) and, before 6.1, of a FOLL_PIN one; truncation and
+ * a hole punched under the pin are clean.
+ * @sc: the scenario, or a trigger of gupr_triggers[].
  * @major: kernel version, e.g. 6 for 6.1.0-56-cloud-amd64.
  * @minor: e.g. 1.
  * @fs: ext4, xfs, btrfs or tmpfs.
  * @e: filled when there is a prediction.
  *
- * Return: 1 with @e filled, 0 when the outcome is not predicted (the fault
- * scenarios and a write nothing dirties on tmpfs, truncate-mid, another
- * filesystem).
+ * Return: 1 with @e filled, 0 when the outcome is not predicted (reclaim,
+ * truncation, holes and a write nothing dirties on tmpfs, truncate-mid,
+ * another filesystem).
  */
 int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 		unsigned int minor, const char *fs, struct gupr_expectation *e);
-
-/**
- * gupr_expect_trigger() - the result a module-free trigger should give on
- * a kernel and a filesystem: the kernel dirties the held folio under the
- * folio lock, so ext4 does not warn and the ordering checker sees it on
- * every dirty-tracked filesystem (VIOLATION); 6.12's btrfs refuses the
- * folio at writeback (btrfs_writepage_cow_fixup): the kernel's copy is lost,
- * a device read's data was on disk before the clean (REPRODUCED); shmem
- * (tmpfs) is never cleaned (CLEAN).
- * @t: the trigger.
- * @major: kernel version, e.g. 6 for 6.12.117+deb13-cloud-amd64.
- * @minor: e.g. 12.
- * @fs: ext4, xfs, btrfs or tmpfs.
- * @e: filled when there is a prediction.
- *
- * Return: 1 with @e filled, 0 for another filesystem.
- */
-int gupr_expect_trigger(const struct gupr_trigger *t, unsigned int major,
-			unsigned int minor, const char *fs, struct gupr_expectation *e);
 
 const struct gupr_step *gupr_find_step(const char *name);
 const struct gupr_scenario *gupr_find_scenario(const char *name);

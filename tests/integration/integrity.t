@@ -1,9 +1,9 @@
 #!/usr/bin/perl
 # Fault injection and the data-integrity oracle on the 6.1 (bookworm) and
 # 6.12 (trixie) ext4 cells, each scenario in its own VM (the four kernels x
-# ext4/xfs/btrfs rows are in README, "Fault injection: measured"); each
-# cell's result as the one table of expected outcomes predicts (gup-repro
-# --expect RELEASE FS, gupr_expect()):
+# ext4/xfs/btrfs rows: docs/scenarios.md, "Measured: the fault scenarios");
+# each cell's result as the one table of expected outcomes predicts
+# (gup-repro --expect RELEASE FS, gupr_expect()):
 #  - stripped-buffers (FOLL_GET): reclaim strips the buffer heads, the write
 #    through the reference never reaches the disk: DATA LOSS;
 #  - pinned-reclaim (FOLL_PIN): the 2023 reclaim fix keeps the buffers:

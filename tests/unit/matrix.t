@@ -7,7 +7,6 @@ use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use GuprTest qw(slurp spew);
-use GuprMatrix qw(facts);
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
 use JSON::PP;
@@ -155,7 +154,7 @@ my $tmpfs = expect('7.2.0-1', 'tmpfs');
 is(join(',', sort values %$tmpfs), join(',', ('^CLEAN$') x keys %$tmpfs), 'expect: every tmpfs prediction is CLEAN');
 ok(keys %$tmpfs >= 4, 'expect: the four default scenarios are predicted on tmpfs');
 is(expect('6.1.0-1', 'ext4')->{control}, '^CLEAN$', 'expect: control is CLEAN');
-# the fault scenarios (README "Measured: the five scenarios")
+# the fault scenarios (docs/scenarios.md, "Measured: the fault scenarios")
 is(expect('5.10.0-1', 'ext4')->{'stripped-buffers'}, '^LOSS$', 'expect: ext4 loses a FOLL_GET write after reclaim (5.10)');
 is(expect('7.2.0-1', 'ext4')->{'stripped-buffers'}, '^LOSS$', 'expect: ... and on 7.2');
 is(expect('5.10.0-1', 'ext4')->{'pinned-reclaim'}, '^LOSS$', 'expect: 5.10 ext4 loses a FOLL_PIN write after reclaim (no 2023 fix)');
@@ -166,20 +165,9 @@ is(expect('6.12.0-1', $_)->{'lost-write'}, '^LOSS$', "expect: $_ lost-write: a w
 is(expect('5.10.0-1', 'btrfs')->{$_}, '^CLEAN$', "expect: $_ is clean") for qw(truncate-under-pin punch-hole-under-pin);
 ok(!grep({ exists expect('6.1.0-1', 'tmpfs')->{$_} } qw(stripped-buffers pinned-reclaim lost-write truncate-under-pin)),
    'expect: the fault scenarios are not predicted on tmpfs (not measured)');
-# the private mappings: the pin holds the anonymous copy
-is(expect('6.4.0-1', 'ext4')->{'iouring-fixed-buffer-private'}, '^MITIGATED:EOPNOTSUPP$', 'expect: before 6.5 io_uring refuses a private file buffer too');
-is(expect('6.5.0-1', 'ext4')->{'iouring-fixed-buffer-private'}, '^CLEAN$', 'expect: from 6.5 it registers the anonymous copy');
-is(expect('6.12.0-1', 'xfs')->{'longterm-private'}, '^CLEAN$', 'expect: longterm-private is clean');
-# the module-free triggers (gupr_expect_trigger()): every one, on every filesystem
-my @fs = split ' ', facts($top)->{GUPR_FILESYSTEMS};
+# every scenario and trigger on a dirty-tracked filesystem, each with its
+# reason (the triggers and private mappings: tests/unit/expect.t)
 my @trig = map { m{/([^/]+)\.c$} } glob("$top/repro-user/guest/triggers/*.c");
-is(scalar(grep { my $e = expect('6.1.0-1', $_); grep { !$e->{$_} } @trig } @fs), 0, 'expect: every trigger is predicted on every filesystem');
-is(join(',', map { expect('6.1.0-1', 'ext4')->{$_} } @trig), join(',', ('^VIOLATION$') x @trig), 'expect: the triggers give VIOLATION (no ext4 warning)');
-is(expect('6.12.0-1', 'btrfs')->{'pvw-uffd'}, '^LOSS$', 'expect: 6.12 btrfs refuses the folio: pvw-uffd\'s copy is lost');
-is(expect('6.12.0-1', 'btrfs')->{$_}, '^REPRODUCED:btrfs_writepage_cow_fixup$', "expect: 6.12 btrfs $_: the device's data was on disk")
-	for qw(odirect-delayed iouring-read-delayed);
-is(expect('7.2.0-1', 'btrfs')->{'pvw-uffd'}, '^VIOLATION$', 'expect: 7.2 btrfs writes the page back');
-# every scenario and trigger on a dirty-tracked filesystem, each with its reason
 my @scen = split /\n/, `$drv --list-scenarios`;
 my @lines = `$drv --expect 6.1.0-1 ext4`;
 is(join(',', sort map { (split /\t/)[0] } @lines), join(',', sort @scen, @trig), 'expect: every scenario and trigger is predicted on 6.1 ext4');
