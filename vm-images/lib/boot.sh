@@ -21,7 +21,8 @@ gupr_kvm_usable() {
 # emulated MMIO access (and the second CPU then calibrates its delay loop);
 # no_timer_check skips the IO-APIC timer test.  cryptomgr.notests: the
 # crypto API's boot-time self-tests of every algorithm (crypto_algapi_init
-# ran them for 0.19 s of a 6.1 boot under TCG); nothing here relies on them.
+# runs them, a visible part of a boot under TCG); nothing here relies on
+# them.
 GUPR_BOOT_CMDLINE=${GUPR_BOOT_CMDLINE:-console=ttyS0,115200 panic=-1 loglevel=5 tsc=reliable no_timer_check cryptomgr.notests}
 
 # gupr_boot OUTDIR TIMEOUT CMDLINE-EXTRA [DISK [QEMU-ARG...]]: boot $KBOOT

@@ -173,8 +173,8 @@ gupr_resolve_debian() {
 
 # gupr_resolve_memo SPEC: the memo of SPEC's resolution in its suite's apt
 # directory; gupr_resolve_memo_read SPEC sets KREL and KVERSION from it when
-# no package list, sources.list or "updated" stamp is newer (an apt-cache
-# run costs 0.1-1 s; a list read again or damaged since is newer).
+# no package list, sources.list or "updated" stamp is newer (a list read
+# again or damaged since is newer); it saves the apt-cache runs.
 gupr_resolve_memo() { echo "$(gupr_apt_dir "$KSUITE")/resolved/${1//[^A-Za-z0-9._+-]/_}"; }
 gupr_resolve_memo_read() {
 	local memo dir
@@ -393,8 +393,8 @@ gupr_elf_whole() {
 # with CONFIG_PVH boots its uncompressed vmlinux (extracted once, the $KBTF
 # the tracer's build uses) through the PVH entry point (QEMU's ELF loader:
 # -kernel ELF with the XEN_ELFNOTE_PHYS32_ENTRY note): no decompressor, no
-# real-mode setup.  Under TCG decompressing took 0.2-0.3 s (6.1, lz4) to
-# 0.6-0.9 s (6.12, 7.2: zstd) of every boot.  PVH loads the kernel at its
+# real-mode setup, which under TCG are a visible part of every boot
+# (README "Measured figures").  PVH loads the kernel at its
 # link address (no KASLR: the decompressor chooses it).  Anything else (a
 # tree, no CONFIG_PVH, an extraction that fails): VMLINUZ.
 # GUP_REPRO_BOOT_IMAGE=bzimage keeps VMLINUZ.
