@@ -15,6 +15,7 @@
 # snapshot, times), the boot's outcome a third (run_boot: gupr_boot's
 # BOOT_*); the functions are given their names.  The kernel is the
 # library's record (kernel.sh: KREL, KLABEL, ...).
+# shellcheck disable=SC2178  # local -n to the arrays: shellcheck takes the nameref for a string
 set -u
 run_t0=$EPOCHREALTIME	# the run's start, before the library is read (phases.txt)
 GUPR_TOP=$(cd "$(dirname "$0")" && pwd)
@@ -278,7 +279,7 @@ run_trigger() {
 	local -n _o=$1
 	local trigger="" fault=${_o[fault]}
 	if [ "${_o[exec_given]}" = 1 ]; then
-		trigger=exec
+		trigger="exec"
 	elif gupr_is_trigger "${_o[scenario]}"; then
 		trigger=${_o[scenario]}
 		[ -n "${_o[slowdev]}" ] || _o+=([slowdev]=$(gupr_trigger_meta "$trigger" slow-dev))
@@ -845,7 +846,9 @@ run_verdict() {
 # compare, report, cache, fstests-export: its own script), or a run
 # started at T-START (phases.txt) with the options ARG, step by step.
 main() {
+	# shellcheck disable=SC2034  # run_boot and run_xargs are read by name (local -n)
 	local -A run_opt=() run_st=() run_boot=()
+	# shellcheck disable=SC2034  # read by name (local -n), as run_boot above
 	local -a run_xargs=()
 	local out
 	run_st=([t_start]=$1 [phase]=setup [trace_note]="" [rootfs_suite]="" [rootfs_img]="" [snap]="" [snap_why]="")

@@ -5,6 +5,7 @@
 # time, then one table (matrix.txt, matrix.md, matrix.json).
 set -u
 GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=vm-images/lib.sh
 . "$GUPR_TOP/vm-images/lib.sh"
 . "$GUPR_TOP/vm-images/lib/hosts.sh"
 
@@ -317,20 +318,21 @@ hosts_ship_prepared() {
 # min, plus the preparation of a host's kernels (first use) or of this
 # machine's: then it is stopped.
 export GUPR_CELL_TIMEOUT=$timeout GUPR_CELL_OPTS="$cell_opts" GUPR_CELL_MDIR=$mdir
-runcol=() retdir={2}/{3}/{4}
-[ ${#repeat_opt[@]} -eq 0 ] || runcol=({5}) retdir={2}/{3}/{4}/run-{5}
-par=(parallel --colsep '\t' --termseq TERM,8000,KILL,25 --halt never)
+# ('{N}': GNU parallel's column N of the job line)
+runcol=() retdir='{2}/{3}/{4}'
+[ ${#repeat_opt[@]} -eq 0 ] || runcol=('{5}') retdir='{2}/{3}/{4}/run-{5}'
+par=(parallel --colsep '\t' --termseq 'TERM,8000,KILL,25' --halt never)
 joblog="$mdir/.joblog"
 if [ -z "$hosts" ]; then
 	par+=(-j "$jobs" --timeout $(( timeout + 120 + 600 )) --joblog "$joblog"
-	      "$GUPR_TOP/vm-images/matrix-cell.sh" local {1} {2} {3} {4} "${runcol[@]}")
+	      "$GUPR_TOP/vm-images/matrix-cell.sh" local '{1}' '{2}' '{3}' '{4}' "${runcol[@]}")
 elif [ ${#usable[@]} -gt 0 ]; then
 	gupr_hosts_pack "$GUPR_TOP/vm-images/matrix-cell.sh" || bad_usage "cannot pack the project for the hosts"
 	hosts_ship_prepared
 	joblog="$mdir/joblog.txt"
 	par+=("${HOSTS_PAR[@]}" --return "$mdir/./$retdir.tar" --retries "$((retries + 1))"
 	      --timeout $(( timeout + 120 + 3600 )) --joblog "$joblog" --env GUPR_CELL_TIMEOUT --env GUPR_CELL_OPTS --env GUPR_CELL_ROOTFS
-	      bash base/matrix-cell.sh remote {1} {2} {3} {4} "$HOSTS_HASH" "${runcol[@]}")
+	      bash base/matrix-cell.sh remote '{1}' '{2}' '{3}' '{4}' "$HOSTS_HASH" "${runcol[@]}")
 fi
 if [ -z "$hosts" ] || [ ${#usable[@]} -gt 0 ]; then
 	mkfifo "$mdir/.progress"

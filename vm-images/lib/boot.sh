@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/boot.sh - QEMU: accelerator and the boot of a guest with its
 # serial channels and stall watchdog.  Sourced by lib.sh.
 
@@ -106,6 +107,7 @@ gupr_qemu_start() {
 	shift 5
 	local -a drive=() cpu=(-cpu max) serial=()
 	case "$disk" in *.qcow2) fmt=qcow2 ;; esac	# a snapshot's overlay
+	# shellcheck disable=SC2054  # the commas are QEMU's, inside one -drive argument
 	[ -n "$disk" ] && drive=(-drive "file=$disk,format=$fmt,if=none,id=gupr-scratch,snapshot=off"
 				-device virtio-blk-pci,drive=gupr-scratch,serial=gupr-scratch)
 	[ "$accel" = kvm ] && cpu=(-cpu host)
@@ -138,6 +140,7 @@ gupr_qemu_start() {
 gupr_boot_watchdog() {
 	local pid=$1 out=$2 stall_max=$3 out_max=$4 last=-1 stall=0 size
 	while sleep 1 && kill -0 "$pid" 2>/dev/null; do
+		# shellcheck disable=SC2046  # split on purpose: stat's sizes and names, one word each
 		set -- $(stat -c '%s %n' "$out/console.log" "$out/steps.jsonl" "$out/guest.log" \
 			 "$out/events.jsonl" 2>/dev/null)
 		size=${1:-0}
@@ -204,6 +207,7 @@ gupr_boot_classify() {
 		gupr_say "==> qemu: the kernel panicked before the guest init ran; booting once more"
 		return 1
 	fi
+	# shellcheck disable=SC2034  # gupr_boot's outcome, read by its callers
 	BOOT_STATUS=ok
 	return 0
 }

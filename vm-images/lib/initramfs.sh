@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/initramfs.sh - the guest's initramfs.  Sourced by lib.sh.
 
 # Kernel modules the guest needs (disk and every filesystem gup-repro

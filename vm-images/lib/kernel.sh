@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/kernel.sh - "a kernel" as one record.
 #
 # gupr_kernel SPEC finds the kernel SPEC names, fetches or checks it, and
@@ -78,7 +79,7 @@ gupr_record_read() {
 	local v
 	for v in $GUPR_RECORD_VARS; do unset "$v"; done
 	[ -r "$1" ] || gupr_die "no kernel record $1"
-	# shellcheck disable=SC1090
+	# shellcheck disable=SC1090  # a kernel.env: gupr_record_write's NAME=%q lines
 	. "$1"
 	[ -n "${KREL:-}" ] && [ -n "${VMLINUZ:-}" ] || gupr_die "kernel record $1 is incomplete; remove it"
 	GUPR_KERNEL_ENV=$1
@@ -246,6 +247,7 @@ gupr_kernel_debs() {
 # gupr_kernel_debian SPEC: resolve SPEC, then download and extract its
 # packages into $GUPR_CACHE/kernels/KREL_KVERSION/root (once, under the
 # kernel's lock) and write the record there.
+# shellcheck disable=SC2034  # the kernel's record (kernel.sh), read by the files that source the library
 gupr_kernel_debian() {
 	local debs p
 	gupr_resolve_debian "$1"
@@ -398,6 +400,7 @@ gupr_elf_whole() {
 # link address (no KASLR: the decompressor chooses it).  Anything else (a
 # tree, no CONFIG_PVH, an extraction that fails): VMLINUZ.
 # GUP_REPRO_BOOT_IMAGE=bzimage keeps VMLINUZ.
+# shellcheck disable=SC2034  # the kernel's record (kernel.sh), read by the files that source the library
 gupr_boot_image() {
 	KBOOT=$VMLINUZ
 	[ "${GUP_REPRO_BOOT_IMAGE:-pvh}" = pvh ] && [ "${KSOURCE:-}" = debian ] && [ -n "${KBTF:-}" ] || return 0
