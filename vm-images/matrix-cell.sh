@@ -70,9 +70,9 @@ done_line() { printf 'cell\t%s\t%s\t%s\n' "$cell" "${1:--}" "$(awk -v a="$t0" -v
 # run_sh TOP DIR: the cell's run.sh, its output joining the cell after
 # (run.sh wants an empty --out).  A cell's guest has one vCPU unless
 # GUP_REPRO_SMP says otherwise: cells run side by side, and two 2-vCPU TCG
-# guests on 2 host CPUs spin on each other's descheduled vCPUs (the default
-# 64-cell matrix: 220.0 s with 2 vCPUs, 180.7 s with 1, the same 64 results;
-# README "Measured figures").
+# guests on 2 host CPUs spin on each other's descheduled vCPUs (one vCPU a
+# cell is the faster matrix, with the same results: README "Measured
+# figures").
 run_sh() {
 	if [ -n "${GUP_REPRO_TEST_CELL_RUN:-}" ]; then
 		# tests: a command stands in for run.sh and writes the run directory

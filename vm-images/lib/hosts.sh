@@ -311,10 +311,9 @@ gupr_hosts_stop() {
 # directory and not three files: GNU parallel makes each basefile's
 # directory and copies it with an ssh each, so three files cost six ssh
 # logins a host before the first job, one directory two.  No --cleanup: it
-# costs an ssh per job (0.7 -> 0.4 s of ssh and rsync per cell beside the
-# cell's own seconds, 8-cell matrix over two loopback hosts);
-# gupr_hosts_stop removes the run's whole directory on each host at the end
-# instead.  Returns 1 when the project cannot be packed.
+# costs an ssh per job (README "Measured figures"); gupr_hosts_stop
+# removes the run's whole directory on each host at the end instead.
+# Returns 1 when the project cannot be packed.
 gupr_hosts_pack() {
 	mkdir -p "$HOSTS_STAGE/base" || return 1
 	(cd "$GUPR_TOP" && if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then

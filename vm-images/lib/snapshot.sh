@@ -36,7 +36,8 @@ GUPR_SNAP_DIR=${GUP_REPRO_SNAPSHOT_DIR:-"$GUPR_CACHE/snapshots"}
 GUPR_SNAP_CMD_MB=72
 
 # gupr_file_hash FILE: FILE's sha256, remembered per path, size, mtime and
-# inode (a kernel image is 50 MB: hashing it every run costs 0.2 s).
+# inode (a kernel image is tens of MB: hashing it on every run shows in
+# the run's time).
 gupr_file_hash() {
 	local id memo h
 	id=$(stat -L -c '%s %Y %i' "$1" 2>/dev/null) || return 1
