@@ -5,15 +5,18 @@
 # says "# shellcheck shell=bash"), the guest init, CI's script, the tests'
 # shell files.  A shell file is one named *.sh, or one whose first line is
 # a #! naming sh, bash or dash; the files are git's (tracked, or new and
-# not ignored).  An exclusion is a "# shellcheck disable=SCnnnn" line in
-# the file with its reason beside it ("# shellcheck disable=SC2046  # split
-# on purpose: ..."), which this test checks too; the one exclusion here is
-# for a file that is fstests', not ours (%exclude).
+# not ignored: tests/lib/GuprSourceFiles.pm).  An exclusion is a
+# "# shellcheck disable=SCnnnn" line in the file with its reason beside it
+# ("# shellcheck disable=SC2046  # split on purpose: ..."), which this
+# test checks too; the one exclusion here is for a file that is fstests',
+# not ours (%exclude).
 use strict;
 use warnings;
 use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
+use lib "$FindBin::Bin/../lib";
+use GuprSourceFiles qw(shell_files);
 
 my $top = "$FindBin::Bin/../..";
 my @sc = qw(shellcheck -x -S warning -f gcc);
@@ -61,23 +64,13 @@ sub shellcheck_all {
 	return %res;
 }
 
-# is_shell(FILE): named *.sh, or a #! line naming sh, bash or dash
-sub is_shell {
-	my ($f) = @_;
-	return 1 if $f =~ /\.sh$/;
-	open(my $fh, '<', "$top/$f") or return 0;
-	my $first = <$fh> // '';
-	return $first =~ m{^#!\s*\S*/(?:env\s+|busybox\s+)?(?:ba|da)?sh(?:\s|$)};
-}
-
 if (system('command -v shellcheck >/dev/null 2>&1') != 0) {
 	fail('shellcheck is installed (vm-images/host-deps.sh installs it as root)');
 	done_testing();
 	exit;
 }
 
-my @files = grep { -f "$top/$_" && !-l "$top/$_" && is_shell($_) }
-	split /\n/, `git -C $top ls-files --cached --others --exclude-standard`;
+my @files = shell_files($top);
 my %has = map { $_ => 1 } @files;
 # the finder finds the kinds of shell file there are
 ok($has{$_}, "$_ is among the shell files") for
