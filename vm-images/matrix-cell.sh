@@ -71,8 +71,7 @@ done_line() { printf 'cell\t%s\t%s\t%s\n' "$cell" "${1:--}" "$(awk -v a="$t0" -v
 # (run.sh wants an empty --out).  A cell's guest has one vCPU unless
 # GUP_REPRO_SMP says otherwise: cells run side by side, and two 2-vCPU TCG
 # guests on 2 host CPUs spin on each other's descheduled vCPUs (one vCPU a
-# cell is the faster matrix, with the same results: README "Measured
-# figures").
+# cell is the faster matrix, with the same results: docs/benchmarks.md).
 run_sh() {
 	if [ -n "${GUP_REPRO_TEST_CELL_RUN:-}" ]; then
 		# tests: a command stands in for run.sh and writes the run directory

@@ -71,6 +71,32 @@ const struct gupr_scenario gupr_scenarios[] = {
 };
 const size_t gupr_nr_scenarios = sizeof(gupr_scenarios) / sizeof(gupr_scenarios[0]);
 
+/*
+ * The module-free triggers (repro-user/guest/triggers/NAME.c, one a row),
+ * each as the steps of the driver that do what the kernel's own path does
+ * to the victim: its pin, the clean (msync) while the kernel holds it, and
+ * the write and the dirtying under the folio lock.  For gupr_expect() only:
+ * the driver does not run them.
+ */
+const struct gupr_scenario gupr_triggers[] = {
+	{
+		"pvw-uffd",
+		"process_vm_writev(): pin_user_pages_remote(), copy, unpin_user_pages_dirty_lock()",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,unpin-dirty,munmap,close-file",
+	},
+	{
+		"odirect-delayed",
+		"O_DIRECT read into the mapping from a delayed device; the completion dirties with set_page_dirty_lock()",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,dirty-locked,unpin,munmap,close-file",
+	},
+	{
+		"iouring-read-delayed",
+		"io_uring read into the mapping from a delayed device; bio_dirty_fn() dirties with set_page_dirty_lock()",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,dirty-locked,unpin,munmap,close-file",
+	},
+};
+const size_t gupr_nr_triggers = sizeof(gupr_triggers) / sizeof(gupr_triggers[0]);
+
 /* Does the scenario's step list name STEP? */
 static int scen_has(const struct gupr_scenario *sc, const char *step)
 {
@@ -85,6 +111,23 @@ static int scen_has(const struct gupr_scenario *sc, const char *step)
 	return 0;
 }
 
+/*
+ * The expectation of a MAP_PRIVATE scenario in @e: @refused when io_uring
+ * refuses the fixed buffer itself (a dirty-tracked filesystem before
+ * v6.5), else clean.  Returns 1.
+ */
+static int expect_private(int refused, struct gupr_expectation *e)
+{
+	if (refused) {
+		e->result = "^MITIGATED:EOPNOTSUPP$";
+		e->why = "before v6.5: io_uring's own check refuses a file-backed fixed buffer, private or not";
+	} else {
+		e->result = "^CLEAN$";
+		e->why = "MAP_PRIVATE: the write COWs, the pin holds an anonymous copy, the page cache is untouched";
+	}
+	return 1;
+}
+
 int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 		unsigned int minor, const char *fs, struct gupr_expectation *e)
 {
@@ -93,16 +136,21 @@ int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 	int shared = scen_has(sc, "mmap-shared");
 	int ring = scen_has(sc, "iouring-register");
 	int longterm = scen_has(sc, "pin-longterm") || ring;
-	int dirties = scen_has(sc, "kernel-write") && scen_has(sc, "dirty-unlocked");
+	int unlocked = scen_has(sc, "dirty-unlocked");
+	int dirties = scen_has(sc, "kernel-write") &&
+		      (unlocked || scen_has(sc, "dirty-locked") || scen_has(sc, "unpin-dirty"));
 	int writes = scen_has(sc, "kernel-write") || scen_has(sc, "iouring-read-fixed");
 
-	/* only the plain shapes are predicted: reclaim, truncation, holes and
-	 * private mappings have outcomes of their own, measured in README
+	/* only the plain shapes are predicted: reclaim, truncation and holes
+	 * have outcomes of their own, measured in docs/scenarios.md and
+	 * docs/triggers.md
 	 */
-	if (!shared || scen_has(sc, "reclaim") || scen_has(sc, "truncate") || scen_has(sc, "truncate-mid") ||
+	if (scen_has(sc, "reclaim") || scen_has(sc, "truncate") || scen_has(sc, "truncate-mid") ||
 	    scen_has(sc, "punch-hole") || (!tracked && strcmp(fs, "tmpfs")) ||
-	    (writes && !dirties && !ring))
+	    (!shared && !scen_has(sc, "mmap-private")) || (shared && writes && !dirties && !ring))
 		return 0;
+	if (!shared)
+		return expect_private(tracked && ring && !v65, e);
 	if (tracked && longterm && v65) {
 		e->result = "^MITIGATED:EFAULT$";
 		e->why = "v6.5+: FOLL_LONGTERM refuses a MAP_SHARED file mapping";
@@ -121,6 +169,11 @@ int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 	}
 	if (!dirties)
 		return 0;
+	if (!strcmp(fs, "ext4") && !unlocked) {
+		e->result = "^VIOLATION$";
+		e->why = "dirtied under the folio lock: ext4 does not warn, only the ordering checker sees it";
+		return 1;
+	}
 	if (!strcmp(fs, "ext4")) {
 		int folio = major > 5 || (major == 5 && minor >= 18);
 

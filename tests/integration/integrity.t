@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # Fault injection and the data-integrity oracle on the 6.1 (bookworm) and
 # 6.12 (trixie) ext4 cells, each scenario in its own VM (the four kernels x
-# ext4/xfs/btrfs rows are in README, "Fault injection: measured"):
+# ext4/xfs/btrfs rows: docs/scenarios.md, "Measured: the fault scenarios"):
 #  - stripped-buffers (FOLL_GET): reclaim strips the buffer heads, the write
 #    through the reference never reaches the disk: DATA LOSS;
 #  - pinned-reclaim (FOLL_PIN): the 2023 reclaim fix keeps the buffers:

@@ -2,10 +2,10 @@
 # Module-free reproducers in real guests (Debian 6.1 and 6.12, ext4), and
 # --exec / --repeat end to end:
 #  - pvw-uffd, odirect-delayed, iouring-read-delayed give the verdict that
-#    --repeat 20 established (README "Module-free triggers": VIOLATION in
-#    20 of 20 runs of each on 6.1 and 6.12 ext4, so one run is expected to
-#    give it): VIOLATION, no ext4 warning (the kernel dirties the folio
-#    under its lock), with
+#    --repeat 20 established (docs/benchmarks.md, "Module-free triggers":
+#    VIOLATION in 20 of 20 runs of each on 6.1 and 6.12 ext4, so one run
+#    is expected to give it): VIOLATION, no ext4 warning (the kernel
+#    dirties the folio under its lock), with
 #    gup_repro.ko not loaded (guest.log, run.txt), and the report names the
 #    path that dirtied the folio: unpin_user_pages_dirty_lock from
 #    process_vm_rw_core; __bio_release_pages from the O_DIRECT reader;
@@ -63,8 +63,8 @@ for my $k (qw(bookworm trixie)) {
 
 # A fault inside a trigger's window: reclaim while the O_DIRECT read holds
 # the page (FOLL_GET on 6.1) strips its buffer heads; the completion
-# dirties it and ext4 warns, then its writeback finds no buffers (README
-# "Fault steps in a trigger's window").
+# dirties it and ext4 warns, then its writeback finds no buffers
+# (docs/triggers.md, "Faults in a trigger's window").
 {
 	my ($o, $r, $dir) = run_sh('--scenario', 'odirect-delayed', '--fault', 'reclaim');
 	is($r, 1, 'odirect-delayed --fault reclaim (6.1 ext4): exit 1') or diag($o);

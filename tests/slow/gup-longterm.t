@@ -4,7 +4,7 @@
 # build.sh), run with ./run.sh --exec in the guest of each kernel on each
 # filesystem, against gup-repro's verdicts for longterm, longterm-private,
 # iouring-fixed-buffer and iouring-fixed-buffer-private on the same kernel
-# and filesystem (README "gup_longterm selftest"):
+# and filesystem (docs/gup-longterm.md):
 #  - build.sh refuses bad usage with one line and exit 128;
 #  - the selftest runs in every guest: its plan, the io_uring cases compiled
 #    in (liburing), on memfd, tmpfile() (/tmp, the initramfs' rootfs) and a

@@ -311,7 +311,7 @@ gupr_hosts_stop() {
 # directory and not three files: GNU parallel makes each basefile's
 # directory and copies it with an ssh each, so three files cost six ssh
 # logins a host before the first job, one directory two.  No --cleanup: it
-# costs an ssh per job (README "Measured figures"); gupr_hosts_stop
+# costs an ssh per job (docs/benchmarks.md); gupr_hosts_stop
 # removes the run's whole directory on each host at the end instead.
 # Returns 1 when the project cannot be packed.
 gupr_hosts_pack() {

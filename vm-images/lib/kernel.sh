@@ -396,7 +396,7 @@ gupr_elf_whole() {
 # the tracer's build uses) through the PVH entry point (QEMU's ELF loader:
 # -kernel ELF with the XEN_ELFNOTE_PHYS32_ENTRY note): no decompressor, no
 # real-mode setup, which under TCG are a visible part of every boot
-# (README "Measured figures").  PVH loads the kernel at its
+# (docs/benchmarks.md).  PVH loads the kernel at its
 # link address (no KASLR: the decompressor chooses it).  Anything else (a
 # tree, no CONFIG_PVH, an extraction that fails): VMLINUZ.
 # GUP_REPRO_BOOT_IMAGE=bzimage keeps VMLINUZ.
