@@ -7,7 +7,8 @@
 #   make check        TAP tests under prove (real Debian 6.1 and 6.12 guests,
 #                     resumed from snapshots; the guest tests once more booted)
 #   make check-slow   the full kernel x filesystem x scenario matrix
-#   make lint         checkpatch --strict and a W=1 build of the module
+#   make lint         checkpatch --strict and a W=1 build of the module,
+#                     shellcheck over every shell file
 #   make bench        wall time and reproduction rate (not part of check)
 #   make fuzz         libFuzzer harnesses of the host parsers (build/fuzz/)
 #   make docs         copy the commands' --help texts into docs/usage.md

@@ -76,7 +76,7 @@ fi
 
 # --- remote ---
 step=$3 hash=$4
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091  # on the host only: the basefile's copy of vm-images/lib/remote.sh
 . ./base/remote.sh	# beside this script in the basefile base/ (vm-images/lib/remote.sh)
 gupr_remote_begin "$step/run-$i"
 gupr_remote_project "$hash"

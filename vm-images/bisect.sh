@@ -8,6 +8,7 @@
 # (SIGKILL), by the next step (driver_check).
 set -u
 GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=vm-images/lib.sh
 . "$GUPR_TOP/vm-images/lib.sh"
 . "$GUPR_TOP/vm-images/lib/hosts.sh"
 
@@ -95,7 +96,7 @@ bad_usage() { echo "run.sh bisect: $*" >&2; echo "Try './run.sh bisect --help'."
 # bisection) and exit with git bisect run's codes: 0 old term, 1 new
 # term, 125 skip, 128+ abort.
 step() {
-	# shellcheck disable=SC1090
+	# shellcheck disable=SC1090  # the step's state file, written by this script with %q
 	. "$1"
 	local endpoint=${2:-} commit subject n sdir log=$B_DIR/steps.txt
 	commit=$(git rev-parse HEAD)
@@ -273,7 +274,7 @@ git_bisect_run_pid() {
 # GIT-PID, started at GIT-START) to exit, keep git bisect log, and give the
 # tree back as it was found.
 reset_after() {
-	# shellcheck disable=SC1090
+	# shellcheck disable=SC1090  # the bisection's state file, written by this script with %q
 	. "$3"
 	while gupr_proc_alive "$1" "$2"; do sleep 0.2; done
 	git -C "$B_TREE" bisect log >"$B_DIR/bisect.log" 2>/dev/null
@@ -322,7 +323,7 @@ prepare_kernel() {
 # could not test: STEP_STOPPED says "SIGNUM WHY" of the first (run_stopped).
 run_step() {
 	local sdir=$1 step=${1##*/} i d why prc limit
-	local -a par=(parallel --termseq TERM,8000,KILL,25 --halt never --joblog "$sdir/joblog.txt")
+	local -a par=(parallel --termseq 'TERM,8000,KILL,25' --halt never --joblog "$sdir/joblog.txt")
 	export GUPR_BR_STEP=$sdir GUPR_BR_KERNEL=$sdir/kernel GUPR_BR_COMMIT=$2 GUP_REPRO_SMP=$B_SMP
 	export GUPR_BR_OPTS="${B_RUNARGS[*]@Q}"
 	STEP_STOPPED=""

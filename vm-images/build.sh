@@ -3,6 +3,7 @@
 # vm-images/build.sh [--kernel SPEC]: fetch the guest kernel (cached), build
 # gup_repro.ko against its headers and pack the initramfs; print the paths.
 set -eu
+# shellcheck source=vm-images/lib.sh
 . "$(dirname "$0")/lib.sh"
 spec=$GUPR_DEFAULT_KERNEL
 while [ $# -gt 0 ]; do

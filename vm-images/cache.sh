@@ -4,6 +4,7 @@
 # and the removal of its snapshots (vm-images/lib/snapshot.sh).
 set -u
 GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=vm-images/lib.sh
 . "$GUPR_TOP/vm-images/lib.sh"
 
 usage() {
@@ -28,7 +29,7 @@ list() {
 	local d
 	echo "snapshots ($GUPR_SNAP_DIR; key, size, last used, kernel, fs):"
 	gupr_snapshot_list | sed 's/^/  /'
-	[ -n "$(ls -A "$GUPR_SNAP_DIR" 2>/dev/null | grep -v '^\.')" ] || echo "  (none)"
+	[ -n "$(find "$GUPR_SNAP_DIR" -mindepth 1 -maxdepth 1 ! -name '.*' -print -quit 2>/dev/null)" ] || echo "  (none)"
 	echo "other parts ($GUPR_CACHE):"
 	for d in kernels trees buildroots rootfs bisect compare ccache apt linux-source; do
 		[ -d "$GUPR_CACHE/$d" ] && printf '  %-12s %6s\n' "$d" "$(du -sh "$GUPR_CACHE/$d" 2>/dev/null | cut -f1)"

@@ -9,6 +9,7 @@
 # alike), then one before/after table (gup-repro-compare).
 set -u
 GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=vm-images/lib.sh
 . "$GUPR_TOP/vm-images/lib.sh"
 
 usage() {

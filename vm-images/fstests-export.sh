@@ -5,6 +5,7 @@
 # one git commit in fstests' style (docs/fstests.md).
 set -u
 GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=vm-images/lib.sh
 . "$GUPR_TOP/vm-images/lib.sh"
 FST_DIR="$GUPR_TOP/vm-images/fstests"
 
@@ -163,7 +164,7 @@ fst_groups() {
 	shift
 	out=$(cat "$in")
 	for g in "$@"; do
-		grep -q "^$g[[:space:]]" <<<"$out" && continue
+		grep -q "^${g}[[:space:]]" <<<"$out" && continue
 		case "$g" in
 		rw) desc="read/write IO tests" ;;
 		mmap) desc="memory mapped reads/writes" ;;
@@ -236,7 +237,7 @@ printf 'QA output created by %s\nSilence is golden\n' "$seq" >"$tmp/tests/generi
 fst_makefile "$to/src/Makefile" "$helper" "$kind" >"$tmp/src/Makefile" ||
 	bad_usage "--to $to: src/Makefile has no $([ "$kind" = uring ] && echo 'HAVE_URING block' || echo 'LINUX_TARGETS list')"
 fst_gitignore "$to/.gitignore" "$helper" >"$tmp/.gitignore" || bad_usage "--to $to: .gitignore lists no /src/ file"
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046  # split on purpose: one group name a word
 fst_groups "$to/doc/group-names.txt" $(fst_meta "$trigger" 5 | tr , ' ') >"$tmp/doc/group-names.txt"
 fst_commit_msg "$trigger" "$seq" "$helper" "$owner <$email>" >"$tmp/msg"
 

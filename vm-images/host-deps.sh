@@ -57,6 +57,8 @@ ssh                openssh-client
 rsync              rsync
 clang-format       clang-format
 unifdef            unifdef
+shellcheck         shellcheck
+ctags-universal    universal-ctags
 "
 # building a kernel tree (kernel-config --build, bisect): kbuild's tools,
 # pahole for CONFIG_DEBUG_INFO_BTF, ccache for rebuilds

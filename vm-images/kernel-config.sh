@@ -5,6 +5,7 @@
 # build directory and, with --build, build bzImage and modules.
 set -u
 GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=vm-images/lib.sh
 . "$GUPR_TOP/vm-images/lib.sh"
 
 usage() {

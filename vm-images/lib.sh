@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # vm-images/lib.sh - the host-side library sourced by run.sh, its
 # subcommands and the tests.  Each job lives in a file of its own under
 # vm-images/lib/:
@@ -24,11 +25,40 @@
 # $GUPR_CACHE (XDG cache), build products under $GUPR_BUILD.
 
 GUPR_TOP=${GUPR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-for _gupr_f in facts common apt kernel tree buildroot module bpf initramfs rootfs scratch boot snapshot phases source triggers; do
-	# shellcheck disable=SC1090
-	. "$GUPR_TOP/vm-images/lib/$_gupr_f.sh"
-done
-unset _gupr_f
+# in this order (each file's comment says what it needs of the earlier
+# ones); one line each, for shellcheck -x to follow (tests/lint/shell.t)
+# shellcheck source=vm-images/lib/facts.sh
+. "$GUPR_TOP/vm-images/lib/facts.sh"
+# shellcheck source=vm-images/lib/common.sh
+. "$GUPR_TOP/vm-images/lib/common.sh"
+# shellcheck source=vm-images/lib/apt.sh
+. "$GUPR_TOP/vm-images/lib/apt.sh"
+# shellcheck source=vm-images/lib/kernel.sh
+. "$GUPR_TOP/vm-images/lib/kernel.sh"
+# shellcheck source=vm-images/lib/tree.sh
+. "$GUPR_TOP/vm-images/lib/tree.sh"
+# shellcheck source=vm-images/lib/buildroot.sh
+. "$GUPR_TOP/vm-images/lib/buildroot.sh"
+# shellcheck source=vm-images/lib/module.sh
+. "$GUPR_TOP/vm-images/lib/module.sh"
+# shellcheck source=vm-images/lib/bpf.sh
+. "$GUPR_TOP/vm-images/lib/bpf.sh"
+# shellcheck source=vm-images/lib/initramfs.sh
+. "$GUPR_TOP/vm-images/lib/initramfs.sh"
+# shellcheck source=vm-images/lib/rootfs.sh
+. "$GUPR_TOP/vm-images/lib/rootfs.sh"
+# shellcheck source=vm-images/lib/scratch.sh
+. "$GUPR_TOP/vm-images/lib/scratch.sh"
+# shellcheck source=vm-images/lib/boot.sh
+. "$GUPR_TOP/vm-images/lib/boot.sh"
+# shellcheck source=vm-images/lib/snapshot.sh
+. "$GUPR_TOP/vm-images/lib/snapshot.sh"
+# shellcheck source=vm-images/lib/phases.sh
+. "$GUPR_TOP/vm-images/lib/phases.sh"
+# shellcheck source=vm-images/lib/source.sh
+. "$GUPR_TOP/vm-images/lib/source.sh"
+# shellcheck source=vm-images/lib/triggers.sh
+. "$GUPR_TOP/vm-images/lib/triggers.sh"
 
 # gupr_prepare SPEC: the kernel's record (fetching a Debian kernel or
 # checking a tree), then gup_repro.ko, pintrace and the initramfs, each

@@ -41,6 +41,7 @@
 set -u
 if [ "$1" = prepare ]; then
 	GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+	# shellcheck source=vm-images/lib.sh
 	. "$GUPR_TOP/vm-images/lib.sh"
 	k=$2 lbl=$3 d=$4
 	(GUPR_LOG="$d/prepare-$lbl.log" gupr_prepare "$k" &&
@@ -61,7 +62,7 @@ cell=$lbl/$f/$s${run:+/run-$run}
 scen=(--scenario "$s")
 [ "${s#*+}" = "$s" ] || scen=(--scenario "${s%%+*}" --fault "${s#*+}")
 t0=$(date +%s.%N)
-# shellcheck disable=SC2206
+# shellcheck disable=SC2206  # split on purpose: the matrix's run.sh options, words with no white space
 opts=(--timeout "$GUPR_CELL_TIMEOUT" ${GUPR_CELL_OPTS:-})
 
 done_line() { printf 'cell\t%s\t%s\t%s\n' "$cell" "${1:--}" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"; }
@@ -69,9 +70,8 @@ done_line() { printf 'cell\t%s\t%s\t%s\n' "$cell" "${1:--}" "$(awk -v a="$t0" -v
 # run_sh TOP DIR: the cell's run.sh, its output joining the cell after
 # (run.sh wants an empty --out).  A cell's guest has one vCPU unless
 # GUP_REPRO_SMP says otherwise: cells run side by side, and two 2-vCPU TCG
-# guests on 2 host CPUs spin on each other's descheduled vCPUs (the default
-# 64-cell matrix: 220.0 s with 2 vCPUs, 180.7 s with 1, the same 64 results;
-# docs/benchmarks.md).
+# guests on 2 host CPUs spin on each other's descheduled vCPUs (one vCPU a
+# cell is the faster matrix, with the same results: docs/benchmarks.md).
 run_sh() {
 	if [ -n "${GUP_REPRO_TEST_CELL_RUN:-}" ]; then
 		# tests: a command stands in for run.sh and writes the run directory
@@ -106,7 +106,7 @@ fi
 
 # --- remote ---
 hash=$6
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091  # on the host only: the basefile's copy of vm-images/lib/remote.sh
 . ./base/remote.sh	# beside this script in the basefile base/ (vm-images/lib/remote.sh)
 gupr_remote_begin "$cell"
 gupr_remote_project "$hash"

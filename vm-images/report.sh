@@ -8,6 +8,7 @@
 # for a scenario of the test module, the module and driver commands.
 set -u
 GUPR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=vm-images/lib.sh
 . "$GUPR_TOP/vm-images/lib.sh"
 
 # clang-format's style for C in a mail: the kernel's layout in 80 columns

@@ -11,7 +11,7 @@ set -u
 n=$1
 res=$(mktemp)
 trap 'rm -f "$res"' EXIT
-for i in $(seq "$n"); do
+for _ in $(seq "$n"); do
 	for side in A B; do
 		if [ "$side" = A ]; then c=$2; else c=$3; fi
 		/usr/bin/time -f "$side %e %U %S" -a -o "$res" bash -c "$c" >/dev/null 2>&1

@@ -52,7 +52,7 @@
 # Prints a table and writes it to out/bench-<timestamp>/bench.txt.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 2
 runs=${BENCH_RUNS:-5}
 repro=${BENCH_REPRO:-20}
 [ "$runs" -ge 5 ] || { echo "BENCH_RUNS must be >= 5" >&2; exit 2; }
@@ -83,6 +83,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 if [ "${BENCH_CORE:-1}" = 1 ]; then
 # 2. warm run.sh vs bare boot
+# shellcheck source=vm-images/lib.sh
 . "$top/vm-images/lib.sh"
 gupr_prepare debian:bookworm 2>/dev/null || { echo "cannot prepare the guest" >&2; exit 1; }
 bare=$(mktemp -d) mini=$(mktemp -d)
@@ -99,7 +100,7 @@ chmod 755 "$mini/root/init"
 snapdir=$GUPR_SNAP_DIR
 ./run.sh -o "$res/snap-old" >/dev/null 2>&1
 key=$(sed -n 's/^start: snapshot \([0-9a-f]*\) .*/\1/p' "$res/snap-old/run.txt")
-[ -n "$key" ] && rm -rf "$snapdir/$key"
+[ -n "$key" ] && rm -rf "${snapdir:?}/$key"
 t=$(now); ./run.sh -o "$res/snap-new" >/dev/null 2>&1; tprep=$(since "$t")
 prep=$(sed -n 's/^prepare-seconds: //p' "$snapdir/$key/info" 2>/dev/null)
 snapkb=$(du -sk "$snapdir/$key" 2>/dev/null | cut -f1)

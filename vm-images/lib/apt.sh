@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/apt.sh - the Debian archive the host uses, and a private apt
 # configuration per suite under $GUPR_CACHE/apt: own sources.list, lists,
 # cache and an empty dpkg status.  The host's apt configuration is neither

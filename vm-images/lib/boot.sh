@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/boot.sh - QEMU: accelerator and the boot of a guest with its
 # serial channels and stall watchdog.  Sourced by lib.sh.
 
@@ -21,7 +22,8 @@ gupr_kvm_usable() {
 # emulated MMIO access (and the second CPU then calibrates its delay loop);
 # no_timer_check skips the IO-APIC timer test.  cryptomgr.notests: the
 # crypto API's boot-time self-tests of every algorithm (crypto_algapi_init
-# ran them for 0.19 s of a 6.1 boot under TCG); nothing here relies on them.
+# runs them, a visible part of a boot under TCG); nothing here relies on
+# them.
 GUPR_BOOT_CMDLINE=${GUPR_BOOT_CMDLINE:-console=ttyS0,115200 panic=-1 loglevel=5 tsc=reliable no_timer_check cryptomgr.notests}
 # The guest's RAM (MiB).  The busybox guest uses 65-80 MB of it on 6.1
 # (MemTotal - MemFree with the module, trace and btrfs loaded); a resumed
@@ -105,6 +107,7 @@ gupr_qemu_start() {
 	shift 5
 	local -a drive=() cpu=(-cpu max) serial=()
 	case "$disk" in *.qcow2) fmt=qcow2 ;; esac	# a snapshot's overlay
+	# shellcheck disable=SC2054  # the commas are QEMU's, inside one -drive argument
 	[ -n "$disk" ] && drive=(-drive "file=$disk,format=$fmt,if=none,id=gupr-scratch,snapshot=off"
 				-device virtio-blk-pci,drive=gupr-scratch,serial=gupr-scratch)
 	[ "$accel" = kvm ] && cpu=(-cpu host)
@@ -137,6 +140,7 @@ gupr_qemu_start() {
 gupr_boot_watchdog() {
 	local pid=$1 out=$2 stall_max=$3 out_max=$4 last=-1 stall=0 size
 	while sleep 1 && kill -0 "$pid" 2>/dev/null; do
+		# shellcheck disable=SC2046  # split on purpose: stat's sizes and names, one word each
 		set -- $(stat -c '%s %n' "$out/console.log" "$out/steps.jsonl" "$out/guest.log" \
 			 "$out/events.jsonl" 2>/dev/null)
 		size=${1:-0}
@@ -203,6 +207,7 @@ gupr_boot_classify() {
 		gupr_say "==> qemu: the kernel panicked before the guest init ran; booting once more"
 		return 1
 	fi
+	# shellcheck disable=SC2034  # gupr_boot's outcome, read by its callers
 	BOOT_STATUS=ok
 	return 0
 }

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/bpf.sh - the pintrace loader for the guest.  Sourced by lib.sh.
 
 # gupr_build_bpf: the Makefile's $GUPR_BUILD/bpf/pintrace (CO-RE object,

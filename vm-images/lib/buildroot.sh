@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/buildroot.sh - a build root with the kernel's own compiler
 # when the host lacks it.  Sourced by lib.sh.
 
@@ -19,6 +20,7 @@ gupr_build_root() {
 	name="$KSUITE-$KCC"
 	BUILD_ROOT="$GUPR_CACHE/buildroots/$name"
 	# the compiler package the headers ask for, and the kbuild tools' libraries
+	# shellcheck disable=SC2046  # split on purpose: one package name a word (Debian's have no white space)
 	pkgs=$(gupr_apt "$KSUITE" apt-cache depends "linux-headers-$KREL" $(cd "$KCACHE/debs" && ls linux-kbuild-*.deb | sed 's/_.*//') 2>/dev/null |
 		awk '$1 == "Depends:" && $2 !~ /^</ && $2 !~ /^linux-(headers|kbuild|image|base)/ {print $2}' |
 		sort -u | tr '\n' ',')

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/common.sh - paths, messages, staleness and locks shared by
 # every host-side step.  Sourced by lib.sh.
 
@@ -6,6 +7,7 @@ GUPR_TOP=${GUPR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 GUPR_CACHE=${GUP_REPRO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gup-repro}
 GUPR_BUILD=${GUP_REPRO_BUILD:-$GUPR_TOP/build}
 # the user-space binaries `make host` builds (the Makefile's build/host)
+# shellcheck disable=SC2034  # read by run.sh and the subcommands
 GUPR_HOST="$GUPR_TOP/build/host"
 GUPR_VERBOSE=${GUPR_VERBOSE:-0}
 
@@ -146,18 +148,18 @@ gupr_descendants() {
 # processes are followed by PID, not by parentage, once signalled: a child
 # whose parent died first is re-parented, and still waited for.
 gupr_kill_tree() {
-	local pids alive p i
+	local pids alive p
 	pids=$(gupr_descendants "$1")
 	[ -n "$pids" ] || return 0
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086  # split on purpose: one process id a word
 	kill -TERM $pids 2>/dev/null
-	for i in 1 2 3 4 5 6; do
+	for _ in 1 2 3 4 5 6; do
 		alive=""
 		for p in $pids; do kill -0 "$p" 2>/dev/null && alive+=" $p"; done
 		[ -n "$alive" ] || return 0
 		sleep 0.5
 	done
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2046  # split on purpose: one process id a word
 	kill -KILL $alive $(gupr_descendants "$1") 2>/dev/null
 }
 

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/facts.sh - the facts the harness, the Makefile and the C
 # programs share, stated once.  Sourced first by lib.sh; the Makefile reads
 # the default kernel from here and turns the GUPR_DEFAULT_* lines into
 # build/host/include/gupr_facts.h for the C programs; the guest init is
 # told the ones it needs on the kernel command line run.sh builds
 # (gupr.fs=, gupr.scenario=).  Plain NAME=value lines only.
+# shellcheck disable=SC2034  # every fact is read by the files that source this one
 
 GUPR_DEFAULT_KERNEL=debian:bookworm
 GUPR_DEFAULT_SCENARIO=unlocked-dirty

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
+# shellcheck disable=SC2088  # a quoted '~/' is a host's path as the hosts file has it, for the remote shell
 # vm-images/lib/hosts.sh - --hosts FILE of ./run.sh matrix and ./run.sh
 # bisect: the hosts file, the ssh command GNU parallel uses for each host,
 # the preflight, the project packed for the hosts, GNU parallel's options
@@ -309,10 +311,9 @@ gupr_hosts_stop() {
 # directory and not three files: GNU parallel makes each basefile's
 # directory and copies it with an ssh each, so three files cost six ssh
 # logins a host before the first job, one directory two.  No --cleanup: it
-# costs an ssh per job (0.7 -> 0.4 s of ssh and rsync per cell beside the
-# cell's own seconds, 8-cell matrix over two loopback hosts);
-# gupr_hosts_stop removes the run's whole directory on each host at the end
-# instead.  Returns 1 when the project cannot be packed.
+# costs an ssh per job (docs/benchmarks.md); gupr_hosts_stop
+# removes the run's whole directory on each host at the end instead.
+# Returns 1 when the project cannot be packed.
 gupr_hosts_pack() {
 	mkdir -p "$HOSTS_STAGE/base" || return 1
 	(cd "$GUPR_TOP" && if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
@@ -323,7 +324,9 @@ gupr_hosts_pack() {
 		-cf "$HOSTS_STAGE/base/gup-repro.tar" 2>/dev/null) || return 1
 	cp "$GUPR_TOP/vm-images/lib/remote.sh" "$HOSTS_STAGE/base/remote.sh" &&
 		cp "$1" "$HOSTS_STAGE/base/${1##*/}" || return 1
+	# shellcheck disable=SC2034  # read by matrix.sh and bisect.sh
 	HOSTS_HASH=$(sha256sum <"$HOSTS_STAGE/base/gup-repro.tar" | cut -c1-16)
+	# shellcheck disable=SC2034  # read by matrix.sh and bisect.sh
 	HOSTS_PAR=(--sshloginfile "$HOSTS_STAGE/sshlogins" --workdir "$HOSTS_MID"
 		   --basefile "$HOSTS_STAGE/./base")
 }
@@ -332,6 +335,7 @@ gupr_hosts_pack() {
 # host of the job's last try, "" for this machine), JOB_RC[seq]
 # ("exit/signal") and JOB_SECS[seq] (its run time, seconds).
 declare -A JOB_HOST JOB_RC JOB_SECS
+# shellcheck disable=SC2034  # JOB_SECS is read by bisect.sh
 gupr_hosts_joblog() {
 	local seq login secs rc sig
 	JOB_HOST=() JOB_RC=() JOB_SECS=()

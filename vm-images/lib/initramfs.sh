@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/initramfs.sh - the guest's initramfs.  Sourced by lib.sh.
 
 # Kernel modules the guest needs (disk and every filesystem gup-repro
@@ -53,11 +54,10 @@ gupr_build_initramfs() {
 		bpftool gen min_core_btf "$KBTF" "$stage/lib/pintrace.btf" "$GUPR_BUILD/bpf/pintrace.bpf.o" \
 			>"$dir/min_core_btf.log" 2>&1 || rm -f "$stage/lib/pintrace.btf"
 	fi
-	# --- triggers: the module-free reproducers (build/host/triggers/NAME) ---
+	# the module-free reproducers (build/host/triggers/NAME)
 	for f in "$GUPR_HOST"/triggers/*; do
 		[ -x "$f" ] && strip -o "$stage/bin/gupr-trigger-${f##*/}" "$f"
 	done
-	# --- end triggers ---
 	why=$(gupr_stage_modules "$stage") || {
 		[ $? = 3 ] && gupr_die "$why"
 		# a module of the cached kernel is damaged: make the next run

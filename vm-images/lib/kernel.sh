@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/kernel.sh - "a kernel" as one record.
 #
 # gupr_kernel SPEC finds the kernel SPEC names, fetches or checks it, and
@@ -78,7 +79,7 @@ gupr_record_read() {
 	local v
 	for v in $GUPR_RECORD_VARS; do unset "$v"; done
 	[ -r "$1" ] || gupr_die "no kernel record $1"
-	# shellcheck disable=SC1090
+	# shellcheck disable=SC1090  # a kernel.env: gupr_record_write's NAME=%q lines
 	. "$1"
 	[ -n "${KREL:-}" ] && [ -n "${VMLINUZ:-}" ] || gupr_die "kernel record $1 is incomplete; remove it"
 	GUPR_KERNEL_ENV=$1
@@ -173,8 +174,8 @@ gupr_resolve_debian() {
 
 # gupr_resolve_memo SPEC: the memo of SPEC's resolution in its suite's apt
 # directory; gupr_resolve_memo_read SPEC sets KREL and KVERSION from it when
-# no package list, sources.list or "updated" stamp is newer (an apt-cache
-# run costs 0.1-1 s; a list read again or damaged since is newer).
+# no package list, sources.list or "updated" stamp is newer (a list read
+# again or damaged since is newer); it saves the apt-cache runs.
 gupr_resolve_memo() { echo "$(gupr_apt_dir "$KSUITE")/resolved/${1//[^A-Za-z0-9._+-]/_}"; }
 gupr_resolve_memo_read() {
 	local memo dir
@@ -246,6 +247,7 @@ gupr_kernel_debs() {
 # gupr_kernel_debian SPEC: resolve SPEC, then download and extract its
 # packages into $GUPR_CACHE/kernels/KREL_KVERSION/root (once, under the
 # kernel's lock) and write the record there.
+# shellcheck disable=SC2034  # the kernel's record (kernel.sh), read by the files that source the library
 gupr_kernel_debian() {
 	local debs p
 	gupr_resolve_debian "$1"
@@ -393,11 +395,12 @@ gupr_elf_whole() {
 # with CONFIG_PVH boots its uncompressed vmlinux (extracted once, the $KBTF
 # the tracer's build uses) through the PVH entry point (QEMU's ELF loader:
 # -kernel ELF with the XEN_ELFNOTE_PHYS32_ENTRY note): no decompressor, no
-# real-mode setup.  Under TCG decompressing took 0.2-0.3 s (6.1, lz4) to
-# 0.6-0.9 s (6.12, 7.2: zstd) of every boot.  PVH loads the kernel at its
+# real-mode setup, which under TCG are a visible part of every boot
+# (docs/benchmarks.md).  PVH loads the kernel at its
 # link address (no KASLR: the decompressor chooses it).  Anything else (a
 # tree, no CONFIG_PVH, an extraction that fails): VMLINUZ.
 # GUP_REPRO_BOOT_IMAGE=bzimage keeps VMLINUZ.
+# shellcheck disable=SC2034  # the kernel's record (kernel.sh), read by the files that source the library
 gupr_boot_image() {
 	KBOOT=$VMLINUZ
 	[ "${GUP_REPRO_BOOT_IMAGE:-pvh}" = pvh ] && [ "${KSOURCE:-}" = debian ] && [ -n "${KBTF:-}" ] || return 0

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/module.sh - gup_repro.ko for the kernel of the record.
 # Sourced by lib.sh.
 

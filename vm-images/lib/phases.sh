@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/phases.sh - where a run's time goes: host phases timed by
 # run.sh, guest phases from the printk times of the guest's kernel log.
 # Sourced by lib.sh.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/remote.sh - the host's side of --hosts (./run.sh matrix and
 # ./run.sh bisect).  Plain bash, coreutils and flock only: the project is
 # not unpacked yet when it runs.  Two uses:
@@ -159,6 +160,7 @@ gupr_remote_mark() {
 # cannot be made).
 gupr_remote_own() {
 	local wd=$1 fd why own
+	# shellcheck disable=SC2088  # the literal '~/' of a hosts file's path, expanded here
 	case "$wd" in '~/'*) wd=$HOME/${wd#'~/'} ;; esac
 	wd=${wd%/} && wd=${wd:-/}
 	own=${wd%/}/.gup-repro

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/rootfs.sh - --rootfs debian: a Debian userland for the
 # guest.  Sourced by lib.sh.
 #
@@ -20,6 +21,7 @@
 # serial channels.
 
 # the guest userlands --rootfs takes (the first is the default)
+# shellcheck disable=SC2034  # read by run.sh and matrix.sh (--rootfs)
 GUPR_ROOTFS_KINDS="busybox debian"
 # the packages every Debian image has beyond the Essential set: modprobe
 # (the init loads gup_repro.ko, null_blk and the filesystem with it there)

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/scratch.sh - the scratch filesystem image.  Sourced by lib.sh.
 
 # gupr_make_scratch IMG PAGES FS: a fresh image of FS (ext4, xfs, btrfs)

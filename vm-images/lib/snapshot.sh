@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/snapshot.sh - runs that start from a saved guest instead of
 # a boot.  Sourced by lib.sh.
 #
@@ -35,7 +36,8 @@ GUPR_SNAP_DIR=${GUP_REPRO_SNAPSHOT_DIR:-"$GUPR_CACHE/snapshots"}
 GUPR_SNAP_CMD_MB=72
 
 # gupr_file_hash FILE: FILE's sha256, remembered per path, size, mtime and
-# inode (a kernel image is 50 MB: hashing it every run costs 0.2 s).
+# inode (a kernel image is tens of MB: hashing it on every run shows in
+# the run's time).
 gupr_file_hash() {
 	local id memo h
 	id=$(stat -L -c '%s %Y %i' "$1" 2>/dev/null) || return 1
@@ -130,6 +132,7 @@ gupr_snapshot_prepare() {
 	fi
 	truncate -s "${GUPR_SNAP_CMD_MB}M" "$dir/cmd.img" && mkfifo "$dir/mon.in" "$dir/mon.out" ||
 		{ SNAP_WHY="cannot write in $dir"; rm -rf "$dir"; return 1; }
+	# shellcheck disable=SC2046  # split on purpose: the command disk's QEMU arguments, no white space in them
 	gupr_qemu_start "$dir" "$tmo" "$fixed gupr.snapshot=1" "$disk" "$accel" \
 		-chardev "pipe,id=gupr-mon,path=$dir/mon" -mon chardev=gupr-mon,mode=readline \
 		$(gupr_snapshot_cmd_args "$dir/cmd.img")
@@ -225,6 +228,7 @@ gupr_snapshot_resume() {
 	# QEMU waits for the rest of a stream that ends early (a truncated
 	# state.zst): zstd's failure stops it, and says so
 	rm -f "$out/.restore-failed"
+	# shellcheck disable=SC2046  # split on purpose: as in gupr_snapshot_prepare
 	GUPR_SERIAL_APPEND=1 gupr_boot "$out" "$tmo" "$fixed gupr.snapshot=1" "$overlay" $(gupr_snapshot_cmd_args "$out/cmd.img") \
 		-incoming "exec:zstd -dcq $SNAP/state.zst || { echo \"zstd exit \$? on state.zst\" >$out/.restore-failed; kill \$PPID; }"
 	rm -f "$out/cmd.img"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/source.sh - Debian's linux-source-6.1, the exact tree of the
 # bookworm guest: checkpatch.pl and kernel-doc for the lint tests, and the
 # whole tree for the bisect test.  Sourced by lib.sh.
@@ -24,6 +25,7 @@ gupr_linux_source_deb() {
 # gupr_fetch_kernel_scripts: checkpatch.pl and kernel-doc (with the data
 # files they read) from the linux-source-6.1 tarball of bookworm, cached;
 # sets KSCRIPTS to the directory holding scripts/.
+# shellcheck disable=SC2034  # KSCRIPTS is read by its caller (tests/lint/module.t)
 gupr_fetch_kernel_scripts() {
 	local dir
 	gupr_linux_source_deb

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/tree.sh - kernel git trees as a kernel source: locate the
 # source and build directories, name the commit, check a .config against
 # guest.config, write a guest .config (merge_config.sh) and build.
@@ -271,6 +272,7 @@ gupr_config_keep() {
 # when installed), logging to $TREE_BUILD/gup-repro-build.log.  A .config
 # of the user's is copied first (gupr_config_keep); the .config written is
 # stamped as gup-repro's (gupr_config_stamp).
+# shellcheck disable=SC2120  # kernel-config.sh passes --build
 gupr_kernel_config() {
 	local build=0 lost t0 rc kept="" frag
 	[ "${1:-}" = --build ] && build=1
@@ -403,6 +405,7 @@ gupr_tree_build() {
 # installed into a private staging directory there (modules_install with
 # INSTALL_MOD_PATH) whenever bzImage is newer; nothing is written into the
 # tree.  Bad trees die with status 2 (usage: exit 128) or 125 (cannot test).
+# shellcheck disable=SC2034  # the kernel's record (kernel.sh), read by the files that source the library
 gupr_kernel_tree() {
 	local bz why key
 	gupr_tree_locate "$1" || GUPR_DIE_RC=2 gupr_die "--kernel $1: $TREE_WHY"

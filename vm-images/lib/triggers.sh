@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash  # sourced by vm-images/lib.sh
 # vm-images/lib/triggers.sh - module-free reproducers (repro-user/guest/triggers/)
 # as scenarios, the user's --exec program, and --repeat statistics.
 # Sourced by lib.sh.

@@ -9,6 +9,7 @@
 # those commits is kept (and its build directories stay incremental).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=vm-images/lib.sh
 . "$here/../../../vm-images/lib.sh"
 dir=${1:?usage: make-tree.sh DIR}
 G=(git -C "$dir" -c user.name=gup-repro -c user.email=gup-repro@invalid -c commit.gpgsign=false)

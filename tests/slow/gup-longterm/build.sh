@@ -22,6 +22,7 @@
 # Exit 128 with one line on bad usage, 125 when it cannot be built.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=vm-images/lib.sh
 . "$here/../../../vm-images/lib.sh"
 case "${1:-}" in
 -h|--help) echo "usage: build.sh [SUITE]: gup_longterm from SUITE's linux-source (default trixie), static; prints its path"; exit 0 ;;
