@@ -398,152 +398,7 @@ build_tree() {
 	gupr_tree_make "$B_TREE" "$B_BUILD" bisect
 }
 
-case "${1:-}" in
---step) step "$2" "${3:-}" ;;
---reset-after) reset_after "$2" "$3" "$4"; exit 0 ;;
-esac
-
-# started with SIGINT ignored (a command put in the background by a
-# script): start again with SIGINT's default disposition, so that an
-# interrupt stops the bisection (the trap below) instead of reaching only
-# a step's GNU parallel, whose runs would then be voted "could not test"
-if gupr_sig_ignored 2 && [ -z "${GUPR_BISECT_SIGINT:-}" ] && env --default-signal=INT true 2>/dev/null; then
-	GUPR_BISECT_SIGINT=default exec env --default-signal=INT "$BASH" "$0" "$@"
-fi
-
-# --- the bisection ------------------------------------------------------------
-
-tree="" good="" bad="" find=regression repeat=1 bdir="" build="" jobs=$(nproc) jobs_given=0 hosts="" retries=0
-timeout=300 fs=$GUPR_DEFAULT_FS match=""
-runargs=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--tree) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; tree=$2; shift 2 ;;
-	--good) [ $# -ge 2 ] || bad_usage "$1 needs a revision"; good=$2; shift 2 ;;
-	--bad) [ $# -ge 2 ] || bad_usage "$1 needs a revision"; bad=$2; shift 2 ;;
-	--find) [ $# -ge 2 ] || bad_usage "$1 needs regression or fix"; find=$2; shift 2 ;;
-	--match) [ $# -ge 2 ] || bad_usage "$1 needs a cell or a warning site"; match=$2; shift 2 ;;
-	--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"; repeat=$2; shift 2 ;;
-	--build-dir) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; build=$2; shift 2 ;;
-	-j|--jobs) [ $# -ge 2 ] || bad_usage "$1 needs a number"; jobs=$2; jobs_given=1; shift 2 ;;
-	-j*) jobs=${1#-j}; jobs_given=1; shift ;;
-	--hosts) [ $# -ge 2 ] || bad_usage "$1 needs a file"; hosts=$2; shift 2 ;;
-	--retries) [ $# -ge 2 ] || bad_usage "$1 needs a number"; retries=$2; shift 2 ;;
-	-o|--out) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; bdir=$2; shift 2 ;;
-	-s|--scenario|--steps|-f|--fs|-p|--pages|-t|--timeout)
-		[ $# -ge 2 ] || bad_usage "$1 needs a value"; runargs+=("$1" "$2")
-		case "$1" in -f|--fs) fs=$2 ;; -t|--timeout) timeout=$2 ;; esac
-		shift 2 ;;
-	--no-trace) runargs+=("$1"); shift ;;
-	-h|--help) usage; exit 0 ;;
-	*) bad_usage "unknown option '$1'" ;;
-	esac
-done
-why=$(gupr_paths_ok kbuild:--tree "$tree" kbuild:--build-dir "$build" --out "$bdir" --hosts "$hosts") || bad_usage "$why"
-[ -n "$tree" ] || bad_usage "--tree is required"
-[ -n "$good" ] && [ -n "$bad" ] || bad_usage "--good and --bad are required"
-case "$find" in regression|fix) ;; *) bad_usage "--find takes regression or fix, not '$find'" ;; esac
-match_given=0
-[ -z "$match" ] || match_given=1
-case "$match" in
-''|REPRODUCED:?*|CORRUPT:?*|VIOLATION|LOSS) ;;
-*[!A-Za-z0-9_.]*) bad_usage "--match takes a cell (REPRODUCED:SITE, VIOLATION, LOSS, CORRUPT:TOOL) or a warning site (a function name), not '$match'" ;;
-esac
-why=$(gupr_number --repeat "$repeat" 1 99) || bad_usage "$why"
-why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
-why=$(gupr_number --retries "$retries" 0 100) || bad_usage "$why"
-[ "$retries" = 0 ] || [ -n "$hosts" ] || bad_usage "--retries goes with --hosts"
-why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
-gupr_in_list "$fs" "$GUPR_FILESYSTEMS" || bad_usage "--fs takes $(gupr_or_list "$GUPR_FILESYSTEMS"), not '$fs'"
-if [ -n "$hosts" ]; then
-	why=$(gupr_hosts_read "$hosts") || bad_usage "$why"
-fi
-
-top=$(git -C "$tree" rev-parse --show-toplevel 2>/dev/null) || bad_usage "--tree $tree: not a git work tree"
-gupr_tree_locate "$top" || bad_usage "--tree $tree: $TREE_WHY"
-tree=$TREE_SRC
-[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
-	bad_usage "--tree $tree has uncommitted changes: commit or stash them first"
-[ ! -e "$(git -C "$tree" rev-parse --absolute-git-dir)/BISECT_START" ] ||
-	bad_usage "--tree $tree: a bisection is in progress (git bisect reset ends it)"
-goodc=$(git -C "$tree" rev-parse --verify --quiet "$good^{commit}") || bad_usage "--good $good: no such commit in $tree"
-badc=$(git -C "$tree" rev-parse --verify --quiet "$bad^{commit}") || bad_usage "--bad $bad: no such commit in $tree"
-[ "$goodc" != "$badc" ] || bad_usage "--good and --bad are the same commit"
-git -C "$tree" merge-base --is-ancestor "$goodc" "$badc" ||
-	bad_usage "--good $good is not an ancestor of --bad $bad"
-gupr_host_preflight "${bdir:-$GUPR_TOP/out}"
-# the run options, checked once by the driver's dry run
-"$GUPR_TOP/vm-images/host-deps.sh" --kernel-build || exit 128
-why=$(gupr_parallel_ok) || bad_usage "$why"
-make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh bisect: building the host tools failed" >&2; exit 128; }
-drv=() i=0
-while [ $i -lt ${#runargs[@]} ]; do
-	case "${runargs[$i]}" in
-	-s|--scenario) drv+=(--scenario "${runargs[$((i + 1))]}") ;;
-	--steps) drv+=(--steps "${runargs[$((i + 1))]}") ;;
-	-p|--pages) drv+=(--pages "${runargs[$((i + 1))]}") ;;
-	esac
-	case "${runargs[$i]}" in --no-trace) i=$((i + 1)) ;; *) i=$((i + 2)) ;; esac
-done
-[ ${#drv[@]} -gt 0 ] && [ "${drv[0]}" != --pages ] || drv+=(--scenario unlocked-dirty)
-plan=$("$GUPR_HOST/gup-repro" --dry-run "${drv[@]}" 2>&1) || bad_usage "$plan"
-
-# --hosts: one quick ssh to every host, all at once, before any step: a
-# host that is not root or of another architecture is bad input, one that
-# does not answer is left out; with none left, exit 128.  The project goes
-# to each usable host once per step (gup-repro.tar, a basefile), and is
-# unpacked and built there once per content.
-HOSTS_UNUSABLE=() hosts_par=() stage="" hash="" where="this machine, up to $jobs at a time (-j)"
-trap gupr_hosts_stop EXIT
-if [ -n "$hosts" ]; then
-	gupr_hosts_start "$hosts" "$([ "$jobs_given" = 1 ] && echo "$jobs")" || bad_usage "$HOSTS_WHY"
-	[ ${#HOSTS_USABLE[@]} -gt 0 ] ||
-		bad_usage "--hosts $hosts: hosts not usable: $(printf '%s, ' "${HOSTS_UNUSABLE_SHORT[@]}" | sed 's/, $//')"
-	gupr_hosts_pack "$GUPR_TOP/vm-images/bisect-run.sh" || bad_usage "cannot pack the project for the hosts"
-	hosts_par=("${HOSTS_PAR[@]}") stage=$HOSTS_STAGE hash=$HOSTS_HASH
-	where="$(for i in "${HOSTS_USABLE[@]}"; do printf '%s, ' "${HOST_NAME[$i]}"; done | sed 's/, $//'), up to $HOSTS_SLOTS at a time"
-fi
-# runs side by side get one vCPU each (as matrix cells: two 2-vCPU TCG
-# guests on 2 host CPUs spin on each other's descheduled vCPUs)
-smp=${GUP_REPRO_SMP:-2}
-[ -n "${GUP_REPRO_SMP:-}" ] || [ "$repeat" = 1 ] || { [ "$jobs" = 1 ] && [ -z "$hosts" ]; } || smp=1
-
-if [ -z "$build" ]; then
-	build="$GUPR_CACHE/bisect/$(gupr_path_key "$tree")/build"
-fi
-mkdir -p "$build" || bad_usage "cannot create the build directory $build"
-build=$(cd "$build" && pwd -P)
-# a new out/bisect-<timestamp> (unique even for bisections started in the
-# same second), or --out
-if [ -z "$bdir" ]; then
-	bdir=$(gupr_run_dir "$GUPR_TOP/out" "bisect-$(date +%Y%m%d-%H%M%S)") || bad_usage "$bdir"
-fi
-[ ! -e "$bdir/bisect.txt" ] || bad_usage "--out $bdir holds a bisection already"
-mkdir -p "$bdir/steps" && bdir=$(cd "$bdir" && pwd) || bad_usage "cannot create $bdir"
-orig=$(git -C "$tree" symbolic-ref -q --short HEAD || git -C "$tree" rev-parse HEAD)
-orig_commit=$(git -C "$tree" rev-parse HEAD)
-: >"$bdir/steps.txt"
-{
-	printf 'B_DIR=%q\nB_TREE=%q\nB_BUILD=%q\nB_REPEAT=%q\nB_FIND=%q\n' "$bdir" "$tree" "$build" "$repeat" "$find"
-	printf 'B_JOBS=%q\nB_TIMEOUT=%q\nB_FS=%q\nB_SMP=%q\nB_RETRIES=%q\nB_STAGE=%q\nB_HASH=%q\n' \
-		"$jobs" "$timeout" "$fs" "$smp" "$retries" "$stage" "$hash"
-	printf 'B_MATCH=%q\n' "$match"
-	printf 'B_RUNARGS=('; [ ${#runargs[@]} -eq 0 ] || printf '%q ' "${runargs[@]}"; printf ')\n'
-	printf 'B_HOSTS_PAR=('; [ ${#hosts_par[@]} -eq 0 ] || printf '%q ' "${hosts_par[@]}"; printf ')\n'
-	# the driver, which each step checks is still there (driver_check),
-	# and where the tree goes back to
-	printf 'B_DRIVER_PID=%q\nB_DRIVER_START=%q\nB_ORIG=%q\nB_ORIG_COMMIT=%q\n' \
-		"$$" "$(gupr_proc_start $$)" "$orig" "$orig_commit"
-} >"$bdir/state.env"
-
-if [ "$find" = fix ]; then
-	terms=(--term-old=unfixed --term-new=fixed) oldt=unfixed newt=fixed
-	what="stop reproducing (--find fix)"
-else
-	terms=() oldt=good newt=bad
-	what="start reproducing"
-fi
-started=0 child=""
+# --- the driver's helpers --------------------------------------------------
 
 # cleanup: stop the step in flight (git, the build, run.sh and QEMU, which
 # sits in timeout(1)'s own process group), keep git bisect log, then give
@@ -561,6 +416,10 @@ cleanup() {
 	fi
 	gupr_hosts_stop
 }
+
+# interrupted NAME RC: SIGINT, SIGTERM or SIGHUP (NAME) reached the driver:
+# stop the step in flight and give the tree back (cleanup), write
+# bisect.txt saying so, and exit RC.
 interrupted() {
 	trap - INT TERM HUP
 	echo "run.sh bisect: interrupted; the tree is back at $orig" >&2
@@ -570,11 +429,8 @@ interrupted() {
 	summary "result: interrupted by SIG$1; no first $newt commit named; the tree is back at $orig"
 	exit "$2"
 }
-trap cleanup EXIT
-trap 'interrupted INT 130' INT
-trap 'interrupted TERM 143' TERM
-trap 'interrupted HUP 129' HUP
 
+# subj COMMIT: COMMIT's subject, control characters dropped
 subj() { git -C "$tree" log -1 --format=%s "$1" | tr -d '\000-\037\177'; }
 
 # endpoint NAME COMMIT: the end NAME (good or bad) tested before the
@@ -760,43 +616,271 @@ summary() {
 	echo "==> bisect: ${bdir#"$GUPR_TOP"/}/bisect.txt" >&2
 }
 
-echo "==> bisect: $tree, ${goodc:0:12}..${badc:0:12}: which commit made the scenario $what; $repeat run(s) per commit on $where" >&2
-: >"$bdir/endpoints.txt"
-started=1	# the ends are checked out in the tree: cleanup gives it back
-check_endpoints
-git -C "$tree" bisect start "${terms[@]}" "$badc" "$goodc" >"$bdir/git-bisect-run.log" 2>&1 ||
-	{ cat "$bdir/git-bisect-run.log" >&2; bad_usage "git bisect start failed"; }
-started=1
-# git bisect run reads no terminal, and runs in a session of its own: an
-# interrupt reaches the driver, which stops it and all below it
-# (cleanup), and a driver killed outright is seen by the next step
-# (driver_check)
-( cd "$tree" && exec setsid -w git bisect run "$GUPR_TOP/vm-images/bisect.sh" --step "$bdir/state.env" ) \
-	>>"$bdir/git-bisect-run.log" 2>&2 </dev/null &
-child=$!
-wait "$child"
-rc=$?
-child=""
-first=$(sed -n "s/^\([0-9a-f]\{40\}\) is the first $newt commit$/\1/p" "$bdir/git-bisect-run.log" | head -n 1)
-cleanup
+# --- the bisection ------------------------------------------------------------
 
-if [ -n "$first" ]; then
-	summary "first $newt commit: $first
+# bisect_sigint ARG...: started with SIGINT ignored (a command put in the
+# background by a script): start again with ARG... and SIGINT's default
+# disposition, so that an interrupt stops the bisection (bisect_traps)
+# instead of reaching only a step's GNU parallel, whose runs would then be
+# voted "could not test".
+bisect_sigint() {
+	if gupr_sig_ignored 2 && [ -z "${GUPR_BISECT_SIGINT:-}" ] && env --default-signal=INT true 2>/dev/null; then
+		GUPR_BISECT_SIGINT=default exec env --default-signal=INT "$BASH" "$0" "$@"
+	fi
+}
+
+# bisect_parse ARG...: the options, into the globals below (defaults
+# first); the run options into runargs (fs and timeout kept too).
+bisect_parse() {
+	tree="" good="" bad="" find=regression repeat=1 bdir="" build="" jobs=$(nproc) jobs_given=0 hosts="" retries=0
+	timeout=300 fs=$GUPR_DEFAULT_FS match=""
+	runargs=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--tree) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; tree=$2; shift 2 ;;
+		--good) [ $# -ge 2 ] || bad_usage "$1 needs a revision"; good=$2; shift 2 ;;
+		--bad) [ $# -ge 2 ] || bad_usage "$1 needs a revision"; bad=$2; shift 2 ;;
+		--find) [ $# -ge 2 ] || bad_usage "$1 needs regression or fix"; find=$2; shift 2 ;;
+		--match) [ $# -ge 2 ] || bad_usage "$1 needs a cell or a warning site"; match=$2; shift 2 ;;
+		--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"; repeat=$2; shift 2 ;;
+		--build-dir) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; build=$2; shift 2 ;;
+		-j|--jobs) [ $# -ge 2 ] || bad_usage "$1 needs a number"; jobs=$2; jobs_given=1; shift 2 ;;
+		-j*) jobs=${1#-j}; jobs_given=1; shift ;;
+		--hosts) [ $# -ge 2 ] || bad_usage "$1 needs a file"; hosts=$2; shift 2 ;;
+		--retries) [ $# -ge 2 ] || bad_usage "$1 needs a number"; retries=$2; shift 2 ;;
+		-o|--out) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; bdir=$2; shift 2 ;;
+		-s|--scenario|--steps|-f|--fs|-p|--pages|-t|--timeout)
+			[ $# -ge 2 ] || bad_usage "$1 needs a value"; runargs+=("$1" "$2")
+			case "$1" in -f|--fs) fs=$2 ;; -t|--timeout) timeout=$2 ;; esac
+			shift 2 ;;
+		--no-trace) runargs+=("$1"); shift ;;
+		-h|--help) usage; exit 0 ;;
+		*) bad_usage "unknown option '$1'" ;;
+		esac
+	done
+}
+
+# bisect_check: the options, checked before anything starts (bad usage:
+# exit 128): paths, the ends given, --find, --match (match_given: 1 when
+# it named the bug), the numbers, --fs, the hosts file.
+bisect_check() {
+	why=$(gupr_paths_ok kbuild:--tree "$tree" kbuild:--build-dir "$build" --out "$bdir" --hosts "$hosts") || bad_usage "$why"
+	[ -n "$tree" ] || bad_usage "--tree is required"
+	[ -n "$good" ] && [ -n "$bad" ] || bad_usage "--good and --bad are required"
+	case "$find" in regression|fix) ;; *) bad_usage "--find takes regression or fix, not '$find'" ;; esac
+	match_given=0
+	[ -z "$match" ] || match_given=1
+	case "$match" in
+	''|REPRODUCED:?*|CORRUPT:?*|VIOLATION|LOSS) ;;
+	*[!A-Za-z0-9_.]*) bad_usage "--match takes a cell (REPRODUCED:SITE, VIOLATION, LOSS, CORRUPT:TOOL) or a warning site (a function name), not '$match'" ;;
+	esac
+	why=$(gupr_number --repeat "$repeat" 1 99) || bad_usage "$why"
+	why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
+	why=$(gupr_number --retries "$retries" 0 100) || bad_usage "$why"
+	[ "$retries" = 0 ] || [ -n "$hosts" ] || bad_usage "--retries goes with --hosts"
+	why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
+	gupr_in_list "$fs" "$GUPR_FILESYSTEMS" || bad_usage "--fs takes $(gupr_or_list "$GUPR_FILESYSTEMS"), not '$fs'"
+	if [ -n "$hosts" ]; then
+		why=$(gupr_hosts_read "$hosts") || bad_usage "$why"
+	fi
+}
+
+# bisect_check_tree: --tree a kernel tree's git work tree (tree: its
+# source), clean, no bisection in progress; --good and --bad its commits
+# (goodc, badc), different, --good an ancestor of --bad.
+bisect_check_tree() {
+	local top
+	top=$(git -C "$tree" rev-parse --show-toplevel 2>/dev/null) || bad_usage "--tree $tree: not a git work tree"
+	gupr_tree_locate "$top" || bad_usage "--tree $tree: $TREE_WHY"
+	tree=$TREE_SRC
+	[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
+		bad_usage "--tree $tree has uncommitted changes: commit or stash them first"
+	[ ! -e "$(git -C "$tree" rev-parse --absolute-git-dir)/BISECT_START" ] ||
+		bad_usage "--tree $tree: a bisection is in progress (git bisect reset ends it)"
+	goodc=$(git -C "$tree" rev-parse --verify --quiet "$good^{commit}") || bad_usage "--good $good: no such commit in $tree"
+	badc=$(git -C "$tree" rev-parse --verify --quiet "$bad^{commit}") || bad_usage "--bad $bad: no such commit in $tree"
+	[ "$goodc" != "$badc" ] || bad_usage "--good and --bad are the same commit"
+	git -C "$tree" merge-base --is-ancestor "$goodc" "$badc" ||
+		bad_usage "--good $good is not an ancestor of --bad $bad"
+}
+
+# bisect_host_tools: the machine (writable, not full), the packages of a
+# kernel build, GNU parallel and the host tools; the run options checked
+# once by the driver's dry run (its --scenario, --steps and --pages;
+# unlocked-dirty when no scenario is named).
+bisect_host_tools() {
+	local drv=() i=0 plan
+	gupr_host_preflight "${bdir:-$GUPR_TOP/out}"
+	"$GUPR_TOP/vm-images/host-deps.sh" --kernel-build || exit 128
+	why=$(gupr_parallel_ok) || bad_usage "$why"
+	make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh bisect: building the host tools failed" >&2; exit 128; }
+	while [ $i -lt ${#runargs[@]} ]; do
+		case "${runargs[$i]}" in
+		-s|--scenario) drv+=(--scenario "${runargs[$((i + 1))]}") ;;
+		--steps) drv+=(--steps "${runargs[$((i + 1))]}") ;;
+		-p|--pages) drv+=(--pages "${runargs[$((i + 1))]}") ;;
+		esac
+		case "${runargs[$i]}" in --no-trace) i=$((i + 1)) ;; *) i=$((i + 2)) ;; esac
+	done
+	[ ${#drv[@]} -gt 0 ] && [ "${drv[0]}" != --pages ] || drv+=(--scenario unlocked-dirty)
+	plan=$("$GUPR_HOST/gup-repro" --dry-run "${drv[@]}" 2>&1) || bad_usage "$plan"
+}
+
+# bisect_hosts_start: --hosts: one quick ssh to every host, all at once,
+# before any step: a host that is not root or of another architecture is
+# bad input, one that does not answer is left out; with none left, exit
+# 128.  The project goes to each usable host once per step (gup-repro.tar,
+# a basefile), and is unpacked and built there once per content.  Sets
+# hosts_par, stage, hash and where (the runs' place, for the user and
+# bisect.txt); the hosts are stopped on exit.  Then smp: runs side by
+# side get one vCPU each (as matrix cells: two 2-vCPU TCG guests on 2
+# host CPUs spin on each other's descheduled vCPUs).
+bisect_hosts_start() {
+	local i
+	HOSTS_UNUSABLE=() hosts_par=() stage="" hash="" where="this machine, up to $jobs at a time (-j)"
+	trap gupr_hosts_stop EXIT
+	if [ -n "$hosts" ]; then
+		gupr_hosts_start "$hosts" "$([ "$jobs_given" = 1 ] && echo "$jobs")" || bad_usage "$HOSTS_WHY"
+		[ ${#HOSTS_USABLE[@]} -gt 0 ] ||
+			bad_usage "--hosts $hosts: hosts not usable: $(printf '%s, ' "${HOSTS_UNUSABLE_SHORT[@]}" | sed 's/, $//')"
+		gupr_hosts_pack "$GUPR_TOP/vm-images/bisect-run.sh" || bad_usage "cannot pack the project for the hosts"
+		hosts_par=("${HOSTS_PAR[@]}") stage=$HOSTS_STAGE hash=$HOSTS_HASH
+		where="$(for i in "${HOSTS_USABLE[@]}"; do printf '%s, ' "${HOST_NAME[$i]}"; done | sed 's/, $//'), up to $HOSTS_SLOTS at a time"
+	fi
+	smp=${GUP_REPRO_SMP:-2}
+	[ -n "${GUP_REPRO_SMP:-}" ] || [ "$repeat" = 1 ] || { [ "$jobs" = 1 ] && [ -z "$hosts" ]; } || smp=1
+}
+
+# bisect_dirs: the build directory (--build-dir, or one under the cache
+# per tree: build) and the bisection's (--out, or a new
+# out/bisect-<timestamp>, unique even for bisections started in the same
+# second: bdir), both absolute; where the tree goes back to (orig, its
+# branch or the detached commit, at orig_commit).
+bisect_dirs() {
+	if [ -z "$build" ]; then
+		build="$GUPR_CACHE/bisect/$(gupr_path_key "$tree")/build"
+	fi
+	mkdir -p "$build" || bad_usage "cannot create the build directory $build"
+	build=$(cd "$build" && pwd -P)
+	if [ -z "$bdir" ]; then
+		bdir=$(gupr_run_dir "$GUPR_TOP/out" "bisect-$(date +%Y%m%d-%H%M%S)") || bad_usage "$bdir"
+	fi
+	[ ! -e "$bdir/bisect.txt" ] || bad_usage "--out $bdir holds a bisection already"
+	mkdir -p "$bdir/steps" && bdir=$(cd "$bdir" && pwd) || bad_usage "cannot create $bdir"
+	orig=$(git -C "$tree" symbolic-ref -q --short HEAD || git -C "$tree" rev-parse HEAD)
+	orig_commit=$(git -C "$tree" rev-parse HEAD)
+}
+
+# bisect_state: an empty steps.txt and state.env, the bisection's state
+# that each step sources (%q): the options, the hosts, the driver (which
+# each step checks is still there: driver_check) and where the tree goes
+# back to.
+bisect_state() {
+	: >"$bdir/steps.txt"
+	{
+		printf 'B_DIR=%q\nB_TREE=%q\nB_BUILD=%q\nB_REPEAT=%q\nB_FIND=%q\n' "$bdir" "$tree" "$build" "$repeat" "$find"
+		printf 'B_JOBS=%q\nB_TIMEOUT=%q\nB_FS=%q\nB_SMP=%q\nB_RETRIES=%q\nB_STAGE=%q\nB_HASH=%q\n' \
+			"$jobs" "$timeout" "$fs" "$smp" "$retries" "$stage" "$hash"
+		printf 'B_MATCH=%q\n' "$match"
+		printf 'B_RUNARGS=('; [ ${#runargs[@]} -eq 0 ] || printf '%q ' "${runargs[@]}"; printf ')\n'
+		printf 'B_HOSTS_PAR=('; [ ${#hosts_par[@]} -eq 0 ] || printf '%q ' "${hosts_par[@]}"; printf ')\n'
+		printf 'B_DRIVER_PID=%q\nB_DRIVER_START=%q\nB_ORIG=%q\nB_ORIG_COMMIT=%q\n' \
+			"$$" "$(gupr_proc_start $$)" "$orig" "$orig_commit"
+	} >"$bdir/state.env"
+}
+
+# bisect_traps: git bisect's terms (terms, oldt, newt) and what the
+# bisection looks for (what); nothing started yet (started, child);
+# cleanup on exit, interrupted on SIGINT, SIGTERM and SIGHUP from here on.
+bisect_traps() {
+	if [ "$find" = fix ]; then
+		terms=(--term-old=unfixed --term-new=fixed) oldt=unfixed newt=fixed
+		what="stop reproducing (--find fix)"
+	else
+		terms=() oldt=good newt=bad
+		what="start reproducing"
+	fi
+	started=0 child=""
+	trap cleanup EXIT
+	trap 'interrupted INT 130' INT
+	trap 'interrupted TERM 143' TERM
+	trap 'interrupted HUP 129' HUP
+}
+
+# bisect_run: the ends tested first (check_endpoints), then git bisect
+# run over the steps.  git bisect run reads no terminal, and runs in a
+# session of its own: an interrupt reaches the driver, which stops it and
+# all below it (cleanup), and a driver killed outright is seen by the next
+# step (driver_check).  Sets rc (git bisect run's exit status) and first
+# (the first new-term commit it named, or nothing); the tree is given
+# back.
+bisect_run() {
+	echo "==> bisect: $tree, ${goodc:0:12}..${badc:0:12}: which commit made the scenario $what; $repeat run(s) per commit on $where" >&2
+	: >"$bdir/endpoints.txt"
+	started=1	# the ends are checked out in the tree: cleanup gives it back
+	check_endpoints
+	git -C "$tree" bisect start "${terms[@]}" "$badc" "$goodc" >"$bdir/git-bisect-run.log" 2>&1 ||
+		{ cat "$bdir/git-bisect-run.log" >&2; bad_usage "git bisect start failed"; }
+	started=1
+	( cd "$tree" && exec setsid -w git bisect run "$GUPR_TOP/vm-images/bisect.sh" --step "$bdir/state.env" ) \
+		>>"$bdir/git-bisect-run.log" 2>&2 </dev/null &
+	child=$!
+	wait "$child"
+	rc=$?
+	child=""
+	first=$(sed -n "s/^\([0-9a-f]\{40\}\) is the first $newt commit$/\1/p" "$bdir/git-bisect-run.log" | head -n 1)
+	cleanup
+}
+
+# bisect_report: bisect.txt (summary): the first commit and why to trust
+# it (exit 0), or why there is none: a step interrupted (128 + its
+# signal), the bisection interrupted (rc), an error of the machine in a
+# step (host_abort: GUPR_HOST_RC), else could not decide (125).
+bisect_report() {
+	local sig
+	if [ -n "$first" ]; then
+		summary "first $newt commit: $first
   $(subj "$first")
 
 $(trust "$first")"
-	exit 0
-fi
-# a step was interrupted (step_interrupted): the bisection was
-if [ -s "$bdir/.interrupted" ]; then
-	sig=$(cat "$bdir/.interrupted")
-	rm -f "$bdir/.interrupted"
-	summary "result: interrupted by SIG$sig in a step; no first $newt commit named; the tree is back at $orig"
-	exit $((128 + $(kill -l "$sig")))
-fi
-summary "result: no first $newt commit found (git bisect run exit $rc):
+		exit 0
+	fi
+	# a step was interrupted (step_interrupted): the bisection was
+	if [ -s "$bdir/.interrupted" ]; then
+		sig=$(cat "$bdir/.interrupted")
+		rm -f "$bdir/.interrupted"
+		summary "result: interrupted by SIG$sig in a step; no first $newt commit named; the tree is back at $orig"
+		exit $((128 + $(kill -l "$sig")))
+	fi
+	summary "result: no first $newt commit found (git bisect run exit $rc):
 $(grep -v '^running ' "$bdir/git-bisect-run.log" | tail -n 8 | sed 's/^/  /')"
-case $rc in 129|130|143) exit $rc ;; esac
-# a step met an error of the machine (host_abort): not "could not decide"
-[ -e "$bdir/.host-error" ] && { rm -f "$bdir/.host-error"; exit "$GUPR_HOST_RC"; }
-exit 125
+	case $rc in 129|130|143) exit $rc ;; esac
+	# a step met an error of the machine (host_abort): not "could not decide"
+	[ -e "$bdir/.host-error" ] && { rm -f "$bdir/.host-error"; exit "$GUPR_HOST_RC"; }
+	exit 125
+}
+
+# main ARG...: a step (--step STATE [ENDPOINT], from git bisect run or
+# endpoint) or the helper of a bisection whose driver is gone
+# (--reset-after); else the bisection, step by step: the options, the
+# tree, the machine and the hosts, the directories and the state, the
+# traps, the ends and git bisect run, bisect.txt.
+main() {
+	case "${1:-}" in
+	--step) step "$2" "${3:-}" ;;
+	--reset-after) reset_after "$2" "$3" "$4"; exit 0 ;;
+	esac
+	bisect_sigint "$@"
+	bisect_parse "$@"
+	bisect_check
+	bisect_check_tree
+	bisect_host_tools
+	bisect_hosts_start
+	bisect_dirs
+	bisect_state
+	bisect_traps
+	bisect_run
+	bisect_report
+}
+
+main "$@"
