@@ -17,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/dm-ioctl.h>
 
 #include "window-fault.h"
 
@@ -135,13 +137,68 @@ static inline long long kpageflags(const void *addr)
 	return ok ? (long long)fl : -1;
 }
 
-/* Reads in flight on the device (/sys/dev/block/M:m/inflight), -1 on error. */
+/*
+ * The reads a dm-delay device holds: the first number of each delay
+ * target's status ("READS WRITES FLUSHES"), summed, read with the
+ * DM_TABLE_STATUS ioctl; -1 when @rdev has no delay target or its status
+ * cannot be read.  Device-mapper counts no read in flight in sysfs while
+ * the target holds it (seen on 6.1).
+ */
+static inline long dm_delay_reads(dev_t rdev)
+{
+	union {
+		struct dm_ioctl io;
+		char buf[16384];
+	} u;
+	struct dm_target_spec *spec;
+	long n = -1, r;
+	unsigned int i;
+	char *base;
+	int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	memset(&u, 0, sizeof(u));
+	u.io.version[0] = DM_VERSION_MAJOR;
+	u.io.data_size = sizeof(u);
+	u.io.data_start = sizeof(struct dm_ioctl);
+	u.io.dev = rdev;
+	if (ioctl(fd, DM_TABLE_STATUS, &u.io) || (u.io.flags & DM_BUFFER_FULL_FLAG) ||
+	    u.io.data_start >= sizeof(u))
+		u.io.target_count = 0;
+	close(fd);
+	u.buf[sizeof(u) - 1] = '\0';
+	base = u.buf + u.io.data_start;
+	spec = (struct dm_target_spec *)base;
+	for (i = 0; i < u.io.target_count; i++) {
+		if ((char *)(spec + 1) >= u.buf + sizeof(u) - 1)
+			break;
+		if (!strncmp(spec->target_type, "delay", sizeof(spec->target_type)) &&
+		    sscanf((char *)(spec + 1), "%ld", &r) == 1)
+			n = (n < 0 ? 0 : n) + r;
+		if (spec->next <= (unsigned int)((char *)spec - base) || spec->next >= sizeof(u) - u.io.data_start)
+			break;
+		spec = (struct dm_target_spec *)(base + spec->next);
+	}
+	return n;
+}
+
+/*
+ * Reads in flight on the device: those a dm-delay device holds
+ * (dm_delay_reads()), else /sys/dev/block/M:m/inflight's; -1 on error.
+ */
 static inline long inflight_reads(dev_t rdev)
 {
 	char p[96];
 	long r = -1, w;
 	FILE *f;
 
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/dm", major(rdev), minor(rdev));
+	if (!access(p, F_OK)) {
+		r = dm_delay_reads(rdev);
+		if (r >= 0)
+			return r;
+	}
 	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/inflight", major(rdev), minor(rdev));
 	f = fopen(p, "r");
 	if (!f)
