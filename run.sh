@@ -23,6 +23,7 @@ usage: ./run.sh [options]
        ./run.sh report RUN_DIR [--mbox]       (./run.sh report --help)
        ./run.sh cache [list|prune [--all]]   (./run.sh cache --help)
        ./run.sh fstests-export --trigger NAME --to DIR (--help)
+       ./run.sh fstests --fstests DIR [options] TEST... (--help)
 
 Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
 runs a scenario with the gup_repro test module and prints the verdict.
@@ -120,7 +121,7 @@ bad_usage() {
 }
 
 case "${1:-}" in
-matrix|kernel-config|bisect|compare|report|fstests-export|cache)
+matrix|kernel-config|bisect|compare|report|fstests-export|fstests|cache)
 	sub=$1; shift
 	exec "$GUPR_TOP/vm-images/$sub.sh" "$@" ;;
 esac

@@ -12,6 +12,7 @@
 #   bpf.sh        the pintrace loader (CO-RE)
 #   initramfs.sh  the guest's initramfs
 #   rootfs.sh     --rootfs debian: the Debian userland image and its modules
+#   fstests.sh    ./run.sh fstests: build an fstests checkout, its disks, its verdict
 #   scratch.sh    the scratch filesystem image
 #   boot.sh       QEMU and the boot watchdog
 #   snapshot.sh   runs that resume a saved guest instead of booting
@@ -24,7 +25,7 @@
 # $GUPR_CACHE (XDG cache), build products under $GUPR_BUILD.
 
 GUPR_TOP=${GUPR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-for _gupr_f in facts common apt kernel tree buildroot module bpf initramfs rootfs scratch boot snapshot phases source triggers; do
+for _gupr_f in facts common apt kernel tree buildroot module bpf initramfs rootfs fstests scratch boot snapshot phases source triggers; do
 	# shellcheck disable=SC1090
 	. "$GUPR_TOP/vm-images/lib/$_gupr_f.sh"
 done
