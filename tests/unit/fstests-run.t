@@ -3,8 +3,8 @@
 # (vm-images/fstests.sh, vm-images/lib/fstests.sh):
 #  - bad input (no checkout, not an fstests checkout, not its git top,
 #    unknown or malformed test names, --fs tmpfs, bad --env, --pkgs,
-#    --repeat, --timeout, --trace-file, a prepared kernel): one line,
-#    exit 128, nothing built;
+#    --repeat, --timeout, --trace-file, a prepared kernel; the same for
+#    ./run.sh matrix --fstests): one line, exit 128, nothing built;
 #  - local.config: the guest's disks by serial, the mount points, results
 #    on the results disk;
 #  - the build's key follows the checkout's content (HEAD, changes,
@@ -21,7 +21,8 @@
 #    mode), not run with fstests' reason, failed on output only, ./check
 #    running no test, the guest stopped by the timeout mid-test, the
 #    kernel crashing; and the verdict over --repeat's runs;
-#  - the extra disks written through (gupr_boot_disk rw).
+#  - the extra disks written through (gupr_boot_disk rw);
+#  - the matrix table's fstests cells.
 use strict;
 use warnings;
 use Test::More;
@@ -93,11 +94,26 @@ for my $b (@bad) {
 	is(scalar(split /\n/, $out), 1, '... in one line');
 }
 ok(!-e "$tmp/cli-cache", 'nothing was built for bad input');
+my @mbad = (
+	[['--fstests', $fst], qr/--fstests DIR and --tests LIST go together/],
+	[['--tests', 'generic/001'], qr/--fstests DIR and --tests LIST go together/],
+	[['--fstests', $fst, '--tests', 'generic/001,generic/009'], qr/--tests: 'generic\/009' is not a test of/],
+	[['--fstests', $fst, '--tests', 'generic/001', '--fs', 'ext4,tmpfs'], qr/--fs: 'tmpfs' is not ext4, xfs or btrfs \(fstests\)/],
+	[['--fstests', $fst, '--tests', 'generic/001', '--scenarios', 'control'], qr/--scenarios does not go with --fstests/],
+	[['--fstests', $plain, '--tests', 'generic/001'], qr/is not an fstests checkout/],
+);
+for my $b (@mbad) {
+	my ($args, $msg) = @$b;
+	my ($rc, $out) = sh("cd $top && GUP_REPRO_CACHE=$tmp/cli-cache timeout 60 ./run.sh matrix " . join(' ', map { q1($_) } @$args));
+	is($rc, 128, "run.sh matrix @$args: exit 128");
+	like($out, $msg, '... says what was wrong');
+}
 my ($rc, $out) = sh("cd $top && ./run.sh fstests --help");
 is($rc, 0, 'run.sh fstests --help: exit 0');
 like($out, qr/^\s+--fstests DIR\s/m, '... documents --fstests');
 like($out, qr/^\s+--env NAME=VALUE\s/m, '... and --env');
 like(`cd $top && ./run.sh --help`, qr/^\s+\.\/run\.sh fstests --fstests DIR/m, 'run.sh --help names the subcommand');
+like(`cd $top && ./run.sh matrix --help`, qr/^\s+--fstests DIR --tests LIST$/m, 'run.sh matrix --help documents --fstests');
 
 # --- local.config -----------------------------------------------------------------
 ($rc, $out) = lib('gupr_fstests_local_config xfs');
@@ -305,5 +321,21 @@ is($out, "-drive\nfile=$tmp/disk.img,format=raw,if=none,id=gupr-disk0,snapshot=o
    'gupr_boot_disk rw: written through (snapshot=off)');
 ($rc, $out) = lib("gupr_boot_disk $tmp/disk.img gupr-test wx");
 like($out, qr/disk mode 'wx': ro, rw or none/, 'another mode is refused');
+
+# --- the matrix's fstests cells --------------------------------------------------------------
+my $md = "$tmp/matrix";
+my %cells = ('generic-788' => 'REPRODUCED:ext4_dirty_folio', 'generic-647' => 'PASS', 'generic-729' => 'NOTRUN:requires dm-delay',
+	     'generic-678' => 'FAIL:output');
+for my $c (keys %cells) {
+	make_path("$md/bookworm/ext4/$c");
+	spew("$md/bookworm/ext4/$c/verdict.txt", "verdict: X\ncell: $cells{$c}\nexit: 1\n");
+	spew("$md/bookworm/ext4/$c/run.txt", "kernel: 6.1.0-57-cloud-amd64\nseconds: 9\n");
+}
+($rc, $out) = sh("$top/build/host/gup-repro-matrix --dir $md --kernels debian:bookworm --fs ext4 --scenarios generic-788,generic-647,generic-729,generic-678");
+is($rc, 0, 'matrix of fstests cells: exit 0') or diag($out);
+like($out, qr/^6\.1\.0-57\s+ext4\s+REPRO \[1\]\s+pass\s+notrun \[2\]\s+FAIL output$/m, 'the grid: REPRO, pass, notrun with a footnote, FAIL how');
+like($out, qr/^\[2\] requires dm-delay$/m, "the footnote: fstests' reason");
+like($out, qr/^fstests: 1 passed, 1 failed otherwise, 1 not run$/m, 'the counts of fstests cells');
+like($out, qr/^1 reproduced, 0 violation, 0 mitigated, 0 clean, 0 error$/m, 'no error counted for them');
 
 done_testing();
