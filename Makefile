@@ -19,14 +19,45 @@
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2
+DEPFLAGS := -MMD -MP
 FACTS    := vm-images/lib/facts.sh
 KERNEL   ?= $(shell sed -n 's/^GUPR_DEFAULT_KERNEL=//p' $(FACTS))
 B        := build/host
-UAPI     := repro-kmod/uapi/gup_repro.h
+HOST_INC := -Irepro-kmod/uapi -Irepro-user/include -Irepro-user/host -Ibpf -I$(B)/include
 
-HOST_BINS := $(B)/gup-repro $(B)/gup-repro-abi-test $(B)/gup-repro-ioctl-fuzz $(B)/gup-repro-verdict $(B)/abi-layout \
-	     $(B)/pintrace-report $(B)/gup-repro-matrix $(B)/gup-repro-compare \
-	     $(B)/gup-repro-report
+# The programs of build/host, as libbpf-tools lists its tools: each is the
+# objects of its units (NAME_SRCS, compiled into $(B)/obj/<source path>.o)
+# linked with NAME_LIBS.  The guest's own (gup-repro and the guest tests)
+# are static: the initramfs has no libc.
+HOST_PROGS := gup-repro gup-repro-abi-test gup-repro-ioctl-fuzz gup-repro-verdict abi-layout \
+	      pintrace-report gup-repro-matrix gup-repro-compare gup-repro-report
+
+VERDICT_UNITS := $(addprefix repro-user/host/,verdict-console.c verdict-oracles.c verdict-outcome.c \
+		 verdict-repeat.c)
+REPORT_UNITS  := $(addprefix bpf/host/,checker.c timeline.c report-text.c)
+MATRIX_UNITS  := repro-user/host/matrix-tables.c
+
+gup-repro_SRCS            := repro-user/guest/gup-repro.c $(addprefix repro-user/guest/,steps.c \
+			     scenarios.c integrity.c)
+gup-repro_LIBS            := -static -luring
+gup-repro-abi-test_SRCS   := tests/guest/abi_test.c
+gup-repro-abi-test_LIBS   := -static -pthread
+gup-repro-ioctl-fuzz_SRCS := tests/guest/ioctl_fuzz.c
+gup-repro-ioctl-fuzz_LIBS := -static -pthread
+gup-repro-verdict_SRCS    := repro-user/host/verdict.c $(VERDICT_UNITS)
+gup-repro-verdict_LIBS    := -ljansson -lm
+abi-layout_SRCS           := tests/unit/abi_layout.c
+pintrace-report_SRCS      := bpf/host/pintrace-report.c $(REPORT_UNITS)
+pintrace-report_LIBS      := -ljansson
+gup-repro-matrix_SRCS     := repro-user/host/matrix.c $(MATRIX_UNITS)
+gup-repro-matrix_LIBS     := -ljansson
+gup-repro-compare_SRCS    := repro-user/host/compare.c
+gup-repro-compare_LIBS    := -ljansson -lm
+gup-repro-report_SRCS     := repro-user/host/report.c
+
+HOST_BINS := $(addprefix $(B)/,$(HOST_PROGS))
+# the objects of program $(1) in object directory $(2)
+objs_of = $(patsubst %.c,$(2)/%.o,$($(1)_SRCS))
 
 # Module-free reproducers (repro-user/guest/triggers/NAME.c), built with the
 # libraries their header's "Build:" line names.
@@ -36,13 +67,22 @@ all: host guest
 
 host: $(HOST_BINS) $(TRIGGERS)
 
-$(B)/triggers/%: repro-user/guest/triggers/%.c repro-user/guest/triggers/trigger.h repro-user/guest/triggers/window-fault.h \
-		     repro-user/guest/triggers/disk-check.h
-	@mkdir -p $(B)/triggers
-	$(CC) -static -O2 $(WARN) -o $@ $< $$(sed -n 's/^ \* Build: *cc .*\.c *//p' $< | head -n 1)
+# A program's prerequisites are its objects (second expansion: $$* is the
+# program's name).
+.SECONDEXPANSION:
+$(HOST_BINS): $(B)/%: $$(call objs_of,$$*,$(B)/obj)
+	$(CC) $(CFLAGS) -o $@ $^ $($*_LIBS)
 
-$(B):
-	mkdir -p $@
+# Every object of build/host: its header dependencies in the .d beside it.
+# The generated header comes first (gup-repro.c includes it).
+$(B)/obj/%.o: %.c | $(B)/include/gupr_facts.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(HOST_INC) -c -o $@ $<
+
+$(B)/triggers/%: repro-user/guest/triggers/%.c
+	@mkdir -p $(B)/triggers $(B)/obj/triggers
+	$(CC) -static -O2 $(WARN) $(DEPFLAGS) -MF $(B)/obj/triggers/$*.d -MT $@ -o $@ $< \
+		$$(sed -n 's/^ \* Build: *cc .*\.c *//p' $< | head -n 1)
 
 # The facts the harness states once (vm-images/lib/facts.sh), for the C
 # programs: #define GUPR_DEFAULT_SCENARIO "unlocked-dirty", ...
@@ -50,37 +90,6 @@ $(B)/include/gupr_facts.h: $(FACTS)
 	@mkdir -p $(@D)
 	{ echo '/* generated from $(FACTS) by the Makefile: edit that file */'; \
 	  sed -n 's/^\(GUPR_DEFAULT_[A-Z_]*\)=\(.*\)$$/#define \1 "\2"/p' $<; } >$@
-
-# Guest binaries are static: the initramfs has no libc.
-$(B)/gup-repro: repro-user/guest/gup-repro.c repro-user/guest/steps.c repro-user/guest/steps.h repro-user/include/folio_flags.h \
-	       repro-user/guest/triggers/window-fault.h repro-user/guest/triggers/disk-check.h \
-	       $(B)/include/gupr_facts.h $(UAPI) | $(B)
-	$(CC) $(CFLAGS) $(WARN) -static -Irepro-kmod/uapi -Irepro-user/include -I$(B)/include -o $@ repro-user/guest/gup-repro.c repro-user/guest/steps.c -luring
-
-$(B)/gup-repro-abi-test: tests/guest/abi_test.c tests/guest/pin_counters.h tests/lib/tap.h $(UAPI) | $(B)
-	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
-
-$(B)/gup-repro-ioctl-fuzz: tests/guest/ioctl_fuzz.c tests/guest/pin_counters.h tests/lib/tap.h $(UAPI) | $(B)
-	$(CC) $(CFLAGS) $(WARN) -static -pthread -Irepro-kmod/uapi -o $@ $<
-
-$(B)/gup-repro-verdict: repro-user/host/verdict.c repro-user/host/kvfile.h repro-user/host/stats.h | $(B)
-	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lm
-
-$(B)/gup-repro-report: repro-user/host/report.c repro-user/host/kvfile.h | $(B)
-	$(CC) $(CFLAGS) $(WARN) -o $@ $<
-
-$(B)/gup-repro-compare: repro-user/host/compare.c repro-user/host/kvfile.h repro-user/host/stats.h | $(B)
-	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson -lm
-
-$(B)/gup-repro-matrix: repro-user/host/matrix.c repro-user/host/kvfile.h | $(B)
-	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ljansson
-
-$(B)/abi-layout: tests/unit/abi_layout.c tests/lib/tap.h $(UAPI) | $(B)
-	$(CC) $(CFLAGS) $(WARN) -Irepro-kmod/uapi -o $@ $<
-
-# Host side of the BPF probes: the ordering checker and the report writer.
-$(B)/pintrace-report: bpf/host/pintrace-report.c bpf/host/checker.c bpf/host/checker.h bpf/pintrace.h repro-user/host/kvfile.h | $(B)
-	$(CC) $(CFLAGS) $(WARN) -Ibpf -Irepro-user/host -Irepro-user/include -o $@ bpf/host/pintrace-report.c bpf/host/checker.c -ljansson
 
 # --- guest: the BPF probes and their loader (as libbpf-tools builds them) ---
 # One CO-RE object for every guest kernel, compiled against the vmlinux.h
@@ -109,12 +118,19 @@ $(BPF_OUT)/%.bpf.o: bpf/guest/%.bpf.c $(BPF_HDRS) $(BPF_OUT)/vmlinux.h
 $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< >$@.tmp && mv $@.tmp $@
 
-$(addprefix $(BPF_OUT)/,$(BPF_APPS)): $(BPF_OUT)/%: bpf/guest/%.c $(BPF_OUT)/%.skel.h $(BPF_HDRS) repro-user/include/folio_flags.h
-	$(CC) -static -O2 -Wall -Wextra -Werror -I$(BPF_OUT) -Ibpf -o $@.tmp $< -lbpf -lelf -lz -ljansson && mv $@.tmp $@
+# The loader (loader.h): its units' objects in $(BPF_OUT)/obj, each
+# after the skeletons it may include, with its header dependencies (-MMD).
+PINTRACE_SRCS := $(addprefix bpf/guest/,pintrace.c ksyms.c attach.c output.c)
+PINTRACE_OBJS := $(patsubst bpf/guest/%.c,$(BPF_OUT)/obj/%.o,$(PINTRACE_SRCS))
+BPF_EXTRA     := pintrace_syms
+BPF_SKELS     := $(foreach a,$(BPF_APPS) $(BPF_EXTRA),$(BPF_OUT)/$(a).skel.h)
 
-# pintrace embeds a second object: the symbol programs (pintrace_syms.bpf.c)
-BPF_EXTRA   := pintrace_syms
-$(BPF_OUT)/pintrace: $(BPF_OUT)/pintrace_syms.skel.h
+$(BPF_OUT)/obj/%.o: bpf/guest/%.c $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) $(DEPFLAGS) -I$(BPF_OUT) -Ibpf -c -o $@ $<
+
+$(BPF_OUT)/pintrace: $(PINTRACE_OBJS)
+	$(CC) -static -O2 -o $@.tmp $^ -lbpf -lelf -lz -ljansson && mv $@.tmp $@
 
 # the objects between the source and the loader are kept (make would
 # delete them as intermediate files)
@@ -143,27 +159,31 @@ $(GUPR_BUILD)/%/kmod/gup_repro.ko: $(KMOD_SRC) $(KMOD_CONFIG) $(KMOD_IMAGE)
 	rm -rf $(@D) && mv $(@D).tmp $(@D)
 
 # libFuzzer harnesses (clang; libclang-rt-14-dev): each includes its
-# program's source with FUZZING defined (no main) and calls the parsing core.
+# program's source with FUZZING defined (no main), compiled with the
+# sanitizers into $(F)/obj, and calls the parsing core.
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	      -fno-omit-frame-pointer -DFUZZING
 F          := build/fuzz
-FUZZ_BINS  := $(F)/fuzz-verdict $(F)/fuzz-events $(F)/fuzz-matrix
+FUZZ_PROGS := fuzz-verdict fuzz-events fuzz-matrix
+
+fuzz-verdict_SRCS := tests/fuzz/fuzz_verdict.c $(VERDICT_UNITS)
+fuzz-verdict_LIBS := -ljansson -lm
+fuzz-events_SRCS  := tests/fuzz/fuzz_events.c $(REPORT_UNITS)
+fuzz-events_LIBS  := -ljansson
+fuzz-matrix_SRCS  := tests/fuzz/fuzz_matrix.c $(MATRIX_UNITS)
+fuzz-matrix_LIBS  := -ljansson
+
+FUZZ_BINS := $(addprefix $(F)/,$(FUZZ_PROGS))
 
 fuzz: $(FUZZ_BINS)
 
-$(F):
-	mkdir -p $@
+$(FUZZ_BINS): $(F)/%: $$(call objs_of,$$*,$(F)/obj)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $($*_LIBS)
 
-$(F)/fuzz-verdict: tests/fuzz/fuzz_verdict.c tests/fuzz/fuzz_check.h repro-user/host/verdict.c repro-user/host/kvfile.h \
-		  repro-user/host/stats.h | $(F)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user/host -o $@ $< -lm
-
-$(F)/fuzz-events: tests/fuzz/fuzz_events.c tests/fuzz/fuzz_check.h bpf/host/pintrace-report.c bpf/host/checker.c bpf/host/checker.h bpf/pintrace.h repro-user/host/kvfile.h | $(F)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Ibpf -Irepro-user/host -Irepro-user/include -o $@ $< bpf/host/checker.c -ljansson
-
-$(F)/fuzz-matrix: tests/fuzz/fuzz_matrix.c tests/fuzz/fuzz_check.h repro-user/host/matrix.c repro-user/host/kvfile.h | $(F)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -Irepro-user/host -o $@ $< -ljansson
+$(F)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) $(DEPFLAGS) $(HOST_INC) -c -o $@ $<
 
 guest: host
 	vm-images/build.sh --kernel $(KERNEL)
@@ -183,6 +203,11 @@ bench: host
 
 clean:
 	rm -rf build
+
+# the header dependencies of every object (-MMD -MP), once it was built
+-include $(patsubst %.o,%.d,$(foreach p,$(HOST_PROGS),$(call objs_of,$(p),$(B)/obj)) \
+	 $(foreach p,$(FUZZ_PROGS),$(call objs_of,$(p),$(F)/obj)) $(PINTRACE_OBJS)) \
+	 $(wildcard $(B)/obj/triggers/*.d)
 
 # a recipe that fails leaves no half-written target behind
 .DELETE_ON_ERROR:

@@ -297,6 +297,56 @@ static long gupr_gup(const struct gup_repro_pin *a, struct page **pages)
 }
 
 /**
+ * gupr_pin_check() - check a %GUP_REPRO_IOC_PIN argument
+ * @a: the argument, copied in.
+ *
+ * Return: 0; -EINVAL (unknown flag or api, FOLL_LONGTERM with the get API,
+ * @nr_pages 0 or above %GUP_REPRO_MAX_PAGES, @addr not page aligned,
+ * non-zero @nr_pinned or @reserved); -EFAULT (@addr + @nr_pages pages not
+ * in user space, access_ok()).
+ */
+static int gupr_pin_check(const struct gup_repro_pin *a)
+{
+	unsigned long len;
+
+	if (a->reserved || a->nr_pinned || (a->flags & ~GUP_REPRO_PIN_FLAGS_MASK))
+		return -EINVAL;
+	if (a->api != GUP_REPRO_API_PIN && a->api != GUP_REPRO_API_GET)
+		return -EINVAL;
+	/* FOLL_LONGTERM needs FOLL_PIN: is_valid_gup_flags() warns otherwise. */
+	if (a->api == GUP_REPRO_API_GET && (a->flags & GUP_REPRO_PIN_LONGTERM))
+		return -EINVAL;
+	if (!a->nr_pages || a->nr_pages > GUP_REPRO_MAX_PAGES)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(a->addr))
+		return -EINVAL;
+	len = (unsigned long)a->nr_pages << PAGE_SHIFT;
+	if (a->addr != (unsigned long)a->addr ||
+	    !access_ok((void __user *)(unsigned long)a->addr, len))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * gupr_reserve() - reserve @gf for a PIN (%GUPR_PINNING) under its lock
+ * @gf: the file.
+ *
+ * Return: 0; -EBUSY (pages already pinned on this file, or another PIN on
+ * it in progress); -EINTR (fatal signal while waiting for the lock).
+ */
+static int gupr_reserve(struct gupr_file *gf)
+{
+	int ret = mutex_lock_killable(&gf->lock);
+
+	if (ret)
+		return ret;
+	if (gf->pages || test_and_set_bit(GUPR_PINNING, &gf->flags))
+		ret = -EBUSY;
+	mutex_unlock(&gf->lock);
+	return ret;
+}
+
+/**
  * gupr_pin() - %GUP_REPRO_IOC_PIN: take GUP references on user pages
  * @gf: the file.
  * @cmd: the ioctl number.
@@ -322,45 +372,21 @@ static long gupr_pin(struct gupr_file *gf, unsigned int cmd, void __user *u)
 	struct gup_repro_pin a;
 	struct inode **inodes;
 	struct page **pages;
-	unsigned long len;
 	long got;
 	int ret;
 
 	ret = gupr_copy_in(&a, sizeof(a), cmd, u);
-	if (ret)
-		return ret;
-	if (a.reserved || a.nr_pinned || (a.flags & ~GUP_REPRO_PIN_FLAGS_MASK))
-		return -EINVAL;
-	if (a.api != GUP_REPRO_API_PIN && a.api != GUP_REPRO_API_GET)
-		return -EINVAL;
-	/* FOLL_LONGTERM needs FOLL_PIN: is_valid_gup_flags() warns otherwise. */
-	if (a.api == GUP_REPRO_API_GET && (a.flags & GUP_REPRO_PIN_LONGTERM))
-		return -EINVAL;
-	if (!a.nr_pages || a.nr_pages > GUP_REPRO_MAX_PAGES)
-		return -EINVAL;
-	if (!PAGE_ALIGNED(a.addr))
-		return -EINVAL;
-	len = (unsigned long)a.nr_pages << PAGE_SHIFT;
-	if (a.addr != (unsigned long)a.addr ||
-	    !access_ok((void __user *)(unsigned long)a.addr, len))
-		return -EFAULT;
-
-	ret = mutex_lock_killable(&gf->lock);
-	if (ret)
-		return ret;
-	if (gf->pages || test_and_set_bit(GUPR_PINNING, &gf->flags))
-		ret = -EBUSY;
-	mutex_unlock(&gf->lock);
+	if (!ret)
+		ret = gupr_pin_check(&a);
+	if (!ret)
+		ret = gupr_reserve(gf);
 	if (ret)
 		return ret;
 
 	pages = kvcalloc(a.nr_pages, sizeof(*pages), GFP_KERNEL);
-	if (!pages) {
-		ret = -ENOMEM;
-		goto out_unreserve;
-	}
 	inodes = kvcalloc(a.nr_pages, sizeof(*inodes), GFP_KERNEL);
-	if (!inodes) {
+	if (!pages || !inodes) {
+		kvfree(inodes);
 		kvfree(pages);
 		ret = -ENOMEM;
 		goto out_unreserve;

@@ -13,7 +13,8 @@
 # remote.sh, this script) and STEP.kernel.tar, the step's prepared kernel).
 # The host's copy of the project is made ready once per HASH
 # (vm-images/lib/remote.sh); STEP.kernel.tar is unpacked once per step
-# into kernel-STEP/ (the kernels of earlier steps are removed); the run's
+# into kernel-STEP/ (the kernels of earlier steps are removed, by
+# gupr_remote_rm: only in gup-repro's own directory there); the run's
 # directory STEP/run-I comes back as STEP/run-I.tar (GNU parallel
 # --return), with host.txt naming the host.
 #
@@ -82,10 +83,11 @@ gupr_remote_project "$hash"
 # the step's prepared kernel, once per step on this host
 exec 9>>"$REMOTE_RUN/.kernel.lock" && flock 9 || gupr_remote_fail "cannot lock $REMOTE_RUN/.kernel.lock"
 if [ ! -d "kernel-$step" ]; then
-	find . -mindepth 1 -maxdepth 1 -name 'kernel-*' -exec rm -rf --one-file-system {} +
+	gupr_remote_rm "$REMOTE_OWN" "$REMOTE_RUN"/kernel-*
 	mkdir "kernel-$step.tmp" && tar -xf "$step.kernel.tar" -C "kernel-$step.tmp" &&
 		mv "kernel-$step.tmp" "kernel-$step" ||
-		{ rm -rf "kernel-$step.tmp"; gupr_remote_fail "cannot unpack the prepared kernel $step.kernel.tar"; }
+		{ gupr_remote_rm "$REMOTE_OWN" "$REMOTE_RUN/kernel-$step.tmp"
+		  gupr_remote_fail "cannot unpack the prepared kernel $step.kernel.tar"; }
 fi
 exec 9>&-
 run "$REMOTE_TREE" "$REMOTE_RUN/kernel-$step" "$REMOTE_DIR"

@@ -46,8 +46,9 @@ initramfs: a "prepared kernel") and runs the scenario on it with ./run.sh
   --hosts FILE       run a step's runs on the hosts of FILE over ssh with
                      GNU parallel (each needs ssh and root only; the
                      kernel is built here and shipped prepared); FILE: a
-                     line per host, [N/]SSHLOGIN [WORKDIR] (README "Many
-                     hosts")
+                     line per host, [N/]SSHLOGIN [WORKDIR], WORKDIR new
+                     or empty: gup-repro works in WORKDIR/.gup-repro
+                     only (docs/hosts.md)
   --retries N        with --hosts: a run a host could not make is tried
                      on another host, up to N times (default 0: COULD
                      NOT TEST naming the host)

@@ -137,13 +137,16 @@ cell_list() {
 	done | awk '!seen[$0]++'
 }
 
-# side_source SIDE: the side's source, a clone of the tree that is
-# gup-repro's own ($WORK/src-SIDE: git clone --shared, objects borrowed
-# from the tree, nothing written into it), checked out at BASE, with the
-# patches applied (patched side) or at HEAD.  A patch that does not apply
-# is bad usage: one line naming it.
+# side_source SIDE: the source checked out as SIDE in a clone of the tree
+# that is gup-repro's own ($WORK/src: git clone --shared, objects borrowed
+# from the tree, nothing written into it): BASE, or for the patched side
+# BASE with the patches applied, or HEAD.  One clone and one build
+# directory serve both sides, one after the other: the second build is
+# incremental (the files the change touches), and ccache finds the rest
+# (it hashes the sources' paths).  A patch that does not apply is bad
+# usage: one line naming it.
 side_source() {
-	local side=$1 src=$WORK/src-$1 p
+	local side=$1 src=$WORK/src p
 	if [ ! -d "$src/.git" ]; then
 		rm -rf --one-file-system "$src"
 		git clone -q --shared --no-checkout "$TOP" "$src" >"$WORK/clone.log" 2>&1 ||
@@ -180,13 +183,14 @@ apply_patch() {
 	fi
 }
 
-# side_kernel SIDE: build the side's source in its build directory
-# ($WORK/build-SIDE: the guest config once, then make) and prepare it for
-# the runs as a prepared kernel in OUT/kernels/SIDE (module, initramfs for
-# every filesystem of the cells).  The build's and preparation's output go
-# to OUT/build-SIDE.log.  Exits 125 when the side cannot be built.
+# side_kernel SIDE: the side's source (side_source) built in the build
+# directory ($WORK/build: the guest config once, then make) and prepared
+# for the runs as a prepared kernel in OUT/kernels/SIDE (its image, module
+# and initramfs for every filesystem of the cells, copied there: the next
+# side's build does not touch them).  The build's and preparation's output
+# go to OUT/build-SIDE.log.  Exits 125 when the side cannot be built.
 side_kernel() {
-	local side=$1 src=$WORK/src-$1 build=$WORK/build-$1 kdir=$OUT/kernels/$1 log=$OUT/build-$1.log
+	local side=$1 src=$WORK/src build=$WORK/build kdir=$OUT/kernels/$1 log=$OUT/build-$1.log
 	local -a fss
 	IFS=, read -r -a fss <<<"$fslist"
 	echo "==> compare: building $side ($(git -C "$src" log -1 --format='%h %s' | cut -c1-60))" >&2
@@ -238,9 +242,11 @@ main() {
 	mkdir -p "$WORK" || gupr_die "cannot create $WORK"
 	# one comparison of a tree at a time: the clones and build directories are shared
 	gupr_lock "compare-$(gupr_path_key "$TOP")"
-	side_source base
+	# the patches are tried first: one that does not apply stops here
 	side_source patched
+	side_source base
 	side_kernel base
+	side_source patched
 	side_kernel patched
 	header "$OUT/header.txt"
 	local -a m=(--kernels "prepared:$OUT/kernels/base,prepared:$OUT/kernels/patched" --fs "$fslist"

@@ -15,13 +15,13 @@
 # local: on this machine, in the matrix directory $GUPR_CELL_MDIR, with the
 # kernel prepared by matrix.sh (prepare, above).
 # remote: on a host of --hosts, in the matrix's directory on that host
-# (GNU parallel's --workdir, whose base/ is the basefile: gup-repro.tar,
-# remote.sh and this script).  The host's copy of the project,
-# WORKDIR/gup-repro, is unpacked from gup-repro.tar and built (host-deps.sh,
-# make host) once per HASH of the tar (vm-images/lib/remote.sh); the first
-# cell of each kernel prepares it (prepare, above, in the host's own cache)
-# for the matrix's other cells there.  GNU parallel returns the cell's
-# directory.
+# (GNU parallel's --workdir, WORKDIR/.gup-repro/runs/ID, whose base/ is
+# the basefile: gup-repro.tar, remote.sh and this script).  The host's
+# copy of the project, WORKDIR/.gup-repro/tree-HASH, is unpacked from
+# gup-repro.tar and built (host-deps.sh, make host) once per HASH of the
+# tar (vm-images/lib/remote.sh); the first cell of each kernel prepares
+# it (prepare, above, in the host's own cache) for the matrix's other
+# cells there.  GNU parallel returns the cell's directory.
 #
 # Both run the cell with the same command line:
 #   GUPR_MATRIX_CELL=1 run.sh --kernel K --fs F --scenario S --out DIR ...
@@ -118,6 +118,8 @@ hash=$6
 gupr_remote_begin "$cell"
 gupr_remote_project "$hash"
 run=$REMOTE_RUN
+# a prepared kernel came in the basefile (matrix.sh hosts_ship_prepared)
+case "$k" in prepared:base/kernels/*) k=prepared:$run/${k#prepared:} ;; esac
 # the kernel, once per matrix on this host
 exec 9>>"$run/.kernel-$lbl.lock" && flock 9 || gupr_remote_fail "cannot lock $run/.kernel-$lbl.lock"
 [ -e "$run/.kres-$lbl" ] || [ -e "$run/.kerr-$lbl" ] || "$REMOTE_TREE/vm-images/matrix-cell.sh" prepare "$k" "$lbl" "$run"

@@ -36,7 +36,8 @@ usage: ./run.sh matrix [options]
       --hosts FILE  run the cells on the hosts of FILE over ssh with GNU
                     parallel (each needs ssh and root only; -j is per
                     host, default its CPU count); FILE: a line per host,
-                    [N/]SSHLOGIN [WORKDIR] (README "Many hosts")
+                    [N/]SSHLOGIN [WORKDIR], WORKDIR new or empty: gup-repro
+                    works in WORKDIR/.gup-repro only (docs/hosts.md)
       --retries N   with --hosts: a cell a host could not run is tried
                     on another host, up to N times (default 0: ERROR)
   --fstests DIR --tests LIST
@@ -136,8 +137,8 @@ if [ -n "$hosts" ]; then
 	why=$(gupr_hosts_read "$hosts") || bad_usage "$why"
 	gupr_hosts_read "$hosts"
 	for k in "${K[@]}"; do
-		[ "$(gupr_kernel_spec_kind "$k")" = debian ] ||
-			bad_usage "--hosts: '$k' is a kernel tree on this machine; the hosts run Debian's kernels only"
+		[ "$(gupr_kernel_spec_kind "$k")" != tree ] ||
+			bad_usage "--hosts: '$k' is a kernel tree on this machine; the hosts run Debian's kernels and prepared ones (prepared:DIR, as ./run.sh compare makes)"
 	done
 fi
 
@@ -324,6 +325,22 @@ trap 'interrupted INT 130' INT
 trap 'interrupted TERM 143' TERM
 trap 'interrupted HUP 129' HUP
 
+# hosts_ship_prepared: the prepared kernels (prepared:DIR, ./run.sh compare's)
+# go to the hosts in the basefile, as base/kernels/LABEL, and the jobs name
+# them there (matrix-cell.sh remote makes the path absolute on the host).
+hosts_ship_prepared() {
+	local k
+	for k in "${K[@]}"; do
+		[ "$(gupr_kernel_spec_kind "$k")" = prepared ] || continue
+		mkdir -p "$HOSTS_STAGE/base/kernels" &&
+			cp -a "${k#prepared:}/." "$HOSTS_STAGE/base/kernels/${klabel[$k]}" ||
+			bad_usage "cannot pack the prepared kernel ${k#prepared:} for the hosts"
+		awk -F '\t' -v OFS='\t' -v k="$k" -v r="prepared:base/kernels/${klabel[$k]}" '$1 == k { $1 = r } 1' \
+			"$mdir/.jobs" >"$mdir/.jobs.new" && mv "$mdir/.jobs.new" "$mdir/.jobs" ||
+			bad_usage "cannot write $mdir/.jobs"
+	done
+}
+
 # The cells through GNU parallel, local or on the hosts: each job prints
 # "cell<TAB>LABEL/FS/SCENARIO<TAB>HOST<TAB>SECONDS" when its cell is back
 # (HOST "-": this machine).
@@ -340,6 +357,7 @@ if [ -z "$hosts" ]; then
 	      "$GUPR_TOP/vm-images/matrix-cell.sh" local {1} {2} {3} {4} "${runcol[@]}")
 elif [ ${#usable[@]} -gt 0 ]; then
 	gupr_hosts_pack "$GUPR_TOP/vm-images/matrix-cell.sh" || bad_usage "cannot pack the project for the hosts"
+	hosts_ship_prepared
 	joblog="$mdir/joblog.txt"
 	par+=("${HOSTS_PAR[@]}" --return "$mdir/./$retdir.tar" --retries "$((retries + 1))"
 	      --timeout $(( timeout + 120 + 3600 )) --joblog "$joblog" --env GUPR_CELL_TIMEOUT --env GUPR_CELL_OPTS --env GUPR_CELL_ROOTFS

@@ -257,6 +257,26 @@ struct args {
 	const char *expect_release, *expect_fs;
 };
 
+/* The options that print and exit: --list, --list-scenarios, --help, a bad one (2). */
+static void __attribute__((noreturn)) print_and_exit(int opt)
+{
+	switch (opt) {
+	case 'l':
+		list_all();
+		exit(0);
+	case 'L':
+		for (size_t i = 0; i < gupr_nr_scenarios; i++)
+			printf("%s\n", gupr_scenarios[i].name);
+		exit(0);
+	case 'h':
+		usage(stdout);
+		exit(0);
+	default:
+		usage(stderr);
+		exit(2);
+	}
+}
+
 /* Parse the options into @a and @c; exits on --help, --list and bad usage. */
 static void parse_args(int argc, char **argv, struct args *a, struct gupr_ctx *c)
 {
@@ -285,13 +305,6 @@ static void parse_args(int argc, char **argv, struct args *a, struct gupr_ctx *c
 		case 'S':
 			a->steps = optarg;
 			break;
-		case 'l':
-			list_all();
-			exit(0);
-		case 'L':
-			for (size_t i = 0; i < gupr_nr_scenarios; i++)
-				printf("%s\n", gupr_scenarios[i].name);
-			exit(0);
 		case 'f':
 			c->path = optarg;
 			break;
@@ -316,12 +329,8 @@ static void parse_args(int argc, char **argv, struct args *a, struct gupr_ctx *c
 				die_usage("--expect takes a kernel release and a filesystem");
 			a->expect_fs = argv[optind++];
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			exit(2);
+			print_and_exit(opt);
 		}
 	}
 	if (optind < argc)
@@ -469,6 +478,23 @@ static void report_status(FILE *log, const char *scen_name, int n, const struct 
 	fflush(log);
 }
 
+/*
+ * What each page of @c must hold on disk, and by whom: the file as mkfs
+ * left it, to begin with.  Returns 0 or -ENOMEM.
+ */
+static int alloc_expect(struct gupr_ctx *c)
+{
+	c->expect_size = (unsigned long long)c->nr_pages * c->page_size;
+	c->expect = malloc(c->expect_size);
+	c->writer = calloc(c->nr_pages, 1);
+	c->gone = calloc(c->nr_pages, 1);
+	c->excused = calloc(c->nr_pages, 1);
+	if (!c->expect || !c->writer || !c->gone || !c->excused)
+		return -ENOMEM;
+	memset(c->expect, GUPR_PATTERN_FILE, c->expect_size);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct gupr_step *plan[GUPR_MAX_STEPS];
@@ -500,17 +526,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	c.expect_size = (unsigned long long)c.nr_pages * c.page_size;
-	c.expect = malloc(c.expect_size);
-	c.writer = calloc(c.nr_pages, 1);
-	c.gone = calloc(c.nr_pages, 1);
-	c.excused = calloc(c.nr_pages, 1);
-	if (!c.expect || !c.writer || !c.gone || !c.excused) {
+	if (alloc_expect(&c)) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		out.status = 2;
 		goto cleanup;
 	}
-	memset(c.expect, GUPR_PATTERN_FILE, c.expect_size);
 	c.step_log = log;
 
 	run_steps(&c, plan, n, log, &out);

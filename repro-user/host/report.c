@@ -254,8 +254,12 @@ static int ordering_excerpt(FILE *o, const char *dir)
 	fclose(f);
 	if (from < 0 || to < 0)
 		return 0;
-	if (to + 1 < n && strstr(lines[to + 1], "kernel warning"))
-		to++;
+	/* and the kernel's warning when it follows within a few events */
+	for (int i = to + 1; i < n && i <= to + 4; i++)
+		if (strstr(lines[i], "<- kernel warning")) {
+			to = i;
+			break;
+		}
 	for (int i = from; i <= to; i++)
 		fold(o, "", lines[i], 4);
 	return 1;
@@ -346,12 +350,25 @@ struct opts {
 	int attached;
 };
 
+/* What the BPF probes saw, from the last folio_mkclean to the dirtying. */
+static void ordering_section(FILE *o, const char *dir, const struct run *r)
+{
+	fprintf(o, "Ordering (BPF probes on the victim folio, ms since the first step;\n"
+		   "flags L=locked U=uptodate D=dirty W=writeback B=private (buffer\n"
+		   "heads) M=mapped P=maybe DMA-pinned), from the last folio_mkclean to\n"
+		   "the dirtying:\n\n");
+	if (!ordering_excerpt(o, dir))
+		fprintf(o, "  (no such stretch in the timeline)\n");
+	fold(o, "  ", r->ordering, 4);
+	if (*r->buffers)
+		fold(o, "  ", r->buffers, 4);
+	fprintf(o, "\n");
+}
+
 static void body(FILE *o, const struct opts *a, const struct run *r)
 {
-	char func[128];
-
 	fprintf(o, "Hello,\n\n");
-	fold(o, "", "running gup-repro on this kernel, a page of a MAP_SHARED file mapping was "
+	fold(o, "", "Running gup-repro on this kernel, a page of a MAP_SHARED file mapping was "
 		"written or dirtied through a GUP pin after writeback had cleaned it and "
 		"folio_mkclean() had write-protected the user PTE: the filesystem never saw "
 		"->page_mkwrite for it.", 0);
@@ -360,7 +377,6 @@ static void body(FILE *o, const struct opts *a, const struct run *r)
 			"reproducer below).", 0);
 	fprintf(o, "\n");
 	facts(o, r);
-	site_func(r, func, sizeof(func));
 	fprintf(o, "\n");
 	if (*r->warning) {
 		fprintf(o, "The kernel printed:\n\n");
@@ -370,18 +386,8 @@ static void body(FILE *o, const struct opts *a, const struct run *r)
 	} else {
 		fprintf(o, "The kernel printed no warning.\n\n");
 	}
-	if (*r->ordering) {
-		fprintf(o, "Ordering (BPF probes on the victim folio, ms since the first step;\n"
-			   "flags L=locked U=uptodate D=dirty W=writeback B=private (buffer\n"
-			   "heads) M=mapped P=maybe DMA-pinned), from the last folio_mkclean to\n"
-			   "the dirtying:\n\n");
-		if (!ordering_excerpt(o, a->dir))
-			fprintf(o, "  (no such stretch in the timeline)\n");
-		fold(o, "  ", r->ordering, 4);
-		if (*r->buffers)
-			fold(o, "  ", r->buffers, 4);
-		fprintf(o, "\n");
-	}
+	if (*r->ordering)
+		ordering_section(o, a->dir, r);
 	fprintf(o, "Checked after the run:\n");
 	fold(o, "  data:  ", *r->integrity ? r->integrity : "not checked", 0);
 	fold(o, "  fsck:  ", *r->fsck ? r->fsck : "not run", 0);

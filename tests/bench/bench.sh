@@ -2,19 +2,28 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/bench/bench.sh - what `make bench` measures (not part of `make check`):
 #   1. cold ./run.sh: empty kernel cache (own GUP_REPRO_CACHE) and no build/;
-#   2. warm ./run.sh (traced, the default), warm ./run.sh --no-trace, a
-#      bare boot of the same kernel and initramfs (guest init powers off at
-#      once) and the floor: a minimal bare boot of the same kernel with the
-#      same QEMU (accel, machine, options) but a minimal initramfs (static
-#      busybox and an /init that runs `poweroff -f` at once, uncompressed)
-#      and the command line "console=ttyS0 quiet"; interleaved, BENCH_RUNS
-#      (>= 5) each: medians and the ratios run.sh / minimal bare boot
-#      (targets: traced <= 1.5, untraced <= 1.25), run.sh / own bare boot
-#      and traced / untraced; the median phases.txt of the traced runs;
-#   3. reproduction rate: BENCH_REPRO runs (default 20) of unlocked-dirty
-#      (exit 1 expected) and of control (exit 0 expected);
-#   4. the default matrix (4 kernels x 4 filesystems x 4 scenarios), warm:
-#      wall time and per-cell median (BENCH_MATRIX=0 skips it);
+#   2. warm ./run.sh (traced, the default: resumed from its snapshot,
+#      docs/snapshots.md), warm ./run.sh --boot (traced, booted), warm
+#      ./run.sh --no-trace (resumed), a bare boot of the same kernel and
+#      initramfs (guest init powers off at once) and the floor: a minimal
+#      bare boot of the same kernel with the same QEMU (accel, machine,
+#      options) but a minimal initramfs (static busybox and an /init that
+#      runs `poweroff -f` at once, uncompressed) and the command line
+#      "console=ttyS0 quiet"; interleaved, BENCH_RUNS (>= 5) each: medians
+#      and the ratios run.sh / minimal bare boot (targets: resumed traced
+#      <= 0.7; booted traced <= 1.5, untraced <= 1.25), run.sh / own bare
+#      boot and traced / untraced; the median phases.txt of the resumed
+#      and of the booted runs; the snapshot: its preparation alone
+#      (target <= 1.3 x a booted run) and its size on disk (target <= 64
+#      MiB);
+#   3. reproduction rate and --repeat: ./run.sh --repeat BENCH_REPRO
+#      (default 20) of unlocked-dirty (all reproduced expected) and of
+#      control (none), resumed, and of unlocked-dirty with --boot: the
+#      counts, and the wall time resumed / booted (target <= 0.35);
+#   4. the default matrix (4 kernels x 4 filesystems x 4 scenarios), warm
+#      (its snapshots made), and once with GUP_REPRO_SNAPSHOT=0: wall
+#      times (target <= 60 s with snapshots) and per-cell medians
+#      (BENCH_MATRIX=0 skips it);
 #   5. kernel trees (BENCH_TREE=1; needs the bisect test's tree, which
 #      `make check-slow` makes): ./run.sh --kernel BUILD warm vs a warm run
 #      of the packaged 6.1 kernel, interleaved, medians and ratio; one
@@ -85,9 +94,22 @@ printf '#!/bin/busybox sh\n/bin/busybox poweroff -f\n' >"$mini/root/init"
 chmod 755 "$mini/root/init"
 ( cd "$mini/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet ) >"$mini/initramfs.cpio"
 : >"$res/warm.txt"; : >"$res/untraced.txt"; : >"$res/bare.txt"; : >"$res/minimal.txt"; : >"$res/minimal-clock.txt"; : >"$res/phases-all.txt"
+# the snapshots of the runs below, made now (the default traced one is
+# made again for its preparation's cost: gupr_snapshot_prepare's info)
+snapdir=$GUPR_SNAP_DIR
+./run.sh -o "$res/snap-old" >/dev/null 2>&1
+key=$(sed -n 's/^start: snapshot \([0-9a-f]*\) .*/\1/p' "$res/snap-old/run.txt")
+[ -n "$key" ] && rm -rf "$snapdir/$key"
+t=$(now); ./run.sh -o "$res/snap-new" >/dev/null 2>&1; tprep=$(since "$t")
+prep=$(sed -n 's/^prepare-seconds: //p' "$snapdir/$key/info" 2>/dev/null)
+snapkb=$(du -sk "$snapdir/$key" 2>/dev/null | cut -f1)
+./run.sh --no-trace >/dev/null 2>&1
+: >"$res/boot.txt"; : >"$res/phases-boot.txt"
 for i in $(seq "$runs"); do
 	t=$(now); ./run.sh -o "$res/warm-$i" >/dev/null 2>&1; echo "$(since "$t")" >>"$res/warm.txt"
 	cat "$res/warm-$i/phases.txt" >>"$res/phases-all.txt"
+	t=$(now); ./run.sh --boot -o "$res/boot-$i" >/dev/null 2>&1; echo "$(since "$t")" >>"$res/boot.txt"
+	cat "$res/boot-$i/phases.txt" >>"$res/phases-boot.txt"
 	t=$(now); ./run.sh --no-trace >/dev/null 2>&1; echo "$(since "$t")" >>"$res/untraced.txt"
 	t=$(now); gupr_boot "$bare" 120 gupr.mode=bare "$bare/scratch.img"; echo "$(since "$t")" >>"$res/bare.txt"
 	[ "$BOOT_STATUS" = ok ] && grep -q 'gup-repro: guest done rc=0' "$bare/console.log" ||
@@ -104,36 +126,46 @@ for i in $(seq "$runs"); do
 done
 rm -rf "$bare" "$mini"
 mw=$(median <"$res/warm.txt"); mu=$(median <"$res/untraced.txt"); mb=$(median <"$res/bare.txt"); mm=$(median <"$res/minimal.txt")
-say "warm ./run.sh (traced):     median $mw s over $runs runs ($(tr '\n' ' ' <"$res/warm.txt"))"
-say "warm ./run.sh --no-trace:   median $mu s over $runs runs ($(tr '\n' ' ' <"$res/untraced.txt"))"
+mo=$(median <"$res/boot.txt")
+say "warm ./run.sh (traced, resumed): median $mw s over $runs runs ($(tr '\n' ' ' <"$res/warm.txt"))"
+say "warm ./run.sh --boot (traced):   median $mo s over $runs runs ($(tr '\n' ' ' <"$res/boot.txt"))"
+say "warm ./run.sh --no-trace (resumed): median $mu s over $runs runs ($(tr '\n' ' ' <"$res/untraced.txt"))"
 say "bare boot (own initramfs):  median $mb s over $runs runs ($(tr '\n' ' ' <"$res/bare.txt")) accel=$BOOT_ACCEL"
 say "minimal bare boot (floor):  median $mm s over $runs runs ($(tr '\n' ' ' <"$res/minimal.txt")) busybox initramfs, console=ttyS0 quiet"
 say "minimal bare boot, guest:   median $(median <"$res/minimal-clock.txt") s from the kernel's start to power-off (the rest is QEMU, firmware$([ "${KBOOT:-$VMLINUZ}" = "$VMLINUZ" ] && echo ", decompression"))"
 say "boot image (all of them):   ${KBOOT:-$VMLINUZ} $([ "${KBOOT:-$VMLINUZ}" = "$VMLINUZ" ] && echo "(compressed)" || echo "(uncompressed, PVH entry)")"
-say "ratio run.sh/minimal boot:  $(ratio "$mw" "$mm") traced (target <= 1.5), $(ratio "$mu" "$mm") untraced (target <= 1.25)"
+say "ratio run.sh/minimal boot:  $(ratio "$mw" "$mm") traced resumed (target <= 0.7), $(ratio "$mo" "$mm") traced booted (target <= 1.5), $(ratio "$mu" "$mm") untraced resumed"
+say "snapshot of the default run: prepared in ${prep:-?} s ($(ratio "${prep:-0}" "$mo") x a booted run, target <= 1.3; the first run with it $tprep s), $((${snapkb:-0} / 1024)) MiB on disk (target <= 64 MiB)"
 say "ratio run.sh/own bare boot: $(ratio "$mw" "$mb") traced, $(ratio "$mu" "$mb") untraced"
 say "ratio traced/untraced:      $(ratio "$mw" "$mu") (target <= 1.5)"
-say "phases of the traced runs (median seconds; out/.../warm-N/phases.txt):"
-awk '!/^#/ { k = $1 " " $2; v[k] = v[k] " " $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
-	END { for (i = 1; i <= n; i++) print order[i] v[order[i]] }' "$res/phases-all.txt" |
-while read -r side ph vals; do
-	say "$(printf '  %-8s %-16s %s' "$side" "$ph" "$(printf '%s\n' $vals | median)")"
-done
-
-# 3. reproduction rate
-count() {	# count SCENARIO EXPECTED-EXIT -> "hits other"
-	local s=$1 want=$2 hit=0 other="" i rc
-	for i in $(seq "$repro"); do
-		./run.sh --scenario "$s" >/dev/null 2>&1; rc=$?
-		if [ "$rc" = "$want" ]; then hit=$((hit + 1)); else other+="$rc "; fi
+# phases FILE: the median seconds of each phase of FILE's runs
+phases() {
+	awk '!/^#/ { k = $1 " " $2; v[k] = v[k] " " $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
+		END { for (i = 1; i <= n; i++) print order[i] v[order[i]] }' "$1" |
+	while read -r side ph vals; do
+		say "$(printf '  %-8s %-16s %s' "$side" "$ph" "$(printf '%s\n' $vals | median)")"
 	done
-	echo "$hit ${other:-none}"
+}
+say "phases of the resumed traced runs (median seconds; out/.../warm-N/phases.txt):"
+phases "$res/phases-all.txt"
+say "phases of the booted traced runs (median seconds; out/.../boot-N/phases.txt):"
+phases "$res/phases-boot.txt"
+
+# 3. reproduction rate and the cost of --repeat, resumed and booted
+repeat() {	# repeat NAME ARGS...: ./run.sh --repeat N ARGS; prints the seconds and the counted verdict
+	local t
+	t=$(now)
+	./run.sh --repeat "$repro" -o "$res/repeat-$1" "${@:2}" >"$res/repeat-$1.out" 2>&1
+	echo "$(since "$t") $(sed -n 's/^verdict: //p' "$res/repeat-$1/verdict.txt" 2>/dev/null | head -n 1)"
 }
 if [ "$repro" -gt 0 ]; then
-read -r rh ro < <(count unlocked-dirty 1)
-say "unlocked-dirty: REPRODUCED $rh/$repro (other exits: $ro)"
-read -r ch co < <(count control 0)
-say "control: NOT REPRODUCED $ch/$repro, false positives $(echo "$co" | tr ' ' '\n' | grep -c '^1$')/$repro (other exits: $co)"
+read -r ru rv < <(repeat unlocked-dirty --scenario unlocked-dirty)
+say "unlocked-dirty --repeat $repro (resumed): $rv ($ru s)"
+read -r rc cv < <(repeat control --scenario control)
+say "control --repeat $repro (resumed): $cv ($rc s)"
+read -r rb bv < <(repeat unlocked-dirty-boot --scenario unlocked-dirty --boot)
+say "unlocked-dirty --repeat $repro --boot: $bv ($rb s)"
+say "ratio --repeat $repro resumed/booted: $(ratio "$ru" "$rb") (target <= 0.35)"
 fi
 fi
 # 4. the default matrix, warm: run it once more if the first run had to
@@ -143,15 +175,21 @@ if [ "${BENCH_MATRIX:-1}" = 1 ]; then
 		./run.sh matrix -o "$res/matrix" >"$res/matrix.out" 2>&1
 		grep -h "fetching\|building\|build root\|packing" "$res/matrix"/prepare-*.log 2>/dev/null | head -n 1
 	}
+	# once to fetch, build and make the snapshots the cells resume, once
+	# measured
 	rm -rf "$res/matrix"
-	if [ -n "$(matrix_once)" ]; then
-		rm -rf "$res/matrix"
-		matrix_once >/dev/null
-	fi
-	mwall=$(sed -n 's/^matrix wall time: //p' "$res/matrix/matrix.txt")
-	mcell=$(perl -MJSON::PP -e 'local $/; my $j = decode_json(<>); my @s = sort { $a <=> $b } map { $_->{seconds} } @{ $j->{cells} }; my $n = @s; printf "%.1f", $n % 2 ? $s[($n - 1) / 2] : ($s[$n / 2 - 1] + $s[$n / 2]) / 2' "$res/matrix/matrix.json")
-	say "default matrix (64 cells, -j $(nproc)), warm: $mwall wall (target <= 150 s; issue 4 asked <= 600 s), per-cell median $mcell s"
+	matrix_once >/dev/null
+	rm -rf "$res/matrix"
+	matrix_once >/dev/null
+	# matrix_figures DIR: its wall time, per-cell median
+	matrix_figures() {
+		echo "$(sed -n 's/^matrix wall time: //p' "$1/matrix.txt") wall, per-cell median $(perl -MJSON::PP -e 'local $/; my $j = decode_json(<>); my @s = sort { $a <=> $b } map { $_->{seconds} } @{ $j->{cells} }; my $n = @s; printf "%.1f", $n % 2 ? $s[($n - 1) / 2] : ($s[$n / 2 - 1] + $s[$n / 2]) / 2' "$1/matrix.json") s"
+	}
+	say "default matrix (64 cells, -j $(nproc)), warm, resumed: $(matrix_figures "$res/matrix") (target <= 60 s)"
 	say "$(sed -n 2p "$res/matrix/matrix.txt")"
+	GUP_REPRO_SNAPSHOT=0 ./run.sh matrix -o "$res/matrix-boot" >"$res/matrix-boot.out" 2>&1
+	say "default matrix, GUP_REPRO_SNAPSHOT=0 (booted): $(matrix_figures "$res/matrix-boot")"
+	say "$(sed -n 2p "$res/matrix-boot/matrix.txt")"
 fi
 # 5. kernel trees
 if [ "${BENCH_TREE:-0}" = 1 ]; then

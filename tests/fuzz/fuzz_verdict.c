@@ -1,23 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_verdict.c - libFuzzer harness for the console-log verdict parser
- * (repro-user/host/verdict.c): the input is a console log, parsed and judged
- * under every boot status, and read as an ordering.txt; then the same
- * bytes as a run directory's steps.jsonl, guest.log, fsck.txt and a
- * repeated run's verdict.txt (the decider's other oracles).  Every verdict
- * must be printable, valid UTF-8 with lines under OUT_LINE_MAX.  Those
- * files live in one directory per process ($TMPDIR or /tmp, fuzz-verdict-*),
- * removed when the process exits (-runs, -max_total_time, each process
- * of -fork and -jobs).
+ * (the units of repro-user/host/verdict.h): the input is a console log,
+ * parsed and judged under every boot status, and read as an ordering.txt;
+ * then the same bytes as a run directory's steps.jsonl, guest.log,
+ * fsck.txt and a repeated run's verdict.txt (the decider's other oracles).
+ * Every verdict must be printable, valid UTF-8 with lines under
+ * OUT_LINE_MAX.  Those files live in one directory per process ($TMPDIR
+ * or /tmp, fuzz-verdict-*), removed when the process exits (-runs,
+ * -max_total_time, each process of -fork and -jobs).
  */
-#define FUZZING 1
-#include "../../repro-user/host/verdict.c"
-
+#define _GNU_SOURCE
 #include <ftw.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "fuzz_check.h"
+#include "verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -87,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = fmemopen((void *)data, size, "r");
 	if (!lg || !f)
 		abort();
-	parse(f, lg);
+	console_parse(f, lg, 1);
 	rewind(f);
 	rc = read_ordering(f, &ord);
 	fclose(f);

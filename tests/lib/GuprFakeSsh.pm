@@ -9,23 +9,37 @@ our @EXPORT_OK = qw(fake_ssh down_ssh);
 
 sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
-# fake_ssh(DIR, NAME, UID, ARCH) -> an "ssh" command (DIR/NAME/fakessh)
-# that runs the remote command here, with id -u and uname -m answering UID
-# and ARCH.  It is not called ssh: gup-repro adds no ssh options to it.
+# fake_ssh(DIR, NAME, UID, ARCH [, home => HOME] [, make_fails => 1]) ->
+# an "ssh" command (DIR/NAME/fakessh) that runs the remote command here,
+# with id -u and uname -m answering UID and ARCH; home: the login's $HOME;
+# make_fails: the host's make fails at once (a job stops when it prepares
+# the project, before any VM: the host's side of a run without a guest);
+# make_noop: the host's make does nothing (for jobs whose runs a test hook
+# stands in for: GUP_REPRO_TEST_CELL_RUN).
+# It is not called ssh: gup-repro adds no ssh options to it.
 sub fake_ssh {
-	my ($dir, $name, $uid, $arch) = @_;
+	my ($dir, $name, $uid, $arch, %opt) = @_;
 	my $d = "$dir/$name";
 	mkdir $d;
 	spew("$d/id", "#!/bin/sh\necho $uid\n");
 	spew("$d/uname", "#!/bin/sh\necho $arch\n");
+	my @stubs = ("$d/id", "$d/uname");
+	if ($opt{make_fails}) {
+		spew("$d/make", "#!/bin/sh\necho 'make: the stand-in host has no make' >&2\nexit 2\n");
+		push @stubs, "$d/make";
+	} elsif ($opt{make_noop}) {
+		spew("$d/make", "#!/bin/sh\nexit 0\n");
+		push @stubs, "$d/make";
+	}
+	my $home = defined $opt{home} ? "HOME='$opt{home}' " : '';
 	spew("$d/fakessh", <<"EOF");
 #!/bin/bash
 # [options] HOST [--] COMMAND...
 while [ \$# -gt 0 ] && [ "\$1" != "\${1#-}" ]; do shift; done
 shift; [ "\${1:-}" = -- ] && shift
-PATH=$d:\$PATH exec sh -c "\$*"
+${home}PATH=$d:\$PATH exec sh -c "\$*"
 EOF
-	chmod 0755, "$d/id", "$d/uname", "$d/fakessh";
+	chmod 0755, @stubs, "$d/fakessh";
 	return "$d/fakessh";
 }
 

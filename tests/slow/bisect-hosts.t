@@ -10,7 +10,8 @@
 #  - bisect --find fix --repeat 2 over gupr-a, gupr-b (and gupr-down,
 #    unreachable: left out and named) names commit (2); every run came back
 #    with its verdict, names its host and the prepared kernel of its step's
-#    commit; both hosts ran runs; nothing is left in the hosts' runs/;
+#    commit; both hosts ran runs; nothing is left in the hosts'
+#    .gup-repro/runs/ nor made outside .gup-repro/;
 #  - a host whose preparation fails (gupr-bad): its run is COULD NOT TEST
 #    naming it (the step is skipped); with --retries 1 the run goes to the
 #    other host and the step is decided.
@@ -78,13 +79,14 @@ for my $s (@steps) {
 		$hosts{$h // ''}++;
 		ok(-s "$r/verdict.txt" && -s "$r/console.log" && slurp("$r/exit.txt") =~ /^[01]$/,
 		   "${\ ($r =~ s/.*\/steps\///r)}: came back from " . ($h // '?') . ' with its verdict');
-		like(slurp("$r/run.txt"), qr/^kernel-commit: ${commit}[0-9a-f]{28}\n(?:.*\n)*kernel-prepared: \Q$d\E\/wd-[ab]\/runs\/[^\n]*\/kernel-[^\n]*$/m,
+		like(slurp("$r/run.txt"), qr/^kernel-commit: ${commit}[0-9a-f]{28}\n(?:.*\n)*kernel-prepared: \Q$d\E\/wd-[ab]\/\.gup-repro\/runs\/[^\n]*\/kernel-[^\n]*$/m,
 		     "${\ ($r =~ s/.*\/steps\///r)}: booted the prepared kernel of its step's commit on the host");
 	}
 }
 is(join(',', sort keys %hosts), 'gupr-a,gupr-b', 'both hosts ran runs') or diag(explain \%hosts);
 for my $wd (qw(wd-a wd-b)) {
-	is(join(' ', glob("$d/$wd/runs/*")), '', "$wd: nothing left in runs/ (the bisection's directory removed at the end)");
+	is(join(' ', glob("$d/$wd/.gup-repro/runs/*")), '', "$wd: nothing left in .gup-repro/runs/ (the bisection's directory removed at the end)");
+	is(join(' ', map { s/.*\///r } glob("$d/$wd/* $d/$wd/.[!.]*")), '.gup-repro', "$wd: nothing outside .gup-repro/ (tests/unit/hosts-own.t)");
 }
 is(`git -C $tree symbolic-ref -q HEAD`, "refs/heads/main\n", 'the tree is back on main');
 
@@ -101,5 +103,6 @@ like($txt, qr/  -> skip  /, 'with none reproducing, the COULD NOT TEST run skips
 is($rc, 0, '--retries 1: exit 0') or diag($o);
 like($txt, qr/MITIGATED:EFAULT on gupr-a, MITIGATED:EFAULT on gupr-a  -> fixed/, '--retries 1: both runs made on gupr-a') or diag($txt);
 like($txt, qr/^first fixed commit: $fix$/m, '--retries 1: names the mm/gup.c commit');
-like(slurp("$d/wd-bad2/prepare.log"), qr/\/nonexistent\/cc/, '--retries 1: gupr-bad had a run and failed to prepare');
+like(slurp((glob("$d/wd-bad2/.gup-repro/tree-*/prepare.log"))[0] // ''), qr/\/nonexistent\/cc/,
+     '--retries 1: gupr-bad had a run and failed to prepare');
 done_testing();

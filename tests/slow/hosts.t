@@ -6,7 +6,8 @@
 # on) and gupr-bad (whose CC does not exist: its `make host` fails).
 #   - the cells over gupr-a and gupr-b give the same results as the same
 #     matrix run here, both hosts ran cells and each cell names its host;
-#     nothing is left in the hosts' runs/;
+#     nothing is left in the hosts' .gup-repro/runs/, nothing is made
+#     outside .gup-repro/;
 #   - an unreachable host is said and left out, the cells run on the other;
 #   - a host whose preparation fails gives ERROR cells naming it, and with
 #     --retries 1 its cells are run on another host.
@@ -48,8 +49,11 @@ like(slurp("$rdir/$cell/host.txt"), qr/^host: gupr-[ab]\nhost-name: .*\nhost-wor
 ok(-s "$rdir/$cell/verdict.txt" && -s "$rdir/$cell/console.log", 'the cell\'s run directory came back');
 like($rout, qr/^\[ ?\d\/4\] .* on gupr-[ab]$/m, 'progress lines name the host');
 for my $wd (qw(wd-a wd-b)) {
-	ok(-x "$d/$wd/gup-repro/run.sh" && -x "$d/$wd/gup-repro/build/host/gup-repro", "$wd: the host's copy of the project, built");
-	is(join(' ', glob("$d/$wd/runs/*")), '', "$wd: nothing left in runs/ (the matrix's directory removed at the end)");
+	my @t = glob("$d/$wd/.gup-repro/tree-*");
+	ok(@t == 1 && -x "$t[0]/run.sh" && -x "$t[0]/build/host/gup-repro", "$wd: the host's copy of the project, built, in .gup-repro/")
+		or diag("@t");
+	is(join(' ', glob("$d/$wd/.gup-repro/runs/*")), '', "$wd: nothing left in .gup-repro/runs/ (the matrix's directory removed at the end)");
+	is(join(' ', map { s/.*\///r } glob("$d/$wd/* $d/$wd/.[!.]*")), '.gup-repro', "$wd: nothing outside .gup-repro/ (tests/unit/hosts-own.t)");
 }
 
 # --repeat 2 over the two hosts: the runs of one cell are jobs of their
@@ -88,5 +92,6 @@ is(join(',', map { "$_->{result}\@$_->{host}" } sort { $a->{scenario} cmp $b->{s
    'CLEAN@gupr-a,CLEAN@gupr-a', '--retries 1: the cells ran on the good host');
 # (GNU parallel keeps a job's last try only, in joblog.txt and its output;
 # the host's own prepare.log shows the try there)
-like(slurp("$d/wd-bad2/prepare.log"), qr/\/nonexistent\/cc/, '--retries 1: gupr-bad had a cell and failed to prepare');
+like(slurp((glob("$d/wd-bad2/.gup-repro/tree-*/prepare.log"))[0] // ''), qr/\/nonexistent\/cc/,
+     '--retries 1: gupr-bad had a cell and failed to prepare');
 done_testing();

@@ -185,7 +185,12 @@ my @hostcases = (
 	[ fake_ssh($tmp, 'user', 1000, $arch) . " hostu $tmp/wd-u\n", qr/^run\.sh bisect: --hosts: hostu logs in as uid 1000, not root/, 'a host without root' ],
 	[ fake_ssh($tmp, 'arm', 0, 'aarch64') . " hosta $tmp/wd-a\n", qr/^run\.sh bisect: --hosts: hosta is aarch64, this machine is \S+/, 'a host of another architecture' ],
 	[ "$down root\@deadhost\n", qr/^run\.sh bisect: --hosts \S+: hosts not usable: root\@deadhost \(unreachable\)$/m, 'no usable host (unreachable)' ],
+	[ fake_ssh($tmp, 'rootb', 0, $arch, make_fails => 1) . " hostb $tmp/wd-b\n",
+	  qr/^run\.sh bisect: --hosts: hostb: working directory \Q$tmp\E\/wd-b is not empty \(notes\.txt\) and not gup-repro's/,
+	  'a working directory that is not empty and not gup-repro\'s (tests/unit/hosts-own.t)' ],
 );
+mkdir "$tmp/wd-b";
+spew("$tmp/wd-b/notes.txt", "mine\n");
 my $hn = 0;
 for my $h (@hostcases) {
 	my $f = "$tmp/hosts-" . ++$hn;
@@ -198,6 +203,7 @@ for my $h (@hostcases) {
 	like($l[0] // '', $h->[1], "--hosts: $h->[2]: says why");
 	ok(!-e "$tmp/built", "--hosts: $h->[2]: no step was built");
 }
+is(join(' ', glob("$tmp/wd-b/* $tmp/wd-b/.[!.]*")), "$tmp/wd-b/notes.txt", '--hosts: a refused working directory: nothing made or removed there');
 tree_back($d, 'after the --hosts refusals');
 
 # GNU parallel missing: a PATH with every command but parallel (the host

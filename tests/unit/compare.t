@@ -3,8 +3,9 @@
 # like a kernel tree, the test-only hooks GUP_REPRO_TEST_COMPARE_BUILD (a
 # side's "build": a prepared kernel record naming the side's source) and
 # GUP_REPRO_TEST_CELL_RUN (a cell's "run": its verdict from what the
-# side's source holds: LONGTERM_RULE refuses the long-term pin, BREAK makes
-# control reproduce, FLAKY makes pvw-uffd reproduce in run 1 only).
+# side's source held when it was "built", recorded in its kernel record:
+# LONGTERM_RULE refuses the long-term pin, BREAK makes control reproduce,
+# FLAKY makes pvw-uffd reproduce in run 1 only).
 # Checks the table, the summary and the exit status for a patch (mail and
 # plain diff) and --head, a patch that breaks a clean cell (exit 1), one
 # that does not apply (exit 128, one line), --repeat rates with Wilson
@@ -15,6 +16,8 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use JSON::PP;
+use lib "$FindBin::Bin/../lib";
+use GuprFakeSsh qw(fake_ssh);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
@@ -41,18 +44,19 @@ my ($flakyp) = glob("$tmp/flaky/*.patch");
 
 $ENV{GUP_REPRO_TEST_COMPARE_BUILD} = <<'EOF';
 mkdir -p "$GUPR_KERNEL_DIR" &&
-printf 'KSOURCE=debian\nKID=fake-%s\nKREL=6.1.0-fake\nKVERSION=1\nKLABEL=fake\nVMLINUZ=vmlinuz\nKCONFIG=config\nKPREPARED=.\nKTREE=%s\n' \
-	"$GUPR_SIDE" "$GUPR_SRC" >"$GUPR_KERNEL_DIR/kernel.env" &&
+f=""; for x in LONGTERM_RULE BREAK FLAKY; do [ -e "$GUPR_SRC/$x" ] && f="$f $x"; done
+printf 'KSOURCE=debian\nKID=fake-%s\nKREL=6.1.0-fake\nKVERSION=1\nKLABEL=fake\nVMLINUZ=vmlinuz\nKCONFIG=config\nKPREPARED=.\nKSUBJECT="%s"\n' \
+	"$GUPR_SIDE" "$f" >"$GUPR_KERNEL_DIR/kernel.env" &&
 echo x >"$GUPR_KERNEL_DIR/vmlinuz" && echo x >"$GUPR_KERNEL_DIR/config" && echo "built $GUPR_SIDE"
 EOF
 $ENV{GUP_REPRO_TEST_CELL_RUN} = <<'EOF';
 . "${GUPR_CELL_KERNEL#prepared:}/kernel.env"
 c=CLEAN v="NOT REPRODUCED"
 case "$GUPR_CELL_SCENARIO" in
-longterm) if [ -e "$KTREE/LONGTERM_RULE" ]; then c=MITIGATED:EFAULT v=MITIGATED; else c=REPRODUCED:ext4_dirty_folio v=REPRODUCED; fi ;;
-control) [ -e "$KTREE/BREAK" ] && c=REPRODUCED:ext4_dirty_folio v=REPRODUCED ;;
+longterm) case "$KSUBJECT" in *LONGTERM_RULE*) c=MITIGATED:EFAULT v=MITIGATED ;; *) c=REPRODUCED:ext4_dirty_folio v=REPRODUCED ;; esac ;;
+control) case "$KSUBJECT" in *BREAK*) c=REPRODUCED:ext4_dirty_folio v=REPRODUCED ;; esac ;;
 pvw-uffd*) c=VIOLATION v=VIOLATION
-	[ -e "$KTREE/FLAKY" ] && [ "${GUPR_CELL_DIR##*/}" != run-01 ] && c=CLEAN v="NOT REPRODUCED" ;;
+	case "$KSUBJECT" in *FLAKY*) [ "${GUPR_CELL_DIR##*/}" != run-01 ] && c=CLEAN v="NOT REPRODUCED" ;; esac ;;
 esac
 printf 'verdict: %s\ncell: %s\n' "$v" "$c" >"$GUPR_CELL_DIR/verdict.txt"
 printf 'kernel: 6.1.0-fake\nseconds: 1.0\n' >"$GUPR_CELL_DIR/run.txt"
@@ -113,6 +117,24 @@ is($rc, 0, '--repeat: exit 0') or diag($o);
 like($txt, qr/^pvw-uffd\s+ext4\s+\* changed\n    base:    VIOLATION 10\/10 \(72\.2%-100\.0%\)\n    patched: VIOLATION 1\/10 \(1\.8%-40\.4%\)$/m,
      '--repeat: both rates with their 95% Wilson intervals, a rate change marked') or diag($txt);
 like($txt, qr/^control\s+ext4\s*\n    base:    CLEAN 0\/10 \(0\.0%-27\.8%\)\n    patched: CLEAN 0\/10 /m, '--repeat: the unchanged cell with its rate');
+
+# 7. --hosts: the cells run on the hosts (stand-in ssh), each side's
+# prepared kernel shipped to them; the same table as on this machine
+my $hostssh = fake_ssh($tmp, 'host', 0, `uname -m` =~ s/\s+//r, make_noop => 1);
+spew("$tmp/hosts", "1/$hostssh hostc $tmp/wd-c\n");
+{
+	local $ENV{GUP_REPRO_TEST_CELL_RUN} = $ENV{GUP_REPRO_TEST_CELL_RUN}
+		. 'echo "$GUPR_CELL_KERNEL" >"$GUPR_CELL_DIR/kernel-spec.txt"' . "\n";
+	($rc, $o, $txt, $out) = compare("--base main --patch $rulep --cells longterm,control --fs ext4 --hosts $tmp/hosts");
+}
+is($rc, 0, '--hosts: exit 0') or diag($o);
+like($txt, qr/^longterm\s+ext4\s+\* fixed$/m, '--hosts: longterm fixed, as on this machine') or diag($o);
+like($txt, qr/^summary: fixed 1, broke 0, changed 0, unchanged 1$/m, '--hosts: the summary');
+like($o, qr/ on hostc$/m, '--hosts: the cells ran on the host');
+my $spec = -e "$out/matrix/patched/ext4/longterm/kernel-spec.txt" ? slurp("$out/matrix/patched/ext4/longterm/kernel-spec.txt") : '';
+like($spec, qr{^prepared:\Q$tmp\E/wd-c/\.gup-repro/runs/[^/]+/base/kernels/patched\n\z},
+     "--hosts: the host's cell ran the patched side's kernel from the host's copy") or diag($spec);
+ok(!-e "$tmp/wd-c/.gup-repro/runs" || !glob("$tmp/wd-c/.gup-repro/runs/*"), '--hosts: the run\'s directory on the host is gone at the end');
 
 # 6. bad usage: one line each, exit 128
 for my $bad (["--base main", qr/--patch FILE or --head REV is required/],

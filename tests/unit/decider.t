@@ -98,6 +98,15 @@ spew("$d/steps.jsonl", $st . '{"event":"status","scenario":"longterm","status":"
 is($rc, 0, 'refused: MITIGATED, exit 0');
 like($out, qr/^cell: MITIGATED:EFAULT$/m, '... cell MITIGATED:EFAULT');
 
+# steps.jsonl is read as JSON (jansson): a record written with blanks and
+# escapes counts, a line that is not one whole object is skipped whole
+spew("$d/steps.jsonl", $st . '{"event": "status", "scenario": "con\u0074rol", "status": "failed", "step": "pin", "errname": "EFAULT"}' . "\n");
+($out, $rc) = decide($d);
+like($out, qr/^reason: scenario control failed at step pin \(EFAULT\)$/m, 'a status record with blanks and escapes is read');
+spew("$d/steps.jsonl", $st . '{"event":"status","scenario":"control","status":"failed","step":"pin"' . "\n");
+($out, $rc) = decide($d);
+like($out, qr/^reason: the scenario did not finish \(no status record/m, 'a cut status record is not one');
+
 # a trigger's status comes from guest.log
 $d = rundir('6.1-ext4-control-clean');
 spew("$d/steps.jsonl", '');

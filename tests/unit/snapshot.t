@@ -84,6 +84,15 @@ flock($lk, LOCK_EX) or die;	# b2 is in use
 @left = sort map { m{/([^/]+)$} } glob("$tmp/cache/snapshots/*");
 is_deeply(\@left, [qw(a1 a2 b2)], 'prune to 5 MiB: the newest that fit stay; one whose lock is held stays');
 close($lk);
+# one being made (its make lock held, no .complete yet) is not removed
+snap('making', 1, 30, 0);
+open(my $mk, '>>', "$tmp/cache/locks/snapshot-make-making.lock") or die;
+flock($mk, LOCK_EX) or die;
+($rc, $o) = lib('gupr_snapshot_prune');
+ok(-d "$tmp/cache/snapshots/making", 'prune: a snapshot being made (its make lock held) stays');
+close($mk);
+($rc, $o) = lib('gupr_snapshot_prune');
+ok(!-d "$tmp/cache/snapshots/making", 'prune: once not being made, an incomplete one goes');
 
 # 5. ./run.sh cache
 ($rc, $o) = sh("cd $top && ./run.sh cache");

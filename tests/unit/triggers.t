@@ -10,12 +10,14 @@
 #  - run.sh refuses bad --exec/--repeat/--slow-dev input with one line and
 #    exit 128 before anything is built or booted;
 #  - the --repeat arithmetic (Wilson interval, counts, exit rule) and the
-#    extraction of an --exec program's output from an untrusted guest log.
+#    extraction of an --exec program's output from an untrusted guest log;
+#  - disk-check.h's integrity records are JSON whatever byte the disk held.
 use strict;
 use warnings;
 use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
+use JSON::PP;
 
 my $top = "$FindBin::Bin/../..";
 sub run { my $out = `@_ 2>&1`; return ($out, $? >> 8); }
@@ -64,6 +66,21 @@ for my $t (@triggers) {
 	}
 	my $file = `file -b $d/$t 2>/dev/null` || `readelf -lW $d/$t`;
 	unlike(`readelf -lW $d/$t 2>&1`, qr/INTERP/, "$t is static (the guest has no libc)");
+}
+
+# disk-check.h's page records (which gup-repro-verdict reads with jansson)
+# are valid JSON for every byte expected and found, '"' and '\' too
+{
+	my $d = tempdir(CLEANUP => 1);
+	spew("$d/rec.c", "#define _GNU_SOURCE\n#include \"disk-check.h\"\nint main(void)\n{\n" .
+	     "\tfor (int b = 0; b < 256; b++)\n" .
+	     "\t\tgupr_disk_page_record(stdout, \"final\", 0, \"lost\", \"pin\", -1, -1, -1, b, 255 - b, 0);\n" .
+	     "\treturn 0;\n}\n");
+	my ($out, $rc) = run("cc -Wall -Werror -I$top/repro-user/guest/triggers -o $d/rec $d/rec.c && $d/rec");
+	is($rc, 0, 'disk-check.h: page records for every byte') or diag($out);
+	my @bad = grep { !eval { decode_json($_); 1 } } split /\n/, $out;
+	is(scalar(split /\n/, $out), 256, 'disk-check.h: 256 page records');
+	is_deeply(\@bad, [], 'disk-check.h: every page record is one JSON object');
 }
 
 # run.sh bad input: one clear line, exit 128, nothing built or booted

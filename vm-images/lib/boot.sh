@@ -23,6 +23,11 @@ gupr_kvm_usable() {
 # crypto API's boot-time self-tests of every algorithm (crypto_algapi_init
 # ran them for 0.19 s of a 6.1 boot under TCG); nothing here relies on them.
 GUPR_BOOT_CMDLINE=${GUPR_BOOT_CMDLINE:-console=ttyS0,115200 panic=-1 loglevel=5 tsc=reliable no_timer_check cryptomgr.notests}
+# The guest's RAM (MiB).  The busybox guest uses 65-80 MB of it on 6.1
+# (MemTotal - MemFree with the module, trace and btrfs loaded); a resumed
+# snapshot's QEMU walks every page of it (its zero pages too), so it is
+# kept small.  The Debian userland asks for more (gupr_rootfs_attach).
+GUPR_GUEST_MB=${GUPR_GUEST_MB:-512}
 
 # gupr_boot OUTDIR TIMEOUT CMDLINE-EXTRA [DISK [QEMU-ARG...]]: boot $KBOOT
 # (else $VMLINUZ) + $INITRD (QEMU-ARGs added: a snapshot's resume) with
@@ -122,7 +127,7 @@ gupr_qemu_start() {
 		i=$((i + 1))
 	done
 	timeout --kill-after=5 "$tmo" qemu-system-x86_64 \
-		-machine q35,accel="$accel" "${cpu[@]}" -smp "${GUP_REPRO_SMP:-2}" -m 1024 \
+		-machine q35,accel="$accel" "${cpu[@]}" -smp "${GUP_REPRO_SMP:-2}" -m "$GUPR_GUEST_MB" \
 		-kernel "${KBOOT:-$VMLINUZ}" -initrd "$INITRD" \
 		-append "$GUPR_BOOT_CMDLINE $extra" \
 		"${drive[@]}" "${GUPR_BOOT_DISKS[@]}" -snapshot \

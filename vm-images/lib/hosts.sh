@@ -14,12 +14,18 @@
 #   SSHLOGIN [ssh command [options]] [user@]host, as GNU parallel's
 #            --sshloginfile takes it; the last word is the host
 #   WORKDIR  an absolute path or ~/path on the host (default
-#            ~/gup-repro-remote): the host's copy of the project and the
-#            cells it runs live there
+#            ~/gup-repro-remote), new, empty or gup-repro's already: the
+#            preflight makes WORKDIR/.gup-repro/ and marks it as
+#            gup-repro's; the host's copies of the project and the runs
+#            live there, and nothing outside it is removed (remote.sh,
+#            docs/hosts.md).  /, a home directory and a directory that is
+#            not empty and not gup-repro's are refused (bad input).
 # Words are split at white space (no quoting).
 
 GUPR_HOSTS_WD_DEFAULT="~/gup-repro-remote"
 GUPR_SSH_CONNECT_TIMEOUT=${GUP_REPRO_SSH_CONNECT_TIMEOUT:-10}
+# the host's side, sent to the host as the text of "bash -c"
+GUPR_REMOTE_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/remote.sh
 
 # gupr_parallel_ok: GNU parallel is there (matrix and bisect run their jobs
 # with it, here and on the hosts); else prints why and returns 1.
@@ -87,16 +93,18 @@ gupr_hosts_read() {
 # given for host I (its sshlogin is "FILE HOST"): the host's own ssh command
 # with BatchMode, ConnectTimeout, keep-alives and one shared connection
 # (ControlMaster, its socket FILE.cm: a line of its own even when two lines
-# name the same machine), every remote command run
-# in the host's working directory (created on first use).  GNU parallel and
-# the rsync it runs call it as "FILE [options] HOST [--] COMMAND...".
+# name the same machine), every remote command run in gup-repro's own
+# directory in the host's working directory, WORKDIR/.gup-repro (made by
+# the preflight; with GUPR_HOSTS_NOCD set, in the login's directory: the
+# preflight's own ssh).  GNU parallel and the rsync it runs call it as
+# "FILE [options] HOST [--] COMMAND...".
 gupr_hosts_wrapper() {
 	local i=$1 file=$2 wd=${HOST_WD[$1]} q cmd c
 	local -a words
-	# the working directory for the remote shell: ~/ unquoted, the rest quoted
+	# gup-repro's directory for the remote shell: ~/ unquoted, the rest quoted
 	case "$wd" in
-	'~/'*) q="~/'${wd#'~/'}'" ;;
-	*) q="'$wd'" ;;
+	'~/'*) q="~/'${wd#'~/'}/.gup-repro'" ;;
+	*) q="'${wd%/}/.gup-repro'" ;;
 	esac
 	read -r -a words <<<"${HOST_CMD[$i]}"
 	cmd=""
@@ -107,7 +115,7 @@ gupr_hosts_wrapper() {
 		cmd+="-o BatchMode=yes -o ConnectTimeout=$GUPR_SSH_CONNECT_TIMEOUT -o ServerAliveInterval=15 -o ServerAliveCountMax=4 -o ControlMaster=auto -o ControlPath=$(printf %q "$file").cm -o ControlPersist=120 "
 	cat >"$file" <<EOF
 #!/usr/bin/env bash
-# gup-repro --hosts: ssh to $(printf %q "${HOST_NAME[$i]}"), every command run in $wd
+# gup-repro --hosts: ssh to $(printf %q "${HOST_NAME[$i]}"), every command run in ${wd%/}/.gup-repro
 host=$(printf %q "${HOST_NAME[$i]}")
 pre=()
 while [ \$# -gt 0 ] && [ "\$1" != "\$host" ] && [ "\$1" != "\${host#*@}" ]; do pre+=("\$1"); shift; done
@@ -115,68 +123,118 @@ while [ \$# -gt 0 ] && [ "\$1" != "\$host" ] && [ "\$1" != "\${host#*@}" ]; do p
 h=\$1; shift
 [ "\${1:-}" = -- ] && shift
 [ \$# -gt 0 ] || exec $cmd"\${pre[@]}" "\$h"
-exec $cmd"\${pre[@]}" "\$h" -- $(printf %q "mkdir -p $q && cd $q &&") "\$@"
+[ -z "\${GUPR_HOSTS_NOCD:-}" ] || exec $cmd"\${pre[@]}" "\$h" -- "\$@"
+exec $cmd"\${pre[@]}" "\$h" -- $(printf %q "cd $q &&") "\$@"
 EOF
 	chmod +x "$file"
 }
 
-# gupr_hosts_preflight I WRAPPER: one quick ssh to host I: it must answer
-# within the connect timeout, log in as root, have this machine's
-# architecture, a working directory it can create; rsync (GNU parallel
-# copies files with it) is installed when missing.  Prints "ok CPUS", or
-# "unusable WHY" (unreachable, no working directory, no rsync), or
-# "bad WHY" (bad input: not root, another architecture).
+# gupr_hosts_sq WORD: WORD quoted for any POSIX shell (a host's login
+# shell reads the commands): in single quotes.
+gupr_hosts_sq() {
+	printf "'%s'" "${1//\'/\'\\\'\'}"
+}
+
+# gupr_hosts_remote_call FUNCTION ARG...: the command that runs FUNCTION
+# of vm-images/lib/remote.sh with the ARGs on a host, as "bash -c" with
+# the text of remote.sh (the host may have no copy of the project yet, or
+# another version of it).
+gupr_hosts_remote_call() {
+	local c a
+	c="bash -c $(gupr_hosts_sq "$(cat "$GUPR_REMOTE_SH")
+$1 \"\$@\"") gupr-remote"
+	shift
+	for a in "$@"; do c+=" $(gupr_hosts_sq "$a")"; done
+	printf '%s\n' "$c"
+}
+
+# gupr_hosts_preflight I WRAPPER: one quick ssh to host I
+# (gupr_remote_preflight there): it must answer within the connect
+# timeout, log in as root, have this machine's architecture and a working
+# directory gup-repro may work in (gupr_remote_own: its own directory
+# made in it); rsync (GNU parallel copies files with it) is installed when
+# missing; what interrupted runs left is swept and the run's directory
+# HOSTS_MID made.  Prints "ok CPUS", or "unusable WHY" (unreachable, a
+# working directory that cannot be made, no rsync or flock), or "bad WHY"
+# (bad input: not root, another architecture) or "refused WHY" (bad input:
+# the working directory, gupr_remote_own).
 gupr_hosts_preflight() {
-	local i=$1 wrapper=$2 out rc uid arch cpus name=${HOST_NAME[$1]}
-	out=$(timeout $((GUPR_SSH_CONNECT_TIMEOUT * 3 + 120)) "$wrapper" "$name" \
-		'echo "uid=$(id -u)"; echo "arch=$(uname -m)"; echo "cpus=$(nproc)";
-		 command -v rsync >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive;
-			apt-get install -y -q --no-install-recommends rsync >/dev/null 2>&1 ||
-			{ apt-get update -q >/dev/null 2>&1; apt-get install -y -q --no-install-recommends rsync >/dev/null 2>&1; }; }
-		 command -v rsync >/dev/null 2>&1 && echo rsync=ok' 2>&1 </dev/null)
+	local i=$1 wrapper=$2 out rc uid arch cpus own name=${HOST_NAME[$1]} t=$((GUPR_SSH_CONNECT_TIMEOUT * 3 + 120))
+	out=$(GUPR_HOSTS_NOCD=1 timeout $t "$wrapper" "$name" \
+		"$(gupr_hosts_remote_call gupr_remote_preflight "${HOST_WD[$i]}" "$HOSTS_MID" "$(uname -m)")" 2>&1 </dev/null)
 	rc=$?
 	uid=$(sed -n 's/^uid=//p' <<<"$out") arch=$(sed -n 's/^arch=//p' <<<"$out") cpus=$(sed -n 's/^cpus=//p' <<<"$out")
+	own=$(sed -n 's/^\(own\|refuse\|unusable\)=/\1 /p' <<<"$out" | head -n 1)
 	if [ $rc = 124 ]; then
-		echo "unusable no answer within $((GUPR_SSH_CONNECT_TIMEOUT * 3 + 120)) s"
+		echo "unusable no answer within $t s"
 	elif [ -z "$uid" ] && [ $rc = 255 ]; then
-		echo "unusable unreachable: $(grep -v '^\(uid\|arch\|cpus\|rsync\)=' <<<"$out" | tail -n 1 | tr -d '\r' | cut -c1-160)"
+		echo "unusable unreachable: $(grep -v '^\(uid\|arch\|cpus\)=' <<<"$out" | tail -n 1 | tr -d '\r' | cut -c1-160)"
 	elif [ -z "$uid" ]; then
 		echo "unusable cannot work in ${HOST_WD[$i]}: $(tail -n 1 <<<"$out" | tr -d '\r' | cut -c1-160)"
 	elif [ "$uid" != 0 ]; then
 		echo "bad logs in as uid $uid, not root (gup-repro runs QEMU, apt-get and mkfs as root)"
 	elif [ "$arch" != "$(uname -m)" ]; then
 		echo "bad is $arch, this machine is $(uname -m) (the cells boot $(uname -m) kernels)"
+	elif [ "${own%% *}" = refuse ]; then
+		echo "refused ${own#refuse }"
+	elif [ "${own%% *}" != own ]; then
+		echo "unusable ${own#unusable }"
 	elif ! grep -q '^rsync=ok$' <<<"$out"; then
 		echo "unusable has no rsync and apt-get could not install it"
+	elif ! grep -q '^flock=ok$' <<<"$out"; then
+		echo "unusable has no flock (util-linux)"
+	elif ! grep -q '^run=ok$' <<<"$out"; then
+		echo "unusable cannot make the run's directory in ${own#own }: $(tail -n 1 <<<"$out" | tr -d '\r' | cut -c1-160)"
 	else
 		echo "ok ${cpus:-1}"
 	fi
 }
 
-# gupr_hosts_close I WRAPPER [DIR]: remove DIR (relative to the host's
-# working directory) on host I, and end the shared connection.
+# gupr_hosts_close I WRAPPER [DIR]: remove DIR (the run's directory,
+# relative to gup-repro's directory on host I) unless a job still holds
+# it (gupr_remote_drop: the sweep of a later run removes it then), and end
+# the shared connection.
 gupr_hosts_close() {
 	local name=${HOST_NAME[$1]}
 	# (the answer is read: the removal is over when the host says so)
-	[ -z "${3:-}" ] || [ "$(timeout 60 "$2" "$name" "rm -rf --one-file-system ${3@Q}; echo removed" </dev/null 2>/dev/null)" = removed ]
+	[ -z "${3:-}" ] ||
+		[ "$(timeout 60 "$2" "$name" "$(gupr_hosts_remote_call gupr_remote_drop . "$3")"' && echo removed' </dev/null 2>/dev/null)" = removed ]
 	grep -q ControlPath= "$2" && timeout 20 "$2" -O exit "$name" </dev/null >/dev/null 2>&1
 	return 0
+}
+
+# gupr_hosts_hold I: hold the lock of the run's directory HOSTS_MID on host
+# I (shared; the sweep of another run removes only a directory whose lock
+# it can take) for the run's whole life, whatever job runs there: an ssh
+# whose "flock -s" there lasts until its standard input ends.  The input
+# is a pipe whose only writer is a tail that ends with this shell ($$), or
+# when gupr_hosts_stop stops it.  Adds "TAIL-PID SSH-PID" to HOSTS_HOLD.
+gupr_hosts_hold() {
+	local i=$1 fd tail
+	exec {fd}< <(exec tail -f /dev/null --pid=$$)
+	tail=$!
+	"$HOSTS_STAGE/ssh-$i" "${HOST_NAME[$i]}" "cd $(gupr_hosts_sq "$HOSTS_MID") && exec flock -s . cat >/dev/null" \
+		<&"$fd" >"$HOSTS_STAGE/hold-$i" 2>&1 &
+	HOSTS_HOLD+=("$tail $!")
+	exec {fd}<&-
 }
 
 # gupr_hosts_start FILE JOBS: the hosts of FILE, ready for GNU parallel:
 # a staging directory HOSTS_STAGE (removed by gupr_hosts_stop) with an ssh
 # wrapper per host and the sshlogins file, after one quick ssh to every
-# host, all at once (gupr_hosts_preflight).  A host's job slots: N/ of the
-# file, else JOBS when not empty, else the host's CPU count.  Sets
-# HOSTS_USABLE (indices), HOSTS_UNUSABLE ("NAME (WORKDIR): why" each) and
-# HOSTS_UNUSABLE_SHORT ("NAME (unreachable)" each), HOSTS_SLOTS (their
-# sum) and HOSTS_MID (the run's directory under each host's WORKDIR); says
-# each host left out on stderr.  Returns 1 with HOSTS_WHY (one line) on
-# bad input: a file that is missing or has no usable line, a host that is
-# not root or of another architecture.
+# host, all at once (gupr_hosts_preflight), which makes the run's
+# directory HOSTS_MID in gup-repro's directory on each usable host; each
+# of them is held (gupr_hosts_hold) until gupr_hosts_stop.  A host's job
+# slots: N/ of the file, else JOBS when not empty, else the host's CPU
+# count.  Sets HOSTS_USABLE (indices), HOSTS_UNUSABLE ("NAME (WORKDIR):
+# why" each) and HOSTS_UNUSABLE_SHORT ("NAME (unreachable)" each),
+# HOSTS_SLOTS (their sum); says each host left out on stderr.  Returns 1
+# with HOSTS_WHY (one line) on bad input: a file that is missing or has no
+# usable line, a host that is not root or of another architecture, a
+# working directory that is refused.
 gupr_hosts_start() {
 	local file=$1 jobs=$2 i state why n
-	HOSTS_USABLE=() HOSTS_UNUSABLE=() HOSTS_UNUSABLE_SHORT=() HOSTS_SLOTS=0 HOSTS_STAGE="" HOSTS_WHY=""
+	HOSTS_USABLE=() HOSTS_UNUSABLE=() HOSTS_UNUSABLE_SHORT=() HOSTS_SLOTS=0 HOSTS_STAGE="" HOSTS_WHY="" HOSTS_HOLD=()
 	HOSTS_WHY=$(gupr_hosts_read "$file") || return 1
 	gupr_hosts_read "$file"
 	HOSTS_STAGE=$(mktemp -d "${TMPDIR:-/tmp}/gup-repro-hosts.XXXXXX") ||
@@ -188,26 +246,44 @@ gupr_hosts_start() {
 	done
 	wait
 	: >"$HOSTS_STAGE/sshlogins"
+	# every usable host first (gupr_hosts_stop removes their run's
+	# directories), then the first bad one, else those left out
 	for i in "${!HOST_NAME[@]}"; do
 		read -r state why <"$HOSTS_STAGE/preflight-$i"
 		case "$state" in
-		bad) HOSTS_WHY="--hosts: ${HOST_NAME[$i]} ${why}"; return 1 ;;
+		bad) [ -n "$HOSTS_WHY" ] || HOSTS_WHY="--hosts: ${HOST_NAME[$i]} ${why}" ;;
+		refused) [ -n "$HOSTS_WHY" ] || HOSTS_WHY="--hosts: ${HOST_NAME[$i]}: ${why}" ;;
 		ok) HOSTS_USABLE+=("$i")
 		    n=${HOST_CPUS[$i]:-${jobs:-$why}}
 		    HOSTS_SLOTS=$((HOSTS_SLOTS + n))
 		    echo "$n/$HOSTS_STAGE/ssh-$i ${HOST_NAME[$i]}" >>"$HOSTS_STAGE/sshlogins" ;;
 		*) HOSTS_UNUSABLE+=("${HOST_NAME[$i]} (${HOST_WD[$i]}): $why")
-		   HOSTS_UNUSABLE_SHORT+=("${HOST_NAME[$i]} (${why%%:*})")
-		   echo "==> host ${HOST_NAME[$i]}: $why; not used" >&2 ;;
+		   HOSTS_UNUSABLE_SHORT+=("${HOST_NAME[$i]} (${why%%:*})") ;;
+		esac
+	done
+	[ -z "$HOSTS_WHY" ] || return 1
+	for i in "${!HOST_NAME[@]}"; do
+		read -r state why <"$HOSTS_STAGE/preflight-$i"
+		case "$state" in
+		ok) gupr_hosts_hold "$i" ;;
+		*) echo "==> host ${HOST_NAME[$i]}: $why; not used" >&2 ;;
 		esac
 	done
 }
 
-# gupr_hosts_stop: remove the run's directory (HOSTS_MID) on every usable
-# host, end the shared connections, remove HOSTS_STAGE.
+# gupr_hosts_stop: end the holds of the run's directory (gupr_hosts_hold),
+# remove it (HOSTS_MID) on every usable host, end the shared connections,
+# remove HOSTS_STAGE.
 gupr_hosts_stop() {
-	local i
+	local i h n
+	local -a pids=()
 	[ -n "${HOSTS_STAGE:-}" ] && [ -d "$HOSTS_STAGE" ] || return 0
+	for h in "${HOSTS_HOLD[@]}"; do kill "${h% *}" 2>/dev/null; done
+	for h in "${HOSTS_HOLD[@]}"; do
+		for ((n = 0; n < 300; n++)); do kill -0 "${h#* }" 2>/dev/null || break; sleep 0.1; done
+		kill "${h#* }" 2>/dev/null
+	done
+	HOSTS_HOLD=()
 	for i in "${!HOST_NAME[@]}"; do
 		[ -e "$HOSTS_STAGE/ssh-$i" ] || continue
 		if [[ " ${HOSTS_USABLE[*]} " == *" $i "* ]]; then
@@ -215,8 +291,9 @@ gupr_hosts_stop() {
 		else
 			gupr_hosts_close "$i" "$HOSTS_STAGE/ssh-$i" &
 		fi
+		pids+=($!)
 	done
-	wait
+	[ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
 	rm -rf "$HOSTS_STAGE"
 	HOSTS_STAGE=""
 }

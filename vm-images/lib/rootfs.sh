@@ -231,8 +231,11 @@ gupr_rootfs_prepare() {
 
 # gupr_rootfs_attach: the two disks of the Debian userland for the next
 # boot (gupr_boot_disk): the image read-write under -snapshot (the guest's
-# writes are QEMU's, thrown away), the modules read-only.
+# writes are QEMU's, thrown away), the modules read-only; and 1 GiB of
+# RAM at least (GUPR_GUEST_MB).
 gupr_rootfs_attach() {
 	gupr_boot_disk "$ROOTFS_IMG" gupr-rootfs
 	gupr_boot_disk "$ROOTFS_KMODS" gupr-kmods ro
+	# a userland (bash, perl, fstests) wants more RAM than the busybox guest
+	[ "$GUPR_GUEST_MB" -ge 1024 ] || GUPR_GUEST_MB=1024
 }

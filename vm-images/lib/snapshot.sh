@@ -23,9 +23,11 @@
 # vCPU count, the accelerator, QEMU's binary and this file, boot.sh and
 # scratch.sh (the QEMU command line and the scratch image).  Any change
 # makes a new one.  They live in $GUPR_CACHE/snapshots/KEY (or
-# GUP_REPRO_SNAPSHOT_DIR/KEY), each made once under the lock snapshot-KEY;
-# the least recently used go first beyond GUP_REPRO_SNAPSHOTS (count,
-# default 16) or GUP_REPRO_SNAPSHOTS_MB (MiB on disk, default 2048).
+# GUP_REPRO_SNAPSHOT_DIR/KEY), each made once under the lock
+# snapshot-make-KEY and held shared (snapshot-KEY) by the runs that resume
+# it; the least recently used, not held, go first beyond
+# GUP_REPRO_SNAPSHOTS (count, default 16) or GUP_REPRO_SNAPSHOTS_MB (MiB
+# on disk, default 2048).
 
 GUPR_SNAP_DIR=${GUP_REPRO_SNAPSHOT_DIR:-"$GUPR_CACHE/snapshots"}
 # the command disk: a fixed size (the guest reads its capacity at boot),
@@ -59,7 +61,7 @@ gupr_snapshot_key() {
 	# QEMU is known by its binary, not run for its version
 	qemu=$(command -v qemu-system-x86_64) || return 1
 	files+=("$qemu")
-	id=$(printf '%s\n' "cmdline: $GUPR_BOOT_CMDLINE $1" "accel: $2 smp: ${GUP_REPRO_SMP:-2}"
+	id=$(printf '%s\n' "cmdline: $GUPR_BOOT_CMDLINE $1" "accel: $2 smp: ${GUP_REPRO_SMP:-2} mem: $GUPR_GUEST_MB"
 	     stat -L -c '%n %s %Y %i' "${files[@]}" 2>&1)
 	memo="$GUPR_SNAP_DIR/.keys/$(printf '%s' "$id" | sha1sum | cut -c1-16)"
 	if [ -s "$memo" ]; then
@@ -68,7 +70,7 @@ gupr_snapshot_key() {
 	fi
 	key=$({
 		echo "cmdline: $GUPR_BOOT_CMDLINE $1"
-		echo "accel: $2 smp: ${GUP_REPRO_SMP:-2}"
+		echo "accel: $2 smp: ${GUP_REPRO_SMP:-2} mem: $GUPR_GUEST_MB"
 		for f in "${files[@]}"; do gupr_file_hash "$f" || echo "missing $f"; done
 	} | sha256sum | cut -c1-16)
 	mkdir -p "${memo%/*}" && echo "$key" >"$memo.$$" && mv "$memo.$$" "$memo"
@@ -175,23 +177,30 @@ gupr_snapshot_cmd_args() {
 		-device "virtio-blk-pci,drive=gupr-cmd,serial=gupr-cmd"
 }
 
-# gupr_snapshot_get FIXED FS PAGES TIMEOUT ACCEL: the directory of the
-# snapshot for this run (made now when there is none, under its lock,
-# saying so); returns 1 with SNAP_WHY when it cannot be made.
+# gupr_snapshot_get FIXED FS PAGES TIMEOUT ACCEL: SNAP, the directory of
+# the snapshot for this run (made now when there is none, under its lock,
+# saying so), held shared until the run ends; returns 1 with SNAP_WHY when
+# it cannot be made.
 gupr_snapshot_get() {
 	local key dir
 	key=$(gupr_snapshot_key "$1" "$5") || { SNAP_WHY="cannot compute the snapshot's key"; return 1; }
 	dir="$GUPR_SNAP_DIR/$key"
 	if [ ! -e "$dir/.complete" ]; then
-		gupr_lock "snapshot-$key"
+		# made by one run; the others wait for it (not for its use)
+		gupr_lock "snapshot-make-$key"
 		if [ ! -e "$dir/.complete" ]; then
 			gupr_say "==> snapshot: preparing one for this kernel, $2 and its options (boot to the scenario's start, save)"
-			gupr_snapshot_prepare "$dir" "$1" "$2" "$3" "$4" "$5" || { gupr_unlock "snapshot-$key"; return 1; }
+			gupr_snapshot_prepare "$dir" "$1" "$2" "$3" "$4" "$5" || { gupr_unlock "snapshot-make-$key"; return 1; }
 			gupr_snapshot_prune "$key"
 		fi
-		gupr_unlock "snapshot-$key"
+		gupr_unlock "snapshot-make-$key"
 	fi
 	touch "$dir/.used" 2>/dev/null
+	# in use until this run ends: a shared hold of its lock, which
+	# gupr_snapshot_prune (exclusive, not waiting) respects
+	local fd
+	exec {fd}>>"$GUPR_CACHE/locks/snapshot-$key.lock" && flock -s "$fd" ||
+		{ SNAP_WHY="cannot lock the snapshot $key"; return 1; }
 	SNAP=$dir
 }
 
@@ -250,9 +259,11 @@ gupr_snapshot_prune() {
 			n=$((n + 1)) mb=$((mb + kb / 1024))
 			continue
 		fi
-		# a snapshot in use or being made holds its lock
+		# a snapshot in use holds its lock shared, one being made its
+		# make lock
 		mkdir -p "$GUPR_CACHE/locks"
-		( exec 9>>"$GUPR_CACHE/locks/snapshot-$k.lock" && flock -n 9 && rm -rf --one-file-system "$d" ) 2>/dev/null
+		( exec 8>>"$GUPR_CACHE/locks/snapshot-make-$k.lock" 9>>"$GUPR_CACHE/locks/snapshot-$k.lock" &&
+		  flock -n 8 && flock -n 9 && rm -rf --one-file-system "$d" ) 2>/dev/null
 	done
 }
 

@@ -224,9 +224,10 @@ static inline const char *gupr_disk_compare_page(const unsigned char *expect,
 	return "ok";
 }
 
+/* @b as one character of a JSON string: printable ASCII but '"' and '\\', else '?'. */
 static inline char gupr_printable(int b)
 {
-	return b >= 0x21 && b < 0x7f ? (char)b : '?';
+	return b >= 0x21 && b < 0x7f && b != '"' && b != '\\' ? (char)b : '?';
 }
 
 /**

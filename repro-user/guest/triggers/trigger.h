@@ -313,10 +313,79 @@ static inline const char *trigger_env(const char *name)
 #endif
 
 /*
+ * @a's defaults, before the command line.  Returns -1 to go on, else 2
+ * after saying why.
+ */
+static inline int trigger_defaults(const char *prog, struct trigger_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->wait_ms = 10000;
+#ifndef TRIGGER_EXPORT
+	/* gup-repro: the defaults the guest init gives (README "--exec") */
+	a->path = trigger_env("GUPR_VICTIM") ?: "/mnt/scratch/victim";
+	a->log = trigger_env("GUPR_STEPS_LOG");
+	a->dev = trigger_env("GUPR_SLOW_DEV");
+	a->fault = trigger_env("GUPR_FAULT");
+	if (a->fault && !window_fault_known(a->fault)) {
+		fprintf(stderr, "%s: GUPR_FAULT='%s' is not a fault this trigger knows\n", prog, a->fault);
+		return 2;
+	}
+#else
+	(void)prog;
+#endif
+	return -1;
+}
+
+/*
+ * Option @c of the command line, with its value @v, into @a.  Returns -1 to
+ * go on, else the exit status (0 after --help or --list-faults, which
+ * prints window-fault.h's fault names a line each; 2 on bad usage, after
+ * @usage(stderr)).
+ */
+static inline int trigger_option(int c, const char *v, const char *prog, void (*usage)(FILE *),
+				 struct trigger_args *a)
+{
+	char *end;
+	int i;
+
+	switch (c) {
+	case 'f': a->path = v; break;
+	case 'd': a->dev = v; break;
+	case 'o': a->log = v; break;
+	case 'e': a->expect = v; break;
+	case 's': a->safe = 1; break;
+	case 'w':
+		errno = 0;
+		a->wait_ms = strtol(v, &end, 10);
+		if (errno || *end || end == v || a->wait_ms < 1 || a->wait_ms > 600000) {
+			fprintf(stderr, "%s: --wait-ms takes 1..600000, not '%s'\n", prog, v);
+			usage(stderr);
+			return 2;
+		}
+		break;
+	case 'F':
+		if (!window_fault_known(v)) {
+			fprintf(stderr, "%s: --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
+				prog, v);
+			usage(stderr);
+			return 2;
+		}
+		a->fault = v;
+		break;
+	case 'h': usage(stdout); return 0;
+	case 'L':	/* the fault names, one a line (for scripts) */
+		for (i = 0; window_faults[i]; i++)
+			printf("%s\n", window_faults[i]);
+		return 0;
+	default: usage(stderr); return 2;
+	}
+	return -1;
+}
+
+/*
  * Parse the command line into @a; @delayed: the trigger also takes --dev
  * (required) and --wait-ms.  Returns -1 to go on, else the exit status
- * (0 after --help or --list-faults, which prints window-fault.h's fault
- * names a line each; 2 on bad usage, after @usage(stderr)).
+ * (trigger_option(); 2 on bad usage, after @usage(stderr)).
  */
 static inline int trigger_parse(int argc, char **argv, const char *prog, int delayed,
 				void (*usage)(FILE *), struct trigger_args *a)
@@ -343,56 +412,13 @@ static inline int trigger_parse(int argc, char **argv, const char *prog, int del
 		{ "list-faults", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
-	int c;
+	int c, rc = trigger_defaults(prog, a);
 
-	memset(a, 0, sizeof(*a));
-	a->wait_ms = 10000;
-#ifndef TRIGGER_EXPORT
-	/* gup-repro: the defaults the guest init gives (README "--exec") */
-	a->path = trigger_env("GUPR_VICTIM") ?: "/mnt/scratch/victim";
-	a->log = trigger_env("GUPR_STEPS_LOG");
-	a->dev = trigger_env("GUPR_SLOW_DEV");
-	a->fault = trigger_env("GUPR_FAULT");
-	if (a->fault && !window_fault_known(a->fault)) {
-		fprintf(stderr, "%s: GUPR_FAULT='%s' is not a fault this trigger knows\n", prog, a->fault);
-		return 2;
-	}
-#endif
-	while ((c = getopt_long(argc, argv, delayed ? "f:d:o:w:F:e:sh" : "f:o:F:e:sh",
-				delayed ? all : plain, NULL)) != -1) {
-		switch (c) {
-		case 'f': a->path = optarg; break;
-		case 'd': a->dev = optarg; break;
-		case 'o': a->log = optarg; break;
-		case 'e': a->expect = optarg; break;
-		case 's': a->safe = 1; break;
-		case 'w':
-			errno = 0;
-			a->wait_ms = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || a->wait_ms < 1 || a->wait_ms > 600000) {
-				fprintf(stderr, "%s: --wait-ms takes 1..600000, not '%s'\n", prog, optarg);
-				usage(stderr);
-				return 2;
-			}
-			break;
-		case 'F':
-			if (!window_fault_known(optarg)) {
-				fprintf(stderr, "%s: --fault takes reclaim, cold, drop-caches, truncate or punch-hole, not '%s'\n",
-					prog, optarg);
-				usage(stderr);
-				return 2;
-			}
-			a->fault = optarg;
-			break;
-		case 'h': usage(stdout); return 0;
-		case 'L':	/* the fault names, one a line (for scripts) */
-			for (c = 0; window_faults[c]; c++)
-				printf("%s\n", window_faults[c]);
-			return 0;
-		default: usage(stderr); return 2;
-		}
-	}
+	while (rc < 0 && (c = getopt_long(argc, argv, delayed ? "f:d:o:w:F:e:sh" : "f:o:F:e:sh",
+					  delayed ? all : plain, NULL)) != -1)
+		rc = trigger_option(c, optarg, prog, usage, a);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
 		usage(stderr);

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scenarios.c - the scenario table of gup-repro (steps.h): a scenario is
+ * data, a name, a line of description and a comma-separated list of step
+ * names; the expected result of each on a kernel and a filesystem
+ * (gupr_expect()); and the step lists parsed and checked for order.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "steps.h"
+
+const struct gupr_scenario gupr_scenarios[] = {
+	{
+		"unlocked-dirty",
+		"pin without FOLL_LONGTERM, writeback cleans, module writes and set_page_dirty()s unlocked",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,dirty-unlocked,unpin,munmap,close-file",
+	},
+	{
+		"control",
+		"same file work, but the second write goes through the user mapping (->page_mkwrite); module only pins/unpins",
+		"open-file,mmap-shared,user-write,pin,msync,user-write,unpin,munmap,close-file",
+	},
+	{
+		"longterm",
+		"unlocked-dirty with FOLL_LONGTERM|FOLL_WRITE: refused (EFAULT) on file mappings since v6.5",
+		"open-file,mmap-shared,user-write,pin-longterm,msync,kernel-write,dirty-unlocked,unpin,munmap,close-file",
+	},
+	{
+		"iouring-fixed-buffer",
+		"io_uring fixed buffer over the mapping; if accepted: user write, msync, READ_FIXED into it, unregister",
+		"open-file,mmap-shared,user-write,iouring-register,user-write,msync,iouring-read-fixed,iouring-unregister,munmap,close-file",
+	},
+	{
+		"longterm-private",
+		"longterm over a MAP_PRIVATE mapping: the write COWs, the FOLL_LONGTERM pin holds an anonymous copy (allowed)",
+		"open-file,mmap-private,user-write,pin-longterm,msync,kernel-write,dirty-unlocked,unpin,munmap,close-file",
+	},
+	{
+		"iouring-fixed-buffer-private",
+		"iouring-fixed-buffer over a MAP_PRIVATE mapping: io_uring's own file check (before v6.x) or an anonymous COW copy",
+		"open-file,mmap-private,user-write,iouring-register,user-write,msync,iouring-read-fixed,iouring-unregister,munmap,close-file",
+	},
+	{
+		"stripped-buffers",
+		"FOLL_GET reference, writeback cleans, reclaim releases the buffer heads, module writes and set_page_dirty()s, fsync",
+		"open-file,mmap-shared,get,user-write,msync,reclaim,kernel-write,dirty-unlocked,fsync,unpin,munmap,close-file",
+	},
+	{
+		"pinned-reclaim",
+		"stripped-buffers with a FOLL_PIN pin, which the 2023 reclaim fix protects",
+		"open-file,mmap-shared,pin,user-write,msync,reclaim,kernel-write,dirty-unlocked,fsync,unpin,munmap,close-file",
+	},
+	{
+		"lost-write",
+		"the module writes through its pin after writeback and never dirties the page: is the write on disk?",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,unpin,munmap,close-file",
+	},
+	{
+		"truncate-under-pin",
+		"pin, truncate the file to 0, then write and set_page_dirty() through the pin, fsync",
+		"open-file,mmap-shared,user-write,pin,truncate,kernel-write,dirty-unlocked,fsync,unpin,munmap,close-file",
+	},
+	{
+		"punch-hole-under-pin",
+		"pin, punch a hole over the pinned pages, then write and set_page_dirty() through the pin, fsync",
+		"open-file,mmap-shared,user-write,pin,punch-hole,kernel-write,dirty-unlocked,fsync,unpin,munmap,close-file",
+	},
+};
+const size_t gupr_nr_scenarios = sizeof(gupr_scenarios) / sizeof(gupr_scenarios[0]);
+
+/* Does the scenario's step list name STEP? */
+static int scen_has(const struct gupr_scenario *sc, const char *step)
+{
+	size_t len = strlen(step);
+	const char *p = sc->steps;
+
+	while ((p = strstr(p, step))) {
+		if ((p == sc->steps || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
+		unsigned int minor, const char *fs, struct gupr_expectation *e)
+{
+	int v65 = major > 6 || (major == 6 && minor >= 5);
+	int tracked = !strcmp(fs, "ext4") || !strcmp(fs, "xfs") || !strcmp(fs, "btrfs");
+	int shared = scen_has(sc, "mmap-shared");
+	int ring = scen_has(sc, "iouring-register");
+	int longterm = scen_has(sc, "pin-longterm") || ring;
+	int dirties = scen_has(sc, "kernel-write") && scen_has(sc, "dirty-unlocked");
+	int writes = scen_has(sc, "kernel-write") || scen_has(sc, "iouring-read-fixed");
+
+	/* only the plain shapes are predicted: reclaim, truncation, holes and
+	 * private mappings have outcomes of their own, measured in README
+	 */
+	if (!shared || scen_has(sc, "reclaim") || scen_has(sc, "truncate") || scen_has(sc, "truncate-mid") ||
+	    scen_has(sc, "punch-hole") || (!tracked && strcmp(fs, "tmpfs")) ||
+	    (writes && !dirties && !ring))
+		return 0;
+	if (tracked && longterm && v65) {
+		e->result = "^MITIGATED:EFAULT$";
+		e->why = "v6.5+: FOLL_LONGTERM refuses a MAP_SHARED file mapping";
+		return 1;
+	}
+	if (tracked && ring) {
+		e->result = "^MITIGATED:EOPNOTSUPP$";
+		e->why = "before v6.5: io_uring's own check refuses a file-backed fixed buffer";
+		return 1;
+	}
+	if (!writes || !tracked) {
+		e->result = "^CLEAN$";
+		e->why = !tracked ? "shmem takes every pin and tracks no dirty state to violate" :
+			 "the second write goes through the user mapping (->page_mkwrite)";
+		return 1;
+	}
+	if (!dirties)
+		return 0;
+	if (!strcmp(fs, "ext4")) {
+		int folio = major > 5 || (major == 5 && minor >= 18);
+
+		e->result = folio ? "^REPRODUCED:ext4_dirty_folio$" : "^REPRODUCED:ext4_set_page_dirty$";
+		e->why = folio ? "ext4 warns in ext4_dirty_folio (v5.18+)" : "ext4 warns in ext4_set_page_dirty (before v5.18)";
+		return 1;
+	}
+	if (!strcmp(fs, "xfs")) {
+		e->result = "^VIOLATION$";
+		e->why = "xfs has no warning: only the ordering checker sees it";
+		return 1;
+	}
+	e->result = "^(VIOLATION|LOSS|REPRODUCED:btrfs_writepage_cow_fixup)$";
+	e->why = "btrfs has no warning of its own in this path; the write may also be lost or caught by its cow fixup";
+	return 1;
+}
+
+const struct gupr_step *gupr_find_step(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < gupr_nr_steps; i++)
+		if (!strcmp(gupr_steps[i].name, name))
+			return &gupr_steps[i];
+	return NULL;
+}
+
+const struct gupr_scenario *gupr_find_scenario(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < gupr_nr_scenarios; i++)
+		if (!strcmp(gupr_scenarios[i].name, name))
+			return &gupr_scenarios[i];
+	return NULL;
+}
+
+int gupr_parse_steps(const char *list, const struct gupr_step **out, char **bad)
+{
+	const char *p = list;
+	int n = 0;
+
+	*bad = NULL;
+	if (!*p)
+		return -EINVAL;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char name[64];
+
+		if (!len)
+			return -EINVAL;
+		if (n == GUPR_MAX_STEPS)
+			return -E2BIG;
+		if (len >= sizeof(name)) {
+			*bad = strndup(p, len);
+			return -ENOENT;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		out[n] = gupr_find_step(name);
+		if (!out[n]) {
+			*bad = strdup(name);
+			return -ENOENT;
+		}
+		n++;
+		if (!p[len])
+			return n;
+		p += len + 1;
+	}
+}
+
+int gupr_check_order(const struct gupr_step *const *plan, int n, const char **why)
+{
+	static const struct {
+		unsigned int bit;
+		const char *text;
+	} needs[] = {
+		{ GUPR_NEED_CLOSED, "the victim is already open" },
+		{ GUPR_NEED_NOMAP, "the victim is already mapped" },
+		{ GUPR_NEED_OPEN, "no open file (open-file first)" },
+		{ GUPR_NEED_MAP, "no mapping (mmap-shared or mmap-private first)" },
+		{ GUPR_NEED_FULL, "the file was truncated: the mapping past EOF is SIGBUS" },
+		{ GUPR_NEED_PIN, "nothing pinned (pin, pin-fast, pin-longterm or get first)" },
+		{ GUPR_NEED_RING, "no io_uring buffers registered (iouring-register first)" },
+	};
+	unsigned int have = GUPR_NEED_CLOSED | GUPR_NEED_NOMAP | GUPR_NEED_FULL;
+	size_t k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sizeof(needs) / sizeof(needs[0]); k++) {
+			if ((plan[i]->needs & needs[k].bit) && !(have & needs[k].bit)) {
+				*why = needs[k].text;
+				return i;
+			}
+		}
+		have = (have & ~plan[i]->takes) | plan[i]->gives;
+	}
+	return -1;
+}
