@@ -3,8 +3,9 @@ package GuprRun;
 use strict;
 use warnings;
 use Test::More ();
+use File::Temp ();
 use Exporter 'import';
-our @EXPORT_OK = qw(run_sh fstests_bundle);
+our @EXPORT_OK = qw(run_sh fstests_bundle fstests_clone);
 
 # run_sh(TOP, ARGS...) -> (output, exit status, run directory or undef)
 sub run_sh {
@@ -26,6 +27,18 @@ sub fstests_bundle {
 	my ($b) = grep { -s $_ } ($ENV{GUPR_FSTESTS_BUNDLE} // (), "$top/../shared/fstests/fstests.bundle",
 				  $common ? "$common/../../shared/fstests/fstests.bundle" : ());
 	return $b;
+}
+
+# fstests_clone(TOP) -> a clone of the fstests snapshot (fstests_bundle) in
+# a temporary directory removed at exit; skips the whole test when there is
+# no snapshot, bails out when it cannot be cloned.
+sub fstests_clone {
+	my ($top) = @_;
+	my $b = fstests_bundle($top);
+	Test::More::plan(skip_all => 'no fstests bundle (../shared/fstests/fstests.bundle)') unless $b;
+	my $d = File::Temp::tempdir(CLEANUP => 1);
+	system("git clone -q $b $d/fstests") == 0 or Test::More::BAIL_OUT('cannot clone the fstests bundle');
+	return "$d/fstests";
 }
 
 1;

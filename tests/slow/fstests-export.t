@@ -20,19 +20,16 @@ use GuprRun;
 my $top = "$FindBin::Bin/../..";
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
-my $bundle = GuprRun::fstests_bundle($top);
-plan skip_all => 'no fstests bundle (../shared/fstests/fstests.bundle)' unless $bundle;
-
+my $fst = GuprRun::fstests_clone($top);
 my $d = tempdir(CLEANUP => 1);
-system("git clone -q $bundle $d/fstests") == 0 or BAIL_OUT('cannot clone the fstests bundle');
 for my $t (qw(odirect-delayed iouring-read-delayed)) {
-	my $out = `$top/run.sh fstests-export --trigger $t --to $d/fstests 2>&1`;
+	my $out = `$top/run.sh fstests-export --trigger $t --to $fst 2>&1`;
 	is($? >> 8, 0, "$t exported") or diag($out);
 }
 my @exec = ('--slow-dev', '1000', '--exec-arg', '--file', '--exec-arg', '/mnt/scratch/victim',
 	    '--exec-arg', '--dev', '--exec-arg', '/dev/nullb0', '--exec-arg', '--fault', '--exec-arg', 'reclaim');
 for my $h (qw(pin-writeback-dio pin-writeback-uring)) {
-	system("cc -static -O2 -Wall -D_GNU_SOURCE -o $d/$h $d/fstests/src/$h.c -lpthread -luring") == 0
+	system("cc -static -O2 -Wall -D_GNU_SOURCE -o $d/$h $fst/src/$h.c -lpthread -luring") == 0
 		or BAIL_OUT("cannot build $h static");
 	my ($o, $r, $dir) = GuprRun::run_sh($top, '--exec', "$d/$h", @exec,
 		'--exec-arg', '--expect', '--exec-arg', '/mnt/scratch/expected');
