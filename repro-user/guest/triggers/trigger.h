@@ -256,15 +256,18 @@ static inline int trigger_map_victim(const char *prog, const char *path,
 
 /*
  * The delayed block device (the *-delayed triggers): the open-dev step,
- * O_DIRECT, refused when a read is already in flight on it (no clean
- * signal then).  Sets *fd and *rdev (its device number); returns 0, or 1
- * after trigger_fail().
+ * O_DIRECT, once no read is in flight on it (a read in flight is the
+ * signal that ours holds the page).  Reads the device holds already (the
+ * filesystem's own on a dm-delay device under a mounted filesystem, as in
+ * fstests) are waited out, at most @wait_ms; after that it is refused
+ * (EBUSY).  Sets *fd and *rdev (its device number); returns 0, or 1 after
+ * trigger_fail().
  */
-static inline int trigger_open_dev(const char *prog, const char *dev, int *fd, dev_t *rdev)
+static inline int trigger_open_dev(const char *prog, const char *dev, long wait_ms, int *fd, dev_t *rdev)
 {
-	unsigned long long t0 = now_ns();
+	unsigned long long t0 = now_ns(), waited;
 	struct stat dst;
-	char note[96];
+	char note[128];
 	long n;
 
 	*fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
@@ -272,13 +275,16 @@ static inline int trigger_open_dev(const char *prog, const char *dev, int *fd, d
 		return trigger_fail(prog, "open-dev", errno, t0);
 	if (!S_ISBLK(dst.st_mode))
 		return trigger_fail(prog, "open-dev", ENOTBLK, t0);
-	n = inflight_reads(dst.st_rdev);
+	while ((n = inflight_reads(dst.st_rdev)) > 0 &&
+	       now_ns() - t0 < (unsigned long long)wait_ms * 1000000ULL)
+		usleep(1000);
 	if (n < 0)
 		return trigger_fail(prog, "open-dev", ENOENT, t0);
 	if (n > 0)
 		return trigger_fail(prog, "open-dev", EBUSY, t0);
-	snprintf(note, sizeof(note), "O_DIRECT, %u:%u, no read in flight", major(dst.st_rdev),
-		 minor(dst.st_rdev));
+	waited = (now_ns() - t0) / 1000000ULL;
+	snprintf(note, sizeof(note), "O_DIRECT, %u:%u, no read in flight%s", major(dst.st_rdev),
+		 minor(dst.st_rdev), waited >= 2 ? " (after waiting for the device's own)" : "");
 	step("open-dev", 0, 0, t0, note);
 	*rdev = dst.st_rdev;
 	return 0;
@@ -741,7 +747,7 @@ static inline int trigger_delayed_main(int argc, char **argv, const char *prog,
 	       a.safe ? " safe" : "");
 
 	if (trigger_map_victim(prog, a.path, victim, victim_fd, &size) ||
-	    trigger_open_dev(prog, a.dev, dev_fd, &rdev))
+	    trigger_open_dev(prog, a.dev, a.wait_ms, dev_fd, &rdev))
 		return 1;
 	c = do_read(rdev, &a);
 	if (c >= 0)
