@@ -31,9 +31,12 @@ sub fstests_bundle {
 
 # fstests_clone(TOP) -> a clone of the fstests snapshot (fstests_bundle) in
 # a temporary directory removed at exit; skips the whole test when there is
-# no snapshot, bails out when it cannot be cloned.
+# no snapshot, bails out when it cannot be cloned.  Commits into it (the
+# exports) get a fixed date: the same code exported makes the same commit,
+# which ./run.sh fstests builds once (its build is keyed by HEAD).
 sub fstests_clone {
 	my ($top) = @_;
+	$ENV{GIT_AUTHOR_DATE} = $ENV{GIT_COMMITTER_DATE} = '2026-01-02T00:00:00Z';
 	my $b = fstests_bundle($top);
 	Test::More::plan(skip_all => 'no fstests bundle (../shared/fstests/fstests.bundle)') unless $b;
 	my $d = File::Temp::tempdir(CLEANUP => 1);
