@@ -37,9 +37,10 @@ sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
 sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 sub q1 { return "'" . ($_[0] =~ s/'/'\\''/gr) . "'"; }
-# lib(SCRIPT): SCRIPT after sourcing lib.sh, in a cache of this test's own
+# lib(SCRIPT): SCRIPT after sourcing lib.sh, under set -u as the commands
+# run it, in a cache of this test's own
 sub lib {
-	spew("$tmp/script.sh", ". vm-images/lib.sh\n$_[0]\n");
+	spew("$tmp/script.sh", "set -u\n. vm-images/lib.sh\n$_[0]\n");
 	return sh("cd $top && GUP_REPRO_CACHE=$tmp/cache GUP_REPRO_BUILD=$tmp/build bash $tmp/script.sh");
 }
 sub git { my ($d, @a) = @_; my $o = `git -C $d @a 2>&1`; chomp $o; return $o; }

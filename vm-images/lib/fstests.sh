@@ -130,7 +130,7 @@ gupr_fstests_build() {
 			"$GUPR_TOP/vm-images/make-in-root.sh" "$root" "$d/tree" "$d/tree" -C "$d/tree" -j"$(nproc)" >"$d/build.log" 2>&1 &
 			if ! wait $!; then
 				tail -n 20 "$d/build.log" >&2
-				cp "$d/build.log" "${GUPR_LOG%/*}/fstests-build.log" 2>/dev/null
+				[ -z "${GUPR_LOG:-}" ] || cp "$d/build.log" "${GUPR_LOG%/*}/fstests-build.log" 2>/dev/null
 				rm -rf --one-file-system "$d"
 				gupr_die "building fstests for $suite failed (make in the build root; fstests-build.log)"
 			fi
@@ -320,7 +320,7 @@ gupr_fstests_rank() {
 gupr_fstests_verdict() {
 	local out=$1 tree=$2 f="$1/fstests" t s kind how cell="" rank=9 r first="" bs
 	local -a tests lines failed=() passed=() notrun=()
-	local -A st
+	local -A st=()
 	mapfile -t tests <"$out/tests.txt"
 	bs=$(sed -n 's/^boot-status: //p' "$out/run.txt" 2>/dev/null | head -n 1)
 	for t in $(gupr_fstests_summary "$f/check.log" Ran); do st[$t]=passed; done
