@@ -10,6 +10,7 @@
 #   make lint         checkpatch --strict and a W=1 build of the module
 #   make bench        wall time and reproduction rate (not part of check)
 #   make fuzz         libFuzzer harnesses of the host parsers (build/fuzz/)
+#   make docs         copy the commands' --help texts into docs/usage.md
 #
 # The guest's BPF loader and module are built by rules below too; the
 # harness (vm-images/lib/bpf.sh, module.sh) asks for them with the kernel's
@@ -201,6 +202,11 @@ lint: host
 bench: host
 	tests/bench/bench.sh
 
+# the help texts in docs/usage.md are the commands' own (tests/lint/docs.t
+# fails when one differs)
+docs:
+	perl vm-images/lib/usage-doc.pl --write docs/usage.md
+
 clean:
 	rm -rf build
 
@@ -212,4 +218,4 @@ clean:
 # a recipe that fails leaves no half-written target behind
 .DELETE_ON_ERROR:
 
-.PHONY: all host guest check check-slow lint bench fuzz clean
+.PHONY: all host guest check check-slow lint bench fuzz docs clean

@@ -69,7 +69,7 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        script, at most 64 MiB; with --rootfs debian any
                        x86-64 program or #! script) in the traced guest
                        instead of the driver, without gup_repro.ko;
-                       environment: README "--exec"
+                       environment: docs/triggers.md
       --exec-arg ARG   an argument for PROGRAM (repeatable; printable: no
                        newline, tab or other control character)
       --rootfs KIND    the guest's userland: busybox (default: the
@@ -87,8 +87,8 @@ runs a scenario with the gup_repro test module and prints the verdict.
                        *-delayed triggers default to their own)
       --fault NAME     with a module-free trigger: inject NAME inside its
                        window (reclaim, cold, drop-caches, truncate,
-                       punch-hole; README "Fault steps in a trigger's
-                       window"); an --exec program gets it as \$GUPR_FAULT
+                       punch-hole; docs/triggers.md); an --exec program
+                       gets it as \$GUPR_FAULT
       --repeat N       N runs (1..1000), each in a fresh VM, and one verdict
                        with the count per verdict, the reproduction rate and
                        its 95% Wilson interval; exit 1 if any run

@@ -82,7 +82,7 @@ next step at the latest and the tree is reset (docs/bisect.md).
 Plain git works too: cd TREE && git bisect start BAD GOOD &&
 git bisect run $GUPR_TOP/run.sh --kernel BUILD-DIR --build [run options]
 Test-only hooks: GUP_REPRO_TEST_BISECT_BUILD and GUP_REPRO_TEST_BISECT_RUN
-replace the build and the (local) runs of a step by a command (see README).
+replace the build and the (local) runs of a step by a command (docs/bisect.md).
 EOF
 }
 bad_usage() { echo "run.sh bisect: $*" >&2; echo "Try './run.sh bisect --help'." >&2; exit 128; }

@@ -74,7 +74,7 @@ done_line() { printf 'cell\t%s\t%s\t%s\n' "$cell" "${1:--}" "$(awk -v a="$t0" -v
 # GUP_REPRO_SMP says otherwise: cells run side by side, and two 2-vCPU TCG
 # guests on 2 host CPUs spin on each other's descheduled vCPUs (the default
 # 64-cell matrix: 220.0 s with 2 vCPUs, 180.7 s with 1, the same 64 results;
-# README "Measured figures").
+# docs/benchmarks.md).
 run_sh() {
 	if [ -n "${GUP_REPRO_TEST_CELL_RUN:-}" ]; then
 		# tests: a command stands in for run.sh and writes the run directory

@@ -40,7 +40,7 @@ usage: ./run.sh matrix [options]
                     works in WORKDIR/.gup-repro only (docs/hosts.md)
       --retries N   with --hosts: a cell a host could not run is tried
                     on another host, up to N times (default 0: ERROR)
-  --fstests DIR --tests LIST
+      --fstests DIR --tests LIST
                     fstests instead of scenarios: each cell is ./run.sh
                     fstests --fstests DIR TEST on its kernel and
                     filesystem (ext4, xfs, btrfs; default all three;

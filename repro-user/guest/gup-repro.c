@@ -68,8 +68,9 @@ static void usage(FILE *f)
 		"  -n, --dry-run        check the arguments and the order of the steps, print the\n"
 		"                       plan; touch nothing\n"
 		"  -I, --no-integrity   skip the data-integrity check after the steps\n"
-		"      --expect RELEASE FS  print each scenario's predicted matrix result on\n"
-		"                       that kernel release and filesystem, then exit\n"
+		"      --expect RELEASE FS  print each scenario's and module-free trigger's\n"
+		"                       predicted matrix result on that kernel release and\n"
+		"                       filesystem, then exit\n"
 		"  -h, --help           this text\n"
 		"Exit: 0 all steps ran, 1 a step failed, 2 bad usage, 3 the kernel refused\n"
 		"a long-term pin (EFAULT/EOPNOTSUPP from pin-longterm or iouring-register).\n",
@@ -340,9 +341,10 @@ static void parse_args(int argc, char **argv, struct args *a, struct gupr_ctx *c
 }
 
 /*
- * --expect RELEASE FS: each scenario's predicted result on that kernel and
- * filesystem (gupr_expect()), "NAME<TAB>REGEX<TAB>WHY" a line; the matrix
- * tests compare the cells with it.
+ * --expect RELEASE FS: the predicted result of each scenario and each
+ * module-free trigger (gupr_triggers[]) on that kernel and filesystem
+ * (gupr_expect()), "NAME<TAB>REGEX<TAB>WHY" a line; the matrix tests
+ * compare the cells with it.
  */
 static int print_expectations(const char *release, const char *fs)
 {
@@ -352,9 +354,13 @@ static int print_expectations(const char *release, const char *fs)
 
 	if (sscanf(release, "%u.%u", &major, &minor) != 2)
 		die_usage("--expect: '%s' is not a kernel release (like 6.1.0-56-cloud-amd64)", release);
-	for (i = 0; i < gupr_nr_scenarios; i++)
-		if (gupr_expect(&gupr_scenarios[i], major, minor, fs, &e))
-			printf("%s\t%s\t%s\n", gupr_scenarios[i].name, e.result, e.why);
+	for (i = 0; i < gupr_nr_scenarios + gupr_nr_triggers; i++) {
+		const struct gupr_scenario *sc = i < gupr_nr_scenarios ? &gupr_scenarios[i] :
+						 &gupr_triggers[i - gupr_nr_scenarios];
+
+		if (gupr_expect(sc, major, minor, fs, &e))
+			printf("%s\t%s\t%s\n", sc->name, e.result, e.why);
+	}
 	return 0;
 }
 

@@ -71,6 +71,32 @@ const struct gupr_scenario gupr_scenarios[] = {
 };
 const size_t gupr_nr_scenarios = sizeof(gupr_scenarios) / sizeof(gupr_scenarios[0]);
 
+/*
+ * The module-free triggers (repro-user/guest/triggers/NAME.c, one a row),
+ * each as the steps of the driver that do what the kernel's own path does
+ * to the victim: its pin, the clean (msync) while the kernel holds it, and
+ * the write and the dirtying under the folio lock.  For gupr_expect() only:
+ * the driver does not run them.
+ */
+const struct gupr_scenario gupr_triggers[] = {
+	{
+		"pvw-uffd",
+		"process_vm_writev(): pin_user_pages_remote(), copy, unpin_user_pages_dirty_lock()",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,unpin-dirty,munmap,close-file",
+	},
+	{
+		"odirect-delayed",
+		"O_DIRECT read into the mapping from a delayed device; the completion dirties with set_page_dirty_lock()",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,dirty-locked,unpin,munmap,close-file",
+	},
+	{
+		"iouring-read-delayed",
+		"io_uring read into the mapping from a delayed device; bio_dirty_fn() dirties with set_page_dirty_lock()",
+		"open-file,mmap-shared,user-write,pin,msync,kernel-write,dirty-locked,unpin,munmap,close-file",
+	},
+};
+const size_t gupr_nr_triggers = sizeof(gupr_triggers) / sizeof(gupr_triggers[0]);
+
 /* Does the scenario's step list name STEP? */
 static int scen_has(const struct gupr_scenario *sc, const char *step)
 {
@@ -85,57 +111,118 @@ static int scen_has(const struct gupr_scenario *sc, const char *step)
 	return 0;
 }
 
+/*
+ * The expectation of a MAP_PRIVATE scenario in @e: @refused when io_uring
+ * refuses the fixed buffer itself (a dirty-tracked filesystem before
+ * v6.5), else clean.  Returns 1.
+ */
+static int expect_private(int refused, struct gupr_expectation *e)
+{
+	if (refused) {
+		e->result = "^MITIGATED:EOPNOTSUPP$";
+		e->why = "before v6.5: io_uring's own check refuses a file-backed fixed buffer, private or not";
+	} else {
+		e->result = "^CLEAN$";
+		e->why = "MAP_PRIVATE: the write COWs, the pin holds an anonymous copy, the page cache is untouched";
+	}
+	return 1;
+}
+
+/* Is the kernel MAJOR.MINOR at least WANT_MAJOR.WANT_MINOR? */
+static int at_least(unsigned int major, unsigned int minor,
+		    unsigned int want_major, unsigned int want_minor)
+{
+	return major > want_major || (major == want_major && minor >= want_minor);
+}
+
+/* Fill @e with RESULT and WHY; return 1 (a prediction). */
+static int predict(struct gupr_expectation *e, const char *result, const char *why)
+{
+	e->result = result;
+	e->why = why;
+	return 1;
+}
+
+/* A dirtying of a pinned page after writeback on xfs or btrfs (@fs). */
+static int expect_unwarned(const char *fs, struct gupr_expectation *e)
+{
+	if (!strcmp(fs, "xfs"))
+		return predict(e, "^VIOLATION$", "xfs has no warning: only the ordering checker sees it");
+	return predict(e, "^(VIOLATION|LOSS|REPRODUCED:btrfs_writepage_cow_fixup)$",
+		       "btrfs has no warning of its own in this path; the write may also be lost or caught by its cow fixup");
+}
+
+/*
+ * reclaim between the clean and the write and unlocked dirtying through
+ * the held page: it strips the buffer heads of a folio held by FOLL_GET
+ * (and by FOLL_PIN before the 2023 fix "mm: do not reclaim private data
+ * from pinned page", which Debian's 6.1 has and 5.10 lacks); ext4's
+ * writeback then drops the page.  xfs (4 KiB blocks) keeps no buffer heads
+ * to strip; btrfs as without reclaim.
+ */
+static int expect_reclaim(const struct gupr_scenario *sc, unsigned int major,
+			  unsigned int minor, const char *fs, struct gupr_expectation *e)
+{
+	if (strcmp(fs, "ext4"))
+		return expect_unwarned(fs, e);
+	if (!scen_has(sc, "pin"))
+		return predict(e, "^LOSS$",
+			       "reclaim strips the buffer heads of a folio held by FOLL_GET: ext4's writeback drops the page");
+	if (!at_least(major, minor, 6, 1))
+		return predict(e, "^LOSS$",
+			       "before 6.1 reclaim strips a FOLL_PIN folio's buffer heads too: ext4's writeback drops the page");
+	return predict(e, "^REPRODUCED:ext4_dirty_folio$",
+		       "from 6.1 the 2023 reclaim fix keeps a FOLL_PIN folio's buffer heads: ext4 warns, no loss");
+}
+
 int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 		unsigned int minor, const char *fs, struct gupr_expectation *e)
 {
-	int v65 = major > 6 || (major == 6 && minor >= 5);
+	int v65 = at_least(major, minor, 6, 5);
 	int tracked = !strcmp(fs, "ext4") || !strcmp(fs, "xfs") || !strcmp(fs, "btrfs");
 	int shared = scen_has(sc, "mmap-shared");
 	int ring = scen_has(sc, "iouring-register");
 	int longterm = scen_has(sc, "pin-longterm") || ring;
-	int dirties = scen_has(sc, "kernel-write") && scen_has(sc, "dirty-unlocked");
+	int unlocked = scen_has(sc, "dirty-unlocked");
+	int dirties = scen_has(sc, "kernel-write") &&
+		      (unlocked || scen_has(sc, "dirty-locked") || scen_has(sc, "unpin-dirty"));
 	int writes = scen_has(sc, "kernel-write") || scen_has(sc, "iouring-read-fixed");
+	int detaches = scen_has(sc, "truncate") || scen_has(sc, "punch-hole");
 
-	/* only the plain shapes are predicted: reclaim, truncation, holes and
-	 * private mappings have outcomes of their own, measured in README
+	/* reclaim, truncation, holes and a write nothing dirties were
+	 * measured on the dirty-tracked filesystems only (docs/scenarios.md),
+	 * a truncate-mid not at all
 	 */
-	if (!shared || scen_has(sc, "reclaim") || scen_has(sc, "truncate") || scen_has(sc, "truncate-mid") ||
-	    scen_has(sc, "punch-hole") || (!tracked && strcmp(fs, "tmpfs")) ||
-	    (writes && !dirties && !ring))
+	if ((!tracked && strcmp(fs, "tmpfs")) || scen_has(sc, "truncate-mid") ||
+	    (!shared && !scen_has(sc, "mmap-private")) ||
+	    (!tracked && (scen_has(sc, "reclaim") || detaches || (shared && writes && !dirties && !ring))))
 		return 0;
-	if (tracked && longterm && v65) {
-		e->result = "^MITIGATED:EFAULT$";
-		e->why = "v6.5+: FOLL_LONGTERM refuses a MAP_SHARED file mapping";
-		return 1;
-	}
-	if (tracked && ring) {
-		e->result = "^MITIGATED:EOPNOTSUPP$";
-		e->why = "before v6.5: io_uring's own check refuses a file-backed fixed buffer";
-		return 1;
-	}
-	if (!writes || !tracked) {
-		e->result = "^CLEAN$";
-		e->why = !tracked ? "shmem takes every pin and tracks no dirty state to violate" :
-			 "the second write goes through the user mapping (->page_mkwrite)";
-		return 1;
-	}
+	if (!shared)
+		return expect_private(tracked && ring && !v65, e);
+	if (detaches)
+		return predict(e, "^CLEAN$",
+			       "the held page left the file: the write through it goes to a detached page, as expected");
+	if (tracked && longterm && v65)
+		return predict(e, "^MITIGATED:EFAULT$", "v6.5+: FOLL_LONGTERM refuses a MAP_SHARED file mapping");
+	if (tracked && ring)
+		return predict(e, "^MITIGATED:EOPNOTSUPP$",
+			       "before v6.5: io_uring's own check refuses a file-backed fixed buffer");
+	if (!writes || !tracked)
+		return predict(e, "^CLEAN$", !tracked ? "shmem takes every pin and tracks no dirty state to violate" :
+			       "the second write goes through the user mapping (->page_mkwrite)");
 	if (!dirties)
-		return 0;
-	if (!strcmp(fs, "ext4")) {
-		int folio = major > 5 || (major == 5 && minor >= 18);
-
-		e->result = folio ? "^REPRODUCED:ext4_dirty_folio$" : "^REPRODUCED:ext4_set_page_dirty$";
-		e->why = folio ? "ext4 warns in ext4_dirty_folio (v5.18+)" : "ext4 warns in ext4_set_page_dirty (before v5.18)";
-		return 1;
-	}
-	if (!strcmp(fs, "xfs")) {
-		e->result = "^VIOLATION$";
-		e->why = "xfs has no warning: only the ordering checker sees it";
-		return 1;
-	}
-	e->result = "^(VIOLATION|LOSS|REPRODUCED:btrfs_writepage_cow_fixup)$";
-	e->why = "btrfs has no warning of its own in this path; the write may also be lost or caught by its cow fixup";
-	return 1;
+		return predict(e, "^LOSS$",
+			       "a write through the pin that nothing dirties after writeback stays in a clean page, never on disk");
+	if (scen_has(sc, "reclaim"))
+		return expect_reclaim(sc, major, minor, fs, e);
+	if (strcmp(fs, "ext4"))
+		return expect_unwarned(fs, e);
+	if (!unlocked)
+		return predict(e, "^VIOLATION$",
+			       "dirtied under the folio lock: ext4 does not warn, only the ordering checker sees it");
+	if (at_least(major, minor, 5, 18))
+		return predict(e, "^REPRODUCED:ext4_dirty_folio$", "ext4 warns in ext4_dirty_folio (v5.18+)");
+	return predict(e, "^REPRODUCED:ext4_set_page_dirty$", "ext4 warns in ext4_set_page_dirty (before v5.18)");
 }
 
 const struct gupr_step *gupr_find_step(const char *name)

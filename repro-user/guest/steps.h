@@ -153,6 +153,9 @@ extern const struct gupr_step gupr_steps[];
 extern const size_t gupr_nr_steps;
 extern const struct gupr_scenario gupr_scenarios[];
 extern const size_t gupr_nr_scenarios;
+/* the module-free triggers as driver steps, for gupr_expect() only */
+extern const struct gupr_scenario gupr_triggers[];
+extern const size_t gupr_nr_triggers;
 
 /**
  * struct gupr_expectation - what a matrix cell should show
@@ -174,16 +177,23 @@ struct gupr_expectation {
  * io_uring refused file-backed buffers itself before (EOPNOTSUPP); a write
  * and an unlocked set_page_dirty() through a pin after writeback warns on
  * ext4 (ext4_dirty_folio from v5.18, ext4_set_page_dirty before), is seen
- * by the ordering checker only on xfs and btrfs; shmem (tmpfs) and a write
- * through the user mapping are clean.
- * @sc: the scenario.
+ * by the ordering checker only on xfs and btrfs, and so is a dirtying under
+ * the folio lock (the triggers' set_page_dirty_lock()) on ext4 too; shmem
+ * (tmpfs), a write through the user mapping and a MAP_PRIVATE mapping (an
+ * anonymous COW copy) are clean.  On the dirty-tracked filesystems, as
+ * measured on four kernels: a write through the pin that nothing dirties
+ * is lost; reclaim before the write strips ext4's buffer heads of a
+ * FOLL_GET folio (lost) and, before 6.1, of a FOLL_PIN one; truncation and
+ * a hole punched under the pin are clean.
+ * @sc: the scenario, or a trigger of gupr_triggers[].
  * @major: kernel version, e.g. 6 for 6.1.0-56-cloud-amd64.
  * @minor: e.g. 1.
  * @fs: ext4, xfs, btrfs or tmpfs.
  * @e: filled when there is a prediction.
  *
  * Return: 1 with @e filled, 0 when the outcome is not predicted (reclaim,
- * truncation, holes, private mappings: see README's measured tables).
+ * truncation, holes and a write nothing dirties on tmpfs, truncate-mid,
+ * another filesystem).
  */
 int gupr_expect(const struct gupr_scenario *sc, unsigned int major,
 		unsigned int minor, const char *fs, struct gupr_expectation *e);

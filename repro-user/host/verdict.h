@@ -124,7 +124,7 @@ struct ordering {
  * @integ_pages: pages compared.
  * @integ_ok: pages as expected.
  * @integ_lost: pages with a difference that is not an expected loss.
- * @integ_excused: pages whose writes are not expected on disk (README).
+ * @integ_excused: pages whose writes are not expected on disk (docs/verdicts.md).
  * @integ_method: how the file was read back ("O_DIRECT", "buffered",
  *	"remount after O_DIRECT EUCLEAN": the direct read failed, the guest
  *	unmounted and mounted the filesystem again and read it buffered).

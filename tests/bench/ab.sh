@@ -4,7 +4,7 @@
 # commands (e.g. ./run.sh of two worktrees, or ./run.sh with and without a
 # change of GUPR_BOOT_CMDLINE), N runs each (N >= 5): per run the wall time
 # and the CPU time (user + sys of everything the command started, from
-# GNU time), then the medians.  What README's "Per-run cost" table used.
+# GNU time), then the medians.  What docs/benchmarks.md's "What was tried" used.
 set -u
 [ $# = 3 ] && [ "$1" -ge 5 ] 2>/dev/null || { echo "usage: $0 N(>=5) 'COMMAND A' 'COMMAND B'" >&2; exit 128; }
 [ -x /usr/bin/time ] || { echo "$0: GNU time (/usr/bin/time, package time) is missing" >&2; exit 128; }

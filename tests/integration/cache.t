@@ -11,6 +11,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(spew lib_sh);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
@@ -18,13 +20,7 @@ my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 $ENV{GUP_REPRO_BUILD} = "$tmp/build";
 
-# lib(SCRIPT): run SCRIPT after sourcing lib.sh; (output, exit status)
-sub lib {
-	my ($script) = @_;
-	my $out = `cd $top && bash -c '. vm-images/lib.sh; $script' 2>&1`;
-	return ($out, $? >> 8);
-}
-my ($out, $rc) = lib('gupr_kernel debian:bookworm && echo "V=$VMLINUZ" && echo "C=$KCACHE"');
+my ($rc, $out) = lib_sh($top, 'gupr_kernel debian:bookworm && echo "V=$VMLINUZ" && echo "C=$KCACHE"');
 is($rc, 0, 'the kernel is fetched into a cache of its own') or diag($out);
 my ($vmlinuz) = $out =~ /^V=(.*)$/m;
 my ($kcache) = $out =~ /^C=(.*)$/m;
@@ -32,7 +28,7 @@ ok(-s "$kcache/md5sums", 'the packages\' md5sums are kept beside the extracted f
 
 # 1. a truncated vmlinuz
 truncate($vmlinuz, 1000) or die;
-($out, $rc) = lib('gupr_kernel debian:bookworm && md5sum "$VMLINUZ"');
+($rc, $out) = lib_sh($top, 'gupr_kernel debian:bookworm && md5sum "$VMLINUZ"');
 is($rc, 0, 'truncated vmlinuz: the run goes on') or diag($out);
 like($out, qr/\S+vmlinuz\S* is damaged: md5sum [0-9a-f]{32}, expected [0-9a-f]{32} \(\S+\); fetching the kernel again/, 'truncated vmlinuz: seen and said');
 ok(-s $vmlinuz > 1000000, 'truncated vmlinuz: fetched again');
@@ -41,28 +37,28 @@ ok(-s $vmlinuz > 1000000, 'truncated vmlinuz: fetched again');
 my ($ko) = grep { -s } glob("$kcache/root/lib/modules/*/kernel/drivers/block/virtio_blk.ko*");
 ok($ko, 'the kernel has virtio_blk as a module') or diag("no module: $kcache");
 truncate($ko, 100) if $ko;
-($out, $rc) = lib('make -s -C . host >/dev/null && gupr_prepare debian:bookworm');
+($rc, $out) = lib_sh($top, 'make -s -C . host >/dev/null && gupr_prepare debian:bookworm');
 isnt($rc, 0, 'truncated module: packing the initramfs fails');
 like($out, qr/\S*virtio_blk\.ko\S* is damaged: md5sum [0-9a-f]{32}, expected [0-9a-f]{32} \(\S+\): the cached modules of \S+ will be fetched again on the next run/,
      'truncated module: the message names the file and what happens next');
-($out, $rc) = lib('gupr_prepare debian:bookworm && echo "I=$INITRD"');
+($rc, $out) = lib_sh($top, 'gupr_prepare debian:bookworm && echo "I=$INITRD"');
 is($rc, 0, 'truncated module: the next run fetches the kernel again and packs the initramfs') or diag($out);
 ok($ko && -s $ko > 1000, 'truncated module: fetched again');
 
 # 3. a truncated vmlinux (the BTF source of vmlinux.h)
-($out, $rc) = lib('gupr_kernel debian:bookworm && gupr_extract_vmlinux && echo "B=$KBTF"');
+($rc, $out) = lib_sh($top, 'gupr_kernel debian:bookworm && gupr_extract_vmlinux && echo "B=$KBTF"');
 my ($btf) = $out =~ /^B=(.*)$/m;
 ok($btf && -s $btf, 'vmlinux extracted') or diag($out);
 my $size = -s $btf;
 truncate($btf, int($size / 2)) if $btf;
-($out, $rc) = lib('gupr_kernel debian:bookworm && gupr_extract_vmlinux && stat -c %s "$KBTF"');
+($rc, $out) = lib_sh($top, 'gupr_kernel debian:bookworm && gupr_extract_vmlinux && stat -c %s "$KBTF"');
 like($out, qr/^$size$/m, 'truncated vmlinux: extracted again, whole');
 
 # 4. damaged package lists
 for my $f (glob("$tmp/cache/apt/bookworm/lists/*_Packages")) {
-	open(my $fh, '>', $f) or die; print $fh "Package: garbage\nVersion: \x01\n\nnot a stanza\n"; close $fh;
+	spew($f, "Package: garbage\nVersion: \x01\n\nnot a stanza\n");
 }
-($out, $rc) = lib('gupr_kernel debian:bookworm && echo "K=$KREL"');
+($rc, $out) = lib_sh($top, 'gupr_kernel debian:bookworm && echo "K=$KREL"');
 is($rc, 0, 'damaged package lists: the run goes on') or diag($out);
 like($out, qr/reading the package lists again/, 'damaged package lists: read again');
 like($out, qr/^K=\S+-cloud-amd64$/m, 'damaged package lists: the kernel is resolved');

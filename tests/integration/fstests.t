@@ -15,19 +15,18 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use GuprRun;
+use GuprTest qw(slurp run_sh fstests_clone);
 
 my $top = "$FindBin::Bin/../..";
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
-my $fst = GuprRun::fstests_clone($top);
+my $fst = fstests_clone($top);
 my $out = `$top/run.sh fstests-export --trigger odirect-delayed --to $fst 2>&1`;
 is($? >> 8, 0, 'odirect-delayed exported') or diag($out);
 my ($t) = $out =~ m{ as (generic/\d+) } or BAIL_OUT("no test number in: $out");
 my @run = ('fstests', '--fstests', "$fst", '--kernel', 'debian:bookworm', '--fs', 'ext4');
 
 # the race: ext4 warns, fstests' dmesg check fails the test
-my ($o, $rc, $dir) = GuprRun::run_sh($top, @run, $t);
+my ($o, $rc, $dir) = run_sh($top, @run, $t);
 is($rc, 1, "$t on 6.1 ext4: exit 1") or diag($o);
 my $v = slurp("$dir/verdict.txt");
 like($v, qr/^verdict: FAILED$/m, '... FAILED');
@@ -44,7 +43,7 @@ my ($secs) = slurp("$dir/run.txt") =~ /^seconds: ([\d.]+)$/m;
 diag("$t: $secs s") if $secs;
 
 # its safe mode: the read completes before msync
-($o, $rc, $dir) = GuprRun::run_sh($top, @run, '--env', 'PIN_WRITEBACK_SAFE=1', $t);
+($o, $rc, $dir) = run_sh($top, @run, '--env', 'PIN_WRITEBACK_SAFE=1', $t);
 is($rc, 0, "$t with PIN_WRITEBACK_SAFE=1: exit 0") or diag($o);
 $v = slurp("$dir/verdict.txt");
 like($v, qr/^verdict: PASSED$/m, '... PASSED');

@@ -15,13 +15,14 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp);
 use Time::HiRes qw(time);
 
 my $top = "$FindBin::Bin/../..";
 my $secs = $ENV{GUPR_FUZZ_SECONDS} // 20;
 my $seed = $ENV{GUPR_FUZZ_SEED} // '';
 my $kernel = $ENV{GUPR_FUZZ_KERNEL} // 'debian:bookworm';
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
 my $cmdline = "gupr.mode=fuzz gupr.fuzz_seconds=$secs" . ($seed ne '' ? " gupr.seed=$seed" : '');
 my $script = <<'EOS';

@@ -19,14 +19,11 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use GuprRun;
+use GuprTest qw(slurp run_sh);
 use JSON::PP;
 
 my $top = "$FindBin::Bin/../..";
 
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
-
-sub run_sh { return GuprRun::run_sh($top, @_); }
 
 sub steps {
 	my ($dir) = @_;
@@ -85,7 +82,7 @@ sub module_dirty_stack {
 }
 
 # 1. unlocked-dirty reproduces.
-my ($out, $rc, $dir) = run_sh();
+my ($out, $rc, $dir) = run_sh($top);
 my ($attached1, $stack1);
 is($rc, 1, 'run.sh (unlocked-dirty): exit 1') or diag($out);
 like($out, qr/^verdict: REPRODUCED$/m, 'run.sh: REPRODUCED');
@@ -154,7 +151,7 @@ SKIP: {
 }
 
 # 2. control does not.
-($out, $rc, $dir) = run_sh('--scenario', 'control');
+($out, $rc, $dir) = run_sh($top, '--scenario', 'control');
 is($rc, 0, 'run.sh --scenario control: exit 0') or diag($out);
 like($out, qr/^verdict: NOT REPRODUCED$/m, 'control: NOT REPRODUCED');
 SKIP: {
@@ -183,7 +180,7 @@ SKIP: {
 	my $cmdline = `cd $top && bash -c '. vm-images/lib.sh; echo "\$GUPR_BOOT_CMDLINE"'`;
 	chomp $cmdline;
 	local $ENV{GUPR_BOOT_CMDLINE} = "$cmdline gupr.trace_syms=kallsyms";
-	my ($kout, $krc, $kdir) = run_sh();
+	my ($kout, $krc, $kdir) = run_sh($top);
 	is($krc, 1, 'gupr.trace_syms=kallsyms: exit 1 (REPRODUCED)') or diag($kout);
 	my ($kstart) = $kdir ? grep { ($_->{event} // '') eq 'start' } map { eval { decode_json($_) } || () }
 		split /\n/, slurp("$kdir/events.jsonl") : ();

@@ -9,19 +9,19 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
 my $verdict = "$top/build/host/gup-repro-verdict";
-
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 # boot(INIT-SCRIPT-BODY) -> (dir, status line printed by the shell)
 sub boot {
 	my ($body, $env) = @_;
 	$env //= '';
 	my $d = tempdir(CLEANUP => 1);
-	open(my $fh, '>', "$d/init") or die; print $fh "#!/bin/busybox sh\n/bin/busybox mount -t devtmpfs d /dev\nexec </dev/console >/dev/console 2>&1\n$body\n"; close $fh;
+	spew("$d/init", "#!/bin/busybox sh\n/bin/busybox mount -t devtmpfs d /dev\nexec </dev/console >/dev/console 2>&1\n$body\n");
 	my $sh = <<"EOS";
 . $top/vm-images/lib.sh
 gupr_prepare debian:bookworm >/dev/null 2>&1 || { echo prepare-failed; exit 1; }

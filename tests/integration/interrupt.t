@@ -10,6 +10,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp slurp_maybe spew);
 use File::Temp qw(tempdir);
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
@@ -17,8 +19,6 @@ use Time::HiRes qw(sleep time);
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
 my $n = 0;
-
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 # A directory of stand-ins, first on PATH: each one prints a marker line
 # into its log and sleeps, its command line carrying MARKER so that pgrep
@@ -28,9 +28,7 @@ sub stubs {
 	my $d = "$tmp/stubs-$marker";
 	mkdir $d;
 	for my $name (@names) {
-		open(my $fh, '>', "$d/$name") or die;
-		print $fh "#!/bin/sh\necho \"stub $name started\" >>$d/log\nexec sleep 300.$marker\n";
-		close $fh;
+		spew("$d/$name", "#!/bin/sh\necho \"stub $name started\" >>$d/log\nexec sleep 300.$marker\n");
 		chmod 0755, "$d/$name";
 	}
 	return $d;
@@ -161,7 +159,7 @@ for my $s (qw(INT TERM HUP)) {
 	my $dir = "$tmp/run-real";
 	my ($pid, $out) = start({}, '--out', $dir, '--scenario', 'control');
 	# (booting, or resuming a snapshot of the guest: a run's start either way)
-	ok(wait_for(sub { slurp($out) =~ /^==> (?:boot|resume): /m && -s "$dir/console.log" }, 600), 'real guest: booting') or diag(slurp($out));
+	ok(wait_for(sub { (slurp_maybe($out) // '') =~ /^==> (?:boot|resume): /m && -s "$dir/console.log" }, 600), 'real guest: booting') or diag(slurp($out));
 	my ($rc, $secs) = stop($pid, 'INT');
 	is($rc, 130, 'real guest: exit 130');
 	ok($secs < 8, 'real guest: within a few seconds');

@@ -17,19 +17,16 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
-use GuprRun;
+use GuprTest qw(slurp spew run_sh);
 
 my $top = "$FindBin::Bin/../..";
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub run_sh { return GuprRun::run_sh($top, @_); }
 
 # (a) the default scenario on the Debian userland, and on the busybox
 # initramfs for its cell
-my ($out, $rc, $dir) = run_sh();
+my ($out, $rc, $dir) = run_sh($top);
 my ($cell) = slurp("$dir/verdict.txt") =~ /^cell: (.*)$/m;
 is($cell, 'REPRODUCED:ext4_dirty_folio', 'busybox initramfs, default scenario: REPRODUCED:ext4_dirty_folio') or diag($out);
-($out, $rc, $dir) = run_sh('--rootfs', 'debian');
+($out, $rc, $dir) = run_sh($top, '--rootfs', 'debian');
 is($rc, 1, '--rootfs debian, default scenario (6.1 ext4): exit 1') or diag($out);
 like(slurp("$dir/verdict.txt"), qr/^verdict: REPRODUCED$/m, '... REPRODUCED');
 like(slurp("$dir/verdict.txt"), qr/^cell: \Q$cell\E$/m, '... the cell of the busybox guest');
@@ -70,7 +67,7 @@ exit 0
 EOF
 chmod 0755, "$d/xfsio.sh";
 my @x = ('--rootfs', 'debian', '--exec', "$d/xfsio.sh", '--exec-arg', "'two words'", '--exec-arg', 'x');
-($out, $rc, $dir) = run_sh(@x, '--exec-pkgs', 'xfsprogs,procps');
+($out, $rc, $dir) = run_sh($top, @x, '--exec-pkgs', 'xfsprogs,procps');
 is($rc, 0, '--exec of a bash script with xfs_io: exit 0 (completed, nothing reproduced)') or diag($out);
 my $so = slurp("$dir/exec.stdout");
 like($so, qr/^bash=5 rootfs=debian os=debian-12$/m, 'bash ran it, on Debian 12, GUPR_ROOTFS=debian');
@@ -83,7 +80,7 @@ is(slurp("$dir/exec.rc"), "0\n", 'exec.rc: 0');
 like(slurp("$dir/run.txt"), qr/^rootfs: debian bookworm \(kmod,procps,xfsprogs\)$/m, 'run.txt names the packages');
 my ($img2) = slurp("$dir/run.txt") =~ /^rootfs-image: (\S+)$/m;
 isnt($img2, $img, 'another package list, another image');
-($out, $rc, $dir) = run_sh(@x, '--exec-pkgs', 'procps,xfsprogs');
+($out, $rc, $dir) = run_sh($top, @x, '--exec-pkgs', 'procps,xfsprogs');
 is($rc, 0, 'again with the packages in another order: exit 0') or diag($out);
 unlike($out, qr/==> rootfs: building/, '... the image is not built again');
 my ($img3) = slurp("$dir/run.txt") =~ /^rootfs-image: (\S+)$/m;

@@ -11,14 +11,14 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_SNAPSHOT_DIR} = "$tmp/snapshots";
 
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or die "$f: $!"; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 my $n = 0;
 # run(ARGS) -> (exit, output, run directory)
 sub run {

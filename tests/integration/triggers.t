@@ -2,10 +2,11 @@
 # Module-free reproducers in real guests (Debian 6.1 and 6.12, ext4), and
 # --exec / --repeat end to end:
 #  - pvw-uffd, odirect-delayed, iouring-read-delayed give the verdict that
-#    --repeat 20 established (README "Module-free triggers": VIOLATION in
-#    20 of 20 runs of each on 6.1 and 6.12 ext4, so one run is expected to
-#    give it): VIOLATION, no ext4 warning (the kernel dirties the folio
-#    under its lock), with
+#    --repeat 20 established (docs/benchmarks.md, "Module-free triggers":
+#    VIOLATION in 20 of 20 runs of each on 6.1 and 6.12 ext4, so one run
+#    is expected to give it), as the table of expected outcomes predicts
+#    (gup-repro --expect): VIOLATION, no ext4 warning (the kernel dirties
+#    the folio under its lock), with
 #    gup_repro.ko not loaded (guest.log, run.txt), and the report names the
 #    path that dirtied the folio: unpin_user_pages_dirty_lock from
 #    process_vm_rw_core; __bio_release_pages from the O_DIRECT reader;
@@ -22,13 +23,10 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
-use GuprRun;
-use GuprMatrix qw(run_matrix);
+use GuprTest qw(slurp spew run_sh);
+use GuprMatrix qw(run_matrix check_expected);
 
 my $top = "$FindBin::Bin/../..";
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub run_sh { return GuprRun::run_sh($top, @_); }
 
 # The three triggers on the 6.1 and 6.12 ext4 cells, one VM each.
 my %path = (
@@ -39,11 +37,13 @@ my %path = (
 my ($rc, $out, $c, $mdir) = run_matrix($top, '--kernels', 'debian:bookworm,debian:trixie', '--fs', 'ext4',
 	'--scenarios', 'pvw-uffd,odirect-delayed,iouring-read-delayed');
 is($rc, 0, 'trigger matrix finished') or diag($out);
+is(join(',', sort keys %$c), join(',', sort map { my $k = $_; map { "debian:$k ext4 $_" } keys %path } qw(bookworm trixie)),
+   'a cell for each kernel and trigger');
+# VIOLATION, as the table of expected outcomes predicts (gup-repro --expect)
+is(check_expected($top, $c), 6, 'every cell as the table of expected outcomes predicts');
 for my $k (qw(bookworm trixie)) {
 	for my $t (sort keys %path) {
-		my $cell = $c->{"debian:$k ext4 $t"} || {};
 		my $d = "$mdir/$k/ext4/$t";
-		is($cell->{result} // 'missing', 'VIOLATION', "$k ext4 $t: VIOLATION (the kernel's own pinning path)");
 		like(slurp("$d/guest.log"), qr/^gupr-meta: module=not-loaded/m, "$k $t: guest.log says the module was not loaded");
 		unlike(slurp("$d/guest.log"), qr/module=loaded/, "$k $t: gup_repro.ko never loaded");
 		like(slurp("$d/run.txt"), qr/^module: not loaded/m, "$k $t: run.txt says so");
@@ -63,10 +63,10 @@ for my $k (qw(bookworm trixie)) {
 
 # A fault inside a trigger's window: reclaim while the O_DIRECT read holds
 # the page (FOLL_GET on 6.1) strips its buffer heads; the completion
-# dirties it and ext4 warns, then its writeback finds no buffers (README
-# "Fault steps in a trigger's window").
+# dirties it and ext4 warns, then its writeback finds no buffers
+# (docs/triggers.md, "Faults in a trigger's window").
 {
-	my ($o, $r, $dir) = run_sh('--scenario', 'odirect-delayed', '--fault', 'reclaim');
+	my ($o, $r, $dir) = run_sh($top, '--scenario', 'odirect-delayed', '--fault', 'reclaim');
 	is($r, 1, 'odirect-delayed --fault reclaim (6.1 ext4): exit 1') or diag($o);
 	like(slurp("$dir/verdict.txt"), qr/^cell: REPRODUCED:ext4_dirty_folio$/m,
 	     '... REPRODUCED at ext4_dirty_folio without the module');
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 }
 EOF
 system("cc -static -O2 -o $d/envprobe $d/envprobe.c") == 0 or BAIL_OUT('cannot build the --exec probe');
-my ($o, $r, $dir) = run_sh('--exec', "$d/envprobe", '--exec-arg', "'two words'", '--exec-arg', 'x', '--slow-dev', '300',
+my ($o, $r, $dir) = run_sh($top, '--exec', "$d/envprobe", '--exec-arg', "'two words'", '--exec-arg', 'x', '--slow-dev', '300',
 			   '--fault', 'drop-caches');
 is($r, 125, '--exec of a program exiting 7: COULD NOT TEST (exit 125)');
 like(slurp("$dir/verdict.txt"), qr/^reason: .*step exec \(exit-7\)/m, 'the verdict names the program\'s exit status');
@@ -125,7 +125,7 @@ like(slurp("$dir/guest.log"), qr/^gupr-meta: module=not-loaded/m, 'guest.log: mo
 ok(-s "$dir/events.jsonl", 'the victim was traced');
 
 # --exec of a real reproducer: the pvw-uffd binary as the user's program
-($o, $r, $dir) = run_sh('--exec', "$top/build/host/triggers/pvw-uffd");
+($o, $r, $dir) = run_sh($top, '--exec', "$top/build/host/triggers/pvw-uffd");
 is($r, 1, '--exec pvw-uffd: exit 1') or diag($o);
 like(slurp("$dir/verdict.txt"), qr/^verdict: VIOLATION$/m, '--exec pvw-uffd: VIOLATION');
 like(slurp("$dir/report.txt"), qr/process_vm_rw_core/, '--exec pvw-uffd: the report shows process_vm_writev\'s path');
@@ -133,7 +133,7 @@ like(slurp("$dir/report.txt"), qr/process_vm_rw_core/, '--exec pvw-uffd: the rep
 # --repeat with a #!/bin/sh program that only reads the victim
 spew("$d/reader.sh", "#!/bin/sh\nhead -c 16 \"\$GUPR_VICTIM\"; echo\n");
 chmod 0755, "$d/reader.sh";
-($o, $r, $dir) = run_sh('--exec', "$d/reader.sh", '--repeat', '2');
+($o, $r, $dir) = run_sh($top, '--exec', "$d/reader.sh", '--repeat', '2');
 is($r, 0, '--repeat 2 of a harmless script: exit 0') or diag($o);
 like($o, qr/^verdict: NOT REPRODUCED 2 of 2 runs; reproduced 0\/2 = 0\.0% \(95% Wilson interval 0\.0%-65\.8%\)$/m,
      '--repeat: counts, rate and Wilson interval on the verdict line');
@@ -152,7 +152,7 @@ for o in "" --kallsyms; do
 done
 EOF
 chmod 0755, "$d/pt-after.sh";
-($o, $r, $dir) = run_sh('--exec', "$d/pt-after.sh");
+($o, $r, $dir) = run_sh($top, '--exec', "$d/pt-after.sh");
 my $pt = slurp("$dir/exec.stdout");
 like($pt, qr{^pintrace: exit 2: pintrace: /tmp/never: No such file or directory$}m,
      'pintrace --attach-after a file that never appears: exit 2, naming it (symbols through the kernel)') or diag($o, $pt);

@@ -5,6 +5,7 @@
 package GuprBisect;
 use strict;
 use warnings;
+use GuprTest qw(slurp_maybe);
 use Exporter 'import';
 our @EXPORT_OK = qw(bisect_repo run_bisect rev);
 
@@ -42,9 +43,7 @@ sub run_bisect {
 	local $ENV{GUP_REPRO_TEST_BISECT_RUN} = $run;
 	my $o = `cd $top && ./run.sh bisect --tree $tree -o $out @args 2>&1`;
 	my $rc = $? >> 8;
-	my $txt = '';
-	if (open(my $fh, '<', "$out/bisect.txt")) { local $/; $txt = <$fh>; }
-	return ($rc, $o, $txt);
+	return ($rc, $o, slurp_maybe("$out/bisect.txt") // '');
 }
 
 1;

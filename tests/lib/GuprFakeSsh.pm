@@ -4,10 +4,9 @@
 package GuprFakeSsh;
 use strict;
 use warnings;
+use GuprTest qw(spew);
 use Exporter 'import';
 our @EXPORT_OK = qw(fake_ssh down_ssh);
-
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 # fake_ssh(DIR, NAME, UID, ARCH [, home => HOME] [, make_fails => 1]) ->
 # an "ssh" command (DIR/NAME/fakessh) that runs the remote command here,

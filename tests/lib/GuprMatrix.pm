@@ -1,12 +1,13 @@
 # Run ./run.sh matrix and read its matrix.json, and what each cell should
-# show (shared by the matrix tests).
+# show (shared by the matrix, trigger and integrity tests).
 package GuprMatrix;
 use strict;
 use warnings;
 use JSON::PP;
 use Test::More ();
+use GuprTest qw(slurp);
 use Exporter 'import';
-our @EXPORT_OK = qw(run_matrix check_expected facts);
+our @EXPORT_OK = qw(run_matrix expected check_expected facts);
 
 # facts(TOP) -> { NAME => value }: vm-images/lib/facts.sh, the harness's
 # one statement of the suites, filesystems and defaults (GUPR_SUITES,
@@ -31,19 +32,20 @@ sub run_matrix {
 	my ($dir) = $out =~ /^==> matrix: (\S+)\/matrix\.txt/m;
 	my %cell;
 	if ($dir) {
-		open(my $fh, '<', "$top/$dir/matrix.json") or return ($rc, $out, \%cell, "$top/$dir");
-		local $/;
-		my $j = eval { decode_json(<$fh>) } || {};
+		my $j = eval { decode_json(slurp("$top/$dir/matrix.json")) } || {};
 		$cell{"$_->{kernel} $_->{fs} $_->{scenario}"} = $_ for @{ $j->{cells} || [] };
 	}
 	return ($rc, $out, \%cell, $dir ? "$top/$dir" : undef);
 }
 
-# expected(TOP, RELEASE, FS) -> { SCENARIO => [regex, why] }: the driver's
-# one rule beside the scenario table (gupr_expect(), gup-repro --expect).
+# expected(TOP, RELEASE, FS) -> { SCENARIO => [regex, why] }: the one
+# table of expected outcomes, the driver's rule beside the scenario table
+# (gupr_expect() for the scenarios, gupr_expect_trigger() for the
+# module-free triggers; gup-repro --expect RELEASE FS).
 sub expected {
 	my ($top, $release, $fs) = @_;
 	my %e;
+	return \%e unless $release =~ /^\d+\.\d+/;
 	local $/ = "\n";
 	for (`$top/build/host/gup-repro --expect '$release' '$fs'`) {
 		chomp;
@@ -54,7 +56,7 @@ sub expected {
 }
 
 # check_expected(TOP, CELLS): one test per cell that has a prediction: its
-# result matches what gupr_expect() computes for its kernel release and
+# result matches what expected() says for its kernel release and
 # filesystem.  Returns how many cells were checked.
 sub check_expected {
 	my ($top, $cells) = @_;

@@ -12,14 +12,12 @@ use strict;
 use warnings;
 use IO::Socket::INET;
 use Test::More ();
+use GuprTest qw(slurp spew);
 use Exporter 'import';
 our @EXPORT_OK = qw(start_sshd);
 
 my $sshd_pid;
 END { if ($sshd_pid) { kill('TERM', $sshd_pid); waitpid($sshd_pid, 0); } }
-
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 # start_sshd(DIR [, plain_login => 1]) -> the ssh_config file
 # (DIR/ssh_config) once the sshd answers; skips the test when there is no

@@ -23,6 +23,8 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
+use GuprBisect qw(rev);
 use GuprSshd qw(start_sshd);
 
 my $top = "$FindBin::Bin/../..";
@@ -31,12 +33,8 @@ my $tree = "$cache/bisect-test/linux-source-6.1";
 my $build = "$cache/bisect-test/build";
 my $d = tempdir(CLEANUP => 1);
 
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
-sub rev { my ($r) = @_; my $s = `git -C $tree rev-parse $r`; chomp $s; return $s; }
-
 system("$top/tests/slow/bisect-tree/make-tree.sh $tree") == 0 or BAIL_OUT('cannot make the bisect tree');
-my $fix = rev('HEAD~1');
+my $fix = rev($tree, 'HEAD~1');
 start_sshd($d);
 my $line = sub { my ($host, $wd) = @_; "1/ssh -F $d/ssh_config $host $d/$wd\n" };
 

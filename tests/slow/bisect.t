@@ -15,17 +15,17 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp);
+use GuprBisect qw(rev);
 
 my $top = "$FindBin::Bin/../..";
 my $cache = $ENV{GUP_REPRO_CACHE} || ($ENV{XDG_CACHE_HOME} || "$ENV{HOME}/.cache") . '/gup-repro';
 my $tree = "$cache/bisect-test/linux-source-6.1";
 my $build = "$cache/bisect-test/build";
 
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
-sub rev { my ($r) = @_; my $s = `git -C $tree rev-parse $r`; chomp $s; return $s; }
-
 system("$top/tests/slow/bisect-tree/make-tree.sh $tree") == 0 or BAIL_OUT('cannot make the bisect tree');
-my $fix = rev('HEAD~1');
+my $fix = rev($tree, 'HEAD~1');
 like(`git -C $tree log -1 --format=%s $fix`, qr/^mm\/gup: refuse FOLL_LONGTERM/, 'HEAD~1 is the mm/gup.c change');
 
 my $out = `cd $top && ./run.sh bisect --tree $tree --good HEAD~3 --bad HEAD --find fix --scenario longterm --build-dir $build 2>&1`;

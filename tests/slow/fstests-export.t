@@ -15,12 +15,11 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
-use GuprRun;
+use GuprTest qw(slurp run_sh fstests_clone);
 
 my $top = "$FindBin::Bin/../..";
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
-my $fst = GuprRun::fstests_clone($top);
+my $fst = fstests_clone($top);
 my $d = tempdir(CLEANUP => 1);
 for my $t (qw(odirect-delayed iouring-read-delayed)) {
 	my $out = `$top/run.sh fstests-export --trigger $t --to $fst 2>&1`;
@@ -31,7 +30,7 @@ my @exec = ('--slow-dev', '1000', '--exec-arg', '--file', '--exec-arg', '/mnt/sc
 for my $h (qw(pin-writeback-dio pin-writeback-uring)) {
 	system("cc -static -O2 -Wall -D_GNU_SOURCE -o $d/$h $fst/src/$h.c -lpthread -luring") == 0
 		or BAIL_OUT("cannot build $h static");
-	my ($o, $r, $dir) = GuprRun::run_sh($top, '--exec', "$d/$h", @exec,
+	my ($o, $r, $dir) = run_sh($top, '--exec', "$d/$h", @exec,
 		'--exec-arg', '--expect', '--exec-arg', '/mnt/scratch/expected');
 	is($r, 1, "$h: exit 1") or diag($o);
 	like(slurp("$dir/verdict.txt"), qr/^verdict: REPRODUCED$/m, "$h: REPRODUCED");
@@ -40,7 +39,7 @@ for my $h (qw(pin-writeback-dio pin-writeback-uring)) {
 	like(slurp("$dir/exec.stdout"), qr/^\[\s*\d+\] expect\s+ok ret=4096/m, "$h: wrote the --expect file");
 	like(slurp("$dir/exec.stdout"), qr/^\Q$h\E: status=complete/m, "$h: completed its sequence");
 }
-my ($o, $r, $dir) = GuprRun::run_sh($top, '--exec', "$d/pin-writeback-dio", @exec, '--exec-arg', '--safe');
+my ($o, $r, $dir) = run_sh($top, '--exec', "$d/pin-writeback-dio", @exec, '--exec-arg', '--safe');
 is($r, 0, 'pin-writeback-dio --safe: exit 0') or diag($o);
 like(slurp("$dir/verdict.txt"), qr/^verdict: NOT REPRODUCED$/m, 'pin-writeback-dio --safe: NOT REPRODUCED');
 unlike(slurp("$dir/verdict.txt"), qr/^warning:/m, 'pin-writeback-dio --safe: no warning');

@@ -13,13 +13,12 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use GuprRun;
+use GuprTest qw(slurp run_sh fstests_clone);
 use GuprMatrix qw(run_matrix facts);
 
 my $top = "$FindBin::Bin/../..";
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
-my $fst = GuprRun::fstests_clone($top);
+my $fst = fstests_clone($top);
 my %seq;	# trigger -> generic/NNN
 for my $t (qw(pvw-uffd odirect-delayed iouring-read-delayed)) {
 	my $out = `$top/run.sh fstests-export --trigger $t --to $fst 2>&1`;
@@ -31,9 +30,10 @@ $which{$_} = $_ for qw(generic/647 generic/678 generic/729);
 
 # fstests_expect(RELEASE, FS, TEST) -> [regex, why]: what the cell of TEST
 # shows on the kernel RELEASE and FS, from gup-repro's runs of the same
-# triggers with --fault reclaim (README "Fault steps in a trigger's
-# window"; docs/fstests.md "What the test shows"), where fstests sees a
-# kernel warning (_check_dmesg) or the data compare, not the ordering.
+# triggers with --fault reclaim (docs/triggers.md, "Faults in a
+# trigger's window"; docs/fstests.md, "What the test shows"), where
+# fstests sees a kernel warning (_check_dmesg) or the data compare, not
+# the ordering.
 sub fstests_expect {
 	my ($rel, $fs, $t) = @_;
 	my ($maj, $min) = $rel =~ /^(\d+)\.(\d+)/;

@@ -4,7 +4,7 @@
 # build.sh), run with ./run.sh --exec in the guest of each kernel on each
 # filesystem, against gup-repro's verdicts for longterm, longterm-private,
 # iouring-fixed-buffer and iouring-fixed-buffer-private on the same kernel
-# and filesystem (README "gup_longterm selftest"):
+# and filesystem (docs/gup-longterm.md):
 #  - build.sh refuses bad usage with one line and exit 128;
 #  - the selftest runs in every guest: its plan, the io_uring cases compiled
 #    in (liburing), on memfd, tmpfile() (/tmp, the initramfs' rootfs) and a
@@ -30,6 +30,7 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp);
 use GuprMatrix qw(run_matrix);
 
 my $top = "$FindBin::Bin/../..";
@@ -39,7 +40,6 @@ my @kernels = $ENV{GUPR_LONGTERM_KERNELS} ? split(/,/, $ENV{GUPR_LONGTERM_KERNEL
 my @fs = $ENV{GUPR_LONGTERM_FS} ? split(/,/, $ENV{GUPR_LONGTERM_FS}) :
 	split(' ', GuprMatrix::facts($top)->{GUPR_FILESYSTEMS});
 my %new = ('debian:trixie' => 1, 'debian:sid' => 1);	# v6.5+: the FOLL_LONGTERM file check
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 
 # bad usage
 for my $bad (['a b', 'two arguments'], ['nosuch', 'an unknown suite']) {

@@ -17,13 +17,12 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
 use GuprMatrix qw(run_matrix);
 use GuprSshd qw(start_sshd);
 
 my $top = "$FindBin::Bin/../..";
 my $d = tempdir(CLEANUP => 1);
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 start_sshd($d);
 

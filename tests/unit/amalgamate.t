@@ -11,12 +11,12 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(spew sh);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
 my $amal = "$top/vm-images/lib/amalgamate.pl";
-sub run { my $out = `@_ 2>&1`; return ($out, $? >> 8); }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 my $d = tempdir(CLEANUP => 1);
 mkdir "$d/sub";
@@ -51,7 +51,7 @@ spew("$d/sub/b.h", <<'EOF');
 EOF
 spew("$d/sub/c.h", "#define C 2\n");
 
-my ($out, $rc) = run("$amal $d/main.c");
+my ($rc, $out) = sh("$amal $d/main.c");
 is($rc, 0, 'amalgamates');
 is($out, <<'EOF', 'includes inlined once each, guards and the repeated SPDX line dropped');
 // SPDX-License-Identifier: GPL-2.0
@@ -67,22 +67,22 @@ is($out, <<'EOF', 'includes inlined once each, guards and the repeated SPDX line
 int main(void) { return A + B; }
 EOF
 spew("$d/out.c", $out);
-is((run("cc -Wall -Werror -o $d/out $d/out.c"))[1], 0, 'the result builds alone');
+is((sh("cc -Wall -Werror -o $d/out $d/out.c"))[0], 0, 'the result builds alone');
 
 spew("$d/bad.c", "#include \"nothere.h\"\n");
-($out, $rc) = run("$amal $d/bad.c");
+($rc, $out) = sh("$amal $d/bad.c");
 is($rc, 2, 'a missing include: exit 2');
 like($out, qr/^amalgamate: .*bad\.c: #include "nothere\.h": no .*nothere\.h\n\z/, 'a missing include: one line');
-($out, $rc) = run("$amal");
+($rc, $out) = sh("$amal");
 is($rc, 2, 'no file: exit 2');
-($out, $rc) = run("$amal $d/none.c");
+($rc, $out) = sh("$amal $d/none.c");
 is($rc, 2, 'a missing file: exit 2');
 
 SKIP: {
 	skip 'no unifdef (vm-images/host-deps.sh --fstests)', 12
 		unless system('sh', '-c', 'command -v unifdef >/dev/null') == 0;
 	for my $t ('pvw-uffd', 'odirect-delayed', 'iouring-read-delayed') {
-		($out, $rc) = run("$amal $top/repro-user/guest/triggers/$t.c | unifdef -x2 -DTRIGGER_EXPORT");
+		($rc, $out) = sh("$amal $top/repro-user/guest/triggers/$t.c | unifdef -x2 -DTRIGGER_EXPORT");
 		is($rc, 0, "$t: amalgamated and unifdef'd");
 		unlike($out, qr/^\s*#\s*include\s+"/m, "$t: no local include left");
 		# the trigger's own header comment (its harness notes) is the
@@ -91,7 +91,7 @@ SKIP: {
 		unlike($body, qr/gup-?repro|gupr|README|run\.sh|vm-images|repro-user|\/mnt\/scratch|nullb|null_blk|guest/i,
 		       "$t: the code outside its header comment names no gup-repro path or tool");
 		spew("$d/$t.c", $out);
-		($out, $rc) = run("cc -Wall -Wextra -Werror -D_GNU_SOURCE -std=gnu11 -o $d/$t $d/$t.c -lpthread -luring");
+		($rc, $out) = sh("cc -Wall -Wextra -Werror -D_GNU_SOURCE -std=gnu11 -o $d/$t $d/$t.c -lpthread -luring");
 		is($rc, 0, "$t: builds alone (fstests' -D_GNU_SOURCE, -Werror)") or diag($out);
 	}
 }

@@ -20,15 +20,14 @@ use File::Temp qw(tempdir);
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp slurp_maybe spew sh);
 use GuprFakeSsh qw(fake_ssh down_ssh);
+use GuprBisect qw(rev);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 my $G = 'git -c user.name=t -c user.email=t@invalid';
-
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 # repo(NAME, MARKS): commits c0..c8; MARKS maps a commit number to files it
 # adds ("REPRO", "FIXED", "BROKEN") or removes ("-BROKEN"), and "setup" to
@@ -46,15 +45,14 @@ sub repo {
 	}
 	return $d;
 }
-sub rev { my ($d, $r) = @_; my $s = `git -C $d rev-parse $r`; chomp $s; return $s; }
-sub bisect {	# bisect(TREE, BUILD-HOOK or undef: the real build, RUN-HOOK, ARGS...)
+sub bisect {	# bisect(TREE, BUILD-HOOK or undef: the real build, RUN-HOOK, ARGS...) -> (exit, output, bisect.txt, out)
 	my ($d, $build, $run, @args) = @_;
 	local $ENV{GUP_REPRO_TEST_BISECT_BUILD};
 	if (defined $build) { $ENV{GUP_REPRO_TEST_BISECT_BUILD} = $build; } else { delete $ENV{GUP_REPRO_TEST_BISECT_BUILD}; }
 	local $ENV{GUP_REPRO_TEST_BISECT_RUN} = $run;
 	my $out = "$tmp/out-" . int(rand(1e9));
 	my ($rc, $o) = sh("cd $top && ./run.sh bisect --tree $d -o $out @args");
-	return ($rc, $o, slurp("$out/bisect.txt"), $out);
+	return ($rc, $o, slurp_maybe("$out/bisect.txt") // '', $out);	# none when refused
 }
 sub tree_back {
 	my ($d, $what) = @_;
@@ -176,7 +174,6 @@ is(rev($d, 'HEAD'), $head, 'refusals leave HEAD where it was');
 # 6b. --hosts: bad input is one line and exit 128 before any step builds
 #     (the build hook leaves a mark); the hosts are stand-in ssh commands
 #     (tests/lib/GuprFakeSsh.pm)
-sub spew { my ($f, $c) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $c; close $fh; }
 my $arch = `uname -m` =~ s/\s+//r;
 my $down = down_ssh($tmp);
 my @hostcases = (

@@ -11,13 +11,13 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
 use File::Temp qw(tempdir);
 use File::Copy qw(copy);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
-
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; binmode $fh; print $fh $s; close $fh; }
 
 # boot_image(ENV, RECORD...): KBOOT after gupr_boot_image with the record's
 # variables set.
@@ -46,7 +46,7 @@ is(boot_image('', %deb, KBTF => ''), $vmlinuz, 'no KBTF: the vmlinuz');
 # a truncated vmlinux and a vmlinuz without a payload: extraction fails
 # quietly, the vmlinuz boots
 my $trunc = "$tmp/vmlinux-trunc";
-{ open(my $in, '<', '/bin/true') or die; binmode $in; local $/; my $b = <$in>; spew($trunc, substr($b, 0, 200)); }
+spew($trunc, substr(slurp('/bin/true'), 0, 200));
 is(boot_image('', %deb, KBTF => $trunc), $vmlinuz, 'a truncated vmlinux that cannot be extracted again: the vmlinuz');
 
 # the extraction: an lz4 payload after some header bytes
@@ -69,9 +69,7 @@ for my $case ([$elf, $elf, 'KBOOT set: -kernel KBOOT'], ['', $vmlinuz, 'KBOOT un
 	my ($kboot, $want, $name) = @$case;
 	unlink "$tmp/qemu-args";
 	system("cd $top && PATH=$tmp/bin:\$PATH bash -c '. vm-images/lib.sh >/dev/null 2>&1; KBOOT=\"$kboot\" VMLINUZ=$vmlinuz INITRD=/dev/null; gupr_qemu_start $tmp/out 10 \"\" \"\" tcg; wait \$GUPR_BOOT_PID' >/dev/null 2>&1");
-	my $got = '';
-	if (open(my $fh, '<', "$tmp/qemu-args")) { $got = <$fh> // ''; close $fh; }
-	is($got, "kernel=$want\n", $name);
+	is(slurp("$tmp/qemu-args"), "kernel=$want\n", $name);
 }
 
 done_testing();

@@ -7,14 +7,14 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(spew);
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
 use JSON::PP;
 
 my $top = "$FindBin::Bin/../..";
 my $d = tempdir(CLEANUP => 1);
-
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 # matrix(NAME, AGE-SECONDS, [KERNEL, FS, SCENARIO, SECONDS]...) -> its matrix.json, AGE seconds old
 sub matrix {

@@ -6,6 +6,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
 use File::Temp qw(tempdir);
 use JSON::PP;
 
@@ -14,8 +16,6 @@ my $rep = "$top/build/host/pintrace-report";
 my $ver = "$top/build/host/gup-repro-verdict";
 my $fx = "$top/tests/fixtures/events";
 -x $rep or BAIL_OUT("$rep missing: run 'make host'");
-
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 sub report {
 	my ($name, @extra) = @_;
@@ -192,7 +192,7 @@ is(scalar @wide, 0, 'escapes in events: no timeline or report line over 80 colum
 
 # 9. no trace, bad usage
 my $empty = tempdir(CLEANUP => 1);
-open(my $fh, '>', "$empty/e.jsonl") or die; close $fh;
+spew("$empty/e.jsonl", '');
 `$rep --events $empty/e.jsonl --out $empty 2>&1`;
 is($? >> 8, 4, 'empty events file: exit 4');
 like(slurp("$empty/ordering.txt"), qr/^ordering: NO TRACE$/m, 'empty events file: NO TRACE');
@@ -207,9 +207,7 @@ is($? >> 8, 2, '--max-events 0: exit 2');
 
 # 10. the verdict takes the ordering into account
 my $o = tempdir(CLEANUP => 1);
-open($fh, '>', "$o/ord.txt") or die;
-print $fh "ordering: VIOLATION\nwhy: x\ninvariant: a folio of a MAP_SHARED file mapping was dirtied while clean\n";
-close $fh;
+spew("$o/ord.txt", "ordering: VIOLATION\nwhy: x\ninvariant: a folio of a MAP_SHARED file mapping was dirtied while clean\n");
 my $vo = `$ver --ordering $o/ord.txt $top/tests/fixtures/debian-6.1-control.log`;
 is($? >> 8, 1, 'verdict: no warning but ordering VIOLATION: exit 1');
 like($vo, qr/^verdict: VIOLATION$/m, 'verdict: VIOLATION');

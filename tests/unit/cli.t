@@ -7,14 +7,13 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew run);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
 my $drv = "$top/build/host/gup-repro";
 -x $drv or BAIL_OUT("$drv missing: run 'make host'");
-
-# run(ARGV...): each argument shell-quoted, so that " 8" stays " 8"
-sub run { my $cmd = join(' ', map { "'" . s/'/'\\''/gr . "'" } @_); my $out = `$cmd 2>&1`; return ($out, $? >> 8); }
 
 my ($out, $rc);
 
@@ -89,7 +88,7 @@ for my $b (@bad) {
 # A real (non dry) run against a device that does not exist fails at the
 # first module step, names it and the errno, and exits 1.
 my $d = tempdir(CLEANUP => 1);
-open(my $fh, '>', "$d/victim") or die; print $fh '.' x 4096; close $fh;
+spew("$d/victim", '.' x 4096);
 ($out, $rc) = run($drv, '--file', "$d/victim", '--device', "$d/nodev");
 is($rc, 1, 'missing device: exit 1');
 like($out, qr/^gup-repro: scenario=unlocked-dirty status=failed step=pin errno=ENOENT$/m,
@@ -128,15 +127,15 @@ for my $b ([['--scenario', 'nope'], qr/unknown scenario 'nope'/],
 # named with --force; nothing of a directory that is not ours is touched.
 {
 	my $o = tempdir(CLEANUP => 1);
-	open(my $fh, '>', "$o/precious") or die; print $fh "keep me\n"; close $fh;
+	spew("$o/precious", "keep me\n");
 	($out, $rc) = run("$top/run.sh", '--out', $o);
 	is($rc, 128, '--out into a non-empty directory that is not a run directory: exit 128');
 	like($out, qr/^run\.sh: --out \S+ is not empty and not a gup-repro run directory$/m, '--out: says so');
 	($out, $rc) = run("$top/run.sh", '--out', $o, '--force');
 	is($rc, 128, '--out ... --force still refuses a directory that is not a run directory');
-	is(do { local (@ARGV, $/) = "$o/precious"; <> }, "keep me\n", '--out: the file in it is untouched');
+	is(slurp("$o/precious"), "keep me\n", '--out: the file in it is untouched');
 	unlink "$o/precious";
-	open($fh, '>', "$o/run.txt") or die; print $fh "scenario: control\n"; close $fh;
+	spew("$o/run.txt", "scenario: control\n");
 	($out, $rc) = run("$top/run.sh", '--out', $o);
 	is($rc, 128, '--out into a previous run directory without --force: exit 128');
 	like($out, qr/^run\.sh: --out \S+ holds a previous run: add --force to replace it$/m, '--out: asks for --force');
@@ -165,13 +164,9 @@ like($out, qr/--scenario NAME.*--kernel SPEC.*--fs FS.*--timeout SEC.*--out DIR.
 # Mirror URI from the host's apt sources (deb822 and one-line), overridable.
 my $etc = tempdir(CLEANUP => 1);
 mkdir "$etc/sources.list.d";
-open($fh, '>', "$etc/sources.list.d/debian.sources") or die;
-print $fh "Types: deb\n# a comment\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n";
-print $fh "Types: deb\nURIs: http://security.invalid/debian-security\nSuites: bookworm-security\nComponents: main\n";
-close $fh;
-open($fh, '>', "$etc/sources.list.d/other.list") or die;
-print $fh "deb [arch=amd64] https://vendor.invalid/apt vendor-stable main\n";
-close $fh;
+spew("$etc/sources.list.d/debian.sources", "Types: deb\n# a comment\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n" .
+     "Types: deb\nURIs: http://security.invalid/debian-security\nSuites: bookworm-security\nComponents: main\n");
+spew("$etc/sources.list.d/other.list", "deb [arch=amd64] https://vendor.invalid/apt vendor-stable main\n");
 my $lib = "$top/vm-images/lib.sh";
 is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://mirror.invalid/debian\n",
    'main archive URI from a deb822 .sources file');
@@ -180,24 +175,17 @@ is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri security'`, "http://se
 is(`GUP_REPRO_APT_ETC=$etc GUP_REPRO_MIRROR=http://override.invalid/d bash -c '. $lib; gupr_host_uri main'`,
    "http://override.invalid/d\n", 'GUP_REPRO_MIRROR overrides');
 unlink "$etc/sources.list.d/debian.sources";
-open($fh, '>', "$etc/sources.list") or die;
-print $fh "# deb http://old.invalid/debian bookworm main\ndeb [signed-by=/k.gpg] http://oneline.invalid/debian bookworm main\n";
-close $fh;
+spew("$etc/sources.list", "# deb http://old.invalid/debian bookworm main\ndeb [signed-by=/k.gpg] http://oneline.invalid/debian bookworm main\n");
 is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://oneline.invalid/debian\n",
    'main archive URI from a one-line sources.list, options skipped, comments ignored');
 # A third-party repository naming the same suite, listed first, is not
 # taken for the Debian archive.
-open($fh, '>', "$etc/sources.list") or die;
-print $fh "deb [signed-by=/v.gpg] https://repo.vendor.invalid/apt bookworm stable\ndeb [signed-by=/k.gpg] http://oneline.invalid/debian bookworm main\n";
-close $fh;
+spew("$etc/sources.list", "deb [signed-by=/v.gpg] https://repo.vendor.invalid/apt bookworm stable\ndeb [signed-by=/k.gpg] http://oneline.invalid/debian bookworm main\n");
 is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://oneline.invalid/debian\n",
    'a third-party source for the same suite, listed first, is passed over');
-open($fh, '>', "$etc/sources.list.d/aaa-vendor.sources") or die;
-print $fh "Types: deb\nURIs: https://deb.vendor.invalid/debian\nSuites: bookworm\nComponents: vendor-tools\n";
-close $fh;
+spew("$etc/sources.list.d/aaa-vendor.sources", "Types: deb\nURIs: https://deb.vendor.invalid/debian\nSuites: bookworm\nComponents: vendor-tools\n");
 is(`GUP_REPRO_APT_ETC=$etc bash -c '. $lib; gupr_host_uri main'`, "http://oneline.invalid/debian\n",
    'a /debian path without the main component is passed over too');
-
 
 # The scratch builder never writes outside its temporary directory: when
 # mktemp fails it stops (it used to write /victim on the host).

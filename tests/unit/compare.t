@@ -14,19 +14,16 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh);
 use File::Temp qw(tempdir);
 use JSON::PP;
-use lib "$FindBin::Bin/../lib";
 use GuprFakeSsh qw(fake_ssh);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 my $G = 'git -c user.name=t -c user.email=t@invalid';
-
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or die "$f: $!"; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 # the tree: c0, c1 on main; branches rule (adds LONGTERM_RULE) and broken
 # (adds BREAK) one commit ahead of main
@@ -131,7 +128,7 @@ is($rc, 0, '--hosts: exit 0') or diag($o);
 like($txt, qr/^longterm\s+ext4\s+\* fixed$/m, '--hosts: longterm fixed, as on this machine') or diag($o);
 like($txt, qr/^summary: fixed 1, broke 0, changed 0, unchanged 1$/m, '--hosts: the summary');
 like($o, qr/ on hostc$/m, '--hosts: the cells ran on the host');
-my $spec = -e "$out/matrix/patched/ext4/longterm/kernel-spec.txt" ? slurp("$out/matrix/patched/ext4/longterm/kernel-spec.txt") : '';
+my $spec = slurp("$out/matrix/patched/ext4/longterm/kernel-spec.txt");
 like($spec, qr{^prepared:\Q$tmp\E/wd-c/\.gup-repro/runs/[^/]+/base/kernels/patched\n\z},
      "--hosts: the host's cell ran the patched side's kernel from the host's copy") or diag($spec);
 ok(!-e "$tmp/wd-c/.gup-repro/runs" || !glob("$tmp/wd-c/.gup-repro/runs/*"), '--hosts: the run\'s directory on the host is gone at the end');

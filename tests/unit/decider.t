@@ -8,6 +8,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
 use File::Temp qw(tempdir);
 use File::Copy qw(copy);
 
@@ -16,13 +18,11 @@ my $bin = "$top/build/host/gup-repro-verdict";
 my $fx = "$top/tests/fixtures/runs";
 -x $bin or BAIL_OUT("$bin missing: run 'make host'");
 
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-
 # a copy of a recorded run directory (without its verdict)
 sub rundir {
 	my ($name) = @_;
 	my $d = tempdir(CLEANUP => 1);
+	fail("fixture $name is recorded") unless -d "$fx/$name";
 	for my $f (glob("$fx/$name/*")) {
 		next if $f =~ /expected-verdict\.txt$/;
 		copy($f, $d) or die "$f: $!";
@@ -64,21 +64,19 @@ for my $c (['6.1-ext4-stripped-buffers-loss', 1, 'DATA LOSS', 'LOSS',
 	    [qr/^reason: e2fsck found damage on the scratch image after the guest unmounted it \(e2fsck -fn scratch\.img, exit 4\)$/m,
 	     qr/^fsck-says: /m]]) {
 	my ($name, $rc, $v, $cell, $res) = @$c;
-	SKIP: {
-		skip("fixture $name not recorded", 6 + @$res) unless -d "$fx/$name";
-		my $d = rundir($name);
-		my ($ver) = $name =~ /^(\d+\.\d+)-/;
-		my ($out, $got) = decide($d, $kl{$ver});
-		is($got, $rc, "$name: exit $rc");
-		like($out, qr/^verdict: \Q$v\E$/m, "$name: $v");
-		like($out, qr/^cell: \Q$cell\E$/m, "$name: cell $cell");
-		like($out, $_, "$name: $_") for @$res;
-		is(slurp("$d/verdict.txt"), $out, "$name: verdict.txt is what it printed");
-		is($out, slurp("$fx/$name/expected-verdict.txt"), "$name: as the run recorded it");
-		ok(!-e "$d/.verdict.txt.tmp", "$name: no temporary file left");
-		($out) = decide($d);
-		unlike($out, qr/^kernel:/m, "$name: no kernel line without --kernel-label");
-	}
+	ok(-d "$fx/$name", "$name: the fixture is recorded") or next;
+	my $d = rundir($name);
+	my ($ver) = $name =~ /^(\d+\.\d+)-/;
+	my ($out, $got) = decide($d, $kl{$ver});
+	is($got, $rc, "$name: exit $rc");
+	like($out, qr/^verdict: \Q$v\E$/m, "$name: $v");
+	like($out, qr/^cell: \Q$cell\E$/m, "$name: cell $cell");
+	like($out, $_, "$name: $_") for @$res;
+	is(slurp("$d/verdict.txt"), $out, "$name: verdict.txt is what it printed");
+	is($out, slurp("$fx/$name/expected-verdict.txt"), "$name: as the run recorded it");
+	ok(!-e "$d/.verdict.txt.tmp", "$name: no temporary file left");
+	($out) = decide($d);
+	unlike($out, qr/^kernel:/m, "$name: no kernel line without --kernel-label");
 }
 
 # 2. the driver's status is the status record, not the console

@@ -19,16 +19,14 @@ use FindBin;
 use File::Temp qw(tempdir);
 use Time::HiRes qw(time);
 use lib "$FindBin::Bin/../lib";
-use GuprRun;
+use GuprTest qw(slurp spew sh fstests_bundle);
 
 my $top = "$FindBin::Bin/../..";
-sub run { my $out = `@_ 2>&1`; return ($out, $? >> 8); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
 sub git { my ($d, @a) = @_; my $o = `git -C $d @a 2>&1`; chomp $o; return $o; }
 
-my $bundle = GuprRun::fstests_bundle($top);
+my $bundle = fstests_bundle($top);
 plan skip_all => 'no fstests bundle (../shared/fstests/fstests.bundle)' unless $bundle;
-my ($deps, $deps_rc) = run("$top/vm-images/host-deps.sh --fstests");
+my ($deps_rc, $deps) = sh("$top/vm-images/host-deps.sh --fstests");
 plan skip_all => "host packages for fstests missing: $deps" if $deps_rc;
 
 my $t0 = time;
@@ -45,7 +43,7 @@ sub clone {
 	}
 	return $d;
 }
-sub export { return run("$top/run.sh fstests-export @_"); }
+sub export { return sh("$top/run.sh fstests-export @_"); }
 sub state { my ($d) = @_; return git($d, 'rev-parse HEAD') . "\n" . git($d, 'status --porcelain'); }
 
 # --- bad input: one line, exit 128, nothing written ---
@@ -62,14 +60,14 @@ for my $c (
 	[["--to $fst"], qr/which trigger\?/],
 	[["--trigger pvw-uffd --to $fst --bogus"], qr/unknown argument '--bogus'/],
     ) {
-	my ($out, $rc) = export(@{$c->[0]});
+	my ($rc, $out) = export(@{$c->[0]});
 	is($rc, 128, "@{$c->[0]}: exit 128");
 	like($out, $c->[1], "@{$c->[0]}: says why");
 	is(scalar(() = $out =~ /\n/g), 1, "@{$c->[0]}: one line");
 }
 is(state($fst), $before, 'bad input wrote nothing into the checkout');
 system("echo '# local change' >> $fst/src/Makefile");
-my ($out, $rc) = export("--trigger pvw-uffd --to $fst");
+my ($rc, $out) = export("--trigger pvw-uffd --to $fst");
 is($rc, 128, 'uncommitted changes: exit 128');
 like($out, qr/has uncommitted changes \( M src\/Makefile\): commit or stash them first/, 'uncommitted changes: says which');
 like(git($fst, 'diff'), qr/^\+# local change$/m, 'the local change is kept');
@@ -87,7 +85,7 @@ for my $t ('pvw-uffd', 'odirect-delayed', 'iouring-read-delayed') {
 	my $h = $helper{$t};
 	my ($next) = `cd $fst && ./tools/nextid generic` =~ m{generic/(\d{3})};
 	my $head = git($fst, 'rev-parse HEAD');
-	($out, $rc) = export("--trigger $t --to $fst");
+	($rc, $out) = export("--trigger $t --to $fst");
 	is($rc, 0, "$t: exported") or diag($out);
 	like($out, qr/as generic\/$next \(src\/$h\.c\)/, "$t: as generic/$next, tools/nextid's number");
 	like($out, qr/^==> mail it with: git -C \Q$fst\E format-patch -1 [0-9a-f]+$/m, "$t: prints the format-patch command");
@@ -108,7 +106,7 @@ for my $t ('pvw-uffd', 'odirect-delayed', 'iouring-read-delayed') {
 	my $test = "$fst/tests/generic/$next";
 	my $src = slurp($test);
 	ok(-x $test, "$t: the test is executable");
-	is((run("bash -n $test"))[1], 0, "$t: the test parses");
+	is((sh("bash -n $test"))[0], 0, "$t: the test parses");
 	is(slurp("$test.out"), "QA output created by $next\nSilence is golden\n", "$t: its .out");
 	my ($groups) = $src =~ /^_begin_fstest (.*)$/m;
 	is($groups, 'auto quick rw mmap' . ($t =~ /iouring/ ? ' io_uring' : ''), "$t: groups");
@@ -144,17 +142,17 @@ for my $t ('pvw-uffd', 'odirect-delayed', 'iouring-read-delayed') {
 		like($list // '', qr/(?<![\w-])\Q$h\E(?![\w-])/, "$t: in src/Makefile's LINUX_TARGETS");
 	}
 }
-($out, $rc) = export("--trigger odirect-delayed --to $fst");
+($rc, $out) = export("--trigger odirect-delayed --to $fst");
 is($rc, 128, 'a second export of the same trigger: exit 128');
 like($out, qr/has src\/pin-writeback-dio\.c already/, 'a second export says so');
-($out, $rc) = run("cd $fst/tests/generic && ../../tools/mkgroupfile $tmp/group.list");
+($rc, $out) = sh("cd $fst/tests/generic && ../../tools/mkgroupfile $tmp/group.list");
 is($rc, 0, "fstests' mkgroupfile accepts the new tests' groups") or diag($out);
 like(slurp("$tmp/group.list"), qr/^\d{3} auto quick rw mmap io_uring$/m, 'mkgroupfile lists them');
 diag(sprintf('three exports and checks: %.1f s', time - $t0));
 
 # --- no git user: a placeholder, said on stderr ---
 my $anon = clone(0);
-($out, $rc) = run("HOME=$tmp GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null $top/run.sh fstests-export --trigger pvw-uffd --to $anon");
+($rc, $out) = sh("HOME=$tmp GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null $top/run.sh fstests-export --trigger pvw-uffd --to $anon");
 is($rc, 0, 'without a git user: exported') or diag($out);
 like($out, qr/git user\.name\/user\.email unset .*placeholder/, 'without a git user: says so');
 like(git($anon, 'log -1 --format=%b'), qr/^Signed-off-by: YOUR NAME <you\@example\.org>$/m, 'a placeholder Signed-off-by');
@@ -162,35 +160,35 @@ like(git($anon, 'log -1 --format=%b'), qr/^Signed-off-by: YOUR NAME <you\@exampl
 # --- a tree whose doc/group-names.txt lacks a group: added, as ./new requires ---
 my $old = clone();
 system("sed -i '/^mmap[[:space:]]/d' $old/doc/group-names.txt && git -C $old commit -q -am 'no mmap group'") == 0 or die;
-($out, $rc) = export("--trigger odirect-delayed --to $old");
+($rc, $out) = export("--trigger odirect-delayed --to $old");
 is($rc, 0, 'a tree without the mmap group: exported') or diag($out);
 like(git($old, 'show --format= --name-only HEAD'), qr/^doc\/group-names\.txt$/m, 'doc/group-names.txt is in the commit');
 like(git($old, 'show HEAD -- doc/group-names.txt'), qr/^\+mmap\t+memory mapped reads\/writes$/m, 'the mmap group is documented');
 my ($line) = git($old, 'show HEAD -- doc/group-names.txt') =~ /^ (\S+)\s.*\n\+mmap/m;
 ok(defined $line && $line lt 'mmap', "in name order (after '" . ($line // '') . "')");
-($out, $rc) = run("cd $old/tests/generic && ../../tools/mkgroupfile $tmp/group.old");
+($rc, $out) = sh("cd $old/tests/generic && ../../tools/mkgroupfile $tmp/group.old");
 is($rc, 0, 'mkgroupfile accepts the test') or diag($out);
 
 # --- fstests' own build of the helpers ---
 my $t1 = time;
-($out, $rc) = run("(cd $fst && make configure && ./configure && make -C lib && " .
+($rc, $out) = sh("(cd $fst && make configure && ./configure && make -C lib && " .
 		  "make -C src pin-writeback-pvw pin-writeback-dio pin-writeback-uring)");
 is($rc, 0, "fstests' make builds the three helpers") or diag(substr($out, -3000));
 my @warn = grep { /pin-writeback-\w+\.c:\d+:\d+: warning/ } split /\n/, $out;
 is_deeply(\@warn, [], 'no compiler warning in them (fstests: -Wall)');
 like($out, qr/-D_GNU_SOURCE .*-Wall/, "built with fstests' flags");
 for my $h (sort values %helper) {
-	($out, $rc) = run("$fst/src/$h --help");
+	($rc, $out) = sh("$fst/src/$h --help");
 	is($rc, 0, "$h --help: exit 0");
 	like($out, qr/^usage: \Q$h\E .*--safe/m, "$h --help: its usage, with --safe");
-	($out, $rc) = run("$fst/src/$h --fault reclaim");
+	($rc, $out) = sh("$fst/src/$h --fault reclaim");
 	is($rc, 2, "$h without --file: exit 2 (bad usage)");
 }
 is(git($fst, 'status --porcelain'), '', '.gitignore covers the built helpers');
-open(my $mk, '>', "$tmp/print.mk") or die; print $mk "print-targets:\n\t\@echo \$(TARGETS)\n"; close $mk;
-($out) = run("make -s -C $fst/src -f Makefile -f $tmp/print.mk print-targets");
+spew("$tmp/print.mk", "print-targets:\n\t\@echo \$(TARGETS)\n");
+(undef, $out) = sh("make -s -C $fst/src -f Makefile -f $tmp/print.mk print-targets");
 like($out, qr/(?<![\w-])pin-writeback-uring(?![\w-])/, 'with io_uring: src/Makefile builds the io_uring helper');
-($out) = run("make -s -C $fst/src -f Makefile -f $tmp/print.mk HAVE_URING=false print-targets");
+(undef, $out) = sh("make -s -C $fst/src -f Makefile -f $tmp/print.mk HAVE_URING=false print-targets");
 like($out, qr/(?<![\w-])pin-writeback-pvw(?![\w-])/, 'without io_uring: the pvw helper is still built');
 unlike($out, qr/pin-writeback-uring/, 'without io_uring: the io_uring helper is not');
 diag(sprintf("fstests' configure and build of the helpers: %.1f s", time - $t1));

@@ -29,14 +29,12 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh shq);
 
 my $top = "$FindBin::Bin/../..";
 my $fix = "$top/tests/fixtures/fstests";
 my $tmp = tempdir(CLEANUP => 1);
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub q1 { return "'" . ($_[0] =~ s/'/'\\''/gr) . "'"; }
 # lib(SCRIPT): SCRIPT after sourcing lib.sh, under set -u as the commands
 # run it, in a cache of this test's own
 sub lib {
@@ -89,7 +87,7 @@ my @bad = (
 );
 for my $b (@bad) {
 	my ($args, $msg) = @$b;
-	my ($rc, $out) = sh("cd $top && GUP_REPRO_CACHE=$tmp/cli-cache timeout 60 ./run.sh fstests " . join(' ', map { q1($_) } @$args));
+	my ($rc, $out) = sh("cd $top && GUP_REPRO_CACHE=$tmp/cli-cache timeout 60 ./run.sh fstests " . join(' ', map { shq($_) } @$args));
 	is($rc, 128, "run.sh fstests @$args: exit 128");
 	like($out, $msg, "... says what was wrong");
 	is(scalar(split /\n/, $out), 1, '... in one line');
@@ -105,7 +103,7 @@ my @mbad = (
 );
 for my $b (@mbad) {
 	my ($args, $msg) = @$b;
-	my ($rc, $out) = sh("cd $top && GUP_REPRO_CACHE=$tmp/cli-cache timeout 60 ./run.sh matrix " . join(' ', map { q1($_) } @$args));
+	my ($rc, $out) = sh("cd $top && GUP_REPRO_CACHE=$tmp/cli-cache timeout 60 ./run.sh matrix " . join(' ', map { shq($_) } @$args));
 	is($rc, 128, "run.sh matrix @$args: exit 128");
 	like($out, $msg, '... says what was wrong');
 }

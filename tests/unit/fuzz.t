@@ -8,6 +8,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
 use File::Temp qw(tempdir);
 use File::Copy qw(copy);
 use File::Path qw(make_path);
@@ -23,8 +25,6 @@ is($? >> 8, 0, 'make fuzz builds the harnesses') or BAIL_OUT("make fuzz failed:\
 -x "$top/build/host/gup-repro-verdict" or BAIL_OUT("build/host missing: run 'make host'");
 
 sub ls { my ($d, $re) = @_; opendir(my $dh, $d) or return (); my @f = sort grep { $_ =~ $re } readdir $dh; closedir $dh; return map { "$d/$_" } @f; }
-sub slurp { my ($f) = @_; open(my $fh, '<:raw', $f) or return ''; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>:raw', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 my $work = tempdir(CLEANUP => 1);
 my $findings = "$top/build/fuzz/findings";

@@ -11,6 +11,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh);
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
 
@@ -22,8 +24,6 @@ my $host = "$top/build/host";
 -x "$host/gup-repro-verdict" or BAIL_OUT("$host missing: run 'make host'");
 my $fx = "$top/tests/fixtures/events";
 
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 # files(DIR): "NAME SIZE" of every file under DIR, sorted
 sub files { my ($d) = @_; return join("\n", sort split /\n/, `cd $d && find . -type f -printf '%P %s\\n'`); }
 
@@ -48,7 +48,7 @@ chmod 0755, "$tmp/small";
 ($rc, $o) = sh("cd $top && TMPDIR=$tmp/nonexistent ./run.sh --kernel prepared:$p --exec $tmp/small --out $tmp/run-notmp");
 is($rc, 125, '--exec packing fails (no TMPDIR): COULD NOT TEST') or diag($o);
 like($o, qr/^verdict: COULD NOT TEST\nreason: cannot make a temporary directory$/m, '... saying why') or diag($o);
-like(`cat $tmp/run-notmp/verdict.txt 2>&1`, qr/^reason: cannot make a temporary directory$/m, '... in the run directory\'s verdict.txt');
+like(slurp("$tmp/run-notmp/verdict.txt"), qr/^reason: cannot make a temporary directory$/m, '... in the run directory\'s verdict.txt');
 unlike($o, qr/initrd\.exec\.img/, '... no error of the exit handler looking in the wrong directory') or diag($o);
 unlike(files("$tmp/run-notmp"), qr/initrd/, '... and nothing of the initramfs left') or diag(files("$tmp/run-notmp"));
 

@@ -11,6 +11,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh);
 use File::Temp qw(tempdir);
 
 plan skip_all => 'needs root (mounts tmpfs file systems in a mount namespace of its own)' if $> != 0;
@@ -20,8 +22,6 @@ my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 my $G = 'git -c user.name=t -c user.email=t@invalid';
 
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 sub lines { return grep { length } split /\n/, $_[0]; }
 # in_ns(SETUP, COMMAND): COMMAND after SETUP (mounts) in a mount namespace
 # of its own, which takes the mounts with it when it ends
@@ -99,7 +99,7 @@ system("cd $d && for i in 1 2 3 4; do echo \$i >f && git add f && $G commit -qm 
 }
 is($rc, 128, 'bisect, build out of space: exit 128 (aborted, not skipped)') or diag($o);
 like($o, qr/^run\.sh bisect: host error: a write failed for lack of space \(fs\/ext4\/inode\.o: No space left on device\)/m, 'bisect: says why') or diag($o);
-unlike(`cat $tmp/bis/bisect.txt 2>/dev/null`, qr/-> skip/, 'bisect: no commit skipped for it');
+unlike(slurp("$tmp/bis/bisect.txt"), qr/-> skip/, 'bisect: no commit skipped for it');
 my $head = `git -C $d symbolic-ref -q HEAD`;
 is($head, "refs/heads/main\n", 'bisect: the tree is back on its branch');
 ok(!-e "$d/.git/BISECT_START", 'bisect: no bisection left in progress');

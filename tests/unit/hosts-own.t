@@ -24,16 +24,13 @@ use FindBin;
 use File::Temp qw(tempdir);
 use Fcntl qw(O_RDONLY LOCK_SH);
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew run lib_sh);
 use GuprFakeSsh qw(fake_ssh);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
 my $arch = `uname -m` =~ s/\s+//r;
 
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub q1 { my ($s) = @_; return "'" . $s =~ s/'/'\\''/gr . "'"; }
-sub sh { my ($cmd) = @_; my $out = `$cmd 2>&1`; return ($out, $? >> 8); }
 # entries(DIR) -> its entries, sorted, "" when none
 sub entries { my ($d) = @_; opendir(my $dh, $d) or return "(no $d)"; return join(' ', sort grep { !/^\.\.?$/ } readdir $dh); }
 sub age { my @p = @_; system('touch', '-d', '2 days ago', @p) == 0 or die "touch @p"; }
@@ -47,17 +44,14 @@ sub matrix {
 	my ($wd, $ssh) = @_;
 	$n++;
 	spew("$tmp/hosts-$n", ($ssh // $host) . " hostr $wd\n");
-	my ($out, $rc) = sh(join(' ', map { q1($_) } "$top/run.sh", 'matrix', '--hosts', "$tmp/hosts-$n", '-o', "$tmp/m-$n", @small));
+	my ($out, $rc) = run("$top/run.sh", 'matrix', '--hosts', "$tmp/hosts-$n", '-o', "$tmp/m-$n", @small);
 	return ($out, $rc, "$tmp/m-$n");
 }
 # the stamp of the once-a-day sweep of gup-repro before .gup-repro/, when
 # there is one: made old, so that the next run sweeps
 sub age_stamps { my ($wd) = @_; age($_) for grep { -e } map { "$_/.runs-swept" } ($wd, "$wd/.gup-repro"); }
 # hosts_sh(SCRIPT) -> output of SCRIPT in bash with lib.sh and lib/hosts.sh
-sub hosts_sh {
-	my ($script) = @_;
-	return scalar `bash -c '. "\$1/vm-images/lib.sh"; . "\$1/vm-images/lib/hosts.sh"; $script' sh $top 2>&1`;
-}
+sub hosts_sh { return (lib_sh($top, ". vm-images/lib/hosts.sh\n$_[0]"))[1]; }
 # refused(WHAT, WORKDIR, RE [, SSH]): the matrix stops at the preflight:
 # exit 128, one line RE, no cell
 sub refused {

@@ -13,14 +13,11 @@ use FindBin;
 use File::Temp qw(tempdir);
 use JSON::PP;
 use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew run);
 use GuprFakeSsh qw(fake_ssh down_ssh);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
-
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub run { my $cmd = join(' ', map { "'" . s/'/'\\''/gr . "'" } @_); my $out = `$cmd 2>&1`; return ($out, $? >> 8); }
 
 my @small = ('--kernels', 'debian:bookworm', '--fs', 'ext4,tmpfs', '--scenarios', 'control');
 # matrix(HOSTS-FILE-TEXT, ARGS...) -> (output, exit, matrix dir)

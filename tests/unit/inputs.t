@@ -12,6 +12,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(spew run);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
@@ -19,9 +21,6 @@ my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 my $G = 'git -c user.name=t -c user.email=t@invalid';
 
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-# run(ARGV...): each argument shell-quoted; (output, exit status)
-sub run { my $cmd = join(' ', map { "'" . s/'/'\\''/gr . "'" } @_); my $out = `$cmd 2>&1`; return ($out, $? >> 8); }
 # refused(WHAT, RE, OUTPUT, STATUS): exit 128 with one line (and the
 # "Try --help" line) matching RE, nothing fetched, built or booted
 sub refused {

@@ -12,6 +12,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh lib_sh);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
@@ -19,15 +21,7 @@ my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 $ENV{GUP_REPRO_BUILD} = "$tmp/build";
 
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 sub md5 { my ($f) = @_; my ($m) = `md5sum '$f'` =~ /^([0-9a-f]{32})/ or die "md5sum $f"; return $m; }
-# lib(SCRIPT, VARS): SCRIPT after sourcing lib.sh, with VARS set first
-sub lib {
-	my ($script) = @_;
-	spew("$tmp/script.sh", ". vm-images/lib.sh\n$script\n");
-	return sh("cd $top && bash $tmp/script.sh");
-}
 
 # fake_module(PATH, NAME): a relocatable ELF with a .modinfo section, which
 # depmod and modprobe --show-depends take for a module; xz-compressed as
@@ -69,13 +63,13 @@ is($rc, 0, 'the host tools are built') or diag($o);
 my $vars = 'KSOURCE=debian KSUITE=test KCONFIG=/dev/null KBTF="" PINTRACE=' . "$tmp/bin/pintrace KO=$tmp/bin/gup_repro.ko BUSYBOX=/bin/busybox";
 sub extract {
 	my ($krel, $deb) = @_;
-	return lib(qq{KREL=$krel KID=$krel KCACHE="\$GUPR_CACHE/kernels/$krel"
+	return lib_sh($top, qq{KREL=$krel KID=$krel KCACHE="\$GUPR_CACHE/kernels/$krel"
 		mkdir -p "\$KCACHE/root" && gupr_debs_extract "\$KCACHE" $deb && touch "\$KCACHE/.complete"
 		echo "KCACHE=\$KCACHE"});
 }
 sub initramfs {
 	my ($krel) = @_;
-	return lib(qq{KREL=$krel KID=$krel KCACHE="\$GUPR_CACHE/kernels/$krel" $vars
+	return lib_sh($top, qq{KREL=$krel KID=$krel KCACHE="\$GUPR_CACHE/kernels/$krel" $vars
 		KMODROOT="\$KCACHE/root" VMLINUZ="\$KCACHE/root/boot/vmlinuz-$krel"
 		GUPR_GUEST_MODULES="virtio_blk ext4"
 		gupr_kernel_intact && echo "vmlinuz intact"
@@ -116,7 +110,7 @@ for my $layout (['classic', 'lib/modules'], ['merged-usr', 'usr/lib/modules']) {
 
 	# the vmlinuz, one byte changed
 	system("printf X | dd of=$kcache/root/boot/vmlinuz-$krel bs=1 seek=10 conv=notrunc 2>/dev/null");
-	($rc, $o) = lib(qq{KREL=$krel KCACHE="\$GUPR_CACHE/kernels/$krel" KMODROOT="\$KCACHE/root" VMLINUZ="\$KCACHE/root/boot/vmlinuz-$krel"
+	($rc, $o) = lib_sh($top, qq{KREL=$krel KCACHE="\$GUPR_CACHE/kernels/$krel" KMODROOT="\$KCACHE/root" VMLINUZ="\$KCACHE/root/boot/vmlinuz-$krel"
 		gupr_kernel_intact 2>&1 || echo "not intact"});
 	like($o, qr{the cached|is damaged: md5sum [0-9a-f]{32}, expected [0-9a-f]{32}}, "$name: a changed vmlinuz is damaged, with both checksums");
 	like($o, qr/^not intact$/m, "$name: and not intact");
@@ -136,7 +130,7 @@ for my $layout (['classic', 'lib/modules'], ['merged-usr', 'usr/lib/modules']) {
 }
 
 # md5sums with no line for a file: nothing to check against, not damaged
-($rc, $o) = lib(qq{mkdir -p $tmp/nl/root && echo x >$tmp/nl/root/f && echo "0123456789abcdef0123456789abcdef  other" >$tmp/nl/sums
+($rc, $o) = lib_sh($top, qq{mkdir -p $tmp/nl/root && echo x >$tmp/nl/root/f && echo "0123456789abcdef0123456789abcdef  other" >$tmp/nl/sums
 	gupr_md5_check $tmp/nl/root $tmp/nl/sums $tmp/nl/root/f; echo "rc=\$?"});
 like($o, qr/^rc=2$/m, 'a file md5sums do not list: status 2 (nothing to check), not damaged');
 unlike($o, qr/damaged/, 'and nothing is said');
@@ -155,17 +149,17 @@ unlike($o, qr/damaged/, 'and nothing is said');
 	     "\tmkdir -p \$(INSTALL_MOD_PATH)/lib/modules/6.1.0-fake/kernel/drivers/block\n" .
 	     "\tcp prebuilt/virtio_blk.ko.xz \$(INSTALL_MOD_PATH)/lib/modules/6.1.0-fake/kernel/drivers/block/\n" .
 	     "\tdepmod -b \$(INSTALL_MOD_PATH) 6.1.0-fake\n");
-	($rc, $o) = lib(qq{gupr_kernel $t >/dev/null && echo "S=\$(gupr_kernel_sums)" && echo "M=\$KMODROOT"});
+	($rc, $o) = lib_sh($top, qq{gupr_kernel $t >/dev/null && echo "S=\$(gupr_kernel_sums)" && echo "M=\$KMODROOT"});
 	is($rc, 0, 'a tree: its modules are installed into the cache') or diag($o);
 	my ($sums) = $o =~ /^S=(.*)$/m;
 	my ($modroot) = $o =~ /^M=(.*)$/m;
-	like(`cat $sums 2>/dev/null`, qr{^[0-9a-f]{32}  lib/modules/6\.1\.0-fake/kernel/drivers/block/virtio_blk\.ko\.xz$}m,
+	like(slurp($sums), qr{^[0-9a-f]{32}  lib/modules/6\.1\.0-fake/kernel/drivers/block/virtio_blk\.ko\.xz$}m,
 	     'a tree: md5sums of its installed modules');
 	my $code = qq{gupr_kernel $t >/dev/null && GUPR_GUEST_MODULES=virtio_blk gupr_stage_modules $tmp/tree-stage; echo "rc=\$?"};
-	($rc, $o) = lib($code);
+	($rc, $o) = lib_sh($top, $code);
 	like($o, qr/^rc=0$/m, 'a tree: its modules pass the check') or diag($o);
 	system("printf X | dd of=$modroot/lib/modules/6.1.0-fake/kernel/drivers/block/virtio_blk.ko.xz bs=1 seek=100 conv=notrunc 2>/dev/null");
-	($rc, $o) = lib($code);
+	($rc, $o) = lib_sh($top, $code);
 	like($o, qr{virtio_blk\.ko\.xz is damaged: md5sum [0-9a-f]{32}, expected [0-9a-f]{32} }, 'a tree: a changed module is damaged') or diag($o);
 	like($o, qr/^rc=1$/m, 'a tree: and refused');
 }

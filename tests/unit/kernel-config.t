@@ -11,15 +11,13 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
-
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return undef; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 # fake_tree(NAME, CONFIG or undef): a kbuild-shaped directory whose make
 # defconfig writes one line, make olddefconfig appends one, and whose
@@ -49,7 +47,7 @@ like($o, qr/^==> kernel-config: starting from your \Q$d\E\/\.config \(not writte
 like($o, qr/^==> kernel-config: wrote \Q$d\E\/\.config \(yours is \Q$d\E\/\.config\.gup-repro-orig\)$/m, 'and says it again at the end');
 my $ours = slurp("$d/.config");
 like($ours, qr/^CONFIG_DRM=y\n.*^CONFIG_VIRTIO_BLK=/ms, 'the .config now has the guest options');
-like(slurp("$d/.config.gup-repro-sha256") // '', qr/^[0-9a-f]{64}$/m, 'the .config written is stamped with its sha256');
+like(slurp("$d/.config.gup-repro-sha256"), qr/^[0-9a-f]{64}$/m, 'the .config written is stamped with its sha256');
 
 # 2. the .config gup-repro wrote: refreshed in place, no second copy
 ($rc, $o) = sh("cd $top && ./run.sh kernel-config $d");
@@ -71,7 +69,7 @@ like($o, qr/kept as \Q$d\E\/\.config\.gup-repro-orig\.1$/m, 'the output names th
 my $s = fake_tree('src', undef);
 ($rc, $o) = sh("cd $top && ./run.sh kernel-config $s -O $tmp/build");
 is($rc, 0, 'kernel-config -O a new build directory: exit 0') or diag($o);
-like(slurp("$tmp/build/.config") // '', qr/^CONFIG_FROM_DEFCONFIG=y$/m, '-O: the .config starts from defconfig');
+like(slurp("$tmp/build/.config"), qr/^CONFIG_FROM_DEFCONFIG=y$/m, '-O: the .config starts from defconfig');
 is(join(' ', map { s{.*/}{}r } glob("$tmp/build/.config.gup-repro-orig*")), '', '-O: no copy of a .config gup-repro wrote itself');
 ($rc, $o) = sh("cd $top && ./run.sh kernel-config $s -O $tmp/build");
 is(join(' ', map { s{.*/}{}r } glob("$tmp/build/.config.gup-repro-orig*")), '', '-O again: still no copy');

@@ -12,6 +12,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
@@ -20,9 +22,6 @@ $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 my $G = 'git -c user.name=t -c user.email=t@invalid';
 my ($cc) = `gcc --version` =~ /^(.*)$/m;
 
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 sub run { return sh("cd $top && ./run.sh --out $tmp/run-" . int(rand(1e9)) . " @_"); }
 
 # The guest options of vm-images/guest.config as a .config, less @drop.

@@ -5,6 +5,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew);
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
 use JSON::PP;
@@ -12,9 +14,6 @@ use JSON::PP;
 my $top = "$FindBin::Bin/../..";
 my $bin = "$top/build/host/gup-repro-matrix";
 -x $bin or BAIL_OUT("$bin missing: run 'make host'");
-
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 my $d = tempdir(CLEANUP => 1);
 my %cells = (
@@ -155,7 +154,34 @@ my $tmpfs = expect('7.2.0-1', 'tmpfs');
 is(join(',', sort values %$tmpfs), join(',', ('^CLEAN$') x keys %$tmpfs), 'expect: every tmpfs prediction is CLEAN');
 ok(keys %$tmpfs >= 4, 'expect: the four default scenarios are predicted on tmpfs');
 is(expect('6.1.0-1', 'ext4')->{control}, '^CLEAN$', 'expect: control is CLEAN');
-ok(!exists expect('6.1.0-1', 'ext4')->{'stripped-buffers'}, 'expect: reclaim scenarios are not predicted');
+# the fault scenarios (docs/scenarios.md, "Measured: the fault scenarios")
+is(expect('5.10.0-1', 'ext4')->{'stripped-buffers'}, '^LOSS$', 'expect: ext4 loses a FOLL_GET write after reclaim (5.10)');
+is(expect('7.2.0-1', 'ext4')->{'stripped-buffers'}, '^LOSS$', 'expect: ... and on 7.2');
+is(expect('5.10.0-1', 'ext4')->{'pinned-reclaim'}, '^LOSS$', 'expect: 5.10 ext4 loses a FOLL_PIN write after reclaim (no 2023 fix)');
+is(expect('6.1.0-1', 'ext4')->{'pinned-reclaim'}, '^REPRODUCED:ext4_dirty_folio$', 'expect: from 6.1 the pinned folio keeps its buffers: the warning');
+is(expect('6.12.0-1', 'xfs')->{'pinned-reclaim'}, '^VIOLATION$', 'expect: xfs after reclaim: VIOLATION, no warning');
+is(expect('6.1.0-1', 'btrfs')->{'stripped-buffers'}, expect('6.1.0-1', 'btrfs')->{'unlocked-dirty'}, 'expect: btrfs after reclaim as without it');
+is(expect('6.12.0-1', $_)->{'lost-write'}, '^LOSS$', "expect: $_ lost-write: a write nothing dirties is lost") for qw(ext4 xfs btrfs);
+is(expect('5.10.0-1', 'btrfs')->{$_}, '^CLEAN$', "expect: $_ is clean") for qw(truncate-under-pin punch-hole-under-pin);
+ok(!grep({ exists expect('6.1.0-1', 'tmpfs')->{$_} } qw(stripped-buffers pinned-reclaim lost-write truncate-under-pin)),
+   'expect: the fault scenarios are not predicted on tmpfs (not measured)');
+# every scenario and trigger on a dirty-tracked filesystem, each with its
+# reason (the triggers and private mappings: tests/unit/expect.t)
+my @trig = map { m{/([^/]+)\.c$} } glob("$top/repro-user/guest/triggers/*.c");
+my @scen = split /\n/, `$drv --list-scenarios`;
+my @lines = `$drv --expect 6.1.0-1 ext4`;
+is(join(',', sort map { (split /\t/)[0] } @lines), join(',', sort @scen, @trig), 'expect: every scenario and trigger is predicted on 6.1 ext4');
+is(scalar(grep { !/^[^\t]+\t\^[^\t]+\$\t\S[^\t]*\n$/ } @lines), 0, 'expect: each line NAME, an anchored pattern and the reason');
+# the recorded runs of real guests (tests/fixtures/runs) agree with the
+# table, but the FS CORRUPTION one, whose image was damaged on the host
+my @rec = grep { -e "$_/expected-verdict.txt" && slurp("$_/expected-verdict.txt") !~ /^cell: CORRUPT:/m } glob("$top/tests/fixtures/runs/*");
+ok(@rec >= 5, 'expect: five recorded runs to check');
+for my $r (@rec) {
+	my %run = slurp("$r/run.txt") =~ /^(scenario|fs|kernel): (\S+)$/mg;
+	my ($cell) = slurp("$r/expected-verdict.txt") =~ /^cell: (\S+)$/m;
+	my $e = expect($run{kernel} // '', $run{fs} // '')->{$run{scenario} // ''};
+	ok(defined $e && $cell =~ /$e/, "expect: recorded run ${\ ($r =~ s{.*/}{}r)}: $cell, as predicted") or diag($e // 'no prediction');
+}
 `$drv --expect nonsense ext4 2>&1`;
 is($? >> 8, 2, 'expect: a release that is not one is bad usage');
 done_testing();

@@ -14,6 +14,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh);
 use File::Temp qw(tempdir);
 use Text::Tabs qw(expand);
 
@@ -21,9 +23,6 @@ my $top = "$FindBin::Bin/../..";
 my $fix = "$top/tests/fixtures/runs";
 my $tmp = tempdir(CLEANUP => 1);
 
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or die "$f: $!"; local $/; return scalar <$fh>; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 # report(FIXTURE or DIR, ARGS) -> (exit, output, mail.txt, dir): on a copy
 my $n = 0;
 sub report {

@@ -20,19 +20,14 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh shq lib_sh);
 use File::Temp qw(tempdir);
 
 my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub q1 { return "'" . ($_[0] =~ s/'/'\\''/gr) . "'"; }
 # lib(SCRIPT): SCRIPT after sourcing lib.sh, in a cache of this test's own
-sub lib {
-	spew("$tmp/script.sh", ". vm-images/lib.sh\n$_[0]\n");
-	return sh("cd $top && GUP_REPRO_CACHE=$tmp/cache GUP_REPRO_BUILD=$tmp/build PATH=$tmp/bin:\$PATH bash $tmp/script.sh");
-}
+sub lib { return lib_sh($top, $_[0], "GUP_REPRO_CACHE=$tmp/cache GUP_REPRO_BUILD=$tmp/build PATH=$tmp/bin:\$PATH"); }
 
 # --- run.sh: bad input ----------------------------------------------------------
 my $d = tempdir(CLEANUP => 1);
@@ -59,7 +54,7 @@ my @bad = (
 );
 for my $b (@bad) {
 	my ($args, $msg) = @$b;
-	my ($rc, $out) = sh("cd $top && GUP_REPRO_CACHE=$tmp/cli-cache timeout 60 ./run.sh " . join(' ', map { q1($_) } @$args));
+	my ($rc, $out) = sh("cd $top && GUP_REPRO_CACHE=$tmp/cli-cache timeout 60 ./run.sh " . join(' ', map { shq($_) } @$args));
 	is($rc, 128, "run.sh @$args: exit 128");
 	like($out, $msg, "run.sh @$args: says what was wrong");
 	is(scalar(grep { /^run\.sh: / } split /\n/, $out), 1, "run.sh @$args: one line");
@@ -94,7 +89,7 @@ is($out, "fio,kmod,procps,xfsprogs\n" x 3 . "kmod,procps\n",
 my %key;
 for my $c (['a', 'bookworm', 'xfsprogs,fio'], ['b', 'bookworm', 'fio xfsprogs'], ['c', 'bookworm', 'xfsprogs'],
 	   ['d', 'trixie', 'xfsprogs,fio'], ['e', 'bookworm', '']) {
-	($rc, $out) = lib("gupr_rootfs_key $c->[1] \"\$(gupr_rootfs_pkgs " . q1($c->[2]) . ')"');
+	($rc, $out) = lib("gupr_rootfs_key $c->[1] \"\$(gupr_rootfs_pkgs " . shq($c->[2]) . ')"');
 	chomp($key{$c->[0]} = $out);
 	like($key{$c->[0]}, qr/^[0-9a-f]{16}$/, "key of $c->[1] '$c->[2]': 16 hex digits");
 }
@@ -136,7 +131,7 @@ $ENV{GUP_REPRO_SECURITY_MIRROR} = 'http://archive.invalid/debian-security';
 sub calls { my @c = split /\n/, slurp("$tmp/mmdebstrap.calls"); return scalar @c; }
 sub image {
 	my ($pkgs) = @_;
-	return lib("gupr_rootfs_image bookworm \"\$(gupr_rootfs_pkgs " . q1($pkgs) . ')"; echo "img=$ROOTFS_IMG"');
+	return lib("gupr_rootfs_image bookworm \"\$(gupr_rootfs_pkgs " . shq($pkgs) . ')"; echo "img=$ROOTFS_IMG"');
 }
 ($rc, $out) = image('xfsprogs,fio');
 is($rc, 0, 'an image is built') or diag($out);

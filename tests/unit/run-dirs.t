@@ -14,6 +14,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh);
 use File::Temp qw(tempdir);
 use File::Path qw(remove_tree);
 
@@ -23,10 +25,6 @@ my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 my $G = 'git -c user.name=t -c user.email=t@invalid';
 my $tag = "gupr-t$$";	# in the names of this test's directories under out/
-
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; return scalar <$fh>; }
 
 # 1. gupr_run_dir: 8 at once on one name get 8 directories
 my $lib = "$top/vm-images/lib.sh";

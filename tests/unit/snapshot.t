@@ -10,6 +10,8 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh lib_sh);
 use File::Temp qw(tempdir);
 use Fcntl qw(:flock);
 
@@ -17,15 +19,12 @@ my $top = "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 
-sub sh { my $o = `$_[0] 2>&1`; return ($? >> 8, $o); }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
-sub lib { my ($script) = @_; spew("$tmp/s.sh", ". vm-images/lib.sh\n$script\n"); return sh("cd $top && bash $tmp/s.sh"); }
 
 # 1. the key
 spew("$tmp/vmlinuz", "kernel one\n");
 spew("$tmp/initrd", "initrd one\n");
 my $env = "KBOOT=$tmp/vmlinuz INITRD=$tmp/initrd";
-sub key { my ($pre, $fixed, $accel) = @_; my ($rc, $o) = lib("$env $pre; gupr_snapshot_key '$fixed' $accel"); chomp $o; return $o; }
+sub key { my ($pre, $fixed, $accel) = @_; my ($rc, $o) = lib_sh($top, "$env $pre; gupr_snapshot_key '$fixed' $accel"); chomp $o; return $o; }
 my $k = key('', 'gupr.fs=ext4', 'tcg');
 like($k, qr/^[0-9a-f]{16}$/, 'a key is 16 hex digits');
 is(key('', 'gupr.fs=ext4', 'tcg'), $k, 'the same inputs: the same key');
@@ -40,25 +39,25 @@ spew("$tmp/vmlinuz", "kernel two\n");
 isnt(key('', 'gupr.fs=ext4', 'tcg'), $k2, 'another kernel image: another key');
 
 # 2. the command disk
-my ($rc, $o) = lib("gupr_snapshot_cmd_disk $tmp/cmd.img 'gupr.scenario=control gupr.fault=reclaim' /bin/true 'a b' c");
+my ($rc, $o) = lib_sh($top, "gupr_snapshot_cmd_disk $tmp/cmd.img 'gupr.scenario=control gupr.fault=reclaim' /bin/true 'a b' c");
 is($rc, 0, 'a command disk is written') or diag($o);
 is(-s "$tmp/cmd.img", 72 * 1048576, 'of the fixed size (72 MiB, sparse)');
 open(my $fh, '<', "$tmp/cmd.img") or die; read($fh, my $head, 512); close $fh;
 my ($bytes) = $head =~ /^gupr-cmd 1 (\d+)\n/;
 ok($bytes, 'its first block: "gupr-cmd 1 BYTES"');
 system("mkdir -p $tmp/x && dd if=$tmp/cmd.img bs=4096 skip=1 2>/dev/null | head -c $bytes | tar -x -C $tmp/x") == 0 or die;
-is(`cat $tmp/x/cmdline`, "gupr.scenario=control gupr.fault=reclaim\n", 'the tar at 4 KiB: the run\'s command line');
-like(`cat $tmp/x/time`, qr/^\d{10}\n$/, 'the host\'s clock');
+is(slurp("$tmp/x/cmdline"), "gupr.scenario=control gupr.fault=reclaim\n", 'the tar at 4 KiB: the run\'s command line');
+like(slurp("$tmp/x/time"), qr/^\d{10}\n$/, 'the host\'s clock');
 is(-s "$tmp/x/seed", 512, '512 bytes of seed');
 ok(-x "$tmp/x/exec/prog" && `cmp $tmp/x/exec/prog /bin/true && echo same` eq "same\n", 'the --exec program');
-is(`cat $tmp/x/exec/args`, "a b\nc\n", 'its arguments, one a line');
+is(slurp("$tmp/x/exec/args"), "a b\nc\n", 'its arguments, one a line');
 
 # 3. where a run cannot start from a snapshot
 for my $c (["GUP_REPRO_SNAPSHOT=0 gupr_snapshot_usable w ext4 busybox 0", qr/^why=--boot$/m, '--boot'],
 	   ["gupr_snapshot_usable w ext4 debian 0", qr/^why=--rootfs debian boots/m, '--rootfs debian'],
 	   ["gupr_snapshot_usable w ext4 busybox 80000000", qr/^why=the --exec program is larger than the command disk$/m, 'an --exec program too large'],
 	   ["gupr_snapshot_usable w ext4 busybox 1000 && echo usable", qr/^usable$/m, 'a plain run']) {
-	($rc, $o) = lib("$c->[0]; echo \"why=\$w\"");
+	($rc, $o) = lib_sh($top, "$c->[0]; echo \"why=\$w\"");
 	like($o, $c->[1], "usable: $c->[2]");
 }
 
@@ -73,14 +72,14 @@ sub snap {
 }
 snap("a$_", 2, $_, 1) for 1 .. 5;	# a1 newest .. a5 oldest
 snap('inc', 1, 1, 0);
-($rc, $o) = lib('GUP_REPRO_SNAPSHOTS=3 gupr_snapshot_prune a5');
+($rc, $o) = lib_sh($top, 'GUP_REPRO_SNAPSHOTS=3 gupr_snapshot_prune a5');
 my @left = sort map { m{/([^/]+)$} } glob("$tmp/cache/snapshots/*");
 is_deeply(\@left, [qw(a1 a2 a5)], 'prune to 3: the most recently used stay, with the one kept (a5); an incomplete one goes');
 snap("b$_", 3, $_ + 10, 1) for 1 .. 2;
 system("mkdir -p $tmp/cache/locks");
 open(my $lk, '>>', "$tmp/cache/locks/snapshot-b2.lock") or die;
 flock($lk, LOCK_EX) or die;	# b2 is in use
-($rc, $o) = lib('GUP_REPRO_SNAPSHOTS_MB=5 gupr_snapshot_prune');
+($rc, $o) = lib_sh($top, 'GUP_REPRO_SNAPSHOTS_MB=5 gupr_snapshot_prune');
 @left = sort map { m{/([^/]+)$} } glob("$tmp/cache/snapshots/*");
 is_deeply(\@left, [qw(a1 a2 b2)], 'prune to 5 MiB: the newest that fit stay; one whose lock is held stays');
 close($lk);
@@ -88,10 +87,10 @@ close($lk);
 snap('making', 1, 30, 0);
 open(my $mk, '>>', "$tmp/cache/locks/snapshot-make-making.lock") or die;
 flock($mk, LOCK_EX) or die;
-($rc, $o) = lib('gupr_snapshot_prune');
+($rc, $o) = lib_sh($top, 'gupr_snapshot_prune');
 ok(-d "$tmp/cache/snapshots/making", 'prune: a snapshot being made (its make lock held) stays');
 close($mk);
-($rc, $o) = lib('gupr_snapshot_prune');
+($rc, $o) = lib_sh($top, 'gupr_snapshot_prune');
 ok(!-d "$tmp/cache/snapshots/making", 'prune: once not being made, an incomplete one goes');
 
 # 5. ./run.sh cache

@@ -16,13 +16,12 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use GuprTest qw(slurp spew sh lib_sh);
 use File::Temp qw(tempdir);
 use JSON::PP;
 
 my $top = "$FindBin::Bin/../..";
-sub run { my $out = `@_ 2>&1`; return ($out, $? >> 8); }
-sub slurp { my ($f) = @_; open(my $fh, '<', $f) or return ''; local $/; my $s = <$fh>; return $s; }
-sub spew { my ($f, $s) = @_; open(my $fh, '>', $f) or die "$f: $!"; print $fh $s; close $fh; }
 
 my @triggers = map { m{/([^/]+)\.c$} } glob("$top/repro-user/guest/triggers/*.c");
 is_deeply([sort @triggers], [sort qw(pvw-uffd odirect-delayed iouring-read-delayed)],
@@ -37,30 +36,30 @@ for my $t (@triggers) {
 	my $d = tempdir(CLEANUP => 1);
 	system('cp', $src, "$d/$t.c") == 0 or die;
 	system('cp', glob("$top/repro-user/guest/triggers/*.h"), $d) == 0 or die;
-	my ($out, $rc) = run("cd $d && $cmd");
+	my ($rc, $out) = sh("cd $d && $cmd");
 	is($rc, 0, "$t: builds standalone with '$cmd'") or diag($out);
-	($out, $rc) = run("$d/$t --help");
+	($rc, $out) = sh("$d/$t --help");
 	is($rc, 0, "$t --help exits 0");
 	like($out, qr/^usage: \Q$t\E /m, "$t --help prints its usage");
 	for my $bad (['--bogus'], ['extra-argument'], ['--file']) {
-		($out, $rc) = run("$d/$t @$bad");
+		($rc, $out) = sh("$d/$t @$bad");
 		is($rc, 2, "$t @$bad: exit 2");
 		like($out, qr/^usage: \Q$t\E /m, "$t @$bad: prints its usage");
 	}
-	($out, $rc) = run("$d/$t --fault bogus");
+	($rc, $out) = sh("$d/$t --fault bogus");
 	is($rc, 2, "$t --fault bogus: exit 2");
 	like($out, qr/--fault takes reclaim, cold, drop-caches, truncate or punch-hole, not 'bogus'/,
 	     "$t --fault bogus says which faults it takes");
-	($out, $rc) = run("GUPR_FAULT=bogus $d/$t --help");
+	($rc, $out) = sh("GUPR_FAULT=bogus $d/$t --help");
 	is($rc, 2, "$t with GUPR_FAULT=bogus: exit 2 (run.sh asks a trigger this way)");
-	($out, $rc) = run("GUPR_FAULT=truncate $d/$t --help");
+	($rc, $out) = sh("GUPR_FAULT=truncate $d/$t --help");
 	is($rc, 0, "$t with GUPR_FAULT=truncate: accepted");
 	like($out, qr/--fault NAME/, "$t --help documents --fault");
 	if ($t =~ /delayed/) {
-		($out, $rc) = run("env -u GUPR_SLOW_DEV $d/$t");
+		($rc, $out) = sh("env -u GUPR_SLOW_DEV $d/$t");
 		is($rc, 2, "$t without a delayed device: exit 2");
 		like($out, qr/no delayed block device/, "$t without a device says so");
-		($out, $rc) = run("$d/$t --dev /dev/null --wait-ms 0");
+		($rc, $out) = sh("$d/$t --dev /dev/null --wait-ms 0");
 		is($rc, 2, "$t --wait-ms 0: exit 2");
 		like($out, qr/--wait-ms takes 1\.\.600000, not '0'/, "$t --wait-ms 0 says so");
 	}
@@ -76,7 +75,7 @@ for my $t (@triggers) {
 	     "\tfor (int b = 0; b < 256; b++)\n" .
 	     "\t\tgupr_disk_page_record(stdout, \"final\", 0, \"lost\", \"pin\", -1, -1, -1, b, 255 - b, 0);\n" .
 	     "\treturn 0;\n}\n");
-	my ($out, $rc) = run("cc -Wall -Werror -I$top/repro-user/guest/triggers -o $d/rec $d/rec.c && $d/rec");
+	my ($rc, $out) = sh("cc -Wall -Werror -I$top/repro-user/guest/triggers -o $d/rec $d/rec.c && $d/rec");
 	is($rc, 0, 'disk-check.h: page records for every byte') or diag($out);
 	my @bad = grep { !eval { decode_json($_); 1 } } split /\n/, $out;
 	is(scalar(split /\n/, $out), 256, 'disk-check.h: 256 page records');
@@ -120,24 +119,23 @@ my @bad = (
 );
 for my $b (@bad) {
 	my ($args, $msg) = @$b;
-	my ($out, $rc) = run("cd $top && GUP_REPRO_STALL=1 timeout 60 ./run.sh " . join(' ', map { "'$_'" } @$args));
+	my ($rc, $out) = sh("cd $top && GUP_REPRO_STALL=1 timeout 60 ./run.sh " . join(' ', map { "'$_'" } @$args));
 	is($rc, 128, "run.sh @$args: exit 128");
 	like($out, $msg, "run.sh @$args: says what was wrong");
 	my @lines = grep { /^run\.sh: / } split /\n/, $out;
 	is(scalar @lines, 1, "run.sh @$args: one line");
 	unlike($out, qr/==> (boot|kernel|scratch)/, "run.sh @$args: nothing booted");
 }
-my ($out, $rc) = run("cd $top && ./run.sh --list");
+my ($rc, $out) = sh("cd $top && ./run.sh --list");
 is($rc, 0, 'run.sh --list exits 0');
 like($out, qr/^  $_\s+\S/m, "--list names the trigger $_") for @triggers;
 like($out, qr/^  $_\s+\S/m, "--list names the scenario $_") for qw(longterm-private iouring-fixed-buffer-private);
 
 # --repeat arithmetic, through the library run.sh uses
-sub lib { my $o = `cd $top && bash -c '. vm-images/lib.sh; $_[0]' 2>&1`; return ($o, $? >> 8); }
-($out) = lib('gupr_wilson 20 20'); is($out, "83.9%-100.0%\n", 'Wilson 20/20: 83.9%-100.0%');
-($out) = lib('gupr_wilson 0 20'); is($out, "0.0%-16.1%\n", 'Wilson 0/20: 0.0%-16.1%');
-($out) = lib('gupr_wilson 19 20'); is($out, "76.4%-99.1%\n", 'Wilson 19/20: 76.4%-99.1%');
-($out) = lib('gupr_wilson 10 20'); is($out, "29.9%-70.1%\n", 'Wilson 10/20: 29.9%-70.1%');
+(undef, $out) = lib_sh($top, 'gupr_wilson 20 20'); is($out, "83.9%-100.0%\n", 'Wilson 20/20: 83.9%-100.0%');
+(undef, $out) = lib_sh($top, 'gupr_wilson 0 20'); is($out, "0.0%-16.1%\n", 'Wilson 0/20: 0.0%-16.1%');
+(undef, $out) = lib_sh($top, 'gupr_wilson 19 20'); is($out, "76.4%-99.1%\n", 'Wilson 19/20: 76.4%-99.1%');
+(undef, $out) = lib_sh($top, 'gupr_wilson 10 20'); is($out, "29.9%-70.1%\n", 'Wilson 10/20: 29.9%-70.1%');
 
 my $r = tempdir(CLEANUP => 1);
 sub runs {
@@ -150,29 +148,29 @@ sub runs {
 		my ($verdict, $cell) = @{ $v[$i - 1] };
 		spew("$r/run-$n/verdict.txt", "verdict: $verdict\ncell: $cell\n");
 	}
-	return lib("gupr_repeat_summary $r " . scalar(@v));
+	return lib_sh($top, "gupr_repeat_summary $r " . scalar(@v));
 }
 my $V = ['VIOLATION', 'VIOLATION'];
 my $N = ['NOT REPRODUCED', 'CLEAN'];
 my $E = ['COULD NOT TEST', 'ERROR:timeout'];
-($out, $rc) = runs($V, $V, $N, $V);
+($rc, $out) = runs($V, $V, $N, $V);
 is($rc, 1, 'repeat: any run reproduced -> exit 1');
 like($out, qr/^verdict: VIOLATION 3, NOT REPRODUCED 1 of 4 runs; reproduced 3\/4 = 75\.0% \(95% Wilson interval 30\.1%-95\.4%\)$/m,
      'repeat: counts per verdict, rate, Wilson interval');
 like($out, qr/^cell: VIOLATION$/m, 'repeat: the cell is the reproducing result');
-($out, $rc) = runs($N, $N, $E);
+($rc, $out) = runs($N, $N, $E);
 is($rc, 125, 'repeat: none reproduced, one could not be tested -> 125');
 like($out, qr/reproduced 0\/2 = 0\.0%/, 'repeat: untested runs are left out of the rate');
 like($out, qr/^cell: CLEAN$/m, 'repeat: the cell is the commonest result');
-($out, $rc) = runs($N, $N);
+($rc, $out) = runs($N, $N);
 is($rc, 0, 'repeat: none reproduced, all tested -> 0');
-($out, $rc) = runs($N, undef);
+($rc, $out) = runs($N, undef);
 is($rc, 125, 'repeat: a run without verdict.txt counts as COULD NOT TEST');
 like($out, qr/COULD NOT TEST 1/, 'repeat: ... and is counted');
 
 # an --exec program's output out of an untrusted guest log
 spew("$r/guest.log", "gupr-meta: exec=/exec/prog\r\ngupr-out: hello \x1b[31mred\x07\r\ngupr-err: oops\ngupr-out: two\ngupr-meta: exec_rc=7\ngupr-meta: exec_rc=7; rm -rf /\n");
-lib("gupr_exec_outputs $r/guest.log $r");
+lib_sh($top, "gupr_exec_outputs $r/guest.log $r");
 is(slurp("$r/exec.stdout"), "hello [31mred\ntwo\n", 'exec.stdout: the program\'s lines, control characters dropped');
 is(slurp("$r/exec.stderr"), "oops\n", 'exec.stderr');
 is(slurp("$r/exec.rc"), "7\n", 'exec.rc: only a plain number is taken');

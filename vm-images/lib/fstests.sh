@@ -15,9 +15,9 @@
 
 # the filesystems ./run.sh fstests takes (--fs), the first the default
 GUPR_FSTESTS_FILESYSTEMS="ext4 xfs btrfs"
-# what fstests' build needs (its README, "Ubuntu or Debian"), in a minbase
-# build root of the suite: liburing and libaio for the io_uring and AIO
-# helpers, libbtrfsutil for the btrfs ones
+# what fstests' build needs (fstests' own README, its Ubuntu or Debian
+# list), in a minbase build root of the suite: liburing and libaio for the
+# io_uring and AIO helpers, libbtrfsutil for the btrfs ones
 GUPR_FSTESTS_BUILD_PKGS="make,gcc,libc6-dev,autoconf,automake,libtool,pkgconf,xfslibs-dev,uuid-dev,libattr1-dev,libacl1-dev,libgdbm-dev,libcap-dev,libaio-dev,liburing-dev,libbtrfsutil-dev"
 # what ./check and the tests run in the guest (its README's run-time list,
 # without fio, dbench, quota, xfsdump and python3: --pkgs adds them); the
@@ -243,7 +243,7 @@ gupr_fstests_dumps() {
 }
 
 # --- the verdict of an fstests run ------------------------------------------------
-# verdict.txt, in the "key: value" lines every run's has (README "verdict"):
+# verdict.txt, in the "key: value" lines every run's has (docs/verdicts.md):
 #   verdict:  FAILED (exit 1), PASSED (0), NOT RUN (125: fstests' [not run])
 #             or COULD NOT TEST (125: the guest, ./check or the disks failed)
 #   reason:   one line: which tests failed and how, or why none ran

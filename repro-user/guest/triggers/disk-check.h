@@ -13,7 +13,7 @@
  * writeback), umount + mount of the filesystem and a buffered read from
  * the fresh page cache.  gupr_disk_page_record() and
  * gupr_disk_summary_record() write the JSON records gup-repro-verdict reads
- * (README "Data integrity and the filesystem's checker").
+ * (docs/verdicts.md, "Data integrity").
  */
 #ifndef GUPR_DISK_CHECK_H
 #define GUPR_DISK_CHECK_H

@@ -32,9 +32,9 @@
 /*
  * In gup-repro a trigger builds with the one cc line of its header, in a
  * directory holding it and the headers of this folder; it takes its
- * defaults from the guest init's environment (README "--exec") and checks
- * the disk itself (disk-check.h, README "Data integrity and the
- * filesystem's checker").  An export (vm-images/fstests-export.sh, which
+ * defaults from the guest init's environment (the --exec contract,
+ * docs/triggers.md) and checks the disk itself (disk-check.h,
+ * docs/verdicts.md).  An export (vm-images/fstests-export.sh, which
  * defines TRIGGER_EXPORT and inlines the headers) leaves both to its test:
  * keep what is outside these blocks free of the project's names and paths.
  */
@@ -327,7 +327,7 @@ static inline int trigger_defaults(const char *prog, struct trigger_args *a)
 	memset(a, 0, sizeof(*a));
 	a->wait_ms = 10000;
 #ifndef TRIGGER_EXPORT
-	/* gup-repro: the defaults the guest init gives (README "--exec") */
+	/* gup-repro: the defaults the guest init gives (docs/triggers.md) */
 	a->path = trigger_env("GUPR_VICTIM") ?: "/mnt/scratch/victim";
 	a->log = trigger_env("GUPR_STEPS_LOG");
 	a->dev = trigger_env("GUPR_SLOW_DEV");
