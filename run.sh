@@ -32,6 +32,7 @@ usage: ./run.sh [options]
        ./run.sh report RUN_DIR [--mbox]       (./run.sh report --help)
        ./run.sh cache [list|prune [--all]]   (./run.sh cache --help)
        ./run.sh fstests-export --trigger NAME --to DIR (--help)
+       ./run.sh fstests --fstests DIR [options] TEST... (--help)
 
 Boots a throw-away VM on a real kernel (Debian's, or a tree you built),
 runs a scenario with the gup_repro test module and prints the verdict.
@@ -854,7 +855,7 @@ main() {
 	run_st=([t_start]=$1 [phase]=setup [trace_note]="" [rootfs_suite]="" [rootfs_img]="" [snap]="" [snap_why]="")
 	shift
 	case "${1:-}" in
-	matrix|kernel-config|bisect|compare|report|fstests-export|cache)
+	matrix|kernel-config|bisect|compare|report|fstests-export|fstests|cache)
 		exec "$GUPR_TOP/vm-images/$1.sh" "${@:2}" ;;
 	esac
 	run_parse run_opt run_xargs "$@"

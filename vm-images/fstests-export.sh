@@ -51,17 +51,9 @@ fst_triggers() {
 # fst_check_tree DIR: why DIR is not an fstests checkout we can commit
 # into (empty output and status 0 when it is).
 fst_check_tree() {
-	local d=$1 f top
-	[ -d "$d" ] || { echo "--to $d is not a directory"; return 1; }
-	for f in check new tools/nextid common/rc common/preamble common/dmdelay src/Makefile \
-		 doc/group-names.txt .gitignore tests/generic; do
-		[ -e "$d/$f" ] || { echo "--to $d is not an fstests checkout (no $f)"; return 1; }
-	done
-	top=$(git -C "$d" rev-parse --show-toplevel 2>/dev/null) ||
-		{ echo "--to $d is not a git checkout"; return 1; }
-	[ "$(cd "$top" && pwd -P)" = "$(cd "$d" && pwd -P)" ] ||
-		{ echo "--to $d is not the top of its git checkout ($top)"; return 1; }
-	git -C "$d" rev-parse -q --verify HEAD >/dev/null || { echo "--to $d has no commit"; return 1; }
+	local d=$1 f
+	gupr_fstests_checkout_ok --to "$d" "" check new tools/nextid common/rc common/preamble common/dmdelay \
+		src/Makefile doc/group-names.txt .gitignore tests/generic || return 1
 	f=$(git -C "$d" status --porcelain 2>/dev/null | head -n 1)
 	[ -z "$f" ] || { echo "--to $d has uncommitted changes ($f): commit or stash them first"; return 1; }
 	return 0

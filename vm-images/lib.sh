@@ -13,6 +13,7 @@
 #   bpf.sh        the pintrace loader (CO-RE)
 #   initramfs.sh  the guest's initramfs
 #   rootfs.sh     --rootfs debian: the Debian userland image and its modules
+#   fstests.sh    ./run.sh fstests: build an fstests checkout, its disks, its verdict
 #   scratch.sh    the scratch filesystem image
 #   boot.sh       QEMU and the boot watchdog
 #   snapshot.sh   runs that resume a saved guest instead of booting
@@ -47,6 +48,8 @@ GUPR_TOP=${GUPR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 . "$GUPR_TOP/vm-images/lib/initramfs.sh"
 # shellcheck source=vm-images/lib/rootfs.sh
 . "$GUPR_TOP/vm-images/lib/rootfs.sh"
+# shellcheck source=vm-images/lib/fstests.sh
+. "$GUPR_TOP/vm-images/lib/fstests.sh"
 # shellcheck source=vm-images/lib/scratch.sh
 . "$GUPR_TOP/vm-images/lib/scratch.sh"
 # shellcheck source=vm-images/lib/boot.sh

@@ -34,8 +34,10 @@
 # such a cell on another host.
 # Environment: GUPR_CELL_TIMEOUT (run.sh --timeout), GUPR_CELL_OPTS (more
 # run.sh options: --no-trace, --rootfs), GUPR_CELL_ROOTFS (prepare: busybox
-# or debian), GUPR_CELL_MDIR (local), PARALLEL_SSHHOST (remote: set by GNU
-# parallel).  GUP_REPRO_TEST_CELL_RUN (tests only) is a command run instead
+# or debian), GUPR_CELL_FSTESTS (an fstests checkout: prepare builds it and
+# the Debian image for it, a cell is run.sh fstests --fstests DIR TEST, its
+# SCENARIO the test with - for /), GUPR_CELL_MDIR (local), PARALLEL_SSHHOST
+# (remote: set by GNU parallel).  GUP_REPRO_TEST_CELL_RUN (tests only) is a command run instead
 # of run.sh, with GUPR_CELL_DIR (the run directory to write),
 # GUPR_CELL_KERNEL, GUPR_CELL_FS and GUPR_CELL_SCENARIO.
 set -u
@@ -45,7 +47,8 @@ if [ "$1" = prepare ]; then
 	. "$GUPR_TOP/vm-images/lib.sh"
 	k=$2 lbl=$3 d=$4
 	(GUPR_LOG="$d/prepare-$lbl.log" gupr_prepare "$k" &&
-	 { [ "${GUPR_CELL_ROOTFS:-busybox}" = busybox ] || gupr_rootfs_prepare "$(gupr_rootfs_pkgs "")"; } &&
+	 if [ -n "${GUPR_CELL_FSTESTS:-}" ]; then GUPR_LOG="$d/prepare-$lbl.log" gupr_fstests_prepare "$GUPR_CELL_FSTESTS" ""
+	 elif [ "${GUPR_CELL_ROOTFS:-busybox}" != busybox ]; then gupr_rootfs_prepare "$(gupr_rootfs_pkgs "")"; fi &&
 	 echo "$GUPR_KERNEL_ENV" >"$d/.kres-$lbl") \
 		>>"$d/prepare-$lbl.log" 2>&1 && exit 0
 	rm -f "$d/.kres-$lbl"
@@ -77,6 +80,10 @@ run_sh() {
 		# tests: a command stands in for run.sh and writes the run directory
 		mkdir -p "$2" && GUPR_CELL_DIR=$2 GUPR_CELL_KERNEL=$k GUPR_CELL_FS=$f GUPR_CELL_SCENARIO=$s \
 			sh -c "$GUP_REPRO_TEST_CELL_RUN" >"$2.run.out" 2>&1
+	elif [ -n "${GUPR_CELL_FSTESTS:-}" ]; then
+		# an fstests cell: its column is the test, "-" for "/"
+		GUP_REPRO_SMP=${GUP_REPRO_SMP:-1} GUPR_MATRIX_CELL=1 "$1/run.sh" fstests --fstests "$GUPR_CELL_FSTESTS" \
+			--kernel "$k" --fs "$f" "${s/-//}" --out "$2" "${opts[@]}" >"$2.run.out" 2>&1
 	else
 		GUP_REPRO_SMP=${GUP_REPRO_SMP:-1} GUPR_MATRIX_CELL=1 "$1/run.sh" --kernel "$k" --fs "$f" "${scen[@]}" \
 			--out "$2" "${opts[@]}" >"$2.run.out" 2>&1

@@ -41,6 +41,13 @@ usage: ./run.sh matrix [options]
                     works in WORKDIR/.gup-repro only (docs/hosts.md)
       --retries N   with --hosts: a cell a host could not run is tried
                     on another host, up to N times (default 0: ERROR)
+      --fstests DIR --tests LIST
+                    fstests instead of scenarios: each cell is ./run.sh
+                    fstests --fstests DIR TEST on its kernel and
+                    filesystem (ext4, xfs, btrfs; default all three;
+                    --timeout default 3600), its column the test with -
+                    for / (generic-001); DIR is built once per suite
+                    while the kernels are prepared (docs/fstests.md)
   -h, --help
 
 Cells: CORRUPT:<fsck tool> (FS CORRUPTION), LOSS (DATA LOSS),
@@ -59,15 +66,18 @@ matrix_parse() {
 	kernels=$(printf 'debian:%s,' $GUPR_SUITES); kernels=${kernels%,}
 	fslist=${GUPR_FILESYSTEMS// /,}
 	scenarios=${GUPR_MATRIX_SCENARIOS// /,}
-	jobs=$(nproc) jobs_given=0 timeout=300 cell_opts="" rootfs=busybox mdir="" repeat_opt=() hosts="" retries=0 order=longest-first
+	jobs=$(nproc) jobs_given=0 timeout=300 timeout_given=0 fst="" fst_tests="" scen_given=0 fs_given=0
+	cell_opts="" rootfs=busybox mdir="" repeat_opt=() hosts="" retries=0 order=longest-first
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--kernels) [ $# -ge 2 ] || bad_usage "$1 needs a list"; kernels=$2; shift 2 ;;
-		--fs) [ $# -ge 2 ] || bad_usage "$1 needs a list"; fslist=$2; shift 2 ;;
-		--scenarios) [ $# -ge 2 ] || bad_usage "$1 needs a list"; scenarios=$2; shift 2 ;;
+		--fs) [ $# -ge 2 ] || bad_usage "$1 needs a list"; fslist=$2; fs_given=1; shift 2 ;;
+		--scenarios) [ $# -ge 2 ] || bad_usage "$1 needs a list"; scenarios=$2; scen_given=1; shift 2 ;;
+		--fstests) [ $# -ge 2 ] || bad_usage "$1 needs a directory"; fst=$2; shift 2 ;;
+		--tests) [ $# -ge 2 ] || bad_usage "$1 needs a list"; fst_tests=$2; shift 2 ;;
 		-j|--jobs) [ $# -ge 2 ] || bad_usage "$1 needs a number"; jobs=$2; jobs_given=1; shift 2 ;;
 		-j*) jobs=${1#-j}; jobs_given=1; shift ;;
-		-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; shift 2 ;;
+		-t|--timeout) [ $# -ge 2 ] || bad_usage "$1 needs seconds"; timeout=$2; timeout_given=1; shift 2 ;;
 		--no-trace) cell_opts=--no-trace; shift ;;
 		--rootfs) [ $# -ge 2 ] || bad_usage "$1 needs busybox or debian"; rootfs=$2; shift 2 ;;
 		--repeat) [ $# -ge 2 ] || bad_usage "$1 needs a number"
@@ -87,7 +97,8 @@ matrix_parse() {
 # matrix_check: the options, checked before anything starts (bad usage:
 # exit 128): paths, numbers, the lists, the hosts file.
 matrix_check() {
-	why=$(gupr_paths_ok --out "$mdir" --hosts "$hosts") || bad_usage "$why"
+	why=$(gupr_paths_ok --out "$mdir" --hosts "$hosts" --fstests "$fst") || bad_usage "$why"
+	matrix_check_fstests
 	why=$(gupr_number -j "$jobs" 1 64) || bad_usage "$why"
 	why=$(gupr_number --timeout "$timeout" 10 86400) || bad_usage "$why (seconds)"
 	why=$(gupr_number --retries "$retries" 0 100) || bad_usage "$why"
@@ -97,7 +108,7 @@ matrix_check() {
 	# the cells' run.sh gets --rootfs; the kernels' preparation builds the
 	# images (matrix-cell.sh prepare)
 	export GUPR_CELL_ROOTFS=$rootfs
-	[ "$rootfs" = busybox ] || cell_opts+=" --rootfs $rootfs"
+	[ "$rootfs" = busybox ] || [ -n "$fst" ] || cell_opts+=" --rootfs $rootfs"
 	IFS=, read -r -a K <<<"$kernels"
 	IFS=, read -r -a F <<<"$fslist"
 	IFS=, read -r -a S <<<"$scenarios"
@@ -109,7 +120,11 @@ matrix_check() {
 			bad_usage "--rootfs $rootfs needs the kernel's modules: not with a prepared kernel ('$k')"
 	done
 	for f in "${F[@]}"; do
-		gupr_in_list "$f" "$GUPR_FILESYSTEMS" || bad_usage "--fs: '$f' is not $(gupr_or_list "$GUPR_FILESYSTEMS")"
+		if [ -n "$fst" ]; then
+			gupr_in_list "$f" "$GUPR_FSTESTS_FILESYSTEMS" || bad_usage "--fs: '$f' is not $(gupr_or_list "$GUPR_FSTESTS_FILESYSTEMS") (fstests)"
+		else
+			gupr_in_list "$f" "$GUPR_FILESYSTEMS" || bad_usage "--fs: '$f' is not $(gupr_or_list "$GUPR_FILESYSTEMS")"
+		fi
 	done
 	if [ -n "$hosts" ]; then
 		why=$(gupr_hosts_read "$hosts") || bad_usage "$why"
@@ -121,6 +136,29 @@ matrix_check() {
 	fi
 }
 
+# matrix_check_fstests: --fstests DIR --tests LIST: the cells are fstests
+# runs (matrix-cell.sh: run.sh fstests), a column per test ("generic/001"
+# as generic-001), on the Debian userland; exports GUPR_CELL_FSTESTS.
+matrix_check_fstests() {
+	local t
+	local -a T
+	if [ -n "$fst" ] || [ -n "$fst_tests" ]; then
+		[ -n "$fst" ] && [ -n "$fst_tests" ] || bad_usage "--fstests DIR and --tests LIST go together"
+		[ "$scen_given" = 0 ] || bad_usage "--scenarios does not go with --fstests (its cells run --tests)"
+		[ -z "$hosts" ] || bad_usage "--hosts does not go with --fstests: the checkout is on this machine"
+		why=$(gupr_fstests_tree_ok "$fst") || bad_usage "$why"
+		fst=$(cd "$fst" && pwd -P)
+		IFS=, read -r -a T <<<"$fst_tests"
+		[ ${#T[@]} -gt 0 ] || bad_usage "empty list"
+		for t in "${T[@]}"; do why=$(gupr_fstests_test_ok "$fst" "$t") || bad_usage "--tests: $why"; done
+		scenarios=$(printf '%s\n' "${T[@]}" | sed 's|/|-|' | paste -sd,)
+		[ "$fs_given" = 1 ] || fslist=${GUPR_FSTESTS_FILESYSTEMS// /,}
+		[ "$timeout_given" = 1 ] || timeout=3600
+		rootfs=debian
+	fi
+	export GUPR_CELL_FSTESTS=$fst
+}
+
 # matrix_host_tools: the machine (writable, not full), its packages and
 # the host tools; every scenario checked by the driver (--dry-run).
 matrix_host_tools() {
@@ -129,6 +167,7 @@ matrix_host_tools() {
 	why=$(gupr_parallel_ok) || bad_usage "$why"
 	make -s -C "$GUPR_TOP" host >/dev/null || { echo "run.sh matrix: building the host tools failed" >&2; exit 128; }
 	for s in "${S[@]}"; do
+		[ -z "$fst" ] || break	# the tests are checked in matrix_check_fstests
 		# TRIGGER+FAULT: the trigger with --fault FAULT in its window
 		if [ "${s#*+}" != "$s" ]; then
 			gupr_is_trigger "${s%%+*}" || bad_usage "--scenarios: '$s': ${s%%+*} is not a module-free trigger (only a trigger takes +FAULT)"
@@ -414,6 +453,7 @@ matrix_report() {
 	tables || exit 125
 	[ -n "$hosts" ] && hosts_note
 	[ "$rootfs" = busybox ] || echo "rootfs: $rootfs (each kernel's suite, bookworm for a tree)" >>"$mdir/matrix.txt"
+	[ -z "$fst" ] || echo "fstests: $fst ($(git -C "$fst" describe --always --dirty 2>/dev/null)), tests ${fst_tests//,/ }" >>"$mdir/matrix.txt"
 	echo "matrix wall time: $(elapsed "$t0") s" | tee -a "$mdir/matrix.txt"
 	echo "==> matrix: ${mdir#"$GUPR_TOP"/}/matrix.txt (matrix.md, matrix.json)" >&2
 	rm -f "$mdir/.done" "$mdir/.cells" "$mdir/.jobs" "$mdir"/.kres-* "$mdir"/.kerr-*

@@ -159,6 +159,12 @@ static void short_form(struct matrix *m, const char *result, char *out, size_t l
 		snprintf(out, len, "ERROR [%d]", footnote(m, result));
 	else if (!strcmp(result, "CLEAN"))
 		snprintf(out, len, "clean");
+	else if (!strcmp(result, "PASS"))	/* fstests cells (run.sh fstests) */
+		snprintf(out, len, "pass");
+	else if (!strncmp(result, "FAIL:", 5))
+		snprintf(out, len, "FAIL %.*s", (int)utf8_fit(colon + 1, 9), colon + 1);
+	else if (!strncmp(result, "NOTRUN:", 7))
+		snprintf(out, len, "notrun [%d]", footnote(m, colon + 1));
 	else
 		snprintf(out, len, "%.*s", (int)utf8_fit(result, 14), result);
 }
@@ -253,18 +259,28 @@ static void write_hosts(const struct matrix *m, FILE *o)
 		fprintf(o, "\n");
 }
 
+/* the index of @r among the counts of matrix.txt's summary lines */
+static int count_index(const char *r)
+{
+	static const char *const prefix[] = { "REPRODUCED", "VIOLATION", "MITIGATED", "CLEAN", "",
+					      "LOSS", "CORRUPT", "PASS", "FAIL:", "NOTRUN:" };
+
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && !strncmp(r, prefix[i], strlen(prefix[i])))
+			return i;
+	return 4;
+}
+
 void write_txt(struct matrix *m, FILE *o, const char *when)
 {
-	size_t counts[7] = {}, total = 0;
+	size_t counts[10] = {}, total = 0;
 
 	for (int k = 0; k < m->kernels.n; k++)
 		for (int f = 0; f < m->fss.n; f++)
 			for (int s = 0; s < m->scens.n; s++) {
 				const char *r = cell_at(m, k, f, s)->result;
 
-				counts[!strncmp(r, "REPRODUCED", 10) ? 0 : !strcmp(r, "VIOLATION") ? 1 :
-				       !strncmp(r, "MITIGATED", 9) ? 2 : !strcmp(r, "CLEAN") ? 3 :
-				       !strcmp(r, "LOSS") ? 5 : !strncmp(r, "CORRUPT", 7) ? 6 : 4]++;
+				counts[count_index(r)]++;
 				total++;
 			}
 	fprintf(o, "gup-repro matrix, %s: %zu cells\n", when, total);
@@ -272,6 +288,9 @@ void write_txt(struct matrix *m, FILE *o, const char *when)
 		counts[0], counts[1], counts[2], counts[3], counts[4]);
 	if (counts[5] || counts[6])
 		fprintf(o, "%zu data loss, %zu fs corruption\n", counts[5], counts[6]);
+	if (counts[7] || counts[8] || counts[9])
+		fprintf(o, "fstests: %zu passed, %zu failed otherwise, %zu not run\n",
+			counts[7], counts[8], counts[9]);
 	for (int s0 = 0; s0 < m->scens.n; s0 += GRID_COLS) {
 		fprintf(o, "\n");
 		write_grid(m, o, s0, s0 + GRID_COLS < m->scens.n ? s0 + GRID_COLS : m->scens.n);
@@ -281,6 +300,9 @@ void write_txt(struct matrix *m, FILE *o, const char *when)
 	if (counts[5] || counts[6])
 		fprintf(o, "LOSS = DATA LOSS (a write missing on disk), CORRUPT = FS CORRUPTION\n"
 			"(the filesystem's checker found damage).\n");
+	if (counts[7] || counts[8] || counts[9])
+		fprintf(o, "fstests: REPRO = the test failed on a known symptom (its .dmesg), FAIL\n"
+			"dmesg/output/fsck/exit/crash = failed otherwise, notrun = [not run].\n");
 	for (int i = 0; i < m->nfoot; i++)
 		fprintf(o, "[%d] %.*s\n", i + 1, (int)utf8_fit(m->foot[i], 74), m->foot[i]);
 	write_hosts(m, o);

@@ -6,10 +6,10 @@
 package GuprTest;
 use strict;
 use warnings;
-use File::Temp qw(tempfile);
+use File::Temp qw(tempfile tempdir);
 use Test::More ();
 use Exporter 'import';
-our @EXPORT_OK = qw(slurp slurp_maybe spew sh run shq lib_sh run_sh fstests_bundle);
+our @EXPORT_OK = qw(slurp slurp_maybe spew sh run shq lib_sh run_sh fstests_bundle fstests_clone);
 
 # slurp_maybe(PATH) -> the bytes of the file PATH, or undef when it cannot
 # be read (no such file, a directory)
@@ -92,6 +92,21 @@ sub fstests_bundle {
 	my ($b) = grep { -s $_ } ($ENV{GUPR_FSTESTS_BUNDLE} // (), "$top/../shared/fstests/fstests.bundle",
 				  $common ? "$common/../../shared/fstests/fstests.bundle" : ());
 	return $b;
+}
+
+# fstests_clone(TOP) -> a clone of the fstests snapshot (fstests_bundle) in
+# a temporary directory removed at exit; skips the whole test when there is
+# no snapshot, bails out when it cannot be cloned.  Commits into it (the
+# exports) get a fixed date: the same code exported makes the same commit,
+# which ./run.sh fstests builds once (its build is keyed by HEAD).
+sub fstests_clone {
+	my ($top) = @_;
+	my $b = fstests_bundle($top);
+	Test::More::plan(skip_all => 'no fstests bundle (../shared/fstests/fstests.bundle)') unless $b;
+	$ENV{GIT_AUTHOR_DATE} = $ENV{GIT_COMMITTER_DATE} = '2026-01-02T00:00:00Z';
+	my $d = tempdir(CLEANUP => 1);
+	system("git clone -q $b $d/fstests") == 0 or Test::More::BAIL_OUT('cannot clone the fstests bundle');
+	return "$d/fstests";
 }
 
 1;

@@ -15,23 +15,20 @@ use Test::More;
 use FindBin;
 use File::Temp qw(tempdir);
 use lib "$FindBin::Bin/../lib";
-use GuprTest qw(slurp run_sh fstests_bundle);
+use GuprTest qw(slurp run_sh fstests_clone);
 
 my $top = "$FindBin::Bin/../..";
 
-my $bundle = fstests_bundle($top);
-plan skip_all => 'no fstests bundle (../shared/fstests/fstests.bundle)' unless $bundle;
-
+my $fst = fstests_clone($top);
 my $d = tempdir(CLEANUP => 1);
-system("git clone -q $bundle $d/fstests") == 0 or BAIL_OUT('cannot clone the fstests bundle');
 for my $t (qw(odirect-delayed iouring-read-delayed)) {
-	my $out = `$top/run.sh fstests-export --trigger $t --to $d/fstests 2>&1`;
+	my $out = `$top/run.sh fstests-export --trigger $t --to $fst 2>&1`;
 	is($? >> 8, 0, "$t exported") or diag($out);
 }
 my @exec = ('--slow-dev', '1000', '--exec-arg', '--file', '--exec-arg', '/mnt/scratch/victim',
 	    '--exec-arg', '--dev', '--exec-arg', '/dev/nullb0', '--exec-arg', '--fault', '--exec-arg', 'reclaim');
 for my $h (qw(pin-writeback-dio pin-writeback-uring)) {
-	system("cc -static -O2 -Wall -D_GNU_SOURCE -o $d/$h $d/fstests/src/$h.c -lpthread -luring") == 0
+	system("cc -static -O2 -Wall -D_GNU_SOURCE -o $d/$h $fst/src/$h.c -lpthread -luring") == 0
 		or BAIL_OUT("cannot build $h static");
 	my ($o, $r, $dir) = run_sh($top, '--exec', "$d/$h", @exec,
 		'--exec-arg', '--expect', '--exec-arg', '/mnt/scratch/expected');

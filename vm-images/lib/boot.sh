@@ -74,23 +74,30 @@ gupr_boot() {
 	done
 }
 
-# gupr_boot_disk IMAGE SERIAL [ro]: attach IMAGE (raw) to every later boot
-# as one more virtio disk beside the scratch disk, with SERIAL (1..20 of
-# a-z 0-9 - _: virtio-blk's limit), which the guest init links as
+# gupr_boot_disk IMAGE SERIAL [ro|rw]: attach IMAGE (raw) to every later
+# boot as one more virtio disk beside the scratch disk, with SERIAL (1..20
+# of a-z 0-9 - _: virtio-blk's limit), which the guest init links as
 # /dev/disk/by-id/virtio-SERIAL (the /dev/vdX letter depends on what else
-# is attached); "ro": read-only to the guest, else written under
+# is attached); "ro": read-only to the guest; "rw": IMAGE itself is
+# written (snapshot=off: the host reads it afterwards); else written under
 # -snapshot (QEMU keeps the writes in a temporary file; IMAGE is never
 # written).
 GUPR_BOOT_DISKS=()
 gupr_boot_disk() {
-	local img=$1 serial=$2 ro=${3:-} n=$(( ${#GUPR_BOOT_DISKS[@]} / 4 ))
+	local img=$1 serial=$2 mode=${3:-} opt="" n=$(( ${#GUPR_BOOT_DISKS[@]} / 4 ))
 	case "$serial" in
 	''|*[!a-z0-9_-]*) gupr_die "disk serial '$serial': 1 to 20 of a-z, 0-9, - and _" ;;
 	esac
 	[ ${#serial} -le 20 ] || gupr_die "disk serial '$serial': 1 to 20 of a-z, 0-9, - and _"
+	case "$mode" in
+	ro) opt=,readonly=on ;;
+	rw) opt=,snapshot=off ;;
+	'') ;;
+	*) gupr_die "disk mode '$mode': ro, rw or none" ;;
+	esac
 	[ -s "$img" ] || gupr_die "no disk image $img"
 	# a comma in a -drive file name is written twice
-	GUPR_BOOT_DISKS+=(-drive "file=${img//,/,,},format=raw,if=none,id=gupr-disk$n${ro:+,readonly=on}"
+	GUPR_BOOT_DISKS+=(-drive "file=${img//,/,,},format=raw,if=none,id=gupr-disk$n$opt"
 			  -device "virtio-blk-pci,drive=gupr-disk$n,serial=$serial")
 }
 

@@ -11,14 +11,13 @@
 # when the host compiler serves: always for a kernel tree, whose compiler
 # must be installed on the host).
 gupr_build_root() {
-	local pkgs stamp name
+	local pkgs
 	BUILD_ROOT=""
 	[ "$KSOURCE" = tree ] && return 0
 	if command -v "$KCC" >/dev/null 2>&1 && [ "$KSUITE" = bookworm ]; then
 		return 0
 	fi
-	name="$KSUITE-$KCC"
-	BUILD_ROOT="$GUPR_CACHE/buildroots/$name"
+	BUILD_ROOT="$GUPR_CACHE/buildroots/$KSUITE-$KCC"
 	# the compiler package the headers ask for, and the kbuild tools' libraries
 	# shellcheck disable=SC2046  # split on purpose: one package name a word (Debian's have no white space)
 	pkgs=$(gupr_apt "$KSUITE" apt-cache depends "linux-headers-$KREL" $(cd "$KCACHE/debs" && ls linux-kbuild-*.deb | sed 's/_.*//') 2>/dev/null |
@@ -26,7 +25,17 @@ gupr_build_root() {
 		sort -u | tr '\n' ',')
 	# perl: kernel-doc, which W=1 runs on the module from v6.x
 	pkgs="make,libc6-dev,perl,${pkgs%,}"
-	stamp="$BUILD_ROOT/.gupr-packages"
+	gupr_root_make "$BUILD_ROOT" "$KSUITE" "$pkgs" "$KCC for $KREL"
+}
+
+# gupr_root_make ROOT SUITE PKGS WHAT: ROOT, a minbase root of SUITE with
+# PKGS (comma-separated), made by mmdebstrap through the host's archive URI
+# (apt.sh) under the lock buildroot-<name of ROOT>, once: ROOT/.gupr-packages
+# holds PKGS when it is complete, and another PKGS makes it anew.  WHAT
+# says what it is for in the progress line.  Dies when mmdebstrap fails
+# (nothing is left of ROOT).
+gupr_root_make() {
+	local root=$1 suite=$2 pkgs=$3 what=$4 stamp="$1/.gupr-packages" name=${1##*/}
 	if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$pkgs" ]; then
 		return 0
 	fi
@@ -35,19 +44,19 @@ gupr_build_root() {
 		gupr_unlock "buildroot-$name"
 		return 0
 	fi
-	command -v mmdebstrap >/dev/null 2>&1 || gupr_die "mmdebstrap is needed to build for $KREL ($KCC)"
-	gupr_say "==> build root: $KSUITE minbase with $KCC for $KREL (mmdebstrap, once per suite)"
+	command -v mmdebstrap >/dev/null 2>&1 || gupr_die "mmdebstrap is needed to build $what"
+	gupr_say "==> build root: $suite minbase with $what (mmdebstrap, once per suite)"
 	local -a src
-	mapfile -t src < <(gupr_apt_sources "$KSUITE")
+	mapfile -t src < <(gupr_apt_sources "$suite")
 	[ ${#src[@]} -gt 0 ] || gupr_die "no Debian archive URI"
 	# build roots are only ever mounted inside their own mount namespace
 	# (gupr_make_in_root), so nothing can be mounted below them here
-	rm -rf --one-file-system "$BUILD_ROOT"
-	mkdir -p "$(dirname "$BUILD_ROOT")"
+	rm -rf --one-file-system "$root"
+	mkdir -p "$(dirname "$root")"
 	gupr_vrun mmdebstrap --variant=minbase --include="$pkgs" \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
-		"$KSUITE" "$BUILD_ROOT" "${src[@]}" ||
-		{ rm -rf --one-file-system "$BUILD_ROOT"; gupr_die "mmdebstrap of a $KSUITE build root with $pkgs failed"; }
+		"$suite" "$root" "${src[@]}" ||
+		{ rm -rf --one-file-system "$root"; gupr_die "mmdebstrap of a $suite build root with $pkgs failed"; }
 	echo "$pkgs" >"$stamp"
 	gupr_unlock "buildroot-$name"
 }

@@ -17,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/dm-ioctl.h>
 
 #include "window-fault.h"
 
@@ -135,13 +137,68 @@ static inline long long kpageflags(const void *addr)
 	return ok ? (long long)fl : -1;
 }
 
-/* Reads in flight on the device (/sys/dev/block/M:m/inflight), -1 on error. */
+/*
+ * The reads a dm-delay device holds: the first number of each delay
+ * target's status ("READS WRITES FLUSHES"), summed, read with the
+ * DM_TABLE_STATUS ioctl; -1 when @rdev has no delay target or its status
+ * cannot be read.  Device-mapper counts no read in flight in sysfs while
+ * the target holds it (seen on 6.1).
+ */
+static inline long dm_delay_reads(dev_t rdev)
+{
+	union {
+		struct dm_ioctl io;
+		char buf[16384];
+	} u;
+	struct dm_target_spec *spec;
+	long n = -1, r;
+	unsigned int i;
+	char *base;
+	int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	memset(&u, 0, sizeof(u));
+	u.io.version[0] = DM_VERSION_MAJOR;
+	u.io.data_size = sizeof(u);
+	u.io.data_start = sizeof(struct dm_ioctl);
+	u.io.dev = rdev;
+	if (ioctl(fd, DM_TABLE_STATUS, &u.io) || (u.io.flags & DM_BUFFER_FULL_FLAG) ||
+	    u.io.data_start >= sizeof(u))
+		u.io.target_count = 0;
+	close(fd);
+	u.buf[sizeof(u) - 1] = '\0';
+	base = u.buf + u.io.data_start;
+	spec = (struct dm_target_spec *)base;
+	for (i = 0; i < u.io.target_count; i++) {
+		if ((char *)(spec + 1) >= u.buf + sizeof(u) - 1)
+			break;
+		if (!strncmp(spec->target_type, "delay", sizeof(spec->target_type)) &&
+		    sscanf((char *)(spec + 1), "%ld", &r) == 1)
+			n = (n < 0 ? 0 : n) + r;
+		if (spec->next <= (unsigned int)((char *)spec - base) || spec->next >= sizeof(u) - u.io.data_start)
+			break;
+		spec = (struct dm_target_spec *)(base + spec->next);
+	}
+	return n;
+}
+
+/*
+ * Reads in flight on the device: those a dm-delay device holds
+ * (dm_delay_reads()), else /sys/dev/block/M:m/inflight's; -1 on error.
+ */
 static inline long inflight_reads(dev_t rdev)
 {
 	char p[96];
 	long r = -1, w;
 	FILE *f;
 
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/dm", major(rdev), minor(rdev));
+	if (!access(p, F_OK)) {
+		r = dm_delay_reads(rdev);
+		if (r >= 0)
+			return r;
+	}
 	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/inflight", major(rdev), minor(rdev));
 	f = fopen(p, "r");
 	if (!f)
@@ -199,15 +256,18 @@ static inline int trigger_map_victim(const char *prog, const char *path,
 
 /*
  * The delayed block device (the *-delayed triggers): the open-dev step,
- * O_DIRECT, refused when a read is already in flight on it (no clean
- * signal then).  Sets *fd and *rdev (its device number); returns 0, or 1
- * after trigger_fail().
+ * O_DIRECT, once no read is in flight on it (a read in flight is the
+ * signal that ours holds the page).  Reads the device holds already (the
+ * filesystem's own on a dm-delay device under a mounted filesystem, as in
+ * fstests) are waited out, at most @wait_ms; after that it is refused
+ * (EBUSY).  Sets *fd and *rdev (its device number); returns 0, or 1 after
+ * trigger_fail().
  */
-static inline int trigger_open_dev(const char *prog, const char *dev, int *fd, dev_t *rdev)
+static inline int trigger_open_dev(const char *prog, const char *dev, long wait_ms, int *fd, dev_t *rdev)
 {
-	unsigned long long t0 = now_ns();
+	unsigned long long t0 = now_ns(), waited;
 	struct stat dst;
-	char note[96];
+	char note[128];
 	long n;
 
 	*fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
@@ -215,13 +275,16 @@ static inline int trigger_open_dev(const char *prog, const char *dev, int *fd, d
 		return trigger_fail(prog, "open-dev", errno, t0);
 	if (!S_ISBLK(dst.st_mode))
 		return trigger_fail(prog, "open-dev", ENOTBLK, t0);
-	n = inflight_reads(dst.st_rdev);
+	while ((n = inflight_reads(dst.st_rdev)) > 0 &&
+	       now_ns() - t0 < (unsigned long long)wait_ms * 1000000ULL)
+		usleep(1000);
 	if (n < 0)
 		return trigger_fail(prog, "open-dev", ENOENT, t0);
 	if (n > 0)
 		return trigger_fail(prog, "open-dev", EBUSY, t0);
-	snprintf(note, sizeof(note), "O_DIRECT, %u:%u, no read in flight", major(dst.st_rdev),
-		 minor(dst.st_rdev));
+	waited = (now_ns() - t0) / 1000000ULL;
+	snprintf(note, sizeof(note), "O_DIRECT, %u:%u, no read in flight%s", major(dst.st_rdev),
+		 minor(dst.st_rdev), waited >= 2 ? " (after waiting for the device's own)" : "");
 	step("open-dev", 0, 0, t0, note);
 	*rdev = dst.st_rdev;
 	return 0;
@@ -684,7 +747,7 @@ static inline int trigger_delayed_main(int argc, char **argv, const char *prog,
 	       a.safe ? " safe" : "");
 
 	if (trigger_map_victim(prog, a.path, victim, victim_fd, &size) ||
-	    trigger_open_dev(prog, a.dev, dev_fd, &rdev))
+	    trigger_open_dev(prog, a.dev, a.wait_ms, dev_fd, &rdev))
 		return 1;
 	c = do_read(rdev, &a);
 	if (c >= 0)
