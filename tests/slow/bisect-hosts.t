@@ -59,9 +59,9 @@ like($txt, qr/^first fixed commit: $fix\n  mm\/gup: refuse FOLL_LONGTERM/m, 'bis
 like($o, qr/^==> host gupr-down: unreachable: .*; not used$/m, 'the unreachable host is said');
 like($txt, qr/^host not used: gupr-down \(\Q$d\E\/wd-c\): unreachable/m, 'bisect.txt names the host not used');
 like($txt, qr/^runs on: gupr-a, gupr-b, up to 2 at a time$/m, 'bisect.txt says where the runs ran');
-like($txt, qr/^  \s*\d+  [0-9a-f]{12}  build\s+\d+ s  MITIGATED:EFAULT on gupr-[ab], MITIGATED:EFAULT on gupr-[ab]  -> fixed  /m,
+like($txt, qr/^  \s*\d+  [0-9a-f]{12}  build\s+\d+ s  MITIGATED:EFAULT on gupr-[ab], MITIGATED:EFAULT on gupr-[ab] \(0\/2\)  -> fixed  /m,
      'a fixed step: both runs MITIGATED:EFAULT, each naming its host');
-like($txt, qr/^  \s*\d+  [0-9a-f]{12}  build\s+\d+ s  REPRODUCED:\S+ on gupr-[ab], REPRODUCED:\S+ on gupr-[ab]  -> unfixed  /m,
+like($txt, qr/^  \s*\d+  [0-9a-f]{12}  build\s+\d+ s  REPRODUCED:\S+ on gupr-[ab], REPRODUCED:\S+ on gupr-[ab] \(2\/2\)  -> unfixed  /m,
      'an unfixed step: both runs REPRODUCED, each naming its host');
 my ($kib) = $o =~ /^==> bisect: the prepared kernel, (\d+) KiB, goes to the hosts$/m;
 ok($kib && $kib < 65536, 'one prepared kernel per step goes to the hosts') and diag("prepared kernel: $kib KiB");
@@ -99,7 +99,7 @@ like($txt, qr/  -> skip  /, 'with none reproducing, the COULD NOT TEST run skips
 ($rc, $o, $txt) = bisect('retry', $line->('gupr-bad', 'wd-bad2') . $line->('gupr-a', 'wd-a'),
 			 '--good', 'HEAD~2', '--bad', 'HEAD', '--retries', '1');
 is($rc, 0, '--retries 1: exit 0') or diag($o);
-like($txt, qr/MITIGATED:EFAULT on gupr-a, MITIGATED:EFAULT on gupr-a  -> fixed/, '--retries 1: both runs made on gupr-a') or diag($txt);
+like($txt, qr/MITIGATED:EFAULT on gupr-a, MITIGATED:EFAULT on gupr-a \(0\/2\)  -> fixed/, '--retries 1: both runs made on gupr-a') or diag($txt);
 like($txt, qr/^first fixed commit: $fix$/m, '--retries 1: names the mm/gup.c commit');
 like(slurp((glob("$d/wd-bad2/.gup-repro/tree-*/prepare.log"))[0] // ''), qr/\/nonexistent\/cc/,
      '--retries 1: gupr-bad had a run and failed to prepare');
