@@ -237,7 +237,7 @@ gupr_mark kernel
 gupr_prepare "$kernel" 2>>"$out/build.log" ||
 	{ echo "gup-repro: error: module build failed for $KREL (see build.log)" >>"$out/build.log"; exit 125; }
 gupr_mark prepare
-phase "fstests: $src for Debian $(gupr_rootfs_suite)"
+phase "fstests: $src for Debian $(gupr_fstests_suite)"
 gupr_fstests_prepare "$src" "$pkgs" 2>>"$out/build.log"
 gupr_mark fstests-build
 gupr_rootfs_attach 2>>"$out/build.log"

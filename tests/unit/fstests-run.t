@@ -337,4 +337,10 @@ like($out, qr/^\[2\] requires dm-delay$/m, "the footnote: fstests' reason");
 like($out, qr/^fstests: 1 passed, 1 failed otherwise, 1 not run$/m, 'the counts of fstests cells');
 like($out, qr/^1 reproduced, 0 violation, 0 mitigated, 0 clean, 0 error$/m, 'no error counted for them');
 
+# the suite fstests is built for and run on: the kernel's, bookworm for
+# bullseye (fstests does not build against bullseye's headers)
+{
+	my ($rc, $o) = lib('for s in bullseye bookworm trixie sid; do KSOURCE=debian KSUITE=$s; echo "$s $(gupr_fstests_suite)"; done');
+	is($o, "bullseye bookworm\nbookworm bookworm\ntrixie trixie\nsid sid\n", 'gupr_fstests_suite: the kernel\'s suite, bookworm for bullseye');
+}
 done_testing();

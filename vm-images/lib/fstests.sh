@@ -160,14 +160,27 @@ gupr_fstests_runtime() {
 		done | LC_ALL=C sort -u
 }
 
+# gupr_fstests_suite: the Debian suite fstests is built for and run on: the
+# kernel's (gupr_rootfs_suite), but bookworm for bullseye's 5.10: fstests
+# of 2026 does not build against bullseye's headers (src/rw_hint.c needs
+# RWH_WRITE_LIFE_NOT_SET, which glibc 2.31's fcntl.h lacks), and bookworm's
+# userland runs on 5.10.
+gupr_fstests_suite() {
+	local s
+	s=$(gupr_rootfs_suite)
+	[ "$s" != bullseye ] || s=bookworm
+	echo "$s"
+}
+
 # gupr_fstests_prepare DIR PKGS: for the kernel of the record (after
-# gupr_prepare): DIR built for the kernel's suite (gupr_fstests_build) and
+# gupr_prepare): DIR built for gupr_fstests_suite (gupr_fstests_build) and
 # the Debian image of that suite with fstests' run-time packages, the
 # libraries its programs link and PKGS (comma-separated; may be empty),
 # and the kernel's modules image (gupr_rootfs_prepare).  Sets what those set.
 gupr_fstests_prepare() {
 	local pkgs
-	gupr_fstests_build "$1" "$(gupr_rootfs_suite)"
+	GUPR_ROOTFS_SUITE=$(gupr_fstests_suite)
+	gupr_fstests_build "$1" "$GUPR_ROOTFS_SUITE"
 	pkgs=$(gupr_rootfs_pkgs "$GUPR_FSTESTS_RUN_PKGS ${FSTESTS_RUNTIME_PKGS//,/ } ${2//,/ }") ||
 		GUPR_DIE_RC=2 gupr_die "--pkgs: $pkgs"
 	gupr_rootfs_prepare "$pkgs"

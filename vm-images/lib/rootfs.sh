@@ -58,9 +58,11 @@ gupr_rootfs_key() {
 	{ printf '%s\n%s\n' "$1" "$2"; declare -f gupr_rootfs_build; } | sha256sum | cut -c1-16
 }
 
-# gupr_rootfs_suite: the suite of the userland for the kernel of the record.
+# gupr_rootfs_suite: the suite of the userland for the kernel of the record
+# (GUPR_ROOTFS_SUITE when set: ./run.sh fstests, gupr_fstests_suite).
 gupr_rootfs_suite() {
-	if [ "${KSOURCE:-}" = debian ] && [ -n "${KSUITE:-}" ]; then echo "$KSUITE"
+	if [ -n "${GUPR_ROOTFS_SUITE:-}" ]; then echo "$GUPR_ROOTFS_SUITE"
+	elif [ "${KSOURCE:-}" = debian ] && [ -n "${KSUITE:-}" ]; then echo "$KSUITE"
 	else echo "$GUPR_ROOTFS_DEFAULT_SUITE"; fi
 }
 
