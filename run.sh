@@ -293,37 +293,12 @@ run_trigger() {
 
 # --- the run directory --------------------------------------------------------
 
-# run_out_lock DIR: hold a lock on the run directory DIR (flock on the
-# directory itself, kept by this run and what it starts until they end):
-# another run naming DIR is refused while this one is in it.
-run_out_lock() {
-	local fd
-	exec {fd}<"$1" || bad_usage "cannot open the run directory $1"
-	flock -n "$fd" || bad_usage "--out $1 is in use by another run"
-}
-
-# run_out_dir OPT DIR-VAR NAME: the run's directory, its absolute path into
-# DIR-VAR, locked (run_out_lock): without --out a new out/<timestamp>-NAME
-# (gupr_run_dir: unique even for runs started in the same second).  An
-# existing --out DIR must be empty, or a run directory (run.txt or
-# verdict.txt) the user named with --force: never overwrite or delete
-# files of a directory that is not ours.
+# run_out_dir OPT DIR-VAR NAME: the run's directory (gupr_out_dir: --out,
+# or a new out/<timestamp>-NAME; locked, never one that is not ours), its
+# absolute path into DIR-VAR.
 run_out_dir() {
 	local -n _o=$1 _dir=$2
-	local d=${_o[out]}
-	if [ -z "$d" ]; then
-		_dir=$(gupr_run_dir "$GUPR_TOP/out" "$(date +%Y%m%d-%H%M%S)-$3") || bad_usage "$_dir"
-		run_out_lock "$_dir"
-		return 0
-	fi
-	mkdir -p -- "$d" 2>/dev/null && _dir=$(cd "$d" && pwd) || bad_usage "cannot create --out $d"
-	run_out_lock "$_dir"
-	[ -n "$(ls -A "$_dir" 2>/dev/null)" ] || return 0
-	[ -e "$d/run.txt" ] || [ -e "$d/verdict.txt" ] ||
-		bad_usage "--out $d is not empty and not a gup-repro run directory"
-	[ "${_o[force]}" = 1 ] || bad_usage "--out $d holds a previous run: add --force to replace it"
-	find "$_dir" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + ||
-		bad_usage "cannot empty --out $d"
+	gupr_out_dir _dir "${_o[out]}" "$3" "${_o[force]}" || bad_usage "$_dir"
 }
 
 # run_elapsed T0: the seconds since T0 (date +%s.%N), one decimal.
@@ -338,17 +313,8 @@ run_elapsed() {
 # stops the run in flight and the repeats.
 run_repeat() {
 	local -n _o=$1
-	local opt=$1 n=${_o[repeat]} skip=0 a i rc name rdir tr0
-	local -a rargs=()
+	local opt=$1 n=${_o[repeat]} rc name rdir tr0
 	shift
-	for a in "$@"; do
-		if [ $skip = 1 ]; then skip=0; continue; fi
-		case "$a" in
-		--repeat|-o|--out) skip=1 ;;
-		--repeat=*|--out=*) ;;
-		*) rargs+=("$a") ;;
-		esac
-	done
 	name=${_o[scenario]:-${_o[steps]:+custom}}
 	[ "${_o[trigger]}" = exec ] && name=exec-$(basename "${_o[exec]}")
 	run_out_dir "$opt" rdir "${name:-unlocked-dirty}-x$n"
@@ -356,14 +322,7 @@ run_repeat() {
 	trap 'gupr_kill_tree $$; exit 143' TERM
 	trap 'gupr_kill_tree $$; exit 129' HUP
 	tr0=$(date +%s.%N)
-	for i in $(seq 1 "$n"); do
-		i=$(printf %02d "$i")
-		"$0" "${rargs[@]}" --out "$rdir/run-$i" >"$rdir/run-$i.out" 2>&1
-		rc=$?
-		[ $rc = 128 ] && { cat "$rdir/run-$i.out" >&2; exit 128; }
-		printf '==> run %s/%s: %s (exit %s)\n' "$i" "$n" \
-			"$(sed -n 's/^verdict: //p' "$rdir/run-$i/verdict.txt" 2>/dev/null | head -n 1)" "$rc" >&2
-	done
+	gupr_repeat_runs "$rdir" "$n" "$0" "$@" || exit 128
 	"$GUPR_HOST/gup-repro-verdict" --repeat-dir "$rdir" --runs "$n" --seconds "$(run_elapsed "$tr0")"
 	rc=$?
 	echo "==> artifacts: ${rdir#"$GUPR_TOP"/}" >&2

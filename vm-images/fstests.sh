@@ -114,43 +114,20 @@ esac
 kind=$(gupr_kernel_spec_kind "$kernel") || bad_usage "--kernel '$kernel': expected $GUPR_KERNEL_SPEC_FORMS"
 [ "$kind" != prepared ] || bad_usage "--kernel $kernel: fstests runs on the Debian userland, which needs the kernel's modules: not with a prepared kernel"
 
-# out_dir DIR: the run directory DIR (OUT_DIR, absolute, locked against
-# other runs), or a new out/<timestamp>-NAME; an existing DIR must be
-# empty, or a previous run directory named with --force.
+# out_dir DIR NAME: the run directory (gupr_out_dir: DIR, or a new
+# out/<timestamp>-NAME; locked, never one that is not ours) into OUT_DIR.
 out_dir() {
-	local d=$1
-	if [ -z "$d" ]; then
-		OUT_DIR=$(gupr_run_dir "$GUPR_TOP/out" "$(date +%Y%m%d-%H%M%S)-$2") || bad_usage "$OUT_DIR"
-	else
-		mkdir -p -- "$d" 2>/dev/null && OUT_DIR=$(cd "$d" && pwd) || bad_usage "cannot create --out $d"
-	fi
-	exec {out_fd}<"$OUT_DIR" && flock -n "$out_fd" || bad_usage "--out $OUT_DIR is in use by another run"
-	[ -n "$(ls -A "$OUT_DIR")" ] || return 0
-	[ -e "$OUT_DIR/verdict.txt" ] || [ -e "$OUT_DIR/run.txt" ] || bad_usage "--out $d is not empty and not a gup-repro run directory"
-	[ "$force" = 1 ] || bad_usage "--out $d holds a previous run: add --force to replace it"
-	find "$OUT_DIR" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + || bad_usage "cannot empty --out $d"
+	gupr_out_dir OUT_DIR "$1" "$2" "$force" || bad_usage "$OUT_DIR"
 }
 name="fstests-$(printf '%s\n' "${tests[@]}" | head -n 1 | tr / -)$([ ${#tests[@]} -gt 1 ] && echo "+$(( ${#tests[@]} - 1 ))")"
 
 # --repeat N: this command line N times, each in its own run directory
 # (run-01, ...) and VM, then one verdict over them (gupr_fstests_repeat).
 if [ -n "$repeat" ]; then
-	rargs=() skip=0
-	for a in "${orig_args[@]}"; do
-		if [ $skip = 1 ]; then skip=0; continue; fi
-		case "$a" in --repeat|-o|--out) skip=1 ;; --repeat=*|--out=*) ;; *) rargs+=("$a") ;; esac
-	done
 	out_dir "$outdir" "$name-x$repeat"
 	trap 'gupr_kill_tree $$; echo "run.sh fstests: interrupted" >&2; exit 130' INT
 	trap 'gupr_kill_tree $$; exit 143' TERM
-	for ((i = 1; i <= repeat; i++)); do
-		r=$(printf %02d "$i")
-		"$0" "${rargs[@]}" --out "$OUT_DIR/run-$r" >"$OUT_DIR/run-$r.out" 2>&1
-		rc=$?
-		[ $rc = 128 ] && { cat "$OUT_DIR/run-$r.out" >&2; exit 128; }
-		printf '==> run %s/%s: %s (exit %s)\n' "$r" "$repeat" \
-			"$(sed -n 's/^verdict: //p' "$OUT_DIR/run-$r/verdict.txt" 2>/dev/null | head -n 1)" "$rc" >&2
-	done
+	gupr_repeat_runs "$OUT_DIR" "$repeat" "$0" "${orig_args[@]}" || exit 128
 	gupr_fstests_repeat "$OUT_DIR" "$repeat"
 	rc=$?
 	echo "==> artifacts: ${OUT_DIR#"$GUPR_TOP"/}" >&2

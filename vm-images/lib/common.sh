@@ -77,6 +77,62 @@ gupr_run_dir() {
 	echo "$d"
 }
 
+# gupr_out_dir VAR DIR NAME FORCE: a command's run directory into VAR,
+# absolute and locked (flock -n on a descriptor kept open by the command
+# and what it starts until they end: another run naming it is refused):
+# DIR (--out, made when missing), or without DIR a new
+# out/<timestamp>-NAME (gupr_run_dir: unique even for runs started in the
+# same second).  An existing DIR must be empty, or a run directory
+# (run.txt or verdict.txt in it) that FORCE (1: --force) lets us empty:
+# files of a directory that is not ours are never overwritten or deleted.
+# Returns 1 with VAR set to the one line why (bad usage to the caller).
+gupr_out_dir() {
+	local -n _od=$1
+	local d=$2 fd
+	if [ -z "$d" ]; then
+		_od=$(gupr_run_dir "$GUPR_TOP/out" "$(date +%Y%m%d-%H%M%S)-$3") || return 1
+	else
+		mkdir -p -- "$d" 2>/dev/null && _od=$(cd "$d" && pwd) || { _od="cannot create --out $d"; return 1; }
+	fi
+	exec {fd}<"$_od" || { _od="cannot open the run directory $_od"; return 1; }
+	flock -n "$fd" || { _od="--out $_od is in use by another run"; return 1; }
+	[ -n "$(ls -A "$_od" 2>/dev/null)" ] || return 0
+	[ -e "$_od/run.txt" ] || [ -e "$_od/verdict.txt" ] ||
+		{ _od="--out $d is not empty and not a gup-repro run directory"; return 1; }
+	[ "$4" = 1 ] || { _od="--out $d holds a previous run: add --force to replace it"; return 1; }
+	find "$_od" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + ||
+		{ _od="cannot empty --out $d"; return 1; }
+}
+
+# gupr_repeat_runs DIR N CMD ARG...: --repeat N of a command: N runs of
+# CMD ARG... less --repeat N and -o/--out DIR (either form), the Ith
+# (01, 02, ...) with --out DIR/run-II and its output in DIR/run-II.out, a
+# progress line each on stderr naming its verdict and exit status.  A run
+# that exits 128 (bad usage, an error of the machine) stops the repeats:
+# its output goes to stderr and this returns 128; else 0.
+gupr_repeat_runs() {
+	local dir=$1 n=$2 cmd=$3 skip=0 a i r rc
+	local -a args=()
+	shift 3
+	for a in "$@"; do
+		if [ $skip = 1 ]; then skip=0; continue; fi
+		case "$a" in
+		--repeat|-o|--out) skip=1 ;;
+		--repeat=*|--out=*) ;;
+		*) args+=("$a") ;;
+		esac
+	done
+	for ((i = 1; i <= n; i++)); do
+		r=$(printf %02d "$i")
+		"$cmd" "${args[@]}" --out "$dir/run-$r" >"$dir/run-$r.out" 2>&1
+		rc=$?
+		[ $rc = 128 ] && { cat "$dir/run-$r.out" >&2; return 128; }
+		printf '==> run %s/%s: %s (exit %s)\n' "$r" "$n" \
+			"$(sed -n 's/^verdict: //p' "$dir/run-$r/verdict.txt" 2>/dev/null | head -n 1)" "$rc" >&2
+	done
+	return 0
+}
+
 gupr_say() { printf '%s\n' "$*" >&"${GUPR_SAY_FD:-2}"; }
 gupr_die() { printf 'gup-repro: error: %s\n' "$*" >&2; exit "${GUPR_DIE_RC:-125}"; }
 gupr_vrun() {
