@@ -18,6 +18,7 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use Cwd ();
 use lib "$FindBin::Bin/../lib";
 use GuprTest qw(slurp run_sh);
 use JSON::PP;
@@ -86,6 +87,14 @@ my ($out, $rc, $dir) = run_sh($top);
 my ($attached1, $stack1);
 is($rc, 1, 'run.sh (unlocked-dirty): exit 1') or diag($out);
 like($out, qr/^verdict: REPRODUCED$/m, 'run.sh: REPRODUCED');
+# nothing the run started outlives it holding the run directory (its
+# lock: the next run with --out there would be refused)
+{
+	my $rdir = Cwd::abs_path($dir) // $dir;
+	my @holders = grep { my $p = $_; grep { (readlink($_) // '') eq $rdir } glob("$p/fd/*") } glob('/proc/[0-9]*');
+	is("@holders", '', 'run.sh: no process left holding the run directory')
+		or diag(join('', map { `tr '\\0' ' ' <$_/cmdline` . "\n" } @holders));
+}
 like($out, qr/^warning: WARNING: CPU: \d+ PID: \d+ at fs\/ext4\/inode\.c:\d+ ext4_dirty_folio\+0x/m,
      'run.sh: quotes the kernel WARNING line');
 like($out, qr/^site: ext4_dirty_folio \(fs\/ext4\/inode\.c:\d+\)$/m, 'run.sh: names ext4_dirty_folio');

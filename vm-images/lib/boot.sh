@@ -143,10 +143,13 @@ gupr_qemu_start() {
 # gupr_boot_watchdog PID OUTDIR STALL-SECONDS MAX-BYTES: once a second while
 # PID (QEMU) lives: a serial file over MAX-BYTES writes OUTDIR/.flooded (its
 # name) and a console unchanged for STALL-SECONDS writes OUTDIR/.stalled;
-# either sends QEMU SIGTERM.  Run in the background.
+# either sends QEMU SIGTERM.  Run in the background; SIGTERM (the boot's
+# end) stops it with its one-second sleep, so that no sleep outlives the
+# run holding the descriptors it inherited (the run directory's lock).
 gupr_boot_watchdog() {
-	local pid=$1 out=$2 stall_max=$3 out_max=$4 last=-1 stall=0 size
-	while sleep 1 && kill -0 "$pid" 2>/dev/null; do
+	local pid=$1 out=$2 stall_max=$3 out_max=$4 last=-1 stall=0 size nap=""
+	trap '[ -z "$nap" ] || kill "$nap" 2>/dev/null; exit 0' TERM
+	while sleep 1 & nap=$!; wait "$nap" && kill -0 "$pid" 2>/dev/null; do
 		# shellcheck disable=SC2046  # split on purpose: stat's sizes and names, one word each
 		set -- $(stat -c '%s %n' "$out/console.log" "$out/steps.jsonl" "$out/guest.log" \
 			 "$out/events.jsonl" 2>/dev/null)
