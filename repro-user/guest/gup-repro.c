@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/random.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -39,6 +40,8 @@
 
 #define DEFAULT_FILE	"/mnt/scratch/victim"
 #define DEFAULT_DEVICE	"/dev/gup_repro"
+/* --seed-rng: bytes read from FILE, at most (the input pool's size) */
+#define SEED_MAX	512
 
 static const char *prog = "gup-repro";
 
@@ -71,10 +74,14 @@ static void usage(FILE *f)
 		"      --expect RELEASE FS  print each scenario's and module-free trigger's\n"
 		"                       predicted matrix result on that kernel release and\n"
 		"                       filesystem, then exit\n"
+		"      --seed-rng FILE  credit FILE's bytes (up to %d) to the kernel's RNG and\n"
+		"                       reseed its CRNG (a guest resumed from a snapshot),\n"
+		"                       then exit\n"
 		"  -h, --help           this text\n"
 		"Exit: 0 all steps ran, 1 a step failed, 2 bad usage, 3 the kernel refused\n"
 		"a long-term pin (EFAULT/EOPNOTSUPP from pin-longterm or iouring-register).\n",
-		prog, GUPR_DEFAULT_SCENARIO, DEFAULT_FILE, GUP_REPRO_MAX_PAGES, DEFAULT_DEVICE);
+		prog, GUPR_DEFAULT_SCENARIO, DEFAULT_FILE, GUP_REPRO_MAX_PAGES, DEFAULT_DEVICE,
+		SEED_MAX);
 }
 
 static void die_usage(const char *fmt, ...)
@@ -251,11 +258,13 @@ static unsigned int parse_pages(const char *arg)
  * @integrity: 0 with --no-integrity.
  * @expect_release: --expect RELEASE FS: the kernel release.
  * @expect_fs: and the filesystem.
+ * @seed_path: --seed-rng FILE.
  */
 struct args {
 	const char *scen_name, *steps, *log_path;
 	int dry, integrity;
 	const char *expect_release, *expect_fs;
+	const char *seed_path;
 };
 
 /* The options that print and exit: --list, --list-scenarios, --help, a bad one (2). */
@@ -278,24 +287,27 @@ static void __attribute__((noreturn)) print_and_exit(int opt)
 	}
 }
 
+/* The long options; parse_args() takes them. */
+static const struct option opts[] = {
+	{ "scenario", required_argument, NULL, 's' },
+	{ "steps", required_argument, NULL, 'S' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "list-scenarios", no_argument, NULL, 'L' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "pages", required_argument, NULL, 'p' },
+	{ "device", required_argument, NULL, 'd' },
+	{ "log", required_argument, NULL, 'o' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "no-integrity", no_argument, NULL, 'I' },
+	{ "expect", required_argument, NULL, 'E' },
+	{ "seed-rng", required_argument, NULL, 'R' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* Parse the options into @a and @c; exits on --help, --list and bad usage. */
 static void parse_args(int argc, char **argv, struct args *a, struct gupr_ctx *c)
 {
-	static const struct option opts[] = {
-		{ "scenario", required_argument, NULL, 's' },
-		{ "steps", required_argument, NULL, 'S' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "list-scenarios", no_argument, NULL, 'L' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "pages", required_argument, NULL, 'p' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "log", required_argument, NULL, 'o' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "no-integrity", no_argument, NULL, 'I' },
-		{ "expect", required_argument, NULL, 'E' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "s:S:lf:p:d:o:nIh", opts, NULL)) != -1) {
@@ -330,6 +342,9 @@ static void parse_args(int argc, char **argv, struct args *a, struct gupr_ctx *c
 				die_usage("--expect takes a kernel release and a filesystem");
 			a->expect_fs = argv[optind++];
 			break;
+		case 'R':
+			a->seed_path = optarg;
+			break;
 		default:
 			print_and_exit(opt);
 		}
@@ -362,6 +377,57 @@ static int print_expectations(const char *release, const char *fs)
 			printf("%s\t%s\t%s\n", sc->name, e.result, e.why);
 	}
 	return 0;
+}
+
+/*
+ * --seed-rng FILE: a guest resumed from a snapshot holds the CRNG state of
+ * the save, so without this every resumed run reads the same "random"
+ * bytes (and a racy trigger's timing that hangs on them repeats).  Writing
+ * FILE to /dev/urandom is not enough: a write only mixes the input pool,
+ * and the CRNG keeps its key until its next timed reseed (5.18+
+ * crng_has_old_seed(): up to 60 s; 5.10 CRNG_RESEED_INTERVAL, 300 s).  So:
+ * mix FILE's first SEED_MAX bytes in with 8 bits of credit a byte
+ * (RNDADDENTROPY), then reseed the CRNG from the pool now (RNDRESEEDCRNG,
+ * since 4.17; drivers/char/random.c random_ioctl()).  Both need
+ * CAP_SYS_ADMIN (EPERM); RNDRESEEDCRNG fails with ENODATA while the CRNG
+ * is not ready.  Returns 0, or 1 with why on stderr.
+ */
+static int seed_rng(const char *path)
+{
+	union {
+		struct rand_pool_info info;
+		unsigned char raw[sizeof(struct rand_pool_info) + SEED_MAX];
+	} seed;
+	ssize_t n;
+	int fd, ret = 1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "%s: --seed-rng: %s: %s\n", prog, path, strerror(errno));
+		return 1;
+	}
+	n = read(fd, seed.info.buf, SEED_MAX);
+	close(fd);
+	if (n <= 0) {
+		fprintf(stderr, "%s: --seed-rng: %s: %s\n", prog, path,
+			n ? strerror(errno) : "empty");
+		return 1;
+	}
+	seed.info.buf_size = (int)n;
+	seed.info.entropy_count = (int)n * 8;
+	fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "%s: --seed-rng: /dev/urandom: %s\n", prog, strerror(errno));
+		return 1;
+	}
+	if (ioctl(fd, RNDADDENTROPY, &seed.info))
+		fprintf(stderr, "%s: --seed-rng: RNDADDENTROPY: %s\n", prog, strerror(errno));
+	else if (ioctl(fd, RNDRESEEDCRNG))
+		fprintf(stderr, "%s: --seed-rng: RNDRESEEDCRNG: %s\n", prog, strerror(errno));
+	else
+		ret = 0;
+	close(fd);
+	return ret;
 }
 
 /* The plan of @a (its scenario's steps, or --steps) in @plan; its length. */
@@ -514,6 +580,8 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &a, &c);
 	if (a.expect_release)
 		return print_expectations(a.expect_release, a.expect_fs);
+	if (a.seed_path)
+		return seed_rng(a.seed_path);
 	n = make_plan(&a, plan);
 
 	c.page_size = (size_t)sysconf(_SC_PAGESIZE);

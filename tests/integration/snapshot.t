@@ -63,6 +63,7 @@ for my $i (1, 2) {
 	my ($r) = $g =~ /^gupr-out: random ([0-9a-f]+)/m;
 	like(start($d), qr/^snapshot [0-9a-f]{16} \(resumed\)$/, "--exec run $i: resumed") or diag($o);
 	ok($clock && abs($clock - time) < 120, "--exec run $i: the guest's clock is the host's (" . ($clock // 'none') . ' vs ' . time . ')');
+	unlike($g, qr/--seed-rng: /, "--exec run $i: the seed was credited and the CRNG reseeded (gup-repro --seed-rng)");
 	push @rand, $r // '';
 }
 ok($rand[0] && $rand[1] && $rand[0] ne $rand[1], 'two resumed runs read different random bytes (the RNG is reseeded)');

@@ -85,6 +85,20 @@ for my $b (@bad) {
 	like($out, $msg, "gup-repro @$args: says what was wrong");
 }
 
+# --seed-rng FILE (the guest's RNG after a snapshot's restore): a file it
+# cannot read, or an empty one, is named and fails (exit 1) before any
+# ioctl (the RNG of this host is not touched here)
+($out, $rc) = run($drv, '--seed-rng', '/nonexistent/seed');
+is($rc, 1, '--seed-rng of a missing file: exit 1');
+like($out, qr{^gup-repro: --seed-rng: /nonexistent/seed: No such file or directory$}m, '--seed-rng of a missing file: says so');
+{
+	my $e = tempdir(CLEANUP => 1);
+	spew("$e/seed", '');
+	($out, $rc) = run($drv, '--seed-rng', "$e/seed");
+	is($rc, 1, '--seed-rng of an empty file: exit 1');
+	like($out, qr{^gup-repro: --seed-rng: \Q$e\E/seed: empty$}m, '--seed-rng of an empty file: says so');
+}
+
 # A real (non dry) run against a device that does not exist fails at the
 # first module step, names it and the errno, and exits 1.
 my $d = tempdir(CLEANUP => 1);
