@@ -21,6 +21,9 @@ use JSON::PP;
 use GuprFakeSsh qw(fake_ssh);
 
 my $top = "$FindBin::Bin/../..";
+# as CI runs: no SHELL (GNU parallel then ran a host's job under /bin/sh,
+# which did nothing: lib/common.sh GUPR_PARALLEL)
+delete $ENV{SHELL};
 my $tmp = tempdir(CLEANUP => 1);
 $ENV{GUP_REPRO_CACHE} = "$tmp/cache";
 my $G = 'git -c user.name=t -c user.email=t@invalid';

@@ -28,6 +28,9 @@ use GuprTest qw(slurp spew run lib_sh);
 use GuprFakeSsh qw(fake_ssh);
 
 my $top = "$FindBin::Bin/../..";
+# as CI runs: no SHELL (GNU parallel then ran a host's job under /bin/sh,
+# which did nothing: lib/common.sh GUPR_PARALLEL)
+delete $ENV{SHELL};
 my $tmp = tempdir(CLEANUP => 1);
 my $arch = `uname -m` =~ s/\s+//r;
 

@@ -256,6 +256,15 @@ gupr_sig_ignored() {
 # bisect run` (128 and above abort it) instead of skipping every commit
 # (125), and a matrix or bisection that meets it stops.
 GUPR_HOST_RC=128
+
+# GNU parallel as matrix.sh and bisect.sh run it.  It runs each command
+# with PARALLEL_SHELL, else the shell that started it, else $SHELL, else
+# /bin/sh (parallel(1), "PARALLEL_SHELL"); the jobs are bash command lines,
+# and with SHELL unset (CI runs so) a host's job ran under /bin/sh and did
+# nothing: every cell on a host came back "failed (exit 0)".  So: bash,
+# whatever the environment says.
+# shellcheck disable=SC2034  # read by matrix.sh and bisect.sh
+GUPR_PARALLEL=(env PARALLEL_SHELL=/bin/bash parallel)
 # a file system with less free space than this is full (KiB)
 GUPR_FULL_KB=${GUPR_FULL_KB:-4096}
 
