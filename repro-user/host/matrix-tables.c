@@ -86,16 +86,18 @@ static void get(FILE *f, const char *key, char *out, size_t len)
 	kv_get(f, key, out, len);
 }
 
-void load_cell(struct cell *c, FILE *verdict, FILE *run, FILE *host)
+void load_cell(struct cell *c, FILE *verdict, FILE *run, FILE *first_run, FILE *host)
 {
+	FILE *kernel = run ? run : first_run;
+
 	get(host, "host: ", c->host, sizeof(c->host));
 	get(verdict, "cell: ", c->result, sizeof(c->result));
 	get(verdict, "verdict: ", c->verdict, sizeof(c->verdict));
 	get(verdict, "reason: ", c->reason, sizeof(c->reason));
 	get(verdict, "warning: ", c->warning, sizeof(c->warning));
-	get(run, "kernel: ", c->release, sizeof(c->release));
-	get(run, "kernel-package: ", c->package, sizeof(c->package));
-	get(run, "seconds: ", c->seconds, sizeof(c->seconds));
+	get(kernel, "kernel: ", c->release, sizeof(c->release));
+	get(kernel, "kernel-package: ", c->package, sizeof(c->package));
+	get(run ? run : verdict, "seconds: ", c->seconds, sizeof(c->seconds));
 	if (!c->result[0])
 		snprintf(c->result, sizeof(c->result), "ERROR:no verdict");
 }

@@ -6,7 +6,8 @@
  *   gup-repro-matrix --dir MDIR --kernels K1,K2 --fs F1,F2 --scenarios S1,S2
  *
  * Each cell is MDIR/<kernel label>/<fs>/<scenario>/ with the verdict.txt
- * and run.txt of its own ./run.sh, and host.txt when a host of --hosts ran
+ * and run.txt of its own ./run.sh (with --repeat: the counted verdict.txt,
+ * and a run.txt in each run-NN/), and host.txt when a host of --hosts ran
  * it (matrix.json's "host", matrix.md and a "hosts:" line of matrix.txt
  * name it; "" and nothing for a local cell).  Writes MDIR/matrix.txt (plain text,
  * <= 80 columns), MDIR/matrix.md and MDIR/matrix.json, and prints
@@ -80,7 +81,7 @@ static int load(struct matrix *m, const char *mdir)
 		for (int f = 0; f < m->fss.n; f++)
 			for (int s = 0; s < m->scens.n; s++) {
 				struct cell *c = cell_at(m, k, f, s);
-				FILE *v, *r, *h;
+				FILE *v, *r, *first = NULL, *h;
 
 				if (asprintf(&c->dir, "%s/%s/%s", m->labels.v[k], m->fss.v[f],
 					     m->scens.v[s]) < 0) {
@@ -89,12 +90,16 @@ static int load(struct matrix *m, const char *mdir)
 				}
 				v = open_in(mdir, c->dir, "verdict.txt");
 				r = open_in(mdir, c->dir, "run.txt");
+				if (!r)	/* --repeat: the runs are run-01 .. run-NN */
+					first = open_in(mdir, c->dir, "run-01/run.txt");
 				h = open_in(mdir, c->dir, "host.txt");
-				load_cell(c, v, r, h);
+				load_cell(c, v, r, first, h);
 				if (v)
 					fclose(v);
 				if (r)
 					fclose(r);
+				if (first)
+					fclose(first);
 				if (h)
 					fclose(h);
 			}

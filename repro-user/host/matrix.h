@@ -97,9 +97,13 @@ int alloc_cells(struct matrix *m);
  * @c: the cell.
  * @verdict: its verdict.txt, or NULL.
  * @run: its run.txt, or NULL.
+ * @first_run: a cell run --repeat N times has no run.txt of its own: its
+ *	first run's (run-01/run.txt) names the kernel (release, package);
+ *	NULL otherwise.  Its seconds are then the verdict's (the runs' added
+ *	up: matrix.sh repeat_cells()).
  * @host: its host.txt, or NULL.
  */
-void load_cell(struct cell *c, FILE *verdict, FILE *run, FILE *host);
+void load_cell(struct cell *c, FILE *verdict, FILE *run, FILE *first_run, FILE *host);
 
 /**
  * write_txt() - matrix.txt: counts, the grid (at most GRID_COLS scenarios

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		v = fmemopen((void *)data, vlen, "r");
 	if (nul && size - vlen > 1)
 		r = fmemopen((void *)(nul + 1), size - vlen - 1, "r");
-	load_cell(&m.cells[0], v, r, r);	/* the run part is host.txt too */
+	load_cell(&m.cells[0], v, r, r, r);	/* the run part is host.txt too */
 	if (v)
 		fclose(v);
 	if (r)

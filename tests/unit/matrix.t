@@ -55,6 +55,25 @@ ok($c && $c->{result} eq 'MITIGATED:EFAULT' && $c->{release} eq '7.2.13+deb14-cl
 `$bin --dir $d 2>/dev/null`;
 is($? >> 8, 2, 'no lists: exit 2');
 
+# A cell run --repeat N times (matrix.sh repeat_cells()): the counted
+# verdict.txt with the runs' seconds added up, and a run.txt in each
+# run-NN/ only: matrix.json names the kernel of the first run.
+{
+	my $r = tempdir(CLEANUP => 1);
+	my $c = "$r/sid/ext4/unlocked-dirty";
+	make_path("$c/run-01", "$c/run-02");
+	spew("$c/verdict.txt", "verdict: REPRODUCED 2 of 2 runs\nreason: r\ncell: REPRODUCED:ext4_dirty_folio\nseconds: 12.5\nexit: 1\n");
+	spew("$c/run-0$_/run.txt", "kernel: 7.2.13+deb14-cloud-amd64\nkernel-package: linux-image-7.2.13 1.0 (sid)\nseconds: 6.$_\n") for 1, 2;
+	`$bin --dir $r --kernels debian:sid --fs ext4 --scenarios unlocked-dirty`;
+	is($? >> 8, 0, '--repeat cell: exit 0');
+	my $rj = eval { decode_json(slurp("$r/matrix.json")) };
+	my $rc = $rj ? $rj->{cells}[0] : {};
+	is($rc->{release}, '7.2.13+deb14-cloud-amd64', '--repeat cell: matrix.json names the release of its first run');
+	is($rc->{package}, 'linux-image-7.2.13 1.0 (sid)', '--repeat cell: and its package');
+	is($rc->{seconds}, '12.5', '--repeat cell: its seconds are the runs\' added up (verdict.txt)');
+	like(slurp("$r/matrix.md"), qr/^\| 7\.2\.13\+deb14-cloud-amd64 \| ext4 \|/m, '--repeat cell: matrix.md names the release');
+}
+
 # What the guest printed can reach verdict.txt: a byte that is not UTF-8 or a
 # terminal escape in a cell's verdict, reason or warning keeps the cell in
 # matrix.json (escaped) and out of the terminal.
