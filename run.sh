@@ -318,9 +318,7 @@ run_repeat() {
 	name=${_o[scenario]:-${_o[steps]:+custom}}
 	[ "${_o[trigger]}" = exec ] && name=exec-$(basename "${_o[exec]}")
 	run_out_dir "$opt" rdir "${name:-unlocked-dirty}-x$n"
-	trap 'gupr_kill_tree $$; echo "run.sh: interrupted" >&2; exit 130' INT
-	trap 'gupr_kill_tree $$; exit 143' TERM
-	trap 'gupr_kill_tree $$; exit 129' HUP
+	gupr_repeat_traps run.sh
 	tr0=$(date +%s.%N)
 	gupr_repeat_runs "$rdir" "$n" "$0" "$@" || exit 128
 	"$GUPR_HOST/gup-repro-verdict" --repeat-dir "$rdir" --runs "$n" --seconds "$(run_elapsed "$tr0")"

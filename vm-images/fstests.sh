@@ -125,8 +125,7 @@ name="fstests-$(printf '%s\n' "${tests[@]}" | head -n 1 | tr / -)$([ ${#tests[@]
 # (run-01, ...) and VM, then one verdict over them (gupr_fstests_repeat).
 if [ -n "$repeat" ]; then
 	out_dir "$outdir" "$name-x$repeat"
-	trap 'gupr_kill_tree $$; echo "run.sh fstests: interrupted" >&2; exit 130' INT
-	trap 'gupr_kill_tree $$; exit 143' TERM
+	gupr_repeat_traps "run.sh fstests"
 	gupr_repeat_runs "$OUT_DIR" "$repeat" "$0" "${orig_args[@]}" || exit 128
 	gupr_fstests_repeat "$OUT_DIR" "$repeat"
 	rc=$?

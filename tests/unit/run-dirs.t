@@ -9,13 +9,14 @@
 # process until both have come to it, so that both pick their name before
 # either has made it.  No VM: the runs use a prepared
 # kernel without an initramfs (they stop after making their directory),
-# the bisections the test-only hooks.
+# the bisections the test-only hooks.  Last, the traps of a --repeat
+# loop (run.sh's and ./run.sh fstests', gupr_repeat_traps).
 use strict;
 use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use GuprTest qw(slurp spew sh);
+use GuprTest qw(slurp spew sh lib_sh);
 use File::Temp qw(tempdir);
 use File::Path qw(remove_tree);
 
@@ -160,5 +161,24 @@ is(slurp("$tmp/busy/run.txt"), "scenario: control\n", '--out in use: the other r
 is(join(' ', map { s{.*/}{}r } glob("$tmp/busy/*")), 'run.txt', '--out in use: nothing added');
 kill 'TERM', $hold;
 waitpid($hold, 0);
+
+# 6. a --repeat loop's traps (gupr_repeat_traps): each signal stops the
+#    run in progress (here a sleep) and exits 128 + its number; SIGINT
+#    says who was interrupted.  ./run.sh fstests --repeat had no HUP trap.
+for my $t (['INT', 130], ['TERM', 143], ['HUP', 129]) {
+	my ($sig, $want) = @$t;
+	my $mark = "gupr-repeat-trap-$sig-$$";
+	local @SIG{qw(INT TERM HUP)} = ('DEFAULT') x 3;	# undo a background shell's SIG_IGN
+	my ($rc, $o) = lib_sh($top, qq{gupr_repeat_traps "run.sh fstests"
+		(sleep 0.5; kill -$sig \$\$) &
+		bash -c 'exec -a $mark sleep 30' &
+		wait \$!
+		echo "not stopped"});
+	is($rc, $want, "--repeat loop, SIG$sig: exit $want") or diag($o);
+	unlike($o, qr/not stopped/, "--repeat loop, SIG$sig: the loop stops");
+	like($o, qr/^run\.sh fstests: interrupted$/m, '--repeat loop, SIGINT: says so') if $sig eq 'INT';
+	sleep(0.2);
+	is(`pgrep -f '^$mark' | wc -l` + 0, 0, "--repeat loop, SIG$sig: the run in progress is stopped");
+}
 
 done_testing();

@@ -110,6 +110,17 @@ gupr_out_dir() {
 # progress line each on stderr naming its verdict and exit status.  A run
 # that exits 128 (bad usage, an error of the machine) stops the repeats:
 # its output goes to stderr and this returns 128; else 0.
+# gupr_repeat_traps WHO: the traps of a --repeat loop (run.sh's and
+# ./run.sh fstests'): SIGINT, SIGTERM and SIGHUP stop the run in progress
+# and its children (gupr_kill_tree), then exit 130, 143 and 129, SIGINT
+# saying "WHO: interrupted" (each run keeps its own verdict of it).
+gupr_repeat_traps() {
+	# shellcheck disable=SC2064  # WHO expanded now, on purpose
+	trap "gupr_kill_tree \$\$; echo '$1: interrupted' >&2; exit 130" INT
+	trap 'gupr_kill_tree $$; exit 143' TERM
+	trap 'gupr_kill_tree $$; exit 129' HUP
+}
+
 gupr_repeat_runs() {
 	local dir=$1 n=$2 cmd=$3 skip=0 a i r rc
 	local -a args=()
