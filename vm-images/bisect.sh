@@ -323,7 +323,7 @@ prepare_kernel() {
 # could not test: STEP_STOPPED says "SIGNUM WHY" of the first (run_stopped).
 run_step() {
 	local sdir=$1 step=${1##*/} i d why prc limit
-	local -a par=("${GUPR_PARALLEL[@]}" --termseq 'TERM,8000,KILL,25' --halt never --joblog "$sdir/joblog.txt")
+	local -a par=("${GUPR_PARALLEL[@]}" --joblog "$sdir/joblog.txt")
 	export GUPR_BR_STEP=$sdir GUPR_BR_KERNEL=$sdir/kernel GUPR_BR_COMMIT=$2 GUP_REPRO_SMP=$B_SMP
 	export GUPR_BR_OPTS="${B_RUNARGS[*]@Q}"
 	STEP_STOPPED=""

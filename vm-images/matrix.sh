@@ -394,7 +394,7 @@ matrix_run() {
 	# ('{N}': GNU parallel's column N of the job line)
 	runcol=() retdir='{2}/{3}/{4}'
 	[ ${#repeat_opt[@]} -eq 0 ] || runcol=('{5}') retdir='{2}/{3}/{4}/run-{5}'
-	par=("${GUPR_PARALLEL[@]}" --colsep '\t' --termseq 'TERM,8000,KILL,25' --halt never)
+	par=("${GUPR_PARALLEL[@]}" --colsep '\t')
 	joblog="$mdir/.joblog"
 	if [ -z "$hosts" ]; then
 		par+=(-j "$jobs" --timeout $(( timeout + 120 + 600 )) --joblog "$joblog"

@@ -104,12 +104,6 @@ gupr_out_dir() {
 		{ _od="cannot empty --out $d"; return 1; }
 }
 
-# gupr_repeat_runs DIR N CMD ARG...: --repeat N of a command: N runs of
-# CMD ARG... less --repeat N and -o/--out DIR (either form), the Ith
-# (01, 02, ...) with --out DIR/run-II and its output in DIR/run-II.out, a
-# progress line each on stderr naming its verdict and exit status.  A run
-# that exits 128 (bad usage, an error of the machine) stops the repeats:
-# its output goes to stderr and this returns 128; else 0.
 # gupr_repeat_traps WHO: the traps of a --repeat loop (run.sh's and
 # ./run.sh fstests'): SIGINT, SIGTERM and SIGHUP stop the run in progress
 # and its children (gupr_kill_tree), then exit 130, 143 and 129, SIGINT
@@ -121,6 +115,12 @@ gupr_repeat_traps() {
 	trap 'gupr_kill_tree $$; exit 129' HUP
 }
 
+# gupr_repeat_runs DIR N CMD ARG...: --repeat N of a command: N runs of
+# CMD ARG... less --repeat N and -o/--out DIR (either form), the Ith
+# (01, 02, ...) with --out DIR/run-II and its output in DIR/run-II.out, a
+# progress line each on stderr naming its verdict and exit status.  A run
+# that exits 128 (bad usage, an error of the machine) stops the repeats:
+# its output goes to stderr and this returns 128; else 0.
 gupr_repeat_runs() {
 	local dir=$1 n=$2 cmd=$3 skip=0 a i r rc
 	local -a args=()
@@ -273,9 +273,11 @@ GUPR_HOST_RC=128
 # /bin/sh (parallel(1), "PARALLEL_SHELL"); the jobs are bash command lines,
 # and with SHELL unset (CI runs so) a host's job ran under /bin/sh and did
 # nothing: every cell on a host came back "failed (exit 0)".  So: bash,
-# whatever the environment says.
+# whatever the environment says.  A job that fails does not stop the
+# others (--halt never); a job stopped (interrupt, --timeout) gets SIGTERM
+# and 8 s to write its verdict before SIGKILL (--termseq).
 # shellcheck disable=SC2034  # read by matrix.sh and bisect.sh
-GUPR_PARALLEL=(env PARALLEL_SHELL=/bin/bash parallel)
+GUPR_PARALLEL=(env PARALLEL_SHELL=/bin/bash parallel --termseq 'TERM,8000,KILL,25' --halt never)
 # a file system with less free space than this is full (KiB)
 GUPR_FULL_KB=${GUPR_FULL_KB:-4096}
 

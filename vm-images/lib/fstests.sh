@@ -240,7 +240,7 @@ gupr_fstests_collect() {
 		for t in "$@"; do
 			dir=${t%/*} name=${t#*/}
 			mkdir -p "$dest/$dir"
-# shellcheck disable=SC2046  # split on purpose: one file name a word, none with white space
+			# shellcheck disable=SC2046  # split on purpose: one file name a word, none with white space
 			gupr_fstests_dumps "$img" "/results/$dir" "$dest/$dir" $(for s in $GUPR_FSTESTS_RESULT_FILES; do echo "$name.$s"; done)
 		done)
 	[ -z "$cmds" ] || printf '%s\n' "$cmds" | debugfs -f - "$img" >/dev/null 2>&1
