@@ -111,6 +111,14 @@ static int scen_has(const struct gupr_scenario *sc, const char *step)
 	return 0;
 }
 
+/* Fill @e with RESULT and WHY; return 1 (a prediction). */
+static int predict(struct gupr_expectation *e, const char *result, const char *why)
+{
+	e->result = result;
+	e->why = why;
+	return 1;
+}
+
 /*
  * The expectation of a MAP_PRIVATE scenario in @e: @refused when io_uring
  * refuses the fixed buffer itself (a dirty-tracked filesystem before
@@ -118,14 +126,11 @@ static int scen_has(const struct gupr_scenario *sc, const char *step)
  */
 static int expect_private(int refused, struct gupr_expectation *e)
 {
-	if (refused) {
-		e->result = "^MITIGATED:EOPNOTSUPP$";
-		e->why = "before v6.5: io_uring's own check refuses a file-backed fixed buffer, private or not";
-	} else {
-		e->result = "^CLEAN$";
-		e->why = "MAP_PRIVATE: the write COWs, the pin holds an anonymous copy, the page cache is untouched";
-	}
-	return 1;
+	if (refused)
+		return predict(e, "^MITIGATED:EOPNOTSUPP$",
+			       "before v6.5: io_uring's own check refuses a file-backed fixed buffer, private or not");
+	return predict(e, "^CLEAN$",
+		       "MAP_PRIVATE: the write COWs, the pin holds an anonymous copy, the page cache is untouched");
 }
 
 /* Is the kernel MAJOR.MINOR at least WANT_MAJOR.WANT_MINOR? */
@@ -133,14 +138,6 @@ static int at_least(unsigned int major, unsigned int minor,
 		    unsigned int want_major, unsigned int want_minor)
 {
 	return major > want_major || (major == want_major && minor >= want_minor);
-}
-
-/* Fill @e with RESULT and WHY; return 1 (a prediction). */
-static int predict(struct gupr_expectation *e, const char *result, const char *why)
-{
-	e->result = result;
-	e->why = why;
-	return 1;
 }
 
 /* A dirtying of a pinned page after writeback on xfs or btrfs (@fs). */
